@@ -1,0 +1,34 @@
+"""The adversary: forces massed, committed along axes, advancing against opposition.
+
+An axis is committed at its time or condition (or by a ``commit`` effect); its
+troops then count as committed, and it advances ``distance_km`` at
+``speed_kmh`` slowed by ``opposition`` (the share of speed lost to resistance).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenario.model import Axis
+from .timing import wait_timing
+from .world import World
+
+
+def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
+    speed = axis.speed_kmh.sample(rng)
+    opposition = min(max(axis.opposition.sample(rng), 0.0), 1.0)
+    ordered = f"axis.{aid}.ordered"
+    yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered))
+    w.committed_troops += axis.troops
+    w.axis_start[aid] = w.env.now
+    w.record("axis", w.s.adversary.side,
+             f"{axis.name}: {axis.troops:,.0f} troops committed (total {w.committed_troops:,.0f})",
+             {"axis": aid, "committed_troops": w.committed_troops, "troops": axis.troops}, axis.facts)
+    w.mark(f"axis.{aid}.committed", record=False)
+    effective = speed * (1.0 - opposition)
+    if effective <= 0:
+        return
+    yield w.env.timeout(axis.distance_km / effective)
+    w.axis_arrival[aid] = w.env.now
+    w.record("axis", w.s.adversary.side, f"{axis.name}: reaches {axis.objective or 'its objective'}",
+             {"axis": aid, "arrived": True}, axis.facts)
+    w.mark(f"axis.{aid}.arrived", record=False)

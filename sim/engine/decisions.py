@@ -1,0 +1,98 @@
+"""Decision points and the pluggable sources that resolve them.
+
+A :class:`DecisionSource` is asked for a :class:`Choice` when a decision point
+opens. Three ship here: the scenario's default policy, weighted random for
+exploration, and a scripted source (fixed choices, falling back to another
+source). A source that answers ``None`` pauses the run there: the workshop
+uses this to hand the choice to a person and replay with the answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Protocol
+
+import numpy as np
+
+from ..scenario.model import DecisionPoint
+from .effects import apply_effects
+from .timing import wait_timing
+from .world import World
+
+
+@dataclass(frozen=True)
+class Choice:
+    option: str
+    team: str = ""
+    rationale: str = ""
+    source: str = "default"
+
+
+class DecisionSource(Protocol):
+    def choose(self, did: str, point: DecisionPoint, view, rng: np.random.Generator) -> Choice | None: ...
+
+
+class DefaultPolicy:
+    """The option the scenario marks as default."""
+
+    def choose(self, did, point, view, rng):
+        return Choice(point.default, point.team, "scenario default", "default")
+
+
+class WeightedRandom:
+    """Options drawn at random in proportion to their weights (for exploring outcomes)."""
+
+    def choose(self, did, point, view, rng):
+        ids = list(point.options)
+        w = np.array([point.options[o].weight for o in ids], dtype=float)
+        if w.sum() <= 0:
+            return Choice(point.default, point.team, "all weights zero: default", "random")
+        return Choice(ids[int(rng.choice(len(ids), p=w / w.sum()))], point.team, "weighted random", "random")
+
+
+class Scripted:
+    """Fixed choices by decision id; anything else goes to ``fallback`` (None: pause the run)."""
+
+    def __init__(self, choices: Mapping[str, Choice | str], fallback: DecisionSource | None = None):
+        self.choices = {k: (v if isinstance(v, Choice) else Choice(v, source="given")) for k, v in choices.items()}
+        self.fallback = fallback
+
+    def choose(self, did, point, view, rng):
+        if did in self.choices:
+            c = self.choices[did]
+            return c if c.team else Choice(c.option, point.team, c.rationale, c.source)
+        return self.fallback.choose(did, point, view, rng) if self.fallback else None
+
+
+def as_source(decisions) -> DecisionSource:
+    if decisions is None:
+        return DefaultPolicy()
+    if isinstance(decisions, Mapping):
+        return Scripted(decisions, DefaultPolicy())
+    return decisions
+
+
+def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource, rng: np.random.Generator):
+    yield from wait_timing(w, point, rng)
+    choice = source.choose(did, point, w, rng)
+    if choice is None:
+        w.record("pending", point.team, f"Decision needed: {point.title}",
+                 {"decision": did, "options": list(point.options)}, point.facts)
+        w.pending = {"decision": did, "t_h": round(w.env.now, 6), "title": point.title, "team": point.team,
+                     "prompt": point.prompt, "options": {k: {"label": o.label, "description": o.description}
+                                                         for k, o in point.options.items()},
+                     "default": point.default}
+        if not w.stop.triggered:
+            w.stop.succeed()
+        return
+    if choice.option not in point.options:
+        raise ValueError(f"decision {did}: unknown option {choice.option!r}; options: {', '.join(point.options)}")
+    opt = point.options[choice.option]
+    w.decided[did] = choice.option
+    w.happened_at.setdefault(f"decision.{did}", w.env.now)
+    entry = {"decision": did, "option": choice.option, "label": opt.label, "team": choice.team or point.team,
+             "rationale": choice.rationale, "source": choice.source, "t_h": round(w.env.now, 6)}
+    w.decision_log.append(entry)
+    w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
+             {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)
+    apply_effects(w, opt.effects, f"decision.{did}", rng, point.facts)
+    w.notify()

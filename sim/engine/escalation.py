@@ -1,0 +1,82 @@
+"""Tension and the escalation ladder.
+
+Tension jumps when incidents or effects add to it and otherwise decays
+exponentially towards a floor with a set half-life. The rung is the highest
+rung whose threshold tension has reached; a process watches for the moment
+decay takes tension below the current rung and steps the ladder down.
+"""
+from __future__ import annotations
+
+import math
+
+from .world import World
+
+
+class Tension:
+    def __init__(self, world: World):
+        self.w = world
+        esc = world.s.escalation
+        self.rungs = esc.rungs
+        self.half_life = esc.half_life_h
+        self.floor = esc.floor
+        self.v0 = max(esc.initial_tension, self.floor)
+        self.t0 = 0.0
+        self.rung = self._rung_for(self.v0)
+        self.peak = self.v0
+        self.peak_rung = self.rung
+        self._jump = world.env.event()
+        world.tension = self
+
+    def value(self, t: float | None = None) -> float:
+        t = self.w.env.now if t is None else t
+        return self.floor + (self.v0 - self.floor) * 2.0 ** (-(t - self.t0) / self.half_life)
+
+    def _rung_for(self, v: float) -> int:
+        r = 0
+        for i, rung in enumerate(self.rungs):
+            if v >= rung.threshold:
+                r = i
+        return r
+
+    def _set(self, v: float, actor: str, why: str, facts=()) -> None:
+        before = self.value()
+        self.v0, self.t0 = max(v, self.floor, 0.0), self.w.env.now
+        self.peak = max(self.peak, self.v0)
+        new = self._rung_for(self.v0)
+        if new != self.rung:
+            old, self.rung = self.rung, new
+            self.peak_rung = max(self.peak_rung, new)
+            verb = "climbs" if new > old else "drops"
+            self.w.record("rung", actor, f"Escalation {verb} to rung {new}: {self.rungs[new].name} ({why})",
+                          {"rung": new, "from": old, "tension": round(self.v0, 4), "before": round(before, 4)}, facts)
+        ev, self._jump = self._jump, self.w.env.event()
+        ev.succeed()
+        self.w.notify()
+
+    def add(self, amount: float, actor: str, why: str, facts=()) -> None:
+        self._set(self.value() + amount, actor, why, facts)
+
+    def set_floor(self, floor: float, actor: str, why: str) -> None:
+        cur = self.value()
+        self.floor = floor
+        self._set(max(cur, floor), actor, why)
+
+    def decay_watch(self):
+        """Process: step the ladder down when decay crosses below the current rung's threshold."""
+        env = self.w.env
+        while True:
+            thr = self.rungs[self.rung].threshold
+            if self.rung == 0 or self.v0 <= self.floor or thr <= self.floor:
+                yield self._jump
+                continue
+            t_cross = self.t0 + self.half_life * math.log2((self.v0 - self.floor) / (thr - self.floor))
+            jump = self._jump
+            if t_cross > env.now:
+                yield env.timeout(t_cross - env.now) | jump
+            if jump.triggered:
+                continue
+            old = self.rung
+            self.rung -= 1
+            self.w.record("rung", "escalation", f"Escalation eases to rung {self.rung}: {self.rungs[self.rung].name}",
+                          {"rung": self.rung, "from": old, "tension": round(self.value(), 4)})
+            self.w.notify()

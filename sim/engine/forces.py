@@ -1,0 +1,51 @@
+"""Force readiness chains: standby -> alerted -> activated -> ready -> deploying -> in place.
+
+Alert and activation wait for their condition (or an order from an effect);
+activation -> ready takes the notice-to-move, ready -> deploying waits for the
+deploy condition (and no hold), deploying -> in place takes the transit time.
+Delay effects lengthen the step under way.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .world import ForceState, World
+
+STANDBY, ALERTED, ACTIVATED, READY, DEPLOYING, IN_PLACE = range(6)
+
+
+def _ordered(w: World, fs: ForceState, cond, flag: str):
+    return lambda: getattr(fs, flag) or (cond is not None and cond.test(w))
+
+
+def _timed(w: World, fs: ForceState, hours: float):
+    fs.due = w.env.now + max(hours, 0.0)
+    while w.env.now < fs.due:
+        yield w.env.timeout(fs.due - w.env.now)
+
+
+def force_process(w: World, fs: ForceState, rng: np.random.Generator):
+    spec = fs.spec
+    notice = spec.notice_to_move_h.sample(rng)
+    transit = spec.transit_h.sample(rng)
+    activate = _ordered(w, fs, spec.activate_when, "activate_ordered")
+    if fs.stage < ALERTED:
+        alert = _ordered(w, fs, spec.alert_when, "alert_ordered")
+        while not (alert() or activate()):
+            yield w.changed
+        w.set_stage(fs, ALERTED)
+    if fs.stage < ACTIVATED:
+        while not activate():
+            yield w.changed
+        w.set_stage(fs, ACTIVATED, f"notice to move {notice:.0f} h")
+    if fs.stage < READY:
+        yield from _timed(w, fs, notice)
+        w.set_stage(fs, READY)
+    if fs.stage < DEPLOYING:
+        cond = spec.deploy_when
+        while fs.held or not (cond is None or fs.deploy_ordered or cond.test(w)):
+            yield w.changed
+        w.set_stage(fs, DEPLOYING, f"transit {transit:.0f} h")
+    if fs.stage < IN_PLACE:
+        yield from _timed(w, fs, transit)
+        w.set_stage(fs, IN_PLACE)

@@ -1,0 +1,23 @@
+"""Injects: scenario events told to the players, fired at a time or on a condition, with effects."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenario.model import Inject
+from .effects import apply_effects
+from .timing import wait_timing
+from .world import World
+
+
+def fire_inject(w: World, iid: str, inj: Inject, rng: np.random.Generator) -> None:
+    w.happened_at.setdefault(iid, w.env.now)
+    w.record("inject", inj.sender or "control", f"{inj.title}: {inj.text}",
+             {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
+              "expected_action": inj.expected_action}, inj.facts)
+    apply_effects(w, inj.effects, iid, rng, inj.facts)
+    w.notify()
+
+
+def inject_process(w: World, iid: str, inj: Inject, rng: np.random.Generator):
+    yield from wait_timing(w, inj, rng)
+    fire_inject(w, iid, inj, rng)

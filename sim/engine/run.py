@@ -1,0 +1,109 @@
+"""``run(scenario, seed, decisions) -> Result``: the one pure entry point of the engine.
+
+Same scenario, seed and decisions give the same result and trace, byte for byte.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ..scenario.conditions import time_marks
+from ..scenario.model import Inject, Scenario
+from .adversary import axis_process
+from .deconfliction import encounter_process
+from .decisions import as_source, decision_process
+from .escalation import Tension
+from .forces import force_process
+from .injects import fire_inject, inject_process
+from .metrics import measure
+from .trace import Result
+from .world import World
+
+
+def _seed_repr(seed) -> int | list:
+    if isinstance(seed, np.random.SeedSequence):
+        return [seed.entropy, *seed.spawn_key] if seed.spawn_key else seed.entropy
+    return int(seed)
+
+
+def _checkpoint(w: World, cid: str, at: float):
+    if at > w.env.now:
+        yield w.env.timeout(at - w.env.now)
+    snap = w.snapshot()
+    cp = w.s.checkpoints[cid]
+    w.checkpoints[cid] = snap
+    w.record("checkpoint", "control", f"Checkpoint: {cp.title}",
+             {k: snap[k] for k in ("tension", "rung", "committed_troops", "encounters", "incidents", "forces",
+                                   "on_station")}, cp.facts)
+
+
+def _wake_at(w: World, times: list[float]):
+    for t in sorted(set(times)):
+        if t > w.env.now:
+            yield w.env.timeout(t - w.env.now)
+        w.notify()
+
+
+def _extra_inject(w: World, inj: tuple[str, Inject, float], rng):
+    iid, spec, at = inj
+    if at > w.env.now:
+        yield w.env.timeout(at - w.env.now)
+    fire_inject(w, iid, spec, rng)
+
+
+def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=None, *,
+        until_h: float | None = None, extra_injects: Iterable[tuple[str, Inject, float]] = (),
+        keep_trace: bool = True) -> Result:
+    """Simulate ``scenario`` once.
+
+    ``decisions``: None (the scenario's defaults), a mapping of decision id to option id
+    (defaults for the rest), or a DecisionSource. A source that answers None pauses the run at that
+    decision point; ``Result.pending`` then describes it. ``until_h`` stops the clock early (the
+    workshop's turns). ``extra_injects`` are (id, Inject, hour) fired at that hour (ad-hoc injects).
+    """
+    w = World(scenario, seed, keep_trace)
+    env = w.env
+    tension = Tension(w)
+    source = as_source(decisions)
+    horizon = scenario.clock.horizon_h if until_h is None else min(until_h, scenario.clock.horizon_h)
+    w.record("start", "control", f"{scenario.title}: H-hour", {"tension": round(tension.value(), 4),
+             "rung": tension.rung, "forces": {f: fs.state for f, fs in w.forces.items()}})
+
+    marks: list[float] = []
+    env.process(tension.decay_watch())
+    for fid, fs in w.forces.items():
+        env.process(force_process(w, fs, w.rng(f"force:{fid}")))
+        for c in (fs.spec.alert_when, fs.spec.activate_when, fs.spec.deploy_when):
+            marks += time_marks(c) if c is not None else []
+    if scenario.adversary:
+        for aid, axis in scenario.adversary.axes.items():
+            env.process(axis_process(w, aid, axis, w.rng(f"axis:{aid}")))
+            marks += time_marks(axis.when) if axis.when is not None else []
+    for iid, inj in scenario.injects.items():
+        if not inj.library:
+            env.process(inject_process(w, iid, inj, w.rng(f"inject:{iid}")))
+            marks += time_marks(inj.when) if inj.when is not None else []
+    decision_rng = w.rng("decisions")
+    for did, point in scenario.decisions.items():
+        env.process(decision_process(w, did, point, source, decision_rng))
+        marks += time_marks(point.when) if point.when is not None else []
+    for k, extra in enumerate(extra_injects):
+        env.process(_extra_inject(w, extra, w.rng(f"extra:{k}")))
+    if scenario.deconfliction:
+        env.process(encounter_process(w, w.rng("encounters")))
+    for cid, cp in scenario.checkpoints.items():
+        at = cp.at_h if cp.at_h is not None else scenario.clock.hours(cp.at_time)
+        env.process(_checkpoint(w, cid, at))
+    if marks:
+        env.process(_wake_at(w, marks))
+
+    end = env.timeout(horizon)
+    env.run(until=end | w.stop)
+    if w.pending is None:
+        w.record("end", "control", f"End of simulation at H+{env.now:g}",
+                 {"tension": round(tension.value(), 4), "rung": tension.rung})
+    metrics, outcomes = measure(w)
+    return Result(scenario=scenario.name, scenario_hash=scenario.content_hash, seed=_seed_repr(seed),
+                  horizon_h=horizon, metrics=metrics, objectives=outcomes, decisions=list(w.decision_log),
+                  trace=w.trace, state=w.snapshot(), pending=w.pending)

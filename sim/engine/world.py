@@ -1,0 +1,184 @@
+"""The simulation state, held on one object beside the ``simpy.Environment``.
+
+Processes change the world only through its methods, which record each change
+in the trace and wake whoever waits on a condition. The world is also the
+:class:`~sim.scenario.conditions.StateView` that conditions and decision sources read.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import simpy
+
+from ..scenario.conditions import FORCE_STATES
+from ..scenario.model import Force, Scenario
+from .trace import Record
+
+
+@dataclass
+class ForceState:
+    id: str
+    spec: Force
+    stage: int
+    times: dict[str, float] = field(default_factory=dict)
+    due: float = 0.0                # end of the current timed step (notice-to-move or transit)
+    held: bool = False
+    deploy_ordered: bool = False
+    alert_ordered: bool = False
+    activate_ordered: bool = False
+    presence_scale: float = 1.0
+
+    @property
+    def state(self) -> str:
+        return FORCE_STATES[self.stage]
+
+
+class World:
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
+        self.s = scenario
+        self.env = simpy.Environment()
+        self.root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self.keep_trace = keep_trace
+        self.trace: list[Record] = []
+        self._seq = 0
+        self._tz = ZoneInfo(scenario.clock.display_tz)
+        self._start = scenario.clock.start
+        self.happened_at: dict[str, float] = {}
+        self.decided: dict[str, str] = {}
+        self.decision_log: list[dict] = []
+        self.forces = {fid: ForceState(fid, f, FORCE_STATES.index(f.initial_state)) for fid, f in scenario.forces.items()}
+        for fs in self.forces.values():
+            for st in FORCE_STATES[1: fs.stage + 1]:
+                fs.times[st] = 0.0
+        self.committed_troops = 0.0
+        self.encounters = 0
+        self.incidents = 0
+        self.encounter_factor = 1.0
+        self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
+                         if scenario.deconfliction else {})
+        self.metric_values: dict[str, float | None] = {}
+        self.axis_start: dict[str, float] = {}
+        self.axis_arrival: dict[str, float] = {}
+        self.hooks: dict[str, list] = {}        # effect kind -> callbacks registered by the processes
+        self.tension = None  # set by escalation.Tension
+        self._changed = self.env.event()
+        self._presence = self.env.event()
+        self.stop = self.env.event()
+        self.pending: dict | None = None
+        self.checkpoints: dict[str, dict] = {}
+
+    # --- randomness -------------------------------------------------------
+    def rng(self, name: str) -> np.random.Generator:
+        """An independent stream per named component, stable whatever else the scenario holds."""
+        key = self.root.spawn_key + (zlib.crc32(name.encode()),)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.root.entropy, spawn_key=key)))
+
+    # --- the trace --------------------------------------------------------
+    def calendar(self, t_h: float) -> str:
+        return (self._start + timedelta(hours=t_h)).astimezone(self._tz).isoformat(timespec="minutes")
+
+    def record(self, kind: str, actor: str, text: str, state: dict | None = None, facts=()) -> None:
+        self._seq += 1
+        if self.keep_trace:
+            t = round(self.env.now, 6)
+            self.trace.append(Record(self._seq, t, self.calendar(t), kind, actor, text, state or {}, list(facts)))
+
+    # --- change notification ---------------------------------------------
+    @property
+    def changed(self) -> simpy.Event:
+        return self._changed
+
+    @property
+    def presence_changed(self) -> simpy.Event:
+        return self._presence
+
+    def notify(self, presence: bool = False) -> None:
+        if self._changed.callbacks:  # someone waits: wake them (nobody waiting: nothing to schedule)
+            ev, self._changed = self._changed, self.env.event()
+            ev.succeed()
+        if presence and self._presence.callbacks:
+            pev, self._presence = self._presence, self.env.event()
+            pev.succeed()
+
+    def wait_for(self, cond):
+        """Process body: return once ``cond`` holds."""
+        while not cond.test(self):
+            yield self._changed
+
+    # --- StateView --------------------------------------------------------
+    def happened(self, event: str) -> bool:
+        return event in self.happened_at
+
+    def force_stage(self, force: str) -> int:
+        return self.forces[force].stage
+
+    def decision_taken(self, decision: str) -> str | None:
+        return self.decided.get(decision)
+
+    def metric(self, name: str) -> float:
+        if name == "time_h":
+            return self.env.now
+        if name == "tension":
+            return self.tension.value()
+        if name == "rung":
+            return self.tension.rung
+        if name == "encounters":
+            return self.encounters
+        if name == "incidents":
+            return self.incidents
+        if name == "committed_troops":
+            return self.committed_troops
+        raise KeyError(name)
+
+    # --- changes ------------------------------------------------------------
+    def mark(self, event: str, actor: str = "", text: str = "", facts=(), record: bool = True) -> None:
+        if event not in self.happened_at:
+            self.happened_at[event] = self.env.now
+        if record:
+            self.record("signal", actor, text or event, {"event": event}, facts)
+        self.notify()
+
+    def set_stage(self, fs: ForceState, stage: int, note: str = "") -> None:
+        if stage <= fs.stage:
+            return
+        for st in FORCE_STATES[fs.stage + 1: stage + 1]:
+            fs.times[st] = self.env.now
+        fs.stage = stage
+        spec = fs.spec
+        text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
+        self.record("force", fs.id, text, {"force": fs.id, "state": fs.state}, spec.facts)
+        self.notify(presence=fs.state == "in_place")
+
+    def presence(self, side: str, domain: str) -> float:
+        return sum(fs.spec.strength * fs.presence_scale for fs in self.forces.values()
+                   if fs.stage == 5 and fs.spec.side == side and fs.spec.kind == domain and fs.spec.encounters)
+
+    def on_station(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for fs in self.forces.values():
+            if fs.stage == 5:
+                side = out.setdefault(fs.spec.side, {})
+                side[fs.spec.unit] = side.get(fs.spec.unit, 0) + fs.spec.strength
+                for k, v in fs.spec.includes.items():
+                    side[k] = side.get(k, 0) + v
+        return out
+
+    def snapshot(self) -> dict:
+        return {
+            "t_h": round(self.env.now, 6),
+            "time": self.calendar(self.env.now),
+            "tension": round(self.tension.value(), 4),
+            "rung": self.tension.rung,
+            "rung_name": self.s.escalation.rungs[self.tension.rung].name,
+            "encounters": self.encounters,
+            "incidents": self.incidents,
+            "committed_troops": self.committed_troops,
+            "forces": {fid: fs.state for fid, fs in self.forces.items()},
+            "on_station": self.on_station(),
+            "measures": dict(self.measures),
+            "events": sorted(self.happened_at),
+        }

@@ -1,0 +1,348 @@
+"""Pydantic models of a scenario file.
+
+A scenario is data: forces and their readiness chains, the adversary's axes of
+advance, the encounter/incident model with its deconfliction measures, the
+escalation ladder, injects, decision points, objectives and checkpoints. Every
+number may cite the fact ids (``facts: [...]``) it was taken from.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from .conditions import Condition, ForceState
+from .distributions import Dist, Fixed
+
+ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+Facts = list[str]
+
+
+class M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _ids(d: dict) -> dict:
+    for k in d:
+        if not re.match(ID, k):
+            raise ValueError(f"id {k!r} must start with a letter and hold only letters, digits, - and _")
+    return d
+
+
+class Clock(M):
+    start: datetime = Field(description="H-hour: the calendar time of simulated hour 0, with its UTC offset")
+    horizon_h: float = Field(gt=0, le=24 * 90, description="how many hours to simulate")
+    display_tz: str = Field("UTC", description="IANA time zone for calendar times shown to people")
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, v: datetime):
+        if v.tzinfo is None:
+            raise ValueError("give the start with a UTC offset, e.g. 2022-02-24T03:00:00+00:00")
+        return v
+
+    @field_validator("display_tz")
+    @classmethod
+    def _zone(cls, v: str):
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    def hours(self, t: datetime) -> float:
+        if t.tzinfo is None:
+            raise ValueError("times need a UTC offset")
+        return (t - self.start) / timedelta(hours=1)
+
+    def calendar(self, h: float) -> datetime:
+        return (self.start + timedelta(hours=h)).astimezone(ZoneInfo(self.display_tz))
+
+
+class Side(M):
+    name: str
+    role: Literal["blue", "red", "white", "green"] = "blue"
+    description: str = ""
+
+
+class Timing(M):
+    """Mixin: when something happens: at an hour (a distribution), a calendar time, or a condition."""
+
+    at_h: Dist | None = Field(None, description="hours after H-hour (a number or a distribution)")
+    at_time: datetime | None = Field(None, description="calendar time with UTC offset")
+    when: Condition | None = Field(None, description="a structured condition")
+
+    def _timing_count(self) -> int:
+        return sum(x is not None for x in (self.at_h, self.at_time, self.when))
+
+    @field_validator("at_time")
+    @classmethod
+    def _aware(cls, v):
+        if v is not None and v.tzinfo is None:
+            raise ValueError("give the time with a UTC offset")
+        return v
+
+
+class Delay(M):
+    force: str
+    hours: Dist
+
+
+class MeasureSwitch(M):
+    id: str
+    active: bool = True
+
+
+class Scale(M):
+    force: str
+    factor: float = Field(ge=0)
+
+
+class Effect(M):
+    """One thing an inject or a decision option does. Exactly one key per effect."""
+
+    signal: str | None = Field(None, description="record a named event")
+    tension: Dist | None = Field(None, description="add to tension (negative lowers it)")
+    tension_floor: float | None = Field(None, description="set the level tension decays towards")
+    alert: str | None = Field(None, description="force id to put on alert")
+    activate: str | None = Field(None, description="force id to activate")
+    deploy: str | None = Field(None, description="force id to deploy once ready")
+    hold: str | None = Field(None, description="force id to hold at readiness (no deployment)")
+    release: str | None = Field(None, description="force id released from hold")
+    delay: Delay | None = Field(None, description="add hours to a force's current readiness step")
+    measure: MeasureSwitch | None = Field(None, description="switch a deconfliction measure on or off")
+    presence: Scale | None = Field(None, description="scale a force's presence in encounters")
+    commit: str | None = Field(None, description="adversary axis id to commit now")
+    encounter_rate_factor: float | None = Field(None, ge=0, description="scale all encounter rates")
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"an effect has exactly one key, got {given or 'none'}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in type(self).model_fields if getattr(self, k) is not None)
+
+
+class Force(M):
+    name: str
+    side: str
+    kind: Literal["land", "air", "sea"]
+    strength: float = Field(ge=0)
+    unit: Literal["troops", "aircraft", "ships"]
+    includes: dict[str, float] = Field(default_factory=dict, description="counted sub-elements, e.g. carrier_strike_groups: 3")
+    origin: str = ""
+    destination: str = ""
+    description: str = ""
+    initial_state: ForceState = "standby"
+    alert_when: Condition | None = None
+    activate_when: Condition | None = None
+    deploy_when: Condition | None = Field(None, description="deploy once ready and this holds; none = at once")
+    notice_to_move_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="activation -> ready")
+    transit_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="departure -> in place")
+    encounters: bool = Field(True, description="counts towards encounters when in place (air and sea)")
+    facts: Facts = Field(default_factory=list)
+
+
+class Axis(Timing):
+    name: str
+    troops: float = Field(ge=0)
+    distance_km: float = Field(ge=0)
+    speed_kmh: Dist
+    opposition: Dist = Field(default_factory=lambda: Fixed(value=0), description="share of speed lost to resistance, 0..1")
+    objective: str = ""
+    facts: Facts = Field(default_factory=list)
+
+
+class Adversary(M):
+    side: str
+    massed_troops: float = Field(ge=0)
+    axes: dict[str, Axis] = Field(default_factory=dict)
+    facts: Facts = Field(default_factory=list)
+
+    _ids = field_validator("axes")(classmethod(lambda cls, v: _ids(v)))
+
+    @model_validator(mode="after")
+    def _within_mass(self):
+        total = sum(a.troops for a in self.axes.values())
+        if total > self.massed_troops:
+            raise ValueError(f"axes commit {total:g} troops, more than the {self.massed_troops:g} massed")
+        return self
+
+
+class Measure(M):
+    name: str
+    factor: float = Field(gt=0, le=1, description="multiplies the chance an encounter becomes an incident")
+    active: bool = True
+    description: str = ""
+    facts: Facts = Field(default_factory=list)
+
+
+class Deconfliction(M):
+    between: tuple[str, str]
+    encounter_rate: dict[Literal["air", "sea", "land"], float] = Field(
+        description="encounters per hour per unit of one side per unit of the other, by domain")
+    p_incident: float = Field(ge=0, le=1, description="chance an encounter becomes an incident, before measures")
+    tension_sensitivity: float = Field(0, ge=0, description="p grows by this share per 100 tension (spiral)")
+    incident_tension: Dist = Field(description="tension added by an incident")
+    measures: dict[str, Measure] = Field(default_factory=dict)
+    facts: Facts = Field(default_factory=list)
+
+    _ids = field_validator("measures")(classmethod(lambda cls, v: _ids(v)))
+
+
+class Rung(M):
+    name: str
+    threshold: float = Field(ge=0)
+    description: str = ""
+
+
+class Escalation(M):
+    initial_tension: float = Field(ge=0)
+    floor: float = Field(0, ge=0, description="the level tension decays towards")
+    half_life_h: float = Field(gt=0)
+    rungs: list[Rung] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ladder(self):
+        th = [r.threshold for r in self.rungs]
+        if th[0] != 0:
+            raise ValueError("the first rung starts at threshold 0")
+        if any(b <= a for a, b in zip(th, th[1:])):
+            raise ValueError(f"rung thresholds must rise strictly, got {th}")
+        return self
+
+
+class Inject(Timing):
+    title: str
+    text: str = Field(description="what the players are told")
+    sender: str = ""
+    recipient: str = ""
+    expected_action: str = ""
+    effects: list[Effect] = Field(default_factory=list)
+    library: bool = Field(False, description="only fired by a facilitator, never on its own")
+    facts: Facts = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _timed(self):
+        n = self._timing_count()
+        if self.library and n:
+            raise ValueError("a library inject has no at_h, at_time or when")
+        if not self.library and n != 1:
+            raise ValueError("give exactly one of at_h, at_time, when (or library: true)")
+        return self
+
+
+class Option(M):
+    label: str
+    description: str = ""
+    effects: list[Effect] = Field(default_factory=list)
+    weight: float = Field(1.0, ge=0, description="weight when decisions are explored at random")
+
+
+class DecisionPoint(Timing):
+    title: str
+    prompt: str = ""
+    team: str = Field(description="the side or team that decides")
+    options: dict[str, Option] = Field(min_length=1)
+    default: str
+    facts: Facts = Field(default_factory=list)
+
+    _ids = field_validator("options")(classmethod(lambda cls, v: _ids(v)))
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self._timing_count() != 1:
+            raise ValueError("give exactly one of at_h, at_time, when")
+        if self.default not in self.options:
+            raise ValueError(f"default {self.default!r} is not one of the options {sorted(self.options)}")
+        return self
+
+
+class Target(M):
+    gte: float | None = None
+    lte: float | None = None
+
+    @model_validator(mode="after")
+    def _some(self):
+        if self.gte is None and self.lte is None:
+            raise ValueError("give gte, lte or both")
+        return self
+
+    def met(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        return (self.gte is None or value >= self.gte) and (self.lte is None or value <= self.lte)
+
+    def describe(self) -> str:
+        if self.gte is not None and self.lte is not None:
+            return f"between {self.gte:g} and {self.lte:g}"
+        return f">= {self.gte:g}" if self.gte is not None else f"<= {self.lte:g}"
+
+
+class Objective(M):
+    title: str
+    metric: str = Field(description="the metric measured on every run")
+    target: Target
+    capability: str = ""
+    owner: str = Field("", description="organisation responsible")
+    description: str = ""
+    facts: Facts = Field(default_factory=list)
+
+
+class Checkpoint(M):
+    title: str
+    at_h: float | None = None
+    at_time: datetime | None = None
+    facts: Facts = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.at_h is None) == (self.at_time is None):
+            raise ValueError("give exactly one of at_h, at_time")
+        if self.at_time is not None and self.at_time.tzinfo is None:
+            raise ValueError("give at_time with a UTC offset")
+        return self
+
+
+class Scenario(M):
+    schema_version: Literal[1] = 1
+    name: str = Field(pattern=ID)
+    title: str
+    description: str = Field(description="one line, shown by `crisis-sim list`")
+    purpose: str = ""
+    extends: str | None = Field(None, description="path of a scenario this one overrides")
+    fact_register: str | None = Field(None, description="path of the fact register (default: seeds/facts.yaml above)")
+    clock: Clock
+    sides: dict[str, Side] = Field(min_length=1)
+    forces: dict[str, Force] = Field(default_factory=dict)
+    adversary: Adversary | None = None
+    deconfliction: Deconfliction | None = None
+    escalation: Escalation
+    injects: dict[str, Inject] = Field(default_factory=dict)
+    decisions: dict[str, DecisionPoint] = Field(default_factory=dict)
+    objectives: dict[str, Objective] = Field(default_factory=dict)
+    checkpoints: dict[str, Checkpoint] = Field(default_factory=dict)
+
+    _source: str = PrivateAttr("")
+    _hash: str = PrivateAttr("")
+
+    _ids = field_validator("sides", "forces", "injects", "decisions", "objectives", "checkpoints")(
+        classmethod(lambda cls, v: _ids(v)))
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @property
+    def content_hash(self) -> str:
+        return self._hash
+
+    def hours(self, t: datetime) -> float:
+        return self.clock.hours(t)

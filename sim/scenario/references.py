@@ -1,0 +1,101 @@
+"""Cross-references inside a scenario: every id an effect, condition or objective names must exist."""
+from __future__ import annotations
+
+from .conditions import DecisionCond, EventCond, ForceCond, walk
+from .metrics import event_names, metric_names
+from .model import Effect, Scenario
+
+Path = tuple
+
+
+def _conditions(s: Scenario):
+    for fid, f in s.forces.items():
+        for key in ("alert_when", "activate_when", "deploy_when"):
+            if getattr(f, key) is not None:
+                yield ("forces", fid, key), getattr(f, key)
+    for group in ("injects", "decisions"):
+        for iid, item in getattr(s, group).items():
+            if item.when is not None:
+                yield (group, iid, "when"), item.when
+    if s.adversary:
+        for aid, a in s.adversary.axes.items():
+            if a.when is not None:
+                yield ("adversary", "axes", aid, "when"), a.when
+
+
+def _effects(s: Scenario):
+    for iid, inj in s.injects.items():
+        for k, e in enumerate(inj.effects):
+            yield ("injects", iid, "effects", k), e
+    for did, d in s.decisions.items():
+        for oid, o in d.options.items():
+            for k, e in enumerate(o.effects):
+                yield ("decisions", did, "options", oid, "effects", k), e
+
+
+def check_references(s: Scenario) -> list[tuple[Path, str]]:
+    """Problems as (path, message) pairs."""
+    out: list[tuple[Path, str]] = []
+    forces, sides = set(s.forces), set(s.sides)
+    axes = set(s.adversary.axes) if s.adversary else set()
+    measures = set(s.deconfliction.measures) if s.deconfliction else set()
+    events = event_names(s)
+
+    def known(kind, name, pool, path):
+        if name not in pool:
+            hint = f"; known: {', '.join(sorted(pool))}" if pool else f"; the scenario has no {kind}s"
+            out.append((path, f"unknown {kind} {name!r}{hint}"))
+
+    for fid, f in s.forces.items():
+        known("side", f.side, sides, ("forces", fid, "side"))
+    if s.adversary:
+        known("side", s.adversary.side, sides, ("adversary", "side"))
+    if s.deconfliction:
+        for i, side in enumerate(s.deconfliction.between):
+            known("side", side, sides, ("deconfliction", "between", i))
+    for path, cond in _conditions(s):
+        for leaf in walk(cond):
+            if isinstance(leaf, ForceCond):
+                known("force", leaf.force, forces, path)
+            elif isinstance(leaf, EventCond):
+                known("event", leaf.event, events, path)
+            elif isinstance(leaf, DecisionCond):
+                known("decision", leaf.decision, set(s.decisions), path)
+                if leaf.decision in s.decisions and leaf.option is not None:
+                    known("option", leaf.option, set(s.decisions[leaf.decision].options), path)
+    for path, e in _effects(s):
+        check_effect(e, forces, axes, measures, path, known)
+    valid = set(metric_names(s))
+    for oid, o in s.objectives.items():
+        if o.metric not in valid:
+            out.append((("objectives", oid, "metric"), f"unknown metric {o.metric!r}; see `crisis-sim metrics`"))
+    return out
+
+
+def check_effect(e: Effect, forces, axes, measures, path, known) -> None:
+    for key in ("alert", "activate", "deploy", "hold", "release"):
+        if getattr(e, key):
+            known("force", getattr(e, key), forces, path + (key,))
+    if e.delay:
+        known("force", e.delay.force, forces, path + ("delay", "force"))
+    if e.presence:
+        known("force", e.presence.force, forces, path + ("presence", "force"))
+    if e.measure:
+        known("measure", e.measure.id, measures, path + ("measure", "id"))
+    if e.commit:
+        known("axis", e.commit, axes, path + ("commit",))
+
+
+def cited_facts(data, path=()) -> list[tuple[Path, str]]:
+    """Every (path, fact id) cited anywhere in raw scenario data."""
+    out = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == "facts" and isinstance(v, list):
+                out += [(path + (k, i), f) for i, f in enumerate(v) if isinstance(f, str)]
+            else:
+                out += cited_facts(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += cited_facts(v, path + (i,))
+    return out
