@@ -1,0 +1,26 @@
+"""The ``crisis-sim`` command line: parsing and printing only; the work is in the library."""
+from __future__ import annotations
+
+import typer
+
+from . import batch_cmd, report_cmd, run_cmd, scenario_cmds, workshop_cmd
+
+app = typer.Typer(
+    name="crisis-sim",
+    help="Tabletop crisis scenario simulator: narrated runs, Monte Carlo batches, workshops and after-action reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run_cmd.run)
+app.command("validate")(scenario_cmds.validate)
+app.command("schema")(scenario_cmds.schema)
+app.command("list")(scenario_cmds.list_)
+app.command("metrics")(scenario_cmds.metrics)
+batch_cmd.register(app)
+report_cmd.register(app)
+workshop_cmd.register(app)
+
+
+def main() -> None:
+    app()

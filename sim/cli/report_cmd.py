@@ -1,0 +1,8 @@
+"""`crisis-sim report` commands (being built)."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""

@@ -1,0 +1,65 @@
+"""``crisis-sim run``: one narrated run of a scenario."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ..atomic import atomic_write
+from ..engine.run import run as run_engine
+from ..narrative import STYLE, line, narrated
+from .common import load, out
+
+
+def run(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    seed: int = typer.Option(0, "--seed", "-s", help="random seed; the same seed gives the same run"),
+    set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
+    json_: bool = typer.Option(False, "--json", help="print the machine-readable result instead"),
+    trace: Optional[Path] = typer.Option(None, "--trace", help="write the trace as JSON Lines to FILE"),
+    effects: bool = typer.Option(False, "--effects", help="show every effect in the timeline"),
+    encounters: bool = typer.Option(False, "--encounters", help="show deconflicted encounters too"),
+) -> None:
+    """Run SCENARIO once and narrate the timeline, then summarise metrics and objectives."""
+    s = load(scenario, set_)
+    result = run_engine(s, seed)
+    if trace:
+        atomic_write(trace, result.trace_jsonl())
+    if json_:
+        print(result.to_json())
+        return
+    out.print(Text(f"{s.title}  (seed {seed}, scenario {s.content_hash})", style="bold"))
+    recs = narrated(result.trace, include_effects=effects)
+    if encounters:
+        recs = [r for r in result.trace if r.kind in {x.kind for x in recs} | {"encounter"}]
+    for rec in recs:
+        cal, h, kind, text = line(rec)
+        t = Text()
+        t.append(f"{cal:<22} {h:>8}  ", style="dim")
+        t.append(f"{kind:<10} ", style=STYLE.get(kind, ""))
+        t.append(text)
+        out.print(t)
+    counts = Counter(r.kind for r in result.trace)
+    m = result.metrics
+    out.print()
+    out.print(Text(f"Encounters {m['encounters']}, incidents {m['incidents']} "
+                   f"({counts['encounter']} deconflicted); peak tension {m['peak_tension']:.1f}, "
+                   f"peak rung {m['peak_rung']} ({s.escalation.rungs[int(m['peak_rung'])].name}); "
+                   f"troops committed {m['committed_troops']:,.0f} of {s.adversary.massed_troops:,.0f}"
+                   if s.adversary else
+                   f"Encounters {m['encounters']}, incidents {m['incidents']}; peak rung {m['peak_rung']}"))
+    table = Table(title="Objectives", show_lines=False)
+    table.add_column("objective")
+    table.add_column("target")
+    table.add_column("value", justify="right")
+    table.add_column("met")
+    for o in result.objectives.values():
+        v = "never" if o.value is None else f"{o.value:g}" if isinstance(o.value, int) else f"{o.value:.2f}"
+        table.add_row(o.title, o.target, v, Text("yes", style="green") if o.met else Text("NO", style="bold red"))
+    out.print(table)
+    if trace:
+        out.print(f"trace written to {trace}")
