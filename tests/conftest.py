@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    from sim import load_scenario
+
+    return load_scenario(BASELINE)
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a YAML file (and a copy of the fact register beside it) and return its path."""
+    (tmp_path / "seeds").mkdir(exist_ok=True)
+    (tmp_path / "seeds" / "facts.yaml").write_text((ROOT / "seeds" / "facts.yaml").read_text())
+
+    def _write(name: str, text: str) -> Path:
+        p = tmp_path / name
+        p.write_text(text)
+        return p
+
+    return _write
+
+
+MINIMAL = """\
+name: mini
+title: Minimal
+description: a two-force scenario with known event times
+clock: {start: 2022-02-24T00:00:00+00:00, horizon_h: 100}
+sides:
+  blue: {name: Blue}
+  red: {name: Red, role: red}
+escalation:
+  initial_tension: 10
+  half_life_h: 10
+  rungs:
+    - {name: calm, threshold: 0}
+    - {name: tense, threshold: 20}
+    - {name: hot, threshold: 50}
+forces:
+  f1:
+    name: First
+    side: blue
+    kind: land
+    strength: 100
+    unit: troops
+    activate_when: {event: go}
+    deploy_when: {decision: posture, option: deploy}
+    notice_to_move_h: 10
+    transit_h: 5
+injects:
+  go:
+    title: Go
+    text: Activate.
+    at_h: 3
+  spike:
+    title: Spike
+    text: Something bad.
+    at_h: 20
+    effects: [{tension: 30}]
+decisions:
+  posture:
+    title: Posture
+    team: blue
+    at_h: 8
+    default: deploy
+    options:
+      deploy: {label: Deploy}
+      stay: {label: Stay, effects: [{hold: f1}]}
+objectives:
+  ready:
+    title: ready within 12 h of activation
+    metric: force.f1.ready_after_activation_h
+    target: {lte: 12}
+"""
