@@ -146,17 +146,25 @@ class Exponential(_Dist):
 
 
 def _number_is_fixed(v):
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)):
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
         return {"dist": "fixed", "value": v}
     if isinstance(v, dict) and "dist" not in v and "value" in v:
         return {"dist": "fixed", **v}
     return v
 
 
+class _NumberOrDist:
+    """JSON Schema: a distribution may also be written as a bare number."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        return {"anyOf": [{"type": "number"}, handler(core_schema)]}
+
+
+# a bare number is a fixed value; so is a mapping with `value:` and no `dist:`
 Dist = Annotated[
     Union[Fixed, Uniform, Triangular, TruncNormal, LogNormal, Exponential],
     Field(discriminator="dist"),
     BeforeValidator(_number_is_fixed),
+    _NumberOrDist,
 ]
