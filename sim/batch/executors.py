@@ -1,0 +1,115 @@
+"""Where chunks run: in this process, in a local process pool, or on a Dask cluster.
+
+All three expose the same small interface, :func:`unordered`: submit tasks from an
+iterator, keeping at most ``window`` in flight, and yield ``(tag, result)`` as they
+finish, in any order (the runner puts results back in replication order). The
+window keeps memory flat however many replications a batch has.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+
+class BackendError(Exception):
+    """The requested backend cannot be used (e.g. the cluster cannot be reached)."""
+
+
+class Backend(Protocol):
+    workers: int
+
+    def unordered(self, fn: Callable, tasks: Iterable[tuple[Any, int, Any]], window: int) -> Iterator[tuple[Any, Any]]:
+        """``tasks``: (tag, scenario index, chunk); yields (tag, fn(scenario, chunk))."""
+
+    def close(self) -> None: ...
+
+
+class Serial:
+    """Run each task when asked, in this process (``--workers 1``)."""
+
+    workers = 1
+
+    def __init__(self, scenarios: list):
+        self.scenarios = scenarios
+
+    def unordered(self, fn, tasks, window):
+        for tag, si, chunk in tasks:
+            yield tag, fn(self.scenarios[si], chunk)
+
+    def close(self) -> None:
+        pass
+
+
+def _drain(submit: Callable[[Any, int, Any], Any], waiter: Callable, tasks, window: int):
+    it = iter(tasks)
+    pending: dict[Any, Any] = {}
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < window:
+            try:
+                tag, si, chunk = next(it)
+            except StopIteration:
+                exhausted = True
+                break
+            pending[submit(si, chunk)] = tag
+        if not pending:
+            return
+        for fut in waiter(list(pending)):
+            yield pending.pop(fut), fut.result()
+
+
+class LocalPool:
+    """A pool of worker processes on this machine (forkserver start, the engine preloaded)."""
+
+    def __init__(self, scenarios: list, workers: int):
+        self.scenarios = scenarios
+        self.workers = workers
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.batch.replicate"])
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self._futures: list[Future] = []
+
+    def unordered(self, fn, tasks, window):
+        def submit(si, chunk):
+            return self.pool.submit(fn, self.scenarios[si], chunk)
+
+        def waiter(futs):
+            done, _ = wait(futs, return_when=FIRST_COMPLETED)
+            return [f for f in futs if f in done]  # submission order among the finished: deterministic enough
+
+        yield from _drain(submit, waiter, tasks, window)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster:
+    """An existing dask.distributed cluster, reached at ``address`` (extra ``cluster``)."""
+
+    def __init__(self, scenarios: list, address: str, timeout: float = 10):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise BackendError("--cluster needs dask.distributed: pip install 'crisis-sim[cluster]'") from None
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise BackendError(f"cannot reach the Dask cluster at {address}: {exc}") from None
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+        self.scenarios = self.client.scatter(scenarios, broadcast=True)
+
+    def unordered(self, fn, tasks, window):
+        from distributed import wait as dwait
+
+        def submit(si, chunk):
+            return self.client.submit(fn, self.scenarios[si], chunk, pure=False)
+
+        def waiter(futs):
+            done = dwait(futs, return_when="FIRST_COMPLETED").done
+            return [f for f in futs if f in done]
+
+        yield from _drain(submit, waiter, tasks, window)
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,241 @@
+"""``run_batch``: many replications of a scenario (and of every sweep point), summarised.
+
+The runner cuts the work into chunks of replications, hands them to a backend
+(this process, a local process pool, or a Dask cluster), stores each finished
+chunk in the results database at once, and feeds rows to the statistics strictly
+in (sweep point, replication index) order through a small reorder buffer. So the
+summary depends only on the scenario, seed, reps, sweep and decision mode, never
+on workers, chunk sizes, backend or interruptions; and memory stays flat in reps.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from ..scenario.errors import Problem, ScenarioError
+from ..scenario.load import load_scenario
+from ..scenario.model import Scenario
+from .executors import Backend, DaskCluster, LocalPool, Serial
+from .replicate import Chunk, run_chunk
+from .stats import PointStats
+from .store import Store
+from .sweep import Point, Vary, expand_grid, parse_varies
+
+MAX_CHUNK = 100
+
+
+class BatchError(Exception):
+    """A batch cannot start (bad request, unreachable backend); the message is one line."""
+
+
+class Interrupted(Exception):
+    """Raised when a batch is stopped early (``stop_after``): finished replications are stored."""
+
+
+@dataclass
+class BatchSummary:
+    scenario: str
+    scenario_hash: str
+    seed: int
+    reps: int
+    points: list[dict]
+    sets: list[str] = field(default_factory=list)
+    vary: list[dict] = field(default_factory=list)
+    explore_decisions: bool = False
+    batch_id: int | None = None  # where the replications are stored (not part of the summary)
+
+    def to_dict(self) -> dict:
+        return {"scenario": self.scenario, "scenario_hash": self.scenario_hash, "seed": self.seed,
+                "reps": self.reps, "sets": list(self.sets), "vary": list(self.vary),
+                "explore_decisions": self.explore_decisions, "points": self.points}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False)
+
+
+@dataclass
+class Plan:
+    """What a batch will run: the base scenario, the grid and one validated scenario per point."""
+
+    base: Scenario
+    path: str
+    sets: tuple[str, ...]
+    varies: list[Vary]
+    points: list[Point]
+    scenarios: list[Scenario]
+
+
+def plan_batch(scenario: Scenario | str | Path, sets: Iterable[str] = (), vary: Iterable[str | Vary] | None = None
+               ) -> Plan:
+    """Load and validate the scenario at every sweep point up front (raises ScenarioError, all problems)."""
+    sets = tuple(sets)
+    specs = list(vary or [])
+    varies = [v for v in specs if isinstance(v, Vary)] + parse_varies(s for s in specs if isinstance(s, str))
+    if isinstance(scenario, Scenario):
+        base, path = scenario, scenario.source
+        if sets and path:
+            base = load_scenario(path, sets)
+    else:
+        path = str(scenario)
+        base = load_scenario(path, sets)
+    points = expand_grid(varies)
+    if varies and not path:
+        raise ScenarioError([Problem("--vary", None, "", "a sweep needs the scenario's file path")])
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    for p in points:
+        if not p.overrides:
+            scenarios.append(base)
+            continue
+        try:
+            scenarios.append(load_scenario(path, sets + p.overrides))
+        except ScenarioError as exc:
+            problems += [q for q in exc.problems if q not in problems]
+    if problems:
+        raise ScenarioError(problems)
+    return Plan(base, path, sets, varies, points, scenarios)
+
+
+def resume_key(plan: Plan, seed: int, reps: int, explore_decisions: bool) -> str:
+    key = {"scenario_hash": plan.base.content_hash, "seed": seed, "reps": reps,
+           "points": [[list(p.overrides), s.content_hash] for p, s in zip(plan.points, plan.scenarios)],
+           "explore_decisions": explore_decisions}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def chunk_size(reps: int, workers: int) -> int:
+    """About eight chunks per worker per point, at most MAX_CHUNK replications each."""
+    return max(1, min(MAX_CHUNK, math.ceil(reps / (8 * max(1, workers)))))
+
+
+def _version() -> str:
+    from .. import __version__
+    return __version__
+
+
+def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets: Iterable[str] = (),
+              vary: Iterable[str | Vary] | None = None, explore_decisions: bool = False, workers: int = 1,
+              cluster: str | None = None, db: str | Path | None = None, resume: bool = False,
+              progress: Callable[[int, int], None] | None = None, keep_traces: bool = False,
+              on_row: Callable[[dict], None] | None = None, chunk: int | None = None, command: str = "",
+              stop_after: int | None = None, on_start: Callable[[int | None, bool], None] | None = None
+              ) -> BatchSummary:
+    """Run ``reps`` replications of ``scenario`` at every sweep point and summarise them.
+
+    ``scenario``: a Scenario or a file path; ``sets``: ``path=value`` overrides; ``vary``: sweep
+    specs (see :mod:`sim.batch.sweep`). Replication ``i`` of every point uses
+    ``SeedSequence(seed).spawn(reps)[i]``. ``explore_decisions``: decisions by weighted random,
+    summarised per option. ``workers`` > 1: a local process pool; ``cluster``: a Dask scheduler
+    address. ``db``: store every replication there (``resume``: complete the unfinished batch with
+    the same scenario, seed, reps, sweep and decision mode). ``progress(done, total)`` and
+    ``on_row(row)`` are called in replication order; a row is ``{"point", "values", "index",
+    "metrics", "objectives", "decisions"}`` (+ ``"trace"`` with ``keep_traces``).
+    ``stop_after``: raise :class:`Interrupted` once that many replications are fed (for tests).
+    ``on_start(batch_id, resumed)`` is called once the store row exists.
+    """
+    if reps < 1:
+        raise BatchError("--reps must be at least 1")
+    if workers < 1:
+        raise BatchError("--workers must be at least 1")
+    seed = int(seed)
+    plan = scenario if isinstance(scenario, Plan) else plan_batch(scenario, sets, vary)
+    values = [p.values for p in plan.points]
+    titles = {oid: o.title for oid, o in plan.base.objectives.items()}
+    total = reps * len(plan.points)
+
+    store = Store(db) if db is not None else None
+    batch_id, resumed = None, False
+    backend: Backend | None = None
+    try:
+        if store is not None:
+            key = resume_key(plan, seed, reps, explore_decisions)
+            batch_id = store.find_unfinished(key) if resume else None
+            resumed = batch_id is not None
+            if batch_id is None:
+                params = {"path": plan.path, "sets": list(plan.sets), "vary": [v.to_dict() for v in plan.varies],
+                          "points": [{"values": p.values, "overrides": list(p.overrides), "scenario_hash":
+                                      s.content_hash} for p, s in zip(plan.points, plan.scenarios)],
+                          "explore_decisions": explore_decisions, "keep_traces": keep_traces}
+                batch_id = store.create_batch(scenario=plan.base.name, scenario_hash=plan.base.content_hash,
+                                              params=params, resume_key=key, seed=seed, reps=reps,
+                                              points=len(plan.points), version=_version(), command=command)
+            else:
+                store.set_status(batch_id, "running")
+        if on_start:
+            on_start(batch_id, resumed)
+        if cluster:
+            backend = DaskCluster(plan.scenarios, cluster)
+        elif workers > 1:
+            backend = LocalPool(plan.scenarios, workers)
+        else:
+            backend = Serial(plan.scenarios)
+        size = chunk or chunk_size(reps, backend.workers)
+        stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
+
+        # every chunk in order; in a resumed batch, only the missing replications are computed
+        order: list[tuple[int, int, int, tuple[int, ...]]] = []
+        for pi in range(len(plan.points)):
+            for lo in range(0, reps, size):
+                hi = min(reps, lo + size)
+                todo = tuple(range(lo, hi))
+                if resumed:
+                    have = store.stored_indices(batch_id, pi, lo, hi)
+                    todo = tuple(i for i in todo if i not in have)
+                order.append((pi, lo, hi, todo))
+
+        def tasks() -> Iterator[tuple[int, int, Chunk]]:
+            for seq, (pi, lo, hi, todo) in enumerate(order):
+                if todo:
+                    yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+
+        done = 0
+        ready: dict[int, list[dict] | None] = {seq: None for seq, o in enumerate(order) if not o[3]}
+        next_seq = 0
+
+        def feed(seq: int, rows: list[dict] | None) -> None:
+            nonlocal done
+            pi, lo, hi, todo = order[seq]
+            if resumed and len(todo) < hi - lo:
+                rows = list(store.rows(batch_id, pi, lo, hi))  # stored and just-finished, in order
+            for row in rows:
+                row.setdefault("values", values[pi])
+                stats[pi].add(row)
+                if on_row:
+                    on_row(row)
+                done += 1
+                if stop_after is not None and done >= stop_after:
+                    raise Interrupted(f"stopped after {done} replications")
+            if progress:
+                progress(done, total)
+
+        window = max(2, 3 * backend.workers)
+        for seq, rows in backend.unordered(run_chunk, tasks(), window):
+            if store is not None:
+                store.add_rows(batch_id, rows, values)
+            ready[seq] = rows
+            while next_seq in ready:
+                feed(next_seq, ready.pop(next_seq))
+                next_seq += 1
+        while next_seq < len(order):  # chunks that were all stored already, after the last computed one
+            feed(next_seq, ready.pop(next_seq))
+            next_seq += 1
+        if store is not None:
+            store.set_status(batch_id, "done")
+    except BaseException as exc:
+        if store is not None and batch_id is not None:
+            store.set_status(batch_id, "interrupted" if isinstance(exc, (KeyboardInterrupt, Interrupted))
+                             else "failed")
+        raise
+    finally:
+        if backend is not None:
+            backend.close()
+        if store is not None:
+            store.close()
+
+    points = [{"point": p.values, **st.summary()} for p, st in zip(plan.points, stats)]
+    return BatchSummary(plan.base.name, plan.base.content_hash, seed, reps, points, list(plan.sets),
+                        [v.to_dict() for v in plan.varies], explore_decisions, batch_id)

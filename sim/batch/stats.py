@@ -1,0 +1,254 @@
+"""Streaming statistics over replications: metric summaries, objective odds, intervals.
+
+Memory stays flat in the number of replications:
+
+* mean and sd: rows are gathered in blocks of :data:`BLOCK` replications; each full
+  block's count, mean and sum of squared deviations are computed with numpy and merged
+  into the running totals with Chan et al.'s pairwise update (Welford's algorithm
+  generalised to blocks). Block boundaries fall at fixed replication indices, and rows
+  are always fed in replication order, so the result is bit-for-bit the same whatever
+  the worker count, chunking, backend or resume history.
+* percentiles (5/50/95, linear interpolation as ``numpy.percentile``'s default, i.e.
+  Hyndman-Fan type 7): exact while a metric has fewer than :data:`SKETCH_K` values;
+  beyond that a deterministic mergeable sketch (a Munro-Paterson / MRL compactor:
+  each full level is sorted and every other item is promoted with double weight,
+  alternating the offset) bounds memory at about ``SKETCH_K * log2(n / SKETCH_K)``
+  floats per metric, with rank error at most ``n * levels / SKETCH_K`` (under 0.2 % of
+  ``n`` at 10,000 replications). Fully deterministic given the feeding order.
+* a metric that is ``None`` in a run (its event never happened) is counted in
+  ``never`` and left out of mean, sd and percentiles.
+* objectives: success counts with Wilson score intervals; a run whose metric is
+  ``None`` did not meet the objective.
+"""
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+BLOCK = 256
+SKETCH_K = 2048
+PERCENTILES = (5.0, 50.0, 95.0)
+DIGITS = 6
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), DIGITS)
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for ``k`` successes in ``n`` trials (``(0, 1)`` when ``n`` is 0)."""
+    if n <= 0:
+        return 0.0, 1.0
+    if not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
+    p = k / n
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Quantile of Student's t: exact for 1 and 2 degrees of freedom, else the Cornish-Fisher
+    expansion (Abramowitz & Stegun 26.7.5), within 0.2 % of tables from 3 df, 0.01 % from 10 df."""
+    if df < 1:
+        raise ValueError("df must be at least 1")
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    z = NormalDist().inv_cdf(p)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    v = float(df)
+    return z + g1 / v + g2 / v**2 + g3 / v**3 + g4 / v**4
+
+
+def mean_interval(mean: float, sd: float, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
+    """t interval for the mean (``(None, None)`` below two values)."""
+    if n < 2:
+        return None, None
+    half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Type-7 (linear) percentile of already sorted values, ``q`` in 0..100 (reference implementation)."""
+    if not sorted_values:
+        raise ValueError("no values")
+    h = (len(sorted_values) - 1) * q / 100.0
+    lo = math.floor(h)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (h - lo) * (sorted_values[hi] - sorted_values[lo])
+
+
+class QuantileSketch:
+    """Exact percentiles up to ``k`` values, a deterministic compactor beyond (see module doc)."""
+
+    def __init__(self, k: int = SKETCH_K):
+        if k < 4 or k % 2:
+            raise ValueError("k must be an even number >= 4")
+        self.k = k
+        self.n = 0
+        self.levels: list[np.ndarray] = [np.empty(0)]
+        self._offset = 0
+
+    @property
+    def exact(self) -> bool:
+        return len(self.levels) == 1
+
+    def extend(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        if not len(values):
+            return
+        self.n += len(values)
+        self.levels[0] = np.concatenate((self.levels[0], values))
+        h = 0
+        while h < len(self.levels):
+            lv = self.levels[h]
+            if len(lv) >= self.k:
+                lv = np.sort(lv, kind="stable")
+                odd = len(lv) % 2
+                self.levels[h] = lv[len(lv) - odd:]            # the largest stays when the count is odd
+                promoted = lv[self._offset: len(lv) - odd: 2]
+                self._offset ^= 1
+                if h + 1 == len(self.levels):
+                    self.levels.append(np.empty(0))
+                self.levels[h + 1] = np.concatenate((self.levels[h + 1], promoted))
+            h += 1
+
+    def quantiles(self, qs: Iterable[float] = PERCENTILES) -> list[float | None]:
+        qs = list(qs)
+        if self.n == 0:
+            return [None] * len(qs)
+        if self.exact:
+            return [float(x) for x in np.percentile(self.levels[0], qs)]
+        vals = np.concatenate(self.levels)
+        wts = np.concatenate([np.full(len(lv), 2**h, dtype=np.int64) for h, lv in enumerate(self.levels)])
+        order = np.argsort(vals, kind="stable")
+        vals, cum = vals[order], np.cumsum(wts[order])
+        total = int(cum[-1])
+        out = []
+        for q in qs:
+            h = (total - 1) * q / 100.0
+            lo = math.floor(h)
+            i_lo = int(np.searchsorted(cum, lo, side="right"))
+            i_hi = int(np.searchsorted(cum, min(lo + 1, total - 1), side="right"))
+            out.append(float(vals[i_lo] + (h - lo) * (vals[i_hi] - vals[i_lo])))
+        return out
+
+    def nbytes(self) -> int:
+        return sum(lv.nbytes for lv in self.levels)
+
+
+class MetricStats:
+    """Count, never-happened count, mean, sd and percentiles of named metrics, fed block by block."""
+
+    def __init__(self, names: Sequence[str], sketch_k: int = SKETCH_K):
+        self.names = list(names)
+        m = len(self.names)
+        self.count = np.zeros(m, dtype=np.int64)
+        self.never = np.zeros(m, dtype=np.int64)
+        self.mean = np.zeros(m)
+        self.m2 = np.zeros(m)
+        self.sketches = [QuantileSketch(sketch_k) for _ in self.names]
+
+    def add_block(self, x: np.ndarray) -> None:
+        """``x``: replications x metrics, NaN where a metric was None."""
+        if not len(x):
+            return
+        ok = ~np.isnan(x)
+        nb = ok.sum(axis=0)
+        self.never += len(x) - nb
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mb = np.where(nb > 0, np.nansum(x, axis=0) / np.maximum(nb, 1), 0.0)
+            m2b = np.nansum((x - mb) ** 2, axis=0)
+            na = self.count
+            n = na + nb
+            delta = mb - self.mean
+            frac = np.where(n > 0, nb / np.maximum(n, 1), 0.0)
+            self.mean = self.mean + delta * frac
+            self.m2 = self.m2 + m2b + delta * delta * na * frac
+        self.count = n
+        for j in np.flatnonzero(nb):
+            self.sketches[j].extend(x[ok[:, j], j])
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for j, name in enumerate(self.names):
+            n = int(self.count[j])
+            mean = float(self.mean[j]) if n else None
+            sd = math.sqrt(self.m2[j] / (n - 1)) if n >= 2 else None
+            lo, hi = mean_interval(mean, sd, n) if n >= 2 else (None, None)
+            p5, p50, p95 = self.sketches[j].quantiles(PERCENTILES)
+            out[name] = {"n": n, "never": int(self.never[j]), "mean": _r(mean), "sd": _r(sd), "p5": _r(p5),
+                         "p50": _r(p50), "p95": _r(p95), "ci_low": _r(lo), "ci_high": _r(hi)}
+        return out
+
+
+def _odds(k: int, n: int) -> dict[str, Any]:
+    lo, hi = wilson_interval(k, n)
+    return {"successes": k, "p": _r(k / n) if n else None, "ci_low": _r(lo), "ci_high": _r(hi)}
+
+
+class PointStats:
+    """Everything summarised for one sweep point; feed rows in replication order with :meth:`add`.
+
+    A row is a dict with ``metrics`` (name -> number or None), ``objectives`` (id -> met) and
+    ``decisions`` (decision id -> option id taken).
+    """
+
+    def __init__(self, objective_titles: dict[str, str], by_option: bool = False, block: int = BLOCK,
+                 sketch_k: int = SKETCH_K):
+        self.titles = dict(objective_titles)
+        self.oids = list(self.titles)
+        self.block = block
+        self.sketch_k = sketch_k
+        self.metrics: MetricStats | None = None
+        self.n = 0
+        self.successes = np.zeros(len(self.oids), dtype=np.int64)
+        self.by_option: dict[str, dict[str, list]] | None = {} if by_option else None
+        self._rows: list[list[float]] = []
+
+    def add(self, row: dict) -> None:
+        m = row["metrics"]
+        if self.metrics is None:
+            self.metrics = MetricStats(list(m), self.sketch_k)
+        self._rows.append([math.nan if (v := m.get(k)) is None else float(v) for k in self.metrics.names])
+        self.n += 1
+        met = row["objectives"]
+        hits = np.array([bool(met.get(o, False)) for o in self.oids], dtype=np.int64)
+        self.successes += hits
+        if self.by_option is not None:
+            for did, opt in sorted(row.get("decisions", {}).items()):
+                cell = self.by_option.setdefault(did, {}).setdefault(opt, [0, np.zeros(len(self.oids), np.int64)])
+                cell[0] += 1
+                cell[1] += hits
+        if len(self._rows) >= self.block:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows and self.metrics is not None:
+            self.metrics.add_block(np.array(self._rows, dtype=float))
+        self._rows = []
+
+    def summary(self) -> dict[str, Any]:
+        self._flush()
+        d: dict[str, Any] = {
+            "reps": self.n,
+            "metrics": self.metrics.summary() if self.metrics else {},
+            "objectives": {o: {"title": self.titles[o], "n": self.n, **_odds(int(self.successes[i]), self.n)}
+                           for i, o in enumerate(self.oids)},
+        }
+        if self.by_option is not None:
+            d["by_option"] = {
+                did: {opt: {"n": n, "objectives": {o: _odds(int(s[i]), n) for i, o in enumerate(self.oids)}}
+                      for opt, (n, s) in sorted(opts.items())}
+                for did, opts in sorted(self.by_option.items())}
+        return d

@@ -1,0 +1,172 @@
+"""The results store: batches and their replications in SQLite (stdlib ``sqlite3``, WAL mode).
+
+``batch``: one row per batch command (scenario name and content hash, resolved
+parameters, seed, reps, version, command line, start and end time, status).
+``replication``: one row per finished replication (batch id, sweep point index and
+values, seed index, metrics, objectives met, decisions taken), written in a
+transaction per finished chunk, so an interrupted batch keeps every replication
+that finished. A batch is found again for ``--resume`` by its key: scenario hash,
+seed, reps, sweep and decision mode.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS batch (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    scenario TEXT NOT NULL,
+    scenario_hash TEXT NOT NULL,
+    params TEXT NOT NULL,
+    resume_key TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    reps INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    version TEXT NOT NULL,
+    command TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batch_key ON batch (resume_key, status);
+CREATE TABLE IF NOT EXISTS replication (
+    batch_id INTEGER NOT NULL REFERENCES batch (id),
+    point_index INTEGER NOT NULL,
+    seed_index INTEGER NOT NULL,
+    point TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    objectives TEXT NOT NULL,
+    decisions TEXT NOT NULL,
+    trace TEXT,
+    PRIMARY KEY (batch_id, point_index, seed_index)
+) WITHOUT ROWID;
+"""
+
+STATUSES = ("running", "interrupted", "failed", "done")
+
+
+class StoreError(Exception):
+    """The results file cannot be opened or is not a results store."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _dumps(x, sort: bool = True) -> str:
+    return json.dumps(x, sort_keys=sort, separators=(",", ":"), ensure_ascii=False)
+
+
+class Store:
+    """A results database; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise StoreError(f"{self.path}: no such results database")
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a results database ({exc})") from None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def _tx(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- batches ----------------------------------------------------------
+    def create_batch(self, *, scenario: str, scenario_hash: str, params: dict, resume_key: str, seed: int,
+                     reps: int, points: int, version: str, command: str) -> int:
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT INTO batch (scenario, scenario_hash, params, resume_key, seed, reps, points, version, "
+                "command, started, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (scenario, scenario_hash, _dumps(params), resume_key, seed, reps, points, version, command,
+                 _now(), "running"))
+            return int(cur.lastrowid)
+
+    def find_unfinished(self, resume_key: str) -> int | None:
+        row = self.db.execute("SELECT id FROM batch WHERE resume_key = ? AND status != 'done' ORDER BY id DESC "
+                              "LIMIT 1", (resume_key,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def set_status(self, batch_id: int, status: str) -> None:
+        assert status in STATUSES
+        with self._tx():
+            self.db.execute("UPDATE batch SET status = ?, finished = ? WHERE id = ?",
+                            (status, _now() if status != "running" else None, batch_id))
+
+    def batch(self, batch_id: int) -> dict | None:
+        cur = self.db.execute("SELECT * FROM batch WHERE id = ?", (batch_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        d = dict(zip([c[0] for c in cur.description], row))
+        d["params"] = json.loads(d["params"])
+        d["stored"] = self.count(batch_id)
+        return d
+
+    def batches(self) -> list[dict]:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM batch ORDER BY id")]
+        return [self.batch(i) for i in ids]
+
+    # --- replications -----------------------------------------------------
+    def add_rows(self, batch_id: int, rows: list[dict], points: list[dict]) -> None:
+        """Store finished replications in one transaction (``points[i]``: values of sweep point i)."""
+        data = [(batch_id, r["point"], r["index"], _dumps(points[r["point"]]), _dumps(r["metrics"], False),
+                 _dumps(r["objectives"], False), _dumps(r["decisions"], False),
+                 "".join(_dumps(t) + "\n" for t in r["trace"]) if "trace" in r else None) for r in rows]
+        with self._tx():
+            self.db.executemany("INSERT OR REPLACE INTO replication VALUES (?,?,?,?,?,?,?,?)", data)
+
+    def count(self, batch_id: int) -> int:
+        return int(self.db.execute("SELECT count(*) FROM replication WHERE batch_id = ?", (batch_id,)).fetchone()[0])
+
+    def stored_indices(self, batch_id: int, point: int, lo: int, hi: int) -> set[int]:
+        """Seed indices in ``lo..hi-1`` already stored for sweep point ``point``."""
+        return {r[0] for r in self.db.execute(
+            "SELECT seed_index FROM replication WHERE batch_id = ? AND point_index = ? AND seed_index >= ? "
+            "AND seed_index < ?", (batch_id, point, lo, hi))}
+
+    def rows(self, batch_id: int, point: int | None = None, lo: int = 0, hi: int | None = None) -> Iterator[dict]:
+        """Stored replications in (point, seed index) order, as rows like the runner's."""
+        sql = ("SELECT point_index, seed_index, point, metrics, objectives, decisions, trace FROM replication "
+               "WHERE batch_id = ?")
+        args: list = [batch_id]
+        if point is not None:
+            sql += " AND point_index = ? AND seed_index >= ?"
+            args += [point, lo]
+            if hi is not None:
+                sql += " AND seed_index < ?"
+                args.append(hi)
+        sql += " ORDER BY point_index, seed_index"
+        for p, i, pt, m, o, d, tr in self.db.execute(sql, args):
+            row = {"point": p, "index": i, "values": json.loads(pt), "metrics": json.loads(m),
+                   "objectives": json.loads(o), "decisions": json.loads(d)}
+            if tr is not None:
+                row["trace"] = [json.loads(x) for x in tr.splitlines()]
+            yield row

@@ -1,0 +1,137 @@
+"""Parameter sweeps: ``--vary`` specs parsed and expanded into a full grid of points.
+
+A spec is ``path=v1,v2,...`` (a list; values are YAML scalars or flow collections,
+commas inside ``[]``/``{}``/quotes do not split) or ``path=start:stop:step`` (a numeric
+range that includes ``stop`` when ``start + k*step`` lands on it, e.g. ``48:96:24``
+gives 48, 72, 96 and ``0:1:0.3`` gives 0, 0.3, 0.6, 0.9). Several specs make the full
+grid, the first spec varying slowest. Each point is applied as ``--set`` overrides,
+after the batch's own ``--set`` values, through ``load_scenario``, so a bad path or
+value is reported like any other override.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..scenario.errors import Problem, ScenarioError
+from ..scenario.yamlsrc import parse_value
+
+MAX_VALUES = 10_000
+
+
+@dataclass(frozen=True)
+class Vary:
+    path: str
+    raw: tuple[str, ...]  # the values as typed, for --set
+    values: tuple[Any, ...]  # the values parsed, for summaries
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "values": list(self.values)}
+
+
+def _bad(spec: str, path: str, msg: str) -> ScenarioError:
+    return ScenarioError([Problem(f"--vary {spec}", None, path, msg)])
+
+
+def split_top(text: str) -> list[str]:
+    """Split on commas outside brackets, braces and quotes."""
+    parts, depth, quote, cur = [], 0, "", []
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur).strip())
+    return parts
+
+
+def _number(text: str) -> float | None:
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _range(spec: str, path: str, parts: list[str]) -> list[str]:
+    nums = [_number(p) for p in parts]
+    start, stop, step = nums
+    if step == 0:
+        raise _bad(spec, path, "range step must not be 0")
+    if (stop - start) * step < 0:
+        raise _bad(spec, path, f"range {start:g}:{stop:g} never reached with step {step:g}")
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_VALUES:
+        raise _bad(spec, path, f"range gives {count} values, more than {MAX_VALUES}")
+    integral = all(float(x).is_integer() and "." not in p for x, p in zip(nums, parts))
+    vals = [start + k * step for k in range(count)]
+    return [str(int(round(v))) if integral else repr(round(v, 10)) for v in vals]
+
+
+def parse_vary(spec: str) -> Vary:
+    """Parse one ``--vary`` spec (raises ScenarioError with a one-line message)."""
+    if "=" not in spec:
+        raise _bad(spec, "", "expected path=v1,v2,... or path=start:stop:step")
+    path, rhs = (x.strip() for x in spec.split("=", 1))
+    if not path or any(not k for k in path.split(".")):
+        raise _bad(spec, path, "empty field name in path")
+    if not rhs:
+        raise _bad(spec, path, "no values given")
+    parts = rhs.split(":")
+    if "," not in rhs and len(parts) == 3 and all(_number(p) is not None for p in parts):
+        raw = _range(spec, path, parts)
+    elif "," not in rhs and len(parts) in (2, 3) and all(p.strip() and _number(p) is not None for p in parts[:2]):
+        raise _bad(spec, path, "a range is start:stop:step, all three numbers")
+    else:
+        raw = split_top(rhs)
+        if any(not r for r in raw):
+            raise _bad(spec, path, "empty value in the list")
+    values = []
+    for r in raw:
+        try:
+            values.append(parse_value(r))
+        except ScenarioError as exc:
+            raise _bad(spec, path, f"bad value {r!r}: {exc.problems[0].message}") from None
+    if len(set(map(repr, values))) != len(values):
+        raise _bad(spec, path, "a value is listed twice")
+    return Vary(path, tuple(raw), tuple(values))
+
+
+def parse_varies(specs: Iterable[str]) -> list[Vary]:
+    out: list[Vary] = []
+    for spec in specs:
+        v = parse_vary(spec)
+        if any(o.path == v.path for o in out):
+            raise _bad(spec, v.path, "this path is already varied by another --vary")
+        out.append(v)
+    return out
+
+
+@dataclass(frozen=True)
+class Point:
+    """One grid point: its parameter values (for summaries) and its ``--set`` overrides."""
+
+    values: dict
+    overrides: tuple[str, ...]
+
+
+def expand_grid(varies: list[Vary]) -> list[Point]:
+    """The full grid, first spec slowest; one empty point when nothing varies."""
+    if not varies:
+        return [Point({}, ())]
+    points = []
+    for combo in itertools.product(*(range(len(v.raw)) for v in varies)):
+        points.append(Point({v.path: v.values[k] for v, k in zip(varies, combo)},
+                            tuple(f"{v.path}={v.raw[k]}" for v, k in zip(varies, combo))))
+    return points
