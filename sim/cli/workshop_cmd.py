@@ -1,8 +1,103 @@
-"""`crisis-sim workshop` commands (being built)."""
+"""``crisis-sim workshop``: a facilitator steps a scenario turn by turn with the teams (see sim.workshop)."""
 from __future__ import annotations
 
+import re
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from ..scenario.errors import ScenarioError
+from ..scenario.load import load_scenario
+from ..workshop.console import loop
+from ..workshop.log import LogError, read_log
+from ..workshop.session import Session
+from .common import fail, load, out
+
+_UNITS = {"": 1.0, "h": 1.0, "m": 1 / 60, "min": 1 / 60, "d": 24.0}
+
+
+def parse_turn(text: str) -> float:
+    """"6h", "90m", "1d", "1.5" (hours) -> hours; ValueError otherwise."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|m|min|d)?\s*", text.lower())
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(f"--turn: expected a duration like 6h, 90m or 1d, got {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2) or ""]
+
+
+def _load_for_log(path: str, overrides: list[str]):
+    return load_scenario(path, overrides)
+
+
+def workshop(
+    scenario: Optional[Path] = typer.Argument(None, help="scenario YAML file (not with --resume)"),
+    turn: str = typer.Option("6h", "--turn", help="length of a turn: 6h, 90m, 1d"),
+    teams: str = typer.Option("blue,red,white", "--teams", help="team names, comma-separated"),
+    seed: int = typer.Option(0, "--seed", "-s", help="random seed of the adjudication"),
+    session_file: Optional[Path] = typer.Option(
+        None, "--session", help="session log to write (default reports/sessions/<scenario>-<UTC time>.jsonl)"),
+    set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
+    script: Optional[Path] = typer.Option(None, "--script", help="run the commands in FILE instead of asking"),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="go on with the session logged in FILE"),
+    echo: bool = typer.Option(False, "--echo", help="echo each scripted command before its output"),
+) -> None:
+    """Run a tabletop workshop: the clock moves a turn (or to the next inject or decision) at a time.
+
+    Commands at the prompt: next, decide, inject, note, status, forces, history, undo, save, quit, help.
+    """
+    lines = None
+    if script is not None:
+        try:
+            lines = script.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            fail(f"{script}: no such script file")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"{script}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    if resume is not None:
+        if scenario is not None or set_ or session_file is not None:
+            fail("--resume FILE takes the scenario, --set, seed and --session from the log; give none of them")
+        try:
+            sess = Session.from_log(read_log(resume), _load_for_log, append=True)
+        except LogError as exc:
+            fail(exc.problems)
+        except ScenarioError as exc:
+            fail([f"{resume}: the scenario it names cannot be loaded"] + [str(p) for p in exc.problems])
+        except OSError as exc:
+            fail(f"{resume}: cannot append: {exc.strerror}")
+    else:
+        if scenario is None:
+            fail("give a SCENARIO file, or --resume FILE")
+        try:
+            turn_h = parse_turn(turn)
+        except ValueError as exc:
+            fail(str(exc))
+        team_list = [t.strip() for t in teams.split(",") if t.strip()]
+        if not team_list or any(not re.fullmatch(r"[A-Za-z][\w\-]*", t) for t in team_list):
+            fail(f"--teams: expected names separated by commas (letters, digits, - and _), got {teams!r}")
+        s = load(scenario, set_)
+        if session_file is None:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            session_file = Path("reports") / "sessions" / f"{s.name}-{stamp}.jsonl"
+        if session_file.exists():
+            fail(f"{session_file}: already exists; use --resume {session_file} to go on with it")
+        try:
+            sess = Session.start(s, seed=seed, turn_h=turn_h, teams=team_list, log_path=session_file,
+                                 scenario_path=str(scenario.resolve()), overrides=set_)
+        except OSError as exc:
+            fail(f"{session_file}: cannot create: {exc.strerror}")
+    rich = out.is_terminal and lines is None
+    if rich:
+        out.print(f"[dim]session log: {sess.log_path}  (help lists the commands)[/dim]")
+    else:
+        print(f"session log: {sess.log_path}", flush=True)
+    loop(sess, lines, console=out, rich=rich, echo=echo, stream=sys.stdout)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("workshop")(workshop)
+
+
+__all__ = ["register", "workshop", "parse_turn"]

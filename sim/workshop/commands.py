@@ -1,0 +1,217 @@
+"""Facilitator commands: one line in (parsed with shlex), what to show out.
+
+:func:`execute` carries out one command on a :class:`~sim.workshop.session.Session`
+and returns :class:`Output` items (a board, a forces table, text, an error) for
+the console to render; a bad command gives an error item and the session goes on.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..atomic import atomic_write
+from ..narrative import h_label
+from .board import build_board
+from .session import Session, WorkshopError
+
+HELP = {
+    "next": "next [N]                        advance to the next turn boundary, inject or decision point (N times)",
+    "decide": "decide DECISION OPTION [why]    record a team's choice at the pending decision [--team T]",
+    "inject": 'inject ID | inject "text"       fire a library inject, or ad-hoc text [--tension X] [--title T]',
+    "note": "note [--team T] [--objective O] TEXT   an observation for the report",
+    "status": "status                          show the situation board again",
+    "forces": "forces                          the forces and their states",
+    "history": "history                         what the table has done (both clocks)",
+    "undo": "undo                            take back the last next/decide/inject/note (replays)",
+    "save": "save [FILE]                     make sure the log is on disk; with FILE, write the board as JSON",
+    "quit": "quit                            close the session (the log keeps everything)",
+    "help": "help [COMMAND]                  this list",
+}
+COMMANDS = list(HELP)
+ALIASES = {"exit": "quit", "n": "next", "?": "help"}
+
+
+@dataclass
+class Output:
+    kind: str                    # board | forces | text | error | history
+    data: object = None
+
+
+@dataclass
+class Reply:
+    items: list[Output] = field(default_factory=list)
+    quit: bool = False
+
+
+def _options(tokens: list[str], names: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    """Split ``--name value`` / ``--name=value`` options (only ``names``) from the other words."""
+    rest, opts, i = [], {}, 0
+    while i < len(tokens):
+        tok = tokens[i]
+        key = tok[2:].split("=", 1)[0] if tok.startswith("--") else None
+        if key is None:
+            rest.append(tok)
+        elif key not in names:
+            raise WorkshopError(f"unknown option --{key}" + (f"; options: {', '.join('--' + n for n in names)}"
+                                                             if names else ""))
+        elif "=" in tok:
+            opts[key] = tok.split("=", 1)[1]
+        elif i + 1 < len(tokens):
+            opts[key] = tokens[i + 1]
+            i += 1
+        else:
+            raise WorkshopError(f"--{key} needs a value")
+        i += 1
+    return rest, opts
+
+
+def execute(session: Session, line: str) -> Reply:
+    """Carry out one facilitator command line."""
+    try:
+        tokens = shlex.split(line, comments=True)
+    except ValueError as exc:
+        return Reply([Output("error", f"cannot parse the line: {exc}")])
+    if not tokens:
+        return Reply()
+    cmd, args = ALIASES.get(tokens[0].lower(), tokens[0].lower()), tokens[1:]
+    handler = _HANDLERS.get(cmd)
+    if handler is None:
+        return Reply([Output("error", f"unknown command {tokens[0]!r}; commands: {', '.join(COMMANDS)}")])
+    try:
+        return handler(session, args)
+    except WorkshopError as exc:
+        return Reply([Output("error", str(exc))])
+
+
+def _board(session: Session) -> Output:
+    return Output("board", build_board(session))
+
+
+def _next(session: Session, args: list[str]) -> Reply:
+    _, opts = _options(args, ())
+    try:
+        times = int(args[0]) if args else 1
+    except ValueError:
+        raise WorkshopError(f"next takes a number of stops, got {args[0]!r}") from None
+    if len(args) > 1 or times < 1:
+        raise WorkshopError("usage: next [N] with N >= 1")
+    items: list[Output] = []
+    for k in range(times):
+        try:
+            session.next()
+        except WorkshopError as exc:
+            if k == 0:
+                raise
+            items.append(Output("text", f"stopped after {k} of {times}: {exc}"))
+            break
+        items.append(_board(session))
+        if session.pending:
+            break
+    return Reply(items)
+
+
+def _decide(session: Session, args: list[str]) -> Reply:
+    rest, opts = _options(args, ("team",))
+    if len(rest) < 2:
+        p = session.pending
+        hint = f"; pending: {p['decision']} ({', '.join(p['options'])})" if p else ""
+        raise WorkshopError(f"usage: decide DECISION OPTION [rationale] [--team T]{hint}")
+    e = session.decide(rest[0], rest[1], " ".join(rest[2:]), opts.get("team"))
+    label = session.scenario.decisions[e["decision"]].options[e["option"]].label
+    return Reply([Output("text", f"{e['team']} decided {e['decision']}: {label}"), _board(session)])
+
+
+def _inject(session: Session, args: list[str]) -> Reply:
+    rest, opts = _options(args, ("tension", "title", "sender", "recipient"))
+    if not rest:
+        raise WorkshopError('usage: inject ID | inject "free text" [--tension X] [--title T]')
+    if len(rest) == 1 and rest[0] in session.scenario.injects and not opts:
+        session.inject(rest[0])
+    elif len(rest) == 1 and " " not in rest[0] and not opts and rest[0].replace("_", "").replace("-", "").isalnum():
+        session.inject(rest[0])          # one bare word: meant as an id; unknown -> a clear error
+    else:
+        try:
+            tension = float(opts["tension"]) if "tension" in opts else None
+        except ValueError:
+            raise WorkshopError(f"--tension must be a number, got {opts['tension']!r}") from None
+        session.inject_text(" ".join(rest), tension=tension, title=opts.get("title", ""),
+                            sender=opts.get("sender", ""), recipient=opts.get("recipient", ""))
+    return Reply([_board(session)])
+
+
+def _note(session: Session, args: list[str]) -> Reply:
+    rest, opts = _options(args, ("team", "objective"))
+    e = session.note(" ".join(rest), opts.get("team"), opts.get("objective"))
+    who = " ".join(x for x in (e["team"] and f"team {e['team']}", e["objective"] and f"objective {e['objective']}")
+                   if x)
+    return Reply([Output("text", f"noted at {h_label(round(e['sim_h'], 2))}" + (f" ({who})" if who else ""))])
+
+
+def _status(session: Session, args: list[str]) -> Reply:
+    return Reply([_board(session)])
+
+
+def _forces(session: Session, args: list[str]) -> Reply:
+    return Reply([Output("forces", build_board(session))])
+
+
+def _history(session: Session, args: list[str]) -> Reply:
+    return Reply([Output("history", history_lines(session))])
+
+
+def history_lines(session: Session) -> list[str]:
+    cal = session.scenario.clock.calendar
+    out = []
+    for e in session.history():
+        t = cal(e["sim_h"])
+        head = f"{t:%a %d %b %H:%M} {h_label(round(e['sim_h'], 2)):>8}  (wall {e['wall']})  "
+        if e["kind"] == "next":
+            body = f"clock to {h_label(round(e['sim_h'], 2))} ({e['stop']})"
+        elif e["kind"] == "decide":
+            body = f"{e['team']} decided {e['decision']} = {e['option']}" + (
+                f": {e['rationale']}" if e["rationale"] else "")
+        elif e["kind"] == "inject":
+            body = f"inject {e['inject']}" if e["inject"] else f"ad-hoc inject: {e['adhoc']['text']}"
+        else:
+            tags = ", ".join(x for x in (e["team"], e["objective"]) if x)
+            body = f"note{f' [{tags}]' if tags else ''}: {e['text']}"
+        out.append(head + body)
+    return out or ["nothing yet"]
+
+
+def _undo(session: Session, args: list[str]) -> Reply:
+    e = session.undo()
+    return Reply([Output("text", f"undone entry {e['undoes']}"), _board(session)])
+
+
+def _save(session: Session, args: list[str]) -> Reply:
+    if session.writer:
+        session.writer.sync()
+    msgs = [f"session log {session.log_path} is on disk ({len(session.entries)} entries)" if session.writer
+            else "no session log (nothing to save)"]
+    if args:
+        board = build_board(session)
+        atomic_write(Path(args[0]), json.dumps({"board": board, "state": session.view().state}, sort_keys=True,
+                                               indent=2, ensure_ascii=False))
+        msgs.append(f"board written to {args[0]}")
+    return Reply([Output("text", m) for m in msgs])
+
+
+def _quit(session: Session, args: list[str]) -> Reply:
+    return Reply([Output("text", "session closed" + (f"; log: {session.log_path}" if session.writer else ""))],
+                 quit=True)
+
+
+def _help(session: Session, args: list[str]) -> Reply:
+    if args:
+        cmd = ALIASES.get(args[0], args[0])
+        if cmd not in HELP:
+            raise WorkshopError(f"no command {args[0]!r}; commands: {', '.join(COMMANDS)}")
+        return Reply([Output("text", HELP[cmd])])
+    return Reply([Output("text", "\n".join(HELP.values()))])
+
+
+_HANDLERS = {"next": _next, "decide": _decide, "inject": _inject, "note": _note, "status": _status,
+             "forces": _forces, "history": _history, "undo": _undo, "save": _save, "quit": _quit, "help": _help}

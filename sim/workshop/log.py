@@ -1,0 +1,184 @@
+"""The workshop's session log: append-only JSON Lines, one self-describing entry per facilitator action.
+
+Every entry carries the schema version ``v``, its number ``n`` in the log, the
+``kind`` (open, next, decide, inject, note, undo, close), the scenario name and
+content hash, the seed, the simulated clock ``sim_h`` after the action and the
+wall-clock time ``wall`` (exercise time and real time are both kept). Each entry
+is written with one ``write`` call, flushed and fsynced before the command's
+result is shown, so killing the process loses at most the command being typed.
+
+Reading is strict in the middle and forgiving at the end: a truncated or corrupt
+*last* line (a write cut short by a crash) is reported and skipped; a corrupt line
+anywhere else is an error naming ``FILE:LINE``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+KINDS = ("open", "next", "decide", "inject", "note", "undo", "close")
+COMMON = {"v": int, "n": int, "kind": str, "scenario": str, "scenario_hash": str, "sim_h": (int, float), "wall": str}
+PAYLOAD = {
+    "open": {"path": str, "overrides": list, "turn_h": (int, float), "teams": list},
+    "next": {"from_h": (int, float), "stop": str},
+    "decide": {"decision": str, "option": str, "team": str, "rationale": str, "decision_h": (int, float)},
+    "inject": {"id": str, "inject": (str, type(None)), "adhoc": (dict, type(None))},
+    "note": {"text": str, "team": (str, type(None)), "objective": (str, type(None))},
+    "undo": {"undoes": int},
+    "close": {},
+}
+
+
+class LogError(Exception):
+    """A session log that cannot be used: ``problems`` are ``FILE:LINE: message`` lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class LogContents:
+    path: Path
+    entries: list[dict]
+    linenos: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    good_bytes: int = 0          # length of the file up to the end of the last good line
+    ends_with_newline: bool = True
+
+
+def wall_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _problem(entry, n: int) -> str | None:
+    """What is wrong with one parsed entry (None: nothing)."""
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    v = entry.get("v")
+    if isinstance(v, int) and v > SCHEMA_VERSION:
+        return f"schema version {v} is newer than this crisis-sim reads ({SCHEMA_VERSION}); upgrade crisis-sim"
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        return f"unknown entry kind {kind!r}"
+    for key, typ in {**COMMON, **PAYLOAD[kind]}.items():
+        if key not in entry:
+            return f"{kind} entry lacks {key!r}"
+        if not isinstance(entry[key], typ) or (typ in (int, (int, float)) and isinstance(entry[key], bool)):
+            return f"{kind} entry: {key!r} has the wrong type"
+    if "seed" not in entry:
+        return f"{kind} entry lacks 'seed'"
+    if entry["v"] != SCHEMA_VERSION:
+        return f"unknown schema version {entry['v']!r}"
+    if entry["n"] != n:
+        return f"entry number {entry['n']} where {n} was expected"
+    return None
+
+
+def read_log(path: str | os.PathLike) -> LogContents:
+    """Parse and check a session log; raise :class:`LogError` if it cannot be used."""
+    path = Path(path)
+    label = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LogError([f"{label}: no such session log"]) from None
+    except IsADirectoryError:
+        raise LogError([f"{label}: is a directory, not a session log"]) from None
+    except OSError as exc:
+        raise LogError([f"{label}: cannot read: {exc.strerror}"]) from None
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    entries: list[dict] = []
+    linenos: list[int] = []
+    warnings: list[str] = []
+    offset = good = 0
+    last_idx = max((i for i, ln in enumerate(lines) if ln.strip()), default=-1)
+    for i, ln in enumerate(lines):
+        lineno = i + 1
+        end = offset + len(ln) + 1
+        if not ln.strip():
+            offset = end
+            continue
+        problem = None
+        try:
+            entry = json.loads(ln.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            entry, problem = None, "not a complete JSON entry"
+        if problem is None:
+            problem = _problem(entry, len(entries) + 1)
+        if problem is None and entries:
+            first = entries[0]
+            for key in ("scenario", "scenario_hash", "seed"):
+                if entry[key] != first[key]:
+                    problem = f"{key} {entry[key]!r} differs from the open entry's {first[key]!r}"
+                    break
+        if problem is None and (entry["kind"] == "open") != (not entries):
+            problem = "the first entry must be the only 'open' entry"
+        if problem is not None:
+            if i == last_idx and entries and "newer than" not in problem:
+                warnings.append(f"{label}:{lineno}: corrupt entry skipped ({problem})")
+                break
+            raise LogError([f"{label}:{lineno}: {problem}"])
+        entries.append(entry)
+        linenos.append(lineno)
+        offset = end
+        good = min(end, len(raw))
+    if not entries:
+        raise LogError([f"{label}: empty session log (no 'open' entry)"])
+    return LogContents(path, entries, linenos, warnings, good, raw[:good].endswith(b"\n") if good else True)
+
+
+class LogWriter:
+    """Appends entries to a session log, each flushed and fsynced before returning."""
+
+    def __init__(self, path: str | os.PathLike, *, resume: LogContents | None = None):
+        self.path = Path(path)
+        if resume is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            self._fsync_dir()
+            self.next_n = 1
+        else:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            if os.fstat(fd).st_size > resume.good_bytes:
+                os.ftruncate(fd, resume.good_bytes)   # drop the damaged tail so new entries start clean
+            if not resume.ends_with_newline:
+                os.write(fd, b"\n")
+            os.fsync(fd)
+            self.next_n = len(resume.entries) + 1
+        self._fh = os.fdopen(fd, "ab", buffering=0)
+
+    def _fsync_dir(self) -> None:
+        try:
+            dfd = os.open(self.path.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dfd)
+        except OSError:
+            pass
+        finally:
+            os.close(dfd)
+
+    def append(self, entry: dict) -> dict:
+        """Number, write, flush and fsync one entry; return it as written."""
+        entry = {**entry, "n": self.next_n}
+        data = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        self._fh.write(data)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.next_n += 1
+        return entry
+
+    def sync(self) -> None:
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()

@@ -1,0 +1,227 @@
+"""What a workshop produced, for the after-action report, and how its path compares with Monte Carlo.
+
+:func:`session_summary` replays a session log. Its ``result`` is the outcome of the
+workshop's path **replayed to the scenario's horizon**: the decisions the teams took
+(as recorded), the injects the facilitator fired, and for any decision point the
+table never reached or never answered, the scenario's default, marked
+``played: False`` ("not played"). ``stopped_h`` says where the table's clock stood
+when the session ended; ``result_at_stop`` is the state there.
+
+:func:`compare_to_batch` places the workshop's metrics in a distribution of
+simulated runs ("VJTF in place at H+70: later than 62% of simulated runs"); given no
+distribution it simulates one itself with the scenario's default decisions over
+``SeedSequence(seed).spawn(n)``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+
+from ..engine.run import run
+from ..scenario.load import load_scenario
+from ..scenario.model import Scenario
+from .log import read_log
+from .session import EPS, Session
+
+
+def _load(path: str, overrides: list[str]) -> Scenario:
+    return load_scenario(path, overrides)
+
+
+def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scenario] = _load) -> dict:
+    """Replay a session log into the data an after-action report needs.
+
+    Keys: scenario, title, scenario_hash, scenario_path, overrides, seed, turn_h, teams, log, opened_wall,
+    last_wall, closed, stopped_h, horizon_h, warnings, ``result`` (the :class:`~sim.engine.trace.Result`
+    to the horizon, see the module docstring), ``result_at_stop`` (Result at the stop clock), metrics,
+    objectives, decisions (each with team, rationale, sim_h, time, wall and ``played``), notes,
+    notes_by_team, notes_by_objective, injects (those the facilitator fired).
+    Raises LogError (unusable log, scenario changed) or ScenarioError.
+    """
+    contents = read_log(log_path)
+    sess = Session.from_log(contents, load)
+    s, play = sess.scenario, sess.play
+    result = sess.final_result()
+    at_stop = sess.replay(min(play.clock + EPS, sess.horizon), play)
+    cal = s.clock.calendar
+
+    played = {e["decision"]: e for e in play.choices}
+    decisions = []
+    for d in result.decisions:
+        did = d["decision"]
+        point = s.decisions[did]
+        e = played.get(did)
+        decisions.append({
+            "decision": did, "title": point.title, "option": d["option"], "label": d["label"],
+            "team": d["team"], "rationale": d["rationale"] if e else "",
+            "decision_h": d["t_h"], "time": cal(d["t_h"]).isoformat(timespec="minutes"),
+            "sim_h": e["sim_h"] if e else None, "wall": e["wall"] if e else None,
+            "played": e is not None, "default": point.default,
+        })
+    for did, point in s.decisions.items():
+        if did not in {d["decision"] for d in decisions}:
+            decisions.append({"decision": did, "title": point.title, "option": None, "label": None,
+                              "team": point.team, "rationale": "", "decision_h": None, "time": None,
+                              "sim_h": None, "wall": None, "played": False, "default": point.default})
+
+    notes = [{"text": n["text"], "team": n["team"], "objective": n["objective"], "sim_h": n["sim_h"],
+              "time": cal(n["sim_h"]).isoformat(timespec="minutes"), "wall": n["wall"]} for n in play.notes]
+    by_team: dict[str, list[dict]] = {}
+    by_objective: dict[str, list[dict]] = {}
+    for n in notes:
+        by_team.setdefault(n["team"] or "", []).append(n)
+        by_objective.setdefault(n["objective"] or "", []).append(n)
+
+    injects = []
+    for e in play.injects:
+        spec = sess.inject_spec(e)
+        injects.append({"id": e["id"], "inject": e["inject"], "adhoc": e["inject"] is None, "title": spec.title,
+                        "text": spec.text, "sender": spec.sender, "recipient": spec.recipient,
+                        "effects": [ef.model_dump(exclude_none=True, mode="json") for ef in spec.effects],
+                        "sim_h": e["sim_h"], "time": cal(e["sim_h"]).isoformat(timespec="minutes"),
+                        "wall": e["wall"]})
+    first, last = sess.entries[0], sess.entries[-1]
+    return {
+        "scenario": s.name, "title": s.title, "scenario_hash": s.content_hash, "scenario_path": first["path"],
+        "overrides": first["overrides"], "seed": sess.seed, "turn_h": sess.turn_h, "teams": sess.teams,
+        "log": str(contents.path), "opened_wall": first["wall"], "last_wall": last["wall"],
+        "closed": last["kind"] == "close", "stopped_h": play.clock,
+        "stopped_time": cal(play.clock).isoformat(timespec="minutes"), "horizon_h": sess.horizon,
+        "warnings": list(contents.warnings),
+        "result": result, "result_at_stop": at_stop,
+        "metrics": dict(result.metrics),
+        "objectives": {k: {"title": o.title, "metric": o.metric, "target": o.target, "value": o.value, "met": o.met}
+                       for k, o in result.objectives.items()},
+        "decisions": decisions, "notes": notes, "notes_by_team": by_team, "notes_by_objective": by_objective,
+        "injects": injects,
+    }
+
+
+# --- comparison with Monte Carlo ------------------------------------------------
+def percentile_rank(value: float | None, values: Iterable[float | None], *, none_is_high: bool = True) -> dict:
+    """Where ``value`` falls among ``values``: shares strictly below, equal and above.
+
+    ``None`` (the event never happened within the horizon) counts as later/higher than
+    every number when ``none_is_high`` (times of events), lower otherwise.
+    """
+    inf = float("inf") if none_is_high else float("-inf")
+    xs = np.array([inf if v is None else float(v) for v in values], dtype=float)
+    if xs.size == 0:
+        raise ValueError("an empty distribution")
+    x = inf if value is None else float(value)
+    below, equal = float(np.mean(xs < x)), float(np.mean(xs == x))
+    return {"n": int(xs.size), "below": below, "equal": equal, "above": 1.0 - below - equal,
+            "never": float(np.mean(np.isinf(xs))), "percentile": 100.0 * (below + equal / 2)}
+
+
+def _is_time(metric: str) -> bool:
+    return metric.endswith("_h") or metric.endswith(".h")
+
+
+def _fmt(metric: str, v: float | None) -> str:
+    if v is None:
+        return "never within the horizon" if _is_time(metric) else "not measured"
+    if metric.endswith("after_activation_h"):
+        return f"{v:.0f} h after activation"
+    if _is_time(metric):
+        return f"at H+{v:.0f}"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+
+def describe(metric: str, title: str, value: float | None, rank: dict) -> str:
+    """One sentence, e.g. "VJTF in place at H+70: later than 62% of simulated runs"."""
+    pct = lambda share: f"{100 * share:.0f}%"  # noqa: E731
+    head = f"{title} {_fmt(metric, value)}" if _is_time(metric) else f"{title}: {_fmt(metric, value)}"
+    if value is None:
+        return f"{head}: as in {pct(rank['equal'])} of {rank['n']} simulated runs"
+    more, less = ("later", "earlier") if _is_time(metric) else ("higher", "lower")
+    if rank["below"] >= rank["above"]:
+        s = f"{head}: {more} than {pct(rank['below'])} of {rank['n']} simulated runs"
+    else:
+        s = f"{head}: {less} than {pct(rank['above'])} of {rank['n']} simulated runs"
+    if rank["equal"] > 0:
+        s += f" (equal in {pct(rank['equal'])})"
+    if _is_time(metric) and rank["never"] > 0:
+        s += f"; never within the horizon in {pct(rank['never'])}"
+    return s
+
+
+def simulate_distribution(scenario: Scenario, metrics: Iterable[str], *, n: int = 200, seed: int = 0,
+                          decisions=None) -> dict[str, list[float | None]]:
+    """Metric values over ``n`` runs seeded by ``SeedSequence(seed).spawn(n)`` (default decisions)."""
+    names = list(metrics)
+    out: dict[str, list[float | None]] = {m: [] for m in names}
+    for child in np.random.SeedSequence(seed).spawn(n):
+        r = run(scenario, child, decisions, keep_trace=False)
+        for m in names:
+            out[m].append(r.metrics.get(m))
+    return out
+
+
+HEADLINE = {"incidents": "Incidents", "encounters": "Encounters", "peak_tension": "Peak tension",
+            "peak_rung": "Peak escalation rung", "final_tension": "Final tension",
+            "incident_share": "Share of encounters that became incidents", "committed_troops": "Troops committed"}
+
+
+def metric_title(scenario: Scenario, metric: str) -> str:
+    """A readable name for a metric: "VJTF (France lead) in place", "NAC agrees to activate the NRF"."""
+    parts = metric.split(".")
+    if parts[0] == "force" and len(parts) == 3 and parts[1] in scenario.forces:
+        what = parts[2].removesuffix("_h").removesuffix("_after_activation").replace("_", " ")
+        return f"{scenario.forces[parts[1]].name} {what}"
+    if parts[0] == "event" and parts[-1] == "h":
+        ev = ".".join(parts[1:-1])
+        return scenario.injects[ev].title if ev in scenario.injects else ev.replace("_", " ").replace(".", " ")
+    for o in scenario.objectives.values():
+        if o.metric == metric:
+            return HEADLINE.get(metric, o.title)
+    return HEADLINE.get(metric, metric)
+
+
+def default_metrics(scenario: Scenario) -> list[tuple[str, str]]:
+    """(metric, title) pairs worth comparing: the objectives' metrics, then a few headline ones."""
+    names = [o.metric for o in scenario.objectives.values()]
+    names += [f"force.{fid}.in_place_h" for fid, f in scenario.forces.items() if f.deploy_when is not None]
+    names += ["incidents", "peak_tension", "committed_troops"]
+    return [(m, metric_title(scenario, m)) for m in dict.fromkeys(names)]
+
+
+def compare_to_batch(summary: Mapping, batch: Mapping[str, list] | list[Mapping] | None = None, *,
+                     metrics: Iterable[str] | None = None, n: int = 200, seed: int | None = None,
+                     scenario: Scenario | None = None) -> list[dict]:
+    """Compare the workshop's outcome with a distribution of simulated runs.
+
+    ``batch`` is either metric distributions (``{metric: [values...]}``) or batch rows
+    (``[{metric: value, ...}, ...]``, e.g. one row per run from the batch runner). Given
+    none, ``n`` runs of the scenario with its default decisions are simulated here, seeded
+    by ``SeedSequence(seed or the session's seed).spawn(n)``. Returns one dict per metric:
+    metric, title, value, n, below, equal, above, never, percentile, sentence.
+    """
+    scenario = scenario or _scenario_of(summary)
+    wanted = default_metrics(scenario) if metrics is None else [(m, metric_title(scenario, m)) for m in metrics]
+    values = summary["metrics"]
+    if batch is None:
+        dist = simulate_distribution(scenario, [m for m, _ in wanted], n=n,
+                                     seed=summary["seed"] if seed is None else seed)
+    elif isinstance(batch, Mapping):
+        dist = {k: list(v) for k, v in batch.items()}
+    else:
+        dist = {m: [row.get(m) for row in batch] for m, _ in wanted}
+    out = []
+    for m, title in wanted:
+        if m not in values or not dist.get(m):
+            continue
+        rank = percentile_rank(values[m], dist[m], none_is_high=_is_time(m))
+        out.append({"metric": m, "title": title, "value": values[m], **rank,
+                    "sentence": describe(m, title, values[m], rank)})
+    return out
+
+
+def _scenario_of(summary: Mapping) -> Scenario:
+    sc = load_scenario(summary["scenario_path"], summary.get("overrides", []))
+    if sc.content_hash != summary["scenario_hash"]:
+        raise ValueError(f"scenario {summary['scenario_path']} changed since the session "
+                         f"({summary['scenario_hash']} -> {sc.content_hash})")
+    return sc
