@@ -10,7 +10,10 @@ each incident adds ``incident_tension`` to tension.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import simpy
 
 from .world import World
 
@@ -26,6 +29,7 @@ def incident_probability(w: World) -> float:
 
 
 def encounter_process(w: World, rng: np.random.Generator):
+    """Process body. Presence changes interrupt the wait; the next encounter is then redrawn."""
     d = w.s.deconfliction
     a, b = d.between
     env = w.env
@@ -34,24 +38,33 @@ def encounter_process(w: World, rng: np.random.Generator):
         rates = [d.encounter_rate[dom] * w.presence(a, dom) * w.presence(b, dom) * w.encounter_factor
                  for dom in domains]
         total = sum(rates)
-        changed = w.presence_changed
-        if total <= 0:
-            yield changed
-            continue
-        timer = env.timeout(rng.exponential(1.0 / total))
-        yield timer | changed
-        if not timer.processed:
-            continue  # presence changed first: redraw at the new rate
-        dom = domains[int(rng.choice(len(domains), p=np.asarray(rates) / total))] if len(domains) > 1 else domains[0]
-        w.encounters += 1
-        p = incident_probability(w)
-        if rng.random() < p:
-            w.incidents += 1
-            amount = d.incident_tension.sample(rng)
-            w.record("incident", f"{a}/{b}", f"{dom.capitalize()} encounter turns into an incident "
-                     f"(tension +{amount:.1f})", {"domain": dom, "p": round(p, 6), "incidents": w.incidents,
-                                                  "tension_delta": round(amount, 4)}, d.facts)
-            w.tension.add(amount, f"{a}/{b}", f"{dom} incident", d.facts)
-        else:
-            w.record("encounter", f"{a}/{b}", f"{dom.capitalize()} encounter deconflicted",
-                     {"domain": dom, "p": round(p, 6), "encounters": w.encounters})
+        try:
+            while True:
+                # no encounters at zero rate: sleep past the horizon until presence changes
+                yield env.timeout(rng.exponential(1.0 / total) if total > 0 else math.inf)
+                pick, dom = rng.random() * total, domains[-1]
+                for dname, rate in zip(domains, rates):
+                    if pick < rate:
+                        dom = dname
+                        break
+                    pick -= rate
+                encounter(w, d, a, b, dom, rng)
+        except simpy.Interrupt:
+            continue  # presence changed: redraw at the new rate (memorylessness keeps this exact)
+
+
+def encounter(w: World, d, a: str, b: str, dom: str, rng: np.random.Generator) -> None:
+    w.encounters += 1
+    p = incident_probability(w)
+    if rng.random() < p:
+        w.incidents += 1
+        amount = d.incident_tension.sample(rng)
+        w.record("incident", f"{a}/{b}", f"{dom.capitalize()} encounter turns into an incident "
+                 f"(tension +{amount:.1f})", {"domain": dom, "p": round(p, 6), "incidents": w.incidents,
+                                              "tension_delta": round(amount, 4)}, d.facts)
+        w.tension.add(amount, f"{a}/{b}", f"{dom} incident", d.facts)
+    else:
+        w.record("encounter", f"{a}/{b}", f"{dom.capitalize()} encounter deconflicted",
+                 {"domain": dom, "p": round(p, 6), "encounters": w.encounters})
+        if w.watch_encounters:
+            w.notify()

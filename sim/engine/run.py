@@ -8,7 +8,8 @@ from typing import Iterable
 
 import numpy as np
 
-from ..scenario.conditions import time_marks
+from ..scenario.conditions import MetricCond, time_marks, walk
+from ..scenario.references import all_conditions
 from ..scenario.model import Inject, Scenario
 from .adversary import axis_process
 from .deconfliction import encounter_process
@@ -91,12 +92,14 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     for k, extra in enumerate(extra_injects):
         env.process(_extra_inject(w, extra, w.rng(f"extra:{k}")))
     if scenario.deconfliction:
-        env.process(encounter_process(w, w.rng("encounters")))
+        w.presence_watchers.append(env.process(encounter_process(w, w.rng("encounters"))))
     for cid, cp in scenario.checkpoints.items():
         at = cp.at_h if cp.at_h is not None else scenario.clock.hours(cp.at_time)
         env.process(_checkpoint(w, cid, at))
     if marks:
         env.process(_wake_at(w, marks))
+    w.watch_encounters = any(isinstance(leaf, MetricCond) and leaf.metric == "encounters"
+                             for c in all_conditions(scenario) for leaf in walk(c))
 
     end = env.timeout(horizon)
     env.run(until=end | w.stop)

@@ -37,6 +37,22 @@ class ForceState:
         return FORCE_STATES[self.stage]
 
 
+class _LazyGenerator:
+    """A numpy Generator seeded from SeedSequence(entropy, spawn_key), created on first use."""
+
+    __slots__ = ("_args", "_gen")
+
+    def __init__(self, entropy, spawn_key):
+        self._args = (entropy, spawn_key)
+        self._gen = None
+
+    def __getattr__(self, name):
+        if self._gen is None:
+            entropy, key = self._args
+            self._gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=key)))
+        return getattr(self._gen, name)
+
+
 class World:
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
         self.s = scenario
@@ -66,16 +82,20 @@ class World:
         self.hooks: dict[str, list] = {}        # effect kind -> callbacks registered by the processes
         self.tension = None  # set by escalation.Tension
         self._changed = self.env.event()
-        self._presence = self.env.event()
+        self.watch_encounters = False   # does any condition read the encounter count?
+        self.presence_watchers: list[simpy.Process] = []   # interrupted when presence changes
         self.stop = self.env.event()
         self.pending: dict | None = None
         self.checkpoints: dict[str, dict] = {}
 
     # --- randomness -------------------------------------------------------
     def rng(self, name: str) -> np.random.Generator:
-        """An independent stream per named component, stable whatever else the scenario holds."""
+        """An independent stream per named component, stable whatever else the scenario holds.
+
+        Made on first use: components whose parameters are all fixed never pay for a generator.
+        """
         key = self.root.spawn_key + (zlib.crc32(name.encode()),)
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.root.entropy, spawn_key=key)))
+        return _LazyGenerator(self.root.entropy, key)  # type: ignore[return-value]
 
     # --- the trace --------------------------------------------------------
     def calendar(self, t_h: float) -> str:
@@ -92,17 +112,14 @@ class World:
     def changed(self) -> simpy.Event:
         return self._changed
 
-    @property
-    def presence_changed(self) -> simpy.Event:
-        return self._presence
-
     def notify(self, presence: bool = False) -> None:
         if self._changed.callbacks:  # someone waits: wake them (nobody waiting: nothing to schedule)
             ev, self._changed = self._changed, self.env.event()
             ev.succeed()
-        if presence and self._presence.callbacks:
-            pev, self._presence = self._presence, self.env.event()
-            pev.succeed()
+        if presence:
+            for proc in self.presence_watchers:
+                if proc.is_alive and proc is not self.env.active_process:
+                    proc.interrupt("presence changed")
 
     def wait_for(self, cond):
         """Process body: return once ``cond`` holds."""

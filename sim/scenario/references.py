@@ -9,6 +9,7 @@ Path = tuple
 
 
 def _conditions(s: Scenario):
+    """(path, condition) for every condition in the scenario."""
     for fid, f in s.forces.items():
         for key in ("alert_when", "activate_when", "deploy_when"):
             if getattr(f, key) is not None:
@@ -99,3 +100,7 @@ def cited_facts(data, path=()) -> list[tuple[Path, str]]:
         for i, v in enumerate(data):
             out += cited_facts(v, path + (i,))
     return out
+
+
+def all_conditions(s: Scenario) -> list:
+    return [c for _, c in _conditions(s)]
