@@ -133,18 +133,19 @@ def _fmt(metric: str, v: float | None) -> str:
 def describe(metric: str, title: str, value: float | None, rank: dict) -> str:
     """One sentence, e.g. "VJTF in place at H+70: later than 62% of simulated runs"."""
     pct = lambda share: f"{100 * share:.0f}%"  # noqa: E731
-    head = f"{title} {_fmt(metric, value)}" if _is_time(metric) else f"{title}: {_fmt(metric, value)}"
-    if value is None:
-        return f"{head}: as in {pct(rank['equal'])} of {rank['n']} simulated runs"
+    head = f"{title} {_fmt(metric, value)}:" if _is_time(metric) else f"{title}: {_fmt(metric, value)},"
+    n = rank["n"]
     more, less = ("later", "earlier") if _is_time(metric) else ("higher", "lower")
-    if rank["below"] >= rank["above"]:
-        s = f"{head}: {more} than {pct(rank['below'])} of {rank['n']} simulated runs"
+    if rank["equal"] >= 0.5:
+        s = f"{head} the same as in {pct(rank['equal'])} of {n} simulated runs"
+        if rank["below"] or rank["above"]:
+            s += f" ({more} than {pct(rank['below'])}, {less} than {pct(rank['above'])})"
+    elif rank["below"] >= rank["above"]:
+        s = f"{head} {more} than {pct(rank['below'])} of {n} simulated runs"
     else:
-        s = f"{head}: {less} than {pct(rank['above'])} of {rank['n']} simulated runs"
-    if rank["equal"] > 0:
-        s += f" (equal in {pct(rank['equal'])})"
-    if _is_time(metric) and rank["never"] > 0:
-        s += f"; never within the horizon in {pct(rank['never'])}"
+        s = f"{head} {less} than {pct(rank['above'])} of {n} simulated runs"
+    if _is_time(metric) and rank["never"] > 0 and value is not None:
+        s += f"; it never happened within the horizon in {pct(rank['never'])}"
     return s
 
 
@@ -174,6 +175,12 @@ def metric_title(scenario: Scenario, metric: str) -> str:
     if parts[0] == "event" and parts[-1] == "h":
         ev = ".".join(parts[1:-1])
         return scenario.injects[ev].title if ev in scenario.injects else ev.replace("_", " ").replace(".", " ")
+    if parts[0] == "checkpoint" and len(parts) >= 3 and parts[1] in scenario.checkpoints:
+        at = scenario.checkpoints[parts[1]].title
+        if parts[2] == "on_station" and len(parts) == 5:
+            side = scenario.sides[parts[3]].name if parts[3] in scenario.sides else parts[3]
+            return f"{side} {parts[4].replace('_', ' ')} on station at {at}"
+        return f"{HEADLINE.get(parts[2], parts[2].replace('_', ' '))} at {at}"
     for o in scenario.objectives.values():
         if o.metric == metric:
             return HEADLINE.get(metric, o.title)
