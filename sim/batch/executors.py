@@ -100,16 +100,29 @@ class DaskCluster:
         self.scenarios = self.client.scatter(scenarios, broadcast=True)
 
     def unordered(self, fn, tasks, window):
-        from distributed import wait as dwait
+        from distributed import as_completed
 
-        def submit(si, chunk):
-            return self.client.submit(fn, self.scenarios[si], chunk, pure=False)
+        it = iter(tasks)
+        tags: dict[Any, Any] = {}
+        ac = as_completed(loop=self.client.loop)
 
-        def waiter(futs):
-            done = dwait(futs, return_when="FIRST_COMPLETED").done
-            return [f for f in futs if f in done]
+        def top_up() -> None:
+            while len(tags) < window:
+                try:
+                    tag, si, chunk = next(it)
+                except StopIteration:
+                    return
+                fut = self.client.submit(fn, self.scenarios[si], chunk, pure=False)
+                tags[fut] = tag
+                ac.add(fut)
 
-        yield from _drain(submit, waiter, tasks, window)
+        top_up()
+        while tags:
+            fut = next(ac)
+            tag = tags.pop(fut)
+            result = fut.result()
+            top_up()
+            yield tag, result
 
     def close(self) -> None:
         self.client.close()

@@ -1,8 +1,283 @@
-"""`crisis-sim batch` commands (being built)."""
+"""``crisis-sim batch``, ``sensitivity``, ``results`` and ``export``: Monte Carlo from the command line.
+
+Parsing and printing only; the work is in :mod:`sim.batch`.
+"""
 from __future__ import annotations
 
+import fnmatch
+import json
+import os
+import shlex
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from ..atomic import atomic_write
+from ..batch.executors import BackendError
+from ..batch.export import FORMATS, ExportError, export as export_rows
+from ..batch.runner import BatchError, run_batch
+from ..batch.sensitivity import sensitivity as run_sensitivity
+from ..batch.store import Store, StoreError
+from ..scenario.errors import ScenarioError
+from ..scenario.load import load_scenario
+from .common import err, fail, out
+
+DEFAULT_DB = Path("reports/results.db")
+HEADLINE = ("encounters", "incidents", "incident_share", "peak_tension", "final_tension", "peak_rung",
+            "committed_troops")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if not isinstance(v, (int, float)):
+        return str(v)
+    if abs(v) >= 1000 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.3f}".rstrip("0").rstrip(".")
+
+
+@contextmanager
+def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn(), console=err, transient=True)
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _command() -> str:
+    return shlex.join(["crisis-sim", *sys.argv[1:]])
+
+
+def _shown_metrics(names: list[str], objective_metrics: set[str], patterns: list[str], all_: bool) -> list[str]:
+    if all_:
+        return names
+    if patterns:
+        return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    return [n for n in names if n in HEADLINE or n in objective_metrics]
+
+
+def _print_point(pt: dict, metric_names: list[str], title: str) -> None:
+    m = Table(title=title, title_justify="left", show_lines=False, padding=(0, 1))
+    m.add_column("metric", overflow="fold", min_width=22)
+    for col in ("n/never", "mean", "sd", "p5", "p50", "p95", "95% CI mean"):
+        m.add_column(col, justify="right", no_wrap=True)
+    for name in metric_names:
+        s = pt["metrics"].get(name)
+        if s is None:
+            continue
+        ci = "-" if s["ci_low"] is None else f"{_fmt(s['ci_low'])}-{_fmt(s['ci_high'])}"
+        m.add_row(name, f"{s['n']}/{s['never']}" if s["never"] else str(s["n"]), _fmt(s["mean"]), _fmt(s["sd"]),
+                  _fmt(s["p5"]), _fmt(s["p50"]), _fmt(s["p95"]), ci)
+    out.print(m)
+    o = Table(show_lines=False, padding=(0, 1))
+    o.add_column("objective", overflow="fold", min_width=30)
+    o.add_column("P(success)", justify="right", no_wrap=True)
+    o.add_column("95% Wilson", justify="right", no_wrap=True)
+    o.add_column("met", justify="right", no_wrap=True)
+    for oid, s in pt["objectives"].items():
+        p = s["p"] or 0.0
+        style = "green" if p >= 0.9 else "yellow" if p >= 0.5 else "bold red"
+        o.add_row(f"{s['title']} [dim]({oid})[/dim]", Text(f"{p:.1%}", style=style),
+                  f"{s['ci_low']:.1%}-{s['ci_high']:.1%}", f"{s['successes']}/{s['n']}")
+    out.print(o)
+    if "by_option" in pt:
+        b = Table(title="P(objective) by option taken", title_justify="left", padding=(0, 1))
+        oids = list(pt["objectives"])
+        b.add_column("decision: option", overflow="fold", min_width=22)
+        b.add_column("runs", justify="right")
+        for k, oid in enumerate(oids, 1):
+            b.add_column(f"O{k}", justify="right", no_wrap=True)
+        for did, opts in pt["by_option"].items():
+            for opt, cell in opts.items():
+                b.add_row(f"{did}: {opt}", str(cell["n"]),
+                          *[f"{cell['objectives'][oid]['p']:.0%}" if cell["n"] else "-" for oid in oids])
+        out.print(b)
+        out.print(Text("  " + ", ".join(f"O{k} {oid}" for k, oid in enumerate(oids, 1)), style="dim"))
+
+
+def batch(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    reps: int = typer.Option(100, "--reps", "-n", help="replications per sweep point"),
+    seed: int = typer.Option(0, "--seed", "-s", help="replication i uses SeedSequence(SEED).spawn(REPS)[i]"),
+    set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
+    vary: list[str] = typer.Option([], "--vary", help="sweep: path=v1,v2,... or path=start:stop:step (stop "
+                                   "included); several make a full grid"),
+    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
+    resume: bool = typer.Option(False, "--resume", help="complete the unfinished batch of this same command"),
+    json_: bool = typer.Option(False, "--json", help="print the summary as JSON (no wall-clock fields)"),
+    explore: bool = typer.Option(False, "--explore-decisions", help="decide at random by option weights; "
+                                 "summarise outcomes per option"),
+    keep_traces: bool = typer.Option(False, "--keep-traces", help="store every run's trace too (large)"),
+    metric: list[str] = typer.Option([], "--metric", "-m", help="metrics to show (glob, repeatable)"),
+    all_metrics: bool = typer.Option(False, "--all-metrics", help="show every metric in the table"),
+) -> None:
+    """Run SCENARIO many times and summarise metrics and objective odds (per sweep point)."""
+    if reps < 1:
+        fail(f"--reps: must be at least 1, got {reps}")
+    if workers < 1:
+        fail(f"--workers: must be at least 1, got {workers}")
+    state: dict = {}
+
+    def started(batch_id, resumed) -> None:
+        state["id"] = batch_id
+        if resume and not resumed:
+            err.print(f"no unfinished batch matches this command in {db}; starting batch {batch_id}")
+        elif resumed:
+            err.print(f"resuming batch {batch_id} from {db}")
+
+    show = err.is_terminal and not json_
+    try:
+        with _progress(show, "replications") as progress:
+            summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
+                                workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
+                                keep_traces=keep_traces, command=_command(), on_start=started)
+    except ScenarioError as exc:
+        fail([str(p) for p in exc.problems])
+    except (BatchError, BackendError, StoreError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        bid = state.get("id")
+        if bid is not None:
+            with Store(db) as st:
+                n = st.count(bid)
+            fail(f"interrupted: {n} replications kept in batch {bid} of {db}; run the same command with "
+                 "--resume to complete it", code=130)
+        fail("interrupted", code=130)
+    if json_:
+        print(summary.to_json())
+        return
+    d = summary.to_dict()
+    out.print(Text(f"{scenario}: {reps} replications per point, seed {seed}, scenario {d['scenario_hash']}"
+                   + (f", {len(d['points'])} sweep points" if len(d["points"]) > 1 else "")
+                   + f"  (batch {summary.batch_id} in {db})", style="bold"))
+    objective_metrics = {o.metric for o in load_scenario(scenario, set_).objectives.values()}
+    hidden = 0
+    for pt in d["points"]:
+        names = list(pt["metrics"])
+        shown = _shown_metrics(names, objective_metrics, metric, all_metrics)
+        hidden = len(names) - len(shown)
+        where = ", ".join(f"{k}={json.dumps(v)}" for k, v in pt["point"].items())
+        _print_point(pt, shown, f"Point: {where}" if where else "Metrics")
+    if hidden:
+        out.print(Text(f"{hidden} more metrics per point: --metric GLOB or --all-metrics; --json for all", style="dim"))
+
+
+def sensitivity(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    objective: str = typer.Option(..., "--objective", "-o", help="objective id whose odds to explain"),
+    reps: int = typer.Option(200, "--reps", "-n", help="replications at each end of each parameter"),
+    seed: int = typer.Option(0, "--seed", "-s", help="the same seeds at every end (common random numbers)"),
+    set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
+    range_: list[str] = typer.Option([], "--range", help="vary this parameter over path=low:high (repeatable)"),
+    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
+    top: int = typer.Option(0, "--top", help="show only the top N parameters (0: all)"),
+    json_: bool = typer.Option(False, "--json", help="print the ranking as JSON (tornado chart data)"),
+) -> None:
+    """Which uncertain parameters move P(OBJECTIVE) most? One at a time, each to its low and high end."""
+    if reps < 1:
+        fail(f"--reps: must be at least 1, got {reps}")
+    if workers < 1:
+        fail(f"--workers: must be at least 1, got {workers}")
+    try:
+        with _progress(err.is_terminal and not json_, "sensitivity") as progress:
+            rows = run_sensitivity(scenario, objective, reps, seed, set_, ranges=range_, workers=workers,
+                                   cluster=cluster, progress=progress)
+    except ScenarioError as exc:
+        fail([str(p) for p in exc.problems])
+    except (BatchError, BackendError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", code=130)
+    if top > 0:
+        rows = rows[:top]
+    if json_:
+        print(json.dumps({"objective": objective, "reps": reps, "seed": seed, "sets": list(set_),
+                          "p_base": rows[0]["p_base"] if rows else None, "parameters": rows},
+                         sort_keys=True, indent=2))
+        return
+    base = rows[0]["p_base"] if rows else None
+    t = Table(title=f"Sensitivity of P({objective}) (base {_fmt(base)}, {reps} reps per end, seed {seed})",
+              title_justify="left")
+    for col, just in (("#", "right"), ("parameter", "left"), ("low", "right"), ("high", "right"),
+                      ("P at low", "right"), ("P at high", "right"), ("swing", "right"), ("", "left")):
+        t.add_column(col, justify=just)
+    widest = max([r["swing"] for r in rows] + [1e-12])
+    for i, r in enumerate(rows, 1):
+        t.add_row(str(i), r["param"], f"{r['low']:g}", f"{r['high']:g}", f"{r['p_low']:.1%}", f"{r['p_high']:.1%}",
+                  f"{r['swing']:.1%}", "█" * round(20 * r["swing"] / widest))
+    out.print(t)
+
+
+def results(
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
+    json_: bool = typer.Option(False, "--json", help="print the batches as JSON"),
+) -> None:
+    """List the batches stored in the results database."""
+    try:
+        with Store(db, create=False) as st:
+            rows = st.batches()
+    except StoreError as exc:
+        fail(str(exc))
+    if json_:
+        print(json.dumps(rows, sort_keys=True, indent=2))
+        return
+    if not rows:
+        out.print(f"no batches in {db}")
+        return
+    t = Table(title=f"Batches in {db}", title_justify="left")
+    for col in ("id", "scenario", "seed", "reps", "points", "stored", "status", "started (UTC)"):
+        t.add_column(col, justify="right" if col in ("id", "seed", "reps", "points", "stored") else "left",
+                     overflow="fold")
+    for b in rows:
+        style = {"done": "green", "running": "yellow", "interrupted": "yellow", "failed": "red"}[b["status"]]
+        t.add_row(str(b["id"]), b["scenario"], str(b["seed"]), str(b["reps"]), str(b["points"]),
+                  f"{b['stored']}/{b['reps'] * b['points']}", Text(b["status"], style=style),
+                  b["started"][:16].replace("T", " "))
+    out.print(t)
+
+
+def export(
+    batch_id: int = typer.Argument(..., help="batch id (see crisis-sim results)"),
+    format_: str = typer.Option("csv", "--format", "-f", help="csv or parquet"),
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="output file (default reports/batch-ID.FORMAT)"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
+) -> None:
+    """Export a batch's replications, one row each, as CSV or Parquet."""
+    if format_ not in FORMATS:
+        fail(f"--format: must be one of {', '.join(FORMATS)}, not {format_!r}")
+    try:
+        data = export_rows(str(db), batch_id, format_)
+    except (StoreError, ExportError) as exc:
+        fail(str(exc))
+    path = out_path or Path("reports") / f"batch-{batch_id}.{format_}"
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc.strerror}")
+    err.print(f"batch {batch_id} written to {path}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("batch")(batch)
+    app.command("sensitivity")(sensitivity)
+    app.command("results")(results)
+    app.command("export")(export)
