@@ -23,8 +23,10 @@ except Exception:  # pragma: no cover - depends on what is installed
     _batch_seeds = None
 try:
     from ..batch.stats import wilson_interval as _batch_wilson
+    from ..batch.stats import PointStats as _PointStats
+    from ..batch.replicate import replication_row as _row
 except Exception:  # pragma: no cover
-    _batch_wilson = None
+    _batch_wilson = _PointStats = _row = None
 
 
 def replication_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
@@ -67,7 +69,14 @@ def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions=None) -> R
 
 
 def summarise(reps: Replications, metrics: list[str] | None = None) -> dict:
-    """One batch point: {"reps", "metrics": {name: describe}, "objectives": {id: proportion}}."""
+    """One batch point: {"reps", "metrics": {name: describe}, "objectives": {id: proportion}}.
+
+    With ``sim.batch`` importable the numbers come from its ``PointStats`` fed in replication
+    order, exactly as ``crisis-sim batch`` computes them.
+    """
+    if _PointStats is not None and reps.results:
+        return summarise_rows([_row(0, i, r) for i, r in enumerate(reps.results)],
+                              {oid: o.title for oid, o in reps.scenario.objectives.items()}, metrics)
     names = metrics if metrics is not None else sorted(reps.results[0].metrics) if reps.results else []
     out = {"reps": reps.reps, "metrics": {}, "objectives": {}}
     for name in names:
@@ -79,3 +88,14 @@ def summarise(reps: Replications, metrics: list[str] | None = None) -> dict:
         out["objectives"][oid] = {"title": obj.title, "n": n, "successes": k, "p": (k / n) if n else None,
                                   "ci_low": lo, "ci_high": hi}
     return out
+
+
+def summarise_rows(rows: list[dict], titles: dict[str, str], metrics: list[str] | None = None) -> dict:
+    """The batch package's summary of replication rows (``{"metrics", "objectives"}`` each)."""
+    ps = _PointStats(titles)
+    for row in rows:
+        ps.add(row)
+    d = ps.summary()
+    if metrics is not None:
+        d["metrics"] = {k: v for k, v in d["metrics"].items() if k in set(metrics)}
+    return d

@@ -10,6 +10,7 @@ p-values come from the normal and Student-t distributions computed here
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -80,10 +81,11 @@ def t_cdf(t: float, df: float) -> float:
     return 1 - tail if t > 0 else tail
 
 
+@lru_cache(maxsize=4096)
 def t_quantile(q: float, df: float) -> float:
     """Inverse of :func:`t_cdf` by bisection (q in (0, 1))."""
     lo, hi = -1e3, 1e3
-    for _ in range(200):
+    for _ in range(80):
         mid = (lo + hi) / 2
         if t_cdf(mid, df) < q:
             lo = mid

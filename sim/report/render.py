@@ -1,0 +1,65 @@
+"""Rendering the AAR data to a self-contained HTML file, Markdown and (optionally) PDF.
+
+Templates live in ``templates/`` (Jinja2). Charts are embedded in the HTML as base64
+``data:`` URIs, so the file fetches nothing. PDF goes through WeasyPrint, the optional
+``pdf`` extra.
+"""
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .charts import Chart
+
+TEMPLATES = Path(__file__).parent / "templates"
+PDF_HINT = "PDF needs the 'pdf' extra: pip install 'crisis-sim[pdf]'"
+
+
+class PdfUnavailable(RuntimeError):
+    pass
+
+
+def _fmt(nd: int):
+    def f(x):
+        return "n/a" if x is None else f"{x:.{nd}f}"
+    return f
+
+
+def _val(x):
+    return "never" if x is None else f"{x:.2f}"
+
+
+def _cell(x) -> str:
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
+def _env(autoescape: bool) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
+                      autoescape=select_autoescape(["html.j2"]) if autoescape else False, trim_blocks=False)
+    env.filters.update(p3=_fmt(3), p4=_fmt(4), f2=_fmt(2), val=_val, cell=_cell, g=lambda x: f"{x:g}")
+    return env
+
+
+def _charts(charts: list[Chart], embed: bool) -> list[dict]:
+    return [{"name": c.name, "title": c.title,
+             "uri": ("data:image/svg+xml;base64," + base64.b64encode(c.svg).decode("ascii")) if embed
+             else f"charts/{c.name}.svg"} for c in charts]
+
+
+def html(data: dict, charts: list[Chart]) -> str:
+    css = (TEMPLATES / "aar.css").read_text(encoding="utf-8")
+    return _env(True).get_template("aar.html.j2").render(d=data, charts=_charts(charts, True), css=css)
+
+
+def markdown(data: dict, charts: list[Chart]) -> str:
+    return _env(False).get_template("aar.md.j2").render(d=data, charts=_charts(charts, False))
+
+
+def pdf(html_text: str) -> bytes:
+    try:
+        from weasyprint import HTML  # type: ignore
+    except Exception:
+        raise PdfUnavailable(PDF_HINT) from None
+    return HTML(string=html_text).write_pdf()

@@ -1,0 +1,72 @@
+"""Where a report's runs come from besides a scenario file: a stored batch or a workshop log.
+
+Both need packages that may be absent (``sim.batch``'s store, ``sim.workshop``); each loader
+raises :class:`~sim.report.generate.ReportError` with a one-line message when they are.
+A stored batch keeps metrics and objectives per replication but (usually) no traces, so the
+replications are run again from their stored seeds for the "why" analysis; the run is
+deterministic, and the report checks that the re-run metrics equal the stored ones.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engine.run import run
+from ..scenario.errors import ScenarioError
+from ..scenario.load import load_scenario
+from .generate import ReportError
+from .montecarlo import Replications, summarise_rows
+
+
+def load_stored_batch(db: Path, batch_id: int) -> tuple:
+    """(scenario, path, sets, seed, Replications, summary) of point 0 of a stored batch."""
+    try:
+        from ..batch.seeds import replication_seed
+        from ..batch.store import Store, StoreError
+    except Exception:
+        raise ReportError("--db needs the batch package (sim.batch), which is not available") from None
+    try:
+        with Store(db, create=False) as st:
+            meta = st.batch(batch_id)
+            if meta is None:
+                raise ReportError(f"{db}: no batch {batch_id}")
+            rows = list(st.rows(batch_id, point=0))
+    except StoreError as exc:
+        raise ReportError(str(exc)) from None
+    params = meta["params"]
+    path, sets = params.get("path"), list(params.get("sets", []))
+    if not path:
+        raise ReportError(f"{db}: batch {batch_id} does not record its scenario file")
+    try:
+        s = load_scenario(path, sets)
+    except ScenarioError as exc:
+        raise ReportError("; ".join(str(p) for p in exc.problems)) from None
+    if s.content_hash != meta["scenario_hash"]:
+        raise ReportError(f"{path}: scenario changed since batch {batch_id} was run "
+                          f"(hash {s.content_hash}, stored {meta['scenario_hash']})")
+    if not rows:
+        raise ReportError(f"{db}: batch {batch_id} holds no replications")
+    seed = int(meta["seed"])
+    reps = Replications(s, seed)
+    for row in rows:
+        r = run(s, replication_seed(seed, row["index"]), keep_trace=True)
+        if {k: v for k, v in r.metrics.items()} != row["metrics"]:
+            raise ReportError(f"{db}: replication {row['index']} does not reproduce (engine version changed?)")
+        reps.results.append(r)
+    summary = summarise_rows(rows, {oid: o.title for oid, o in s.objectives.items()})
+    return s, path, sets, seed, reps, summary
+
+
+def load_session(log: Path) -> dict:
+    """The workshop's session summary (its final Result is the report's narrated run)."""
+    try:
+        from ..workshop.summary import session_summary
+    except Exception:
+        raise ReportError("--session needs the workshop package (sim.workshop), which is not available") from None
+    try:
+        return session_summary(log)
+    except ScenarioError as exc:
+        raise ReportError("; ".join(str(p) for p in exc.problems)) from None
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{log}: {exc}") from None
+    except Exception as exc:  # LogError and friends: one line, no traceback
+        raise ReportError(f"{log}: {exc}") from None
