@@ -162,3 +162,54 @@ def test_horizon_ends_the_clock(mini):
     with pytest.raises(WorkshopError, match="horizon"):
         sess.next()
     assert any(e["kind"] == "end" for e in build_board(sess)["events"])
+
+
+def test_inject_during_a_pending_decision_shows_before_it(baseline):
+    # the trace rounds times to 1e-6 h: an inject "at the clock" must not land after the paused decision
+    for seed in range(8):
+        sess = Session.start(baseline, seed=seed)
+        while not sess.pending:
+            sess.next()
+        p = sess.pending
+        sess.inject("airspace_violation")
+        assert sess.pending == p
+        assert "airspace_violation" in [i["id"] for i in build_board(sess)["injects"]], seed
+
+
+def test_completion_offers_ids(baseline):
+    from sim.workshop.console import completions
+
+    sess = Session.start(baseline, teams=["blue", "red", "white"])
+    assert "decide" in completions(sess, "") and "undo" in completions(sess, "")
+    assert completions(sess, "decide ")[:1] == ["saceur_deconfliction"]
+    while not sess.pending:
+        sess.next()
+    assert completions(sess, "decide ")[0] == sess.pending["decision"]
+    assert completions(sess, "decide nrf_deploy ")[:2] == ["deploy", "hold"]
+    assert completions(sess, "decide nrf_deploy hold --team ")[:3] == ["blue", "red", "white"]
+    assert "hotline_down" in completions(sess, "inject ")[:3]
+    assert "vjtf_ready" in completions(sess, "note --objective ")
+
+
+def test_rich_board_shows_text_literally(baseline):
+    import io
+
+    from rich.console import Console
+
+    from sim.workshop.board import board_rich, board_text
+    from sim.workshop.commands import Output
+    from sim.workshop.console import render
+
+    sess = Session.start(baseline)
+    while not sess.pending:
+        sess.next()
+    execute(sess, 'inject "Press asks about [red]lines[/red]" --title "Q [&] A"')
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=140, color_system=None)
+    console.print(board_rich(build_board(sess)))
+    render([Output("error", "usage: decide DECISION OPTION [rationale]")], console, True, buf)
+    shown = buf.getvalue()
+    assert "Press asks about [red]lines[/red]" in shown and "Q [&] A" in shown
+    assert "[rationale]" in shown and "DECISION NEEDED (nato)" in shown
+    plain = board_text(build_board(sess))
+    assert "Press asks about [red]lines[/red]" in plain and "decide saceur_deconfliction OPTION" in plain

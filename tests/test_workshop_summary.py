@@ -63,7 +63,7 @@ def test_summary_marks_decisions_not_played(tmp_path):
     for did in ("nrf_deploy", "air_defence", "red_reserves"):
         assert not by[did]["played"] and by[did]["option"] == by[did]["default"] and by[did]["wall"] is None
     # the result is the workshop's path to the horizon: played choices and injects, defaults for the rest
-    extra = [(e["id"], sess.inject_spec(e), e["sim_h"]) for e in sess.play.injects]
+    extra = [(e["id"], sess.inject_spec(e), e["at_h"]) for e in sess.play.injects]
     expect = run(sess.scenario, 3, {"saceur_deconfliction": "forward"}, extra_injects=extra)
     assert s["metrics"] == expect.metrics and s["result"].horizon_h == 144
     assert s["result_at_stop"].state["t_h"] <= sess.clock + 1e-4

@@ -143,7 +143,7 @@ def forces_table(b: dict) -> Table:
     colour = {"standby": "dim", "alerted": "yellow", "activated": "yellow", "ready": "cyan", "deploying": "cyan",
               "in_place": "green"}
     for f in b["forces"]:
-        t.add_row(f["name"], f["side"], f"{f['strength']:,.0f} {f['unit']}",
+        t.add_row(Text(f["name"]), Text(f["side"]), f"{f['strength']:,.0f} {f['unit']}",
                   Text(f["state"].replace("_", " "), style=colour.get(f["state"], "")))
     return t
 
@@ -157,14 +157,14 @@ def board_rich(b: dict) -> Group:
     head.append(f"rung {b['rung']} {b['rung_name']}", style=rung_style)
     head.append(f", tension {b['tension']:.1f}   encounters {b['encounters']}, incidents {b['incidents']}, "
                 f"troops committed {b['committed_troops']:,.0f}")
-    items: list = [Panel(head, title=b["title"], title_align="left"), forces_table(b)]
+    items: list = [Panel(head, title=Text(b["title"]), title_align="left"), forces_table(b)]
     ev = Table(title="What happened" + ("" if b["clock_h"] == 0 else f" since {h_label(round(b['since_h'], 2))}"),
                title_justify="left", show_header=False, box=None, padding=(0, 1))
     for e in b["events"]:
         if e["kind"] == "inject":
             continue
         ev.add_row(Text(e["time"], style="dim"), Text(h_label(e["h"]), style="dim"),
-                   Text(e["kind"], style=STYLE.get(e["kind"], "")), e["text"])
+                   Text(e["kind"], style=STYLE.get(e["kind"], "")), Text(e["text"]))
     if not ev.row_count:
         ev.add_row(Text("nothing new", style="dim"))
     items.append(ev)
@@ -173,7 +173,7 @@ def board_rich(b: dict) -> Group:
         body.append(f"From: {i['sender'] or '-'}   To: {i['recipient'] or '-'}", style="dim")
         if i["expected_action"]:
             body.append(f"\nExpected action: {i['expected_action']}", style="italic")
-        items.append(Panel(body, title=f"INJECT {h_label(i['h'])}  {i['title']}", title_align="left",
+        items.append(Panel(body, title=Text(f"INJECT {h_label(i['h'])}  {i['title']}"), title_align="left",
                            border_style="cyan"))
     if b["pending"]:
         p = b["pending"]
@@ -184,7 +184,7 @@ def board_rich(b: dict) -> Group:
             if o["description"]:
                 body.append(f"\n    {o['description']}", style="dim")
         body.append(f"\n\ndecide {p['decision']} OPTION [rationale]", style="magenta")
-        items.append(Panel(body, title=f"DECISION NEEDED ({p['team']}): {p['title']}", title_align="left",
+        items.append(Panel(body, title=Text(f"DECISION NEEDED ({p['team']}): {p['title']}"), title_align="left",
                            border_style="magenta"))
     elif b["at_horizon"]:
         items.append(Text("The exercise has reached its horizon. quit closes the session.", style="bold"))

@@ -12,6 +12,7 @@ import sys
 from typing import Iterable, Iterator, TextIO
 
 from rich.console import Console
+from rich.text import Text
 
 from .board import board_rich, board_text, forces_table, forces_text, header_text
 from .commands import COMMANDS, Output, execute
@@ -31,8 +32,8 @@ def render(items: list[Output], console: Console, rich: bool, stream: TextIO) ->
             for ln in it.data:
                 console.print(ln, markup=False) if rich else print(ln, file=stream)
         elif it.kind == "error":
-            console.print(f"[red]error:[/red] {it.data}", markup=True) if rich else print(f"error: {it.data}",
-                                                                                             file=stream)
+            console.print(Text.assemble(("error: ", "red"), str(it.data))) if rich else print(f"error: {it.data}",
+                                                                                               file=stream)
         else:
             console.print(str(it.data), markup=False) if rich else print(it.data, file=stream)
     if not rich:

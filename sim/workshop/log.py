@@ -26,7 +26,7 @@ PAYLOAD = {
     "open": {"path": str, "overrides": list, "turn_h": (int, float), "teams": list},
     "next": {"from_h": (int, float), "stop": str},
     "decide": {"decision": str, "option": str, "team": str, "rationale": str, "decision_h": (int, float)},
-    "inject": {"id": str, "inject": (str, type(None)), "adhoc": (dict, type(None))},
+    "inject": {"id": str, "inject": (str, type(None)), "adhoc": (dict, type(None)), "at_h": (int, float)},
     "note": {"text": str, "team": (str, type(None)), "objective": (str, type(None))},
     "undo": {"undoes": int},
     "close": {},

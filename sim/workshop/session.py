@@ -121,7 +121,7 @@ class Session:
         return self.writer.path if self.writer else None
 
     def extra_injects(self, play: Play | None = None) -> list[tuple[str, Inject, float]]:
-        return [(e["id"], self.inject_spec(e), e["sim_h"]) for e in (play or self.play).injects]
+        return [(e["id"], self.inject_spec(e), e.get("at_h", e["sim_h"])) for e in (play or self.play).injects]
 
     def inject_spec(self, e: dict) -> Inject:
         if e["inject"] is not None:
@@ -214,7 +214,11 @@ class Session:
         return self._fire(f"adhoc-{n}", None, adhoc)
 
     def _fire(self, iid: str, inject_id: str | None, adhoc: dict | None) -> dict:
-        return self._log("inject", self.clock, id=iid, inject=inject_id, adhoc=adhoc)
+        # fired at the clock; while a decision is pending, just before it opens (the trace rounds times
+        # to 1e-6 h, so "at the clock" could fall after the pause and stay unseen until the decision)
+        p = self.pending
+        at = round(min(self.clock, p["t_h"]) - 2e-6, 6) if p else self.clock
+        return self._log("inject", self.clock, id=iid, inject=inject_id, adhoc=adhoc, at_h=max(at, 0.0))
 
     def note(self, text: str, team: str | None = None, objective: str | None = None) -> dict:
         if not text.strip():

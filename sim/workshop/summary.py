@@ -80,8 +80,8 @@ def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scena
         injects.append({"id": e["id"], "inject": e["inject"], "adhoc": e["inject"] is None, "title": spec.title,
                         "text": spec.text, "sender": spec.sender, "recipient": spec.recipient,
                         "effects": [ef.model_dump(exclude_none=True, mode="json") for ef in spec.effects],
-                        "sim_h": e["sim_h"], "time": cal(e["sim_h"]).isoformat(timespec="minutes"),
-                        "wall": e["wall"]})
+                        "sim_h": e["sim_h"], "at_h": e["at_h"],
+                        "time": cal(e["sim_h"]).isoformat(timespec="minutes"), "wall": e["wall"]})
     first, last = sess.entries[0], sess.entries[-1]
     return {
         "scenario": s.name, "title": s.title, "scenario_hash": s.content_hash, "scenario_path": first["path"],
