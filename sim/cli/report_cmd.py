@@ -1,8 +1,98 @@
-"""`crisis-sim report` commands (being built)."""
+"""``crisis-sim report``: an after-action report (HTML, Markdown, PDF) from a scenario, a stored batch or a workshop log."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from .common import fail, load, out
+
+
+def report(
+    source: Optional[Path] = typer.Argument(None, help="scenario YAML file (or use --db/--batch, --session)"),
+    reps: int = typer.Option(200, "--reps", "-n", help="replications in the Monte Carlo batch"),
+    seed: int = typer.Option(0, "--seed", "-s", help="seed of the narrated run and of the batch"),
+    set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="reference scenario to compare against"),
+    compare_seed: Optional[int] = typer.Option(None, "--compare-seed", help="seed of the reference batch "
+                                               "(default: --seed, i.e. common random numbers)"),
+    sensitivity: Optional[str] = typer.Option(None, "--sensitivity", help="objective id: add a tornado chart"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (default reports/<scenario>-<time>)"),
+    formats: str = typer.Option("html,md", "--format", "-f", help="comma-separated: html, md, pdf"),
+    db: Optional[Path] = typer.Option(None, "--db", help="results database of `crisis-sim batch`"),
+    batch: Optional[int] = typer.Option(None, "--batch", help="batch id in --db"),
+    session: Optional[Path] = typer.Option(None, "--session", help="workshop session log"),
+) -> None:
+    """Write an after-action report: exercise overview, timeline, objectives with why, improvement plan, annex."""
+    from ..report.generate import FORMATS, ReportError, report_from_scenario
+    from ..report.render import PdfUnavailable
+
+    fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    problems = []
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        problems.append(f"--format: unknown format {', '.join(bad) or '(none)'}; choose from {', '.join(FORMATS)}")
+    if reps < 1:
+        problems.append(f"--reps: give at least 1 replication, got {reps}")
+    given = sum(x is not None for x in (source, db, session))
+    if given != 1:
+        problems.append("give exactly one source: a SCENARIO file, --db FILE --batch ID, or --session FILE")
+    if (db is None) != (batch is None):
+        problems.append("--db and --batch go together")
+    if problems:
+        fail(problems)
+    try:
+        if source is not None:
+            s = load(source, set_)
+            kw = dict(path=source, sets=set_, reps=reps, seed=seed)
+        elif db is not None:
+            from ..report.sources import load_stored_batch
+            if set_:
+                fail("--set applies to a scenario file, not to a stored batch")
+            s, path, sets, seed, reps_, summary = load_stored_batch(db, batch)
+            kw = dict(path=path, sets=sets, reps=reps_.reps, seed=seed, replications=reps_, summary=summary,
+                      source_kind=f"stored batch {batch} in {db}")
+        else:
+            from ..report.sources import load_session
+            if set_:
+                fail("--set applies to a scenario file, not to a workshop session")
+            summ = load_session(session)
+            path, sets = summ["scenario_path"], list(summ.get("overrides") or [])
+            s = load(path, sets)
+            seed = int(summ.get("seed") or 0)
+            kw = dict(path=path, sets=sets, reps=reps, seed=seed, narrated_run=summ["result"],
+                      source_kind=f"workshop session {session}")
+        other = load(compare) if compare is not None else None
+        if sensitivity is not None and sensitivity not in s.objectives:
+            fail(f"--sensitivity: no objective {sensitivity!r}; objectives: {', '.join(s.objectives)}")
+        sens = None
+        if sensitivity is not None:
+            try:
+                from ..batch.sensitivity import sensitivity as run_sensitivity
+            except Exception:
+                fail("--sensitivity needs the batch package (sim.batch), which is not available")
+            sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"])
+        w = report_from_scenario(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
+                                 sensitivity=sens, sensitivity_objective=sensitivity, **kw)
+    except ReportError as exc:
+        fail(str(exc))
+    except PdfUnavailable as exc:
+        fail(str(exc))
+    except _scenario_error() as exc:
+        fail([str(p) for p in exc.problems])
+    out.print(f"report written to {w.out}/")
+    for f in w.files:
+        if f.parent == w.out:
+            out.print(f"  {f.name}")
+    out.print(f"  charts/ ({sum(1 for f in w.files if f.parent.name == 'charts')} files)")
+
+
+def _scenario_error():
+    from ..scenario.errors import ScenarioError
+    return ScenarioError
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("report")(report)
