@@ -1,0 +1,85 @@
+"""The "why" analysis reads causes from traces: escalation, deconfliction and checkpoint posture,
+and the tension replay agrees with the engine's own snapshots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import load_scenario, run
+from sim.report import stats
+from sim.report.causes import batch_causes, explain
+from sim.report.tension import value_at
+
+BASE = Path(__file__).resolve().parents[1] / "scenarios" / "nato-response-2022.yaml"
+
+
+def _reps(s, n, seed):
+    return [run(s, ss) for ss in np.random.SeedSequence(seed).spawn(n)]
+
+
+def test_tension_replay_matches_checkpoint_and_end_snapshots():
+    s = load_scenario(BASE, ["deconfliction.p_incident=0.6"])
+    for seed in range(6):
+        r = run(s, seed)
+        cp = next(x for x in r.trace if x.kind == "checkpoint")
+        end = r.trace[-1]
+        assert value_at(s, r.trace, cp.t_h) == pytest.approx(cp.state["tension"], abs=1e-3)
+        assert value_at(s, r.trace, end.t_h) == pytest.approx(end.state["tension"], abs=1e-3)
+
+
+def test_escalation_why_names_the_jump_that_crossed_the_line():
+    s = load_scenario(BASE, ["deconfliction.p_incident=0.9"])
+    results = _reps(s, 20, 4)
+    missed = [r for r in results if not r.objectives["no_armed_incident"].met]
+    assert len(missed) >= 15
+    for r in missed:
+        w = explain(s, "no_armed_incident", r)
+        climb = next(x for x in r.trace if x.kind == "rung" and x.state["rung"] >= 3 and x.state["from"] < 3)
+        assert f"H+{climb.t_h:.1f}" in w.headline or f"H+{climb.t_h:.0f}" in w.headline
+        assert "over rung 3 (Armed incident, threshold 78)" in w.headline
+        assert any(st.text == climb.text for st in w.chain)
+        if climb.actor == "nato/russia":
+            assert w.key.endswith("incident")
+    bc = batch_causes(s, "no_armed_incident", results)
+    assert bc["failed"] == len(missed)
+    assert sum(c["count"] for c in bc["causes"]) == len(missed)
+    assert bc["causes"][0]["cause"] in ("air incident", "sea incident")
+
+
+def test_checkpoint_why_names_the_force_not_in_place():
+    s = load_scenario(BASE, ["forces.nrf_air.activate_when={event: summit}"])
+    r = run(s, 2)
+    assert not r.objectives["air_posture"].met
+    w = explain(s, "air_posture", r)
+    assert w.key == "not in place at checkpoint: NRF air elements"
+    assert "NRF air elements (20 aircraft) still activated" in w.headline
+    assert any("set off by inject “Emergency video summit of NATO leaders”" in st.text for st in w.chain)
+
+
+def test_held_force_is_explained_by_the_hold_decision():
+    s = load_scenario(BASE, ["decisions.nrf_deploy.default=hold"])
+    r = run(s, 1)
+    assert not r.objectives["vjtf_in_place"].met
+    w = explain(s, "vjtf_in_place", r)
+    assert w.key == "held at readiness"
+    assert "decision.nrf_deploy" in w.headline
+
+
+def test_met_objectives_have_no_why():
+    s = load_scenario(BASE)
+    r = run(s, 0)
+    assert all(explain(s, oid, r) is None for oid, o in r.objectives.items() if o.met)
+
+
+def test_statistics_against_known_values():
+    assert stats.t_cdf(2.0, 10) == pytest.approx(0.963306, abs=1e-6)
+    assert stats.t_quantile(0.975, 10) == pytest.approx(2.228139, abs=1e-5)
+    lo, hi = stats.wilson_interval(45, 50)
+    assert (lo, hi) == (pytest.approx(0.786395, abs=1e-6), pytest.approx(0.956525, abs=1e-6))
+    z, p = stats.two_proportion_z(30, 60, 30, 60)
+    assert (z, p) == (0.0, 1.0)
+    t, df, p = stats.welch_t(10.0, 2.0, 30, 12.0, 2.0, 30)
+    assert t == pytest.approx(-3.873, abs=1e-3) and df == pytest.approx(58.0) and p < 0.001
+    assert stats.holm([0.01, 0.04, 0.03], 0.05) == [True, False, False]
