@@ -83,6 +83,8 @@ def test_compare_to_given_distributions_and_rows(tmp_path):
     rows = [{"peak_tension": v - 1, "incidents": 0}, {"peak_tension": v + 1, "incidents": 1000}]
     out = compare_to_batch(s, rows, metrics=["peak_tension", "incidents"])
     assert [(c["metric"], c["below"]) for c in out] == [("peak_tension", 0.5), ("incidents", 0.5)]
+    runner_rows = [{"index": i, "metrics": r} for i, r in enumerate(rows)]
+    assert compare_to_batch(s, runner_rows, metrics=["peak_tension", "incidents"]) == out
 
 
 def test_compare_simulates_when_given_no_distribution(tmp_path):

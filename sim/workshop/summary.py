@@ -201,7 +201,7 @@ def compare_to_batch(summary: Mapping, batch: Mapping[str, list] | list[Mapping]
     """Compare the workshop's outcome with a distribution of simulated runs.
 
     ``batch`` is either metric distributions (``{metric: [values...]}``) or batch rows
-    (``[{metric: value, ...}, ...]``, e.g. one row per run from the batch runner). Given
+    (``[{metric: value, ...}, ...]``, or the batch runner's rows ``{"metrics": {...}, ...}``). Given
     none, ``n`` runs of the scenario with its default decisions are simulated here, seeded
     by ``SeedSequence(seed or the session's seed).spawn(n)``. Returns one dict per metric:
     metric, title, value, n, below, equal, above, never, percentile, sentence.
@@ -215,7 +215,8 @@ def compare_to_batch(summary: Mapping, batch: Mapping[str, list] | list[Mapping]
     elif isinstance(batch, Mapping):
         dist = {k: list(v) for k, v in batch.items()}
     else:
-        dist = {m: [row.get(m) for row in batch] for m, _ in wanted}
+        flat = [row["metrics"] if isinstance(row.get("metrics"), Mapping) else row for row in batch]
+        dist = {m: [row.get(m) for row in flat] for m, _ in wanted}
     out = []
     for m, title in wanted:
         if m not in values or not dist.get(m):
