@@ -8,6 +8,7 @@ window keeps memory flat however many replications a batch has.
 from __future__ import annotations
 
 import multiprocessing
+import socket
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
@@ -84,6 +85,19 @@ class LocalPool:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _probe(address: str, timeout: float = 3) -> None:
+    """Fail fast on a tcp:// address nobody listens at (dask itself retries until its timeout)."""
+    if not address.startswith("tcp://"):
+        return
+    host, _, port = address[len("tcp://"):].rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except ValueError:
+        raise BackendError(f"--cluster {address}: expected tcp://HOST:PORT") from None
+    except OSError as exc:
+        raise BackendError(f"cannot reach the Dask cluster at {address}: {exc.strerror or exc}") from None
+
+
 class DaskCluster:
     """An existing dask.distributed cluster, reached at ``address`` (extra ``cluster``)."""
 
@@ -92,6 +106,7 @@ class DaskCluster:
             from distributed import Client
         except ImportError:
             raise BackendError("--cluster needs dask.distributed: pip install 'crisis-sim[cluster]'") from None
+        _probe(address)
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:

@@ -8,7 +8,6 @@ import fnmatch
 import json
 import os
 import shlex
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional
@@ -59,8 +58,16 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] 
         yield update
 
 
-def _command() -> str:
-    return shlex.join(["crisis-sim", *sys.argv[1:]])
+def _command(name: str, scenario: Path, options: list[tuple[str, object]]) -> str:
+    """The command line as parsed (what --resume must repeat), for the results store."""
+    words = ["crisis-sim", name, str(scenario)]
+    for opt, v in options:
+        for x in (v if isinstance(v, list) else [v]):
+            if x is True:
+                words.append(opt)
+            elif x not in (None, False):
+                words += [opt, str(x)]
+    return shlex.join(words)
 
 
 def _shown_metrics(names: list[str], objective_metrics: set[str], patterns: list[str], all_: bool) -> list[str]:
@@ -147,7 +154,11 @@ def batch(
         with _progress(show, "replications") as progress:
             summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
                                 workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
-                                keep_traces=keep_traces, command=_command(), on_start=started)
+                                keep_traces=keep_traces, on_start=started,
+                                command=_command("batch", scenario, [
+                                    ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary),
+                                    ("--workers", workers), ("--cluster", cluster), ("--db", db),
+                                    ("--explore-decisions", explore), ("--keep-traces", keep_traces)]))
     except ScenarioError as exc:
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError, StoreError) as exc:
@@ -216,13 +227,15 @@ def sensitivity(
     base = rows[0]["p_base"] if rows else None
     t = Table(title=f"Sensitivity of P({objective}) (base {_fmt(base)}, {reps} reps per end, seed {seed})",
               title_justify="left")
-    for col, just in (("#", "right"), ("parameter", "left"), ("low", "right"), ("high", "right"),
-                      ("P at low", "right"), ("P at high", "right"), ("swing", "right"), ("", "left")):
-        t.add_column(col, justify=just)
+    t.add_column("#", justify="right")
+    t.add_column("parameter", overflow="fold", min_width=30)
+    for col in ("low", "high", "P at low", "P at high", "swing"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("", no_wrap=True)
     widest = max([r["swing"] for r in rows] + [1e-12])
     for i, r in enumerate(rows, 1):
         t.add_row(str(i), r["param"], f"{r['low']:g}", f"{r['high']:g}", f"{r['p_low']:.1%}", f"{r['p_high']:.1%}",
-                  f"{r['swing']:.1%}", "█" * round(20 * r["swing"] / widest))
+                  f"{r['swing']:.1%}", "█" * round(12 * r["swing"] / widest))
     out.print(t)
 
 
