@@ -67,7 +67,7 @@ class Session:
         """A new session; with ``log_path`` its log is created there (it must not exist)."""
         if not turn_h > 0 or not math.isfinite(turn_h):
             raise ValueError(f"turn must be a positive number of hours, got {turn_h!r}")
-        sess = cls(scenario, int(seed), float(turn_h), list(teams or default_teams(scenario)),
+        sess = cls(scenario, int(seed), float(turn_h), list(teams or DEFAULT_TEAMS),
                    scenario_path or scenario.source, list(overrides or []))
         if log_path is not None:
             sess.writer = LogWriter(log_path)
@@ -303,5 +303,4 @@ class Session:
         return self.replay(None, self.play, DefaultPolicy())
 
 
-def default_teams(scenario: Scenario) -> list[str]:
-    return ["blue", "red", "white"]
+DEFAULT_TEAMS = ("blue", "red", "white")
