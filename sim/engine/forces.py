@@ -37,7 +37,7 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
     if fs.stage < ACTIVATED:
         while not activate():
             yield w.changed
-        w.set_stage(fs, ACTIVATED, f"notice to move {notice:.0f} h")
+        w.set_stage(fs, ACTIVATED, f"notice to move {notice:.0f} h", notice_h=round(notice, 6))
     if fs.stage < READY:
         yield from _timed(w, fs, notice)
         w.set_stage(fs, READY)
@@ -45,7 +45,7 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
         cond = spec.deploy_when
         while fs.held or not (cond is None or fs.deploy_ordered or cond.test(w)):
             yield w.changed
-        w.set_stage(fs, DEPLOYING, f"transit {transit:.0f} h")
+        w.set_stage(fs, DEPLOYING, f"transit {transit:.0f} h", transit_h=round(transit, 6))
     if fs.stage < IN_PLACE:
         yield from _timed(w, fs, transit)
         w.set_stage(fs, IN_PLACE)

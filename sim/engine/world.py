@@ -159,7 +159,7 @@ class World:
             self.record("signal", actor, text or event, {"event": event}, facts)
         self.notify()
 
-    def set_stage(self, fs: ForceState, stage: int, note: str = "") -> None:
+    def set_stage(self, fs: ForceState, stage: int, note: str = "", **extra) -> None:
         if stage <= fs.stage:
             return
         for st in FORCE_STATES[fs.stage + 1: stage + 1]:
@@ -167,7 +167,7 @@ class World:
         fs.stage = stage
         spec = fs.spec
         text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
-        self.record("force", fs.id, text, {"force": fs.id, "state": fs.state}, spec.facts)
+        self.record("force", fs.id, text, {"force": fs.id, "state": fs.state, **extra}, spec.facts)
         self.notify(presence=fs.state == "in_place")
 
     def presence(self, side: str, domain: str) -> float:
