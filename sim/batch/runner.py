@@ -20,7 +20,7 @@ from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
 from .executors import Backend, DaskCluster, LocalPool, Serial
-from .replicate import Chunk, run_chunk
+from .replicate import Chunk, ChunkResult, run_chunk
 from .stats import PointStats
 from .store import Store
 from .sweep import Point, Vary, expand_grid, parse_varies
@@ -147,10 +147,18 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
     titles = {oid: o.title for oid, o in plan.base.objectives.items()}
     total = reps * len(plan.points)
 
-    store = Store(db) if db is not None else None
+    store: Store | None = None
     batch_id, resumed = None, False
     backend: Backend | None = None
     try:
+        # workers first: a forked worker then holds no copy of the database connection
+        if cluster:
+            backend = DaskCluster(plan.scenarios, cluster)
+        elif workers > 1:
+            backend = LocalPool(plan.scenarios, workers)
+        else:
+            backend = Serial(plan.scenarios)
+        store = Store(db) if db is not None else None
         if store is not None:
             key = resume_key(plan, seed, reps, explore_decisions)
             batch_id = store.find_unfinished(key) if resume else None
@@ -167,12 +175,6 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                 store.set_status(batch_id, "running")
         if on_start:
             on_start(batch_id, resumed)
-        if cluster:
-            backend = DaskCluster(plan.scenarios, cluster)
-        elif workers > 1:
-            backend = LocalPool(plan.scenarios, workers)
-        else:
-            backend = Serial(plan.scenarios)
         size = chunk or chunk_size(reps, backend.workers)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
@@ -193,30 +195,37 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                     yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
 
         done = 0
-        ready: dict[int, list[dict] | None] = {seq: None for seq, o in enumerate(order) if not o[3]}
+        ready: dict[int, ChunkResult | None] = {seq: None for seq, o in enumerate(order) if not o[3]}
         next_seq = 0
 
-        def feed(seq: int, rows: list[dict] | None) -> None:
+        def fed_one() -> None:
             nonlocal done
+            done += 1
+            if stop_after is not None and done >= stop_after:
+                raise Interrupted(f"stopped after {done} replications")
+
+        def feed(seq: int, result: ChunkResult | None) -> None:
             pi, lo, hi, todo = order[seq]
-            if resumed and len(todo) < hi - lo:
-                rows = list(store.rows(batch_id, pi, lo, hi))  # stored and just-finished, in order
-            for row in rows:
-                row.setdefault("values", values[pi])
-                stats[pi].add(row)
-                if on_row:
-                    on_row(row)
-                done += 1
-                if stop_after is not None and done >= stop_after:
-                    raise Interrupted(f"stopped after {done} replications")
+            if result is None or (resumed and len(todo) < hi - lo):
+                for row in store.rows(batch_id, pi, lo, hi):  # stored (and just finished), in order
+                    stats[pi].add(row)
+                    if on_row:
+                        on_row(row)
+                    fed_one()
+            else:
+                for rep in result.reps:
+                    stats[pi].add_values(result.names, rep.values, rep.met, result.oids, rep.decisions)
+                    if on_row:
+                        on_row({**result.row(rep), "values": values[pi]})
+                    fed_one()
             if progress:
                 progress(done, total)
 
         window = max(2, 3 * backend.workers)
-        for seq, rows in backend.unordered(run_chunk, tasks(), window):
+        for seq, result in backend.unordered(run_chunk, tasks(), window):
             if store is not None:
-                store.add_rows(batch_id, rows, values)
-            ready[seq] = rows
+                store.add_encoded(batch_id, values[result.point], result)
+            ready[seq] = result
             while next_seq in ready:
                 feed(next_seq, ready.pop(next_seq))
                 next_seq += 1

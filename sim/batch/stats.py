@@ -212,24 +212,43 @@ class PointStats:
         self.sketch_k = sketch_k
         self.metrics: MetricStats | None = None
         self.n = 0
-        self.successes = np.zeros(len(self.oids), dtype=np.int64)
+        self.successes = [0] * len(self.oids)
         self.by_option: dict[str, dict[str, list]] | None = {} if by_option else None
         self._rows: list[list[float]] = []
+        self._names: tuple[str, ...] = ()
 
     def add(self, row: dict) -> None:
         m = row["metrics"]
-        if self.metrics is None:
-            self.metrics = MetricStats(list(m), self.sketch_k)
-        self._rows.append([math.nan if (v := m.get(k)) is None else float(v) for k in self.metrics.names])
-        self.n += 1
+        names = self.metrics.names if self.metrics is not None else list(m)
         met = row["objectives"]
-        hits = np.array([bool(met.get(o, False)) for o in self.oids], dtype=np.int64)
-        self.successes += hits
+        self.add_values(names, [math.nan if (v := m.get(k)) is None else float(v) for k in names],
+                        [bool(met.get(o, False)) for o in self.oids], self.oids, row.get("decisions", {}))
+
+    def add_values(self, names: Sequence[str], values: list[float], met: Sequence[bool], oids: Sequence[str],
+                   decisions: dict[str, str]) -> None:
+        """The fast path: values in ``names`` order (NaN for None), ``met`` in ``oids`` order."""
+        if self.metrics is None:
+            self.metrics = MetricStats(list(names), self.sketch_k)
+        if tuple(names) != self._names:
+            if list(names) != self.metrics.names:
+                pos = {k: j for j, k in enumerate(names)}
+                values = [values[pos[k]] if k in pos else math.nan for k in self.metrics.names]
+            else:
+                self._names = tuple(names)
+        self._rows.append(values)
+        self.n += 1
+        if tuple(oids) != tuple(self.oids):
+            got = dict(zip(oids, met))
+            met = [bool(got.get(o, False)) for o in self.oids]
+        hits = [j for j, ok in enumerate(met) if ok]
+        for j in hits:
+            self.successes[j] += 1
         if self.by_option is not None:
-            for did, opt in sorted(row.get("decisions", {}).items()):
-                cell = self.by_option.setdefault(did, {}).setdefault(opt, [0, np.zeros(len(self.oids), np.int64)])
+            for did, opt in decisions.items():
+                cell = self.by_option.setdefault(did, {}).setdefault(opt, [0, [0] * len(self.oids)])
                 cell[0] += 1
-                cell[1] += hits
+                for j in hits:
+                    cell[1][j] += 1
         if len(self._rows) >= self.block:
             self._flush()
 

@@ -143,6 +143,14 @@ class Store:
         with self._tx():
             self.db.executemany("INSERT OR REPLACE INTO replication VALUES (?,?,?,?,?,?,?,?)", data)
 
+    def add_encoded(self, batch_id: int, point_values: dict, chunk) -> None:
+        """Store a worker's :class:`~sim.batch.replicate.ChunkResult` (JSON already encoded) in one transaction."""
+        pj = _dumps(point_values)
+        data = [(batch_id, chunk.point, r.index, pj, r.metrics_json, r.objectives_json, r.decisions_json,
+                 r.trace_jsonl) for r in chunk.reps]
+        with self._tx():
+            self.db.executemany("INSERT OR REPLACE INTO replication VALUES (?,?,?,?,?,?,?,?)", data)
+
     def count(self, batch_id: int) -> int:
         return int(self.db.execute("SELECT count(*) FROM replication WHERE batch_id = ?", (batch_id,)).fetchone()[0])
 

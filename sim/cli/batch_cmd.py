@@ -44,6 +44,8 @@ def _fmt(v) -> str:
 
 @contextmanager
 def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, started at the first update (so no refresh thread exists
+    yet when worker processes are forked)."""
     if not enabled:
         yield None
         return
@@ -52,10 +54,15 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] 
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
         bar.update(task, completed=done, total=total)
 
-    with bar:
+    try:
         yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def _command(name: str, scenario: Path, options: list[tuple[str, object]]) -> str:
