@@ -12,7 +12,8 @@ from .common import fail, load, out
 def report(
     source: Optional[Path] = typer.Argument(None, help="scenario YAML file (or use --db/--batch, --session)"),
     reps: int = typer.Option(200, "--reps", "-n", help="replications in the Monte Carlo batch"),
-    seed: int = typer.Option(0, "--seed", "-s", help="seed of the narrated run and of the batch"),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="seed of the narrated run and of the batch "
+                                       "(default 0; with --session: the session's seed, for the batch)"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
     compare: Optional[Path] = typer.Option(None, "--compare", help="reference scenario to compare against"),
     compare_seed: Optional[int] = typer.Option(None, "--compare-seed", help="seed of the reference batch "
@@ -44,6 +45,7 @@ def report(
         fail(problems)
     try:
         if source is not None:
+            seed = 0 if seed is None else seed
             s = load(source, set_)
             kw = dict(path=source, sets=set_, reps=reps, seed=seed)
         elif db is not None:
@@ -60,8 +62,8 @@ def report(
             summ = load_session(session)
             path, sets = summ["scenario_path"], list(summ.get("overrides") or [])
             s = load(path, sets)
-            seed = int(summ.get("seed") or 0)
-            kw = dict(path=path, sets=sets, reps=reps, seed=seed, narrated_run=summ["result"],
+            seed = int(summ.get("seed") or 0) if seed is None else seed
+            kw = dict(path=path, sets=sets, reps=reps, seed=seed, narrated_run=summ["result"], workshop=summ,
                       source_kind=f"workshop session {session}")
         other = load(compare) if compare is not None else None
         if sensitivity is not None and sensitivity not in s.objectives:

@@ -64,11 +64,13 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
                          compare_with: Scenario | None = None, compare_seed: int | None = None,
                          sensitivity: list[dict] | None = None, sensitivity_objective: str | None = None,
                          narrated_run=None, replications=None, summary=None,
-                         source_kind: str = "scenario") -> Written:
+                         source_kind: str = "scenario", workshop: dict | None = None) -> Written:
     """Report on scenario ``s`` (loaded from ``path`` with ``sets``).
 
     ``narrated_run`` (default: ``run(s, seed)``), ``replications`` and ``summary`` (default: a fresh
-    batch of ``reps``) let a stored batch or a workshop session supply its own.
+    batch of ``reps``) let a stored batch or a workshop session supply its own. ``workshop`` is the
+    session summary of :func:`sim.report.sources.load_session`: its result is the narrated run, the
+    batch (``seed``, ``reps``) is the distribution it is placed in, and the findings are the workshop's.
     """
     if reps < 1:
         raise ReportError("--reps: give at least 1 replication")
@@ -76,6 +78,8 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     if bad:
         raise ReportError(f"--format: unknown format {', '.join(bad)}; choose from {', '.join(FORMATS)}")
     when = generation_time()
+    if workshop is not None and narrated_run is None:
+        narrated_run = workshop["result"]
     narrated_run = narrated_run if narrated_run is not None else run(s, seed)
     reps_ = replications if replications is not None else replicate(s, reps, seed)
     reps = reps_.reps
@@ -92,6 +96,8 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
                             generated=when, reference=reference, differences=diffs, reference_how=how,
                             parameters=parameters(s), comparison=comp, sensitivity=sensitivity,
                             facts=fact_lookup(s))
+    if workshop is not None:
+        _workshop_block(data, s, workshop, reps_, summary, seed)
     if comp is not None:
         data["comparison"]["other_objectives"] = {k: {x: aar._r(v[x], 3) if isinstance(v[x], float) else v[x]
                                                       for x in ("n", "successes", "p", "ci_low", "ci_high")}
@@ -108,6 +114,21 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
         drawn.append(CH.tornado(sensitivity, sensitivity_objective or "", base_p))
     out = out or default_out_dir(s, when)
     return write(out, data, drawn, formats)
+
+
+def _workshop_block(data: dict, s: Scenario, summ: dict, reps_, summary: dict, seed: int) -> None:
+    from . import workshop as W
+    rec = W.record(s, summ, summ.get("log_entries") or [], batch_seed=seed, reps=reps_.reps)
+    place = W.placement(s, summ, reps_, summary)
+    data["workshop"] = {"record": rec, "placement": place}
+    W.apply(data, s, rec, place)
+    m = data["method"]
+    m["narrated_seed"] = summ["seed"]
+    data["narrated"]["seed"] = summ["seed"]
+    data["narrated"]["source"] = "workshop"
+    m["seeding"] = (f"the workshop path is the session's (seed {summ['seed']}, the teams' decisions and injects, "
+                    f"defaults for decisions not taken); batch replication i uses numpy "
+                    f"SeedSequence({seed}).spawn({reps_.reps})[i] with the scenario's default decisions")
 
 
 def write(out: Path, data: dict, drawn: list, formats: tuple[str, ...]) -> Written:

@@ -57,16 +57,27 @@ def load_stored_batch(db: Path, batch_id: int) -> tuple:
 
 
 def load_session(log: Path) -> dict:
-    """The workshop's session summary (its final Result is the report's narrated run)."""
+    """The workshop's session summary (its final Result is the report's narrated run).
+
+    The summary gains ``log_entries``: the log's entries as read, for the turns played and the
+    exercise clock of the scheduled injects.
+    """
     try:
+        from ..workshop.log import read_log
         from ..workshop.summary import session_summary
     except Exception:
         raise ReportError("--session needs the workshop package (sim.workshop), which is not available") from None
     try:
-        return session_summary(log)
+        summ = session_summary(log)
+        summ["log_entries"] = list(read_log(log).entries)
+        return summ
     except ScenarioError as exc:
         raise ReportError("; ".join(str(p) for p in exc.problems)) from None
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"{log}: {exc}") from None
-    except Exception as exc:  # LogError and friends: one line, no traceback
-        raise ReportError(f"{log}: {exc}") from None
+    except Exception as exc:  # OSError, ValueError, LogError and friends: one line, no traceback
+        raise ReportError(_one_line(log, exc)) from None
+
+
+def _one_line(log: Path, exc: Exception) -> str:
+    lines = [x.strip() for x in (getattr(exc, "problems", None) or str(exc).splitlines()) if str(x).strip()]
+    msg = "; ".join(str(x) for x in lines) or type(exc).__name__
+    return msg if msg.startswith(str(log)) else f"{log}: {msg}"

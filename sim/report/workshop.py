@@ -1,0 +1,293 @@
+"""The after-action report of a workshop: the record of the table and where its path falls.
+
+Input is :func:`sim.workshop.summary.session_summary` (with the session log's entries, for
+the turns and the exercise clock of scheduled injects) and the report's Monte Carlo batch of
+the same scenario with its default decisions. Out come
+
+* ``record``: session facts, the decisions table (sim time, calendar time, exercise wall-clock
+  time, option, team, rationale, played or defaulted), the injects delivered (MSEL style) and the
+  teams' observations by team and by objective;
+* ``placement``: each objective metric and key time on the workshop path, its percentile rank in
+  the batch (:func:`sim.workshop.summary.compare_to_batch` fed the batch's own rows, so the numbers
+  are the batch's) and the objectives met on the path against P(success) over the batch;
+* :func:`apply` rewrites the findings (strengths, areas for improvement, improvement plan,
+  observations -> lessons identified) on the workshop's result rather than the batch's.
+
+Everything here only reads: the workshop package is imported, never the other way round.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..narrative import h_label
+from ..scenario.model import Scenario
+from . import aar
+from .montecarlo import Replications
+
+EPS = 1e-5
+
+
+def _cal(iso: str | None) -> str:
+    if not iso:
+        return ""
+    t = datetime.fromisoformat(iso)
+    return f"{t:%a %d %b %Y %H:%M} {t:%z}"[:-2]
+
+
+def _wall(iso: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
+def _elapsed(wall: str | None, opened: datetime | None) -> tuple[float | None, str]:
+    """Exercise time: seconds since the session opened, and "+1:05:09"."""
+    w = _wall(wall)
+    if w is None or opened is None:
+        return None, ""
+    secs = max(0.0, (w - opened).total_seconds())
+    return secs, "+" + str(timedelta(seconds=int(secs)))
+
+
+def _wall_label(iso: str | None) -> str:
+    w = _wall(iso)
+    return "" if w is None else f"{w:%Y-%m-%d %H:%M:%S} {w:%Z}".strip()
+
+
+def applied_entries(entries: list[dict]) -> list[dict]:
+    """The log's actions still in effect: undone ones (and the undo entries) left out."""
+    stack: list[dict] = []
+    for e in entries:
+        if e.get("kind") == "undo":
+            if stack and stack[-1].get("n") == e.get("undoes"):
+                stack.pop()
+        elif e.get("kind") in ("next", "decide", "inject", "note"):
+            stack.append(e)
+    return stack
+
+
+def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, reps: int) -> dict:
+    """The workshop record: session facts, decisions, injects (MSEL), observations."""
+    opened = _wall(summ.get("opened_wall"))
+    applied = applied_entries(entries)
+    stops = [e for e in applied if e["kind"] == "next"]
+    result = summ["result"]
+    cal = s.clock.calendar
+
+    decisions = []
+    for d in summ["decisions"]:
+        secs, ex = _elapsed(d.get("wall"), opened)
+        opt = s.decisions[d["decision"]].options.get(d["option"]) if d.get("option") else None
+        default = s.decisions[d["decision"]].default
+        decisions.append({
+            "decision": d["decision"], "title": d["title"], "option": d["option"], "label": d["label"],
+            "description": getattr(opt, "description", "") or "", "team": d["team"] or "",
+            "rationale": d["rationale"] or "", "played": bool(d["played"]),
+            "status": "played" if d["played"] else ("defaulted" if d["option"] else "not reached"),
+            "default": default, "is_default": d["option"] == default,
+            "decision_h": aar._r(d["decision_h"], 4), "h": h_label(d["decision_h"]) if d["decision_h"] is not None
+            else "", "time": _cal(d["time"]), "time_iso": d["time"],
+            "wall": d.get("wall"), "wall_label": _wall_label(d.get("wall")), "exercise_s": secs,
+            "exercise_time": ex, "after_stop": d["decision_h"] is not None and d["decision_h"] > summ["stopped_h"] + EPS,
+        })
+
+    fired = {i["id"]: i for i in summ["injects"]}
+    injects = []
+    for i in summ["injects"]:
+        secs, ex = _elapsed(i.get("wall"), opened)
+        spec = s.injects.get(i["inject"]) if i["inject"] else None
+        injects.append({"id": i["id"], "inject": i["inject"], "title": i["title"], "text": i["text"],
+                        "sender": i["sender"] or "", "recipient": i["recipient"] or "",
+                        "expected_action": (spec.expected_action if spec is not None else "") or "",
+                        "adhoc": bool(i["adhoc"]), "source": "ad hoc" if i["adhoc"] else "library (facilitator)",
+                        "sim_h": aar._r(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
+                        "wall": i.get("wall"), "exercise_s": secs, "exercise_time": ex})
+    # the scenario's own injects that reached the table before the session stopped
+    for rec in result.trace:
+        if rec.kind != "inject" or rec.t_h > summ["stopped_h"] + EPS:
+            continue
+        iid = rec.state.get("inject")
+        if iid in fired or iid not in s.injects:
+            continue
+        spec = s.injects[iid]
+        stop = next((e for e in stops if e["sim_h"] + EPS >= rec.t_h), None)
+        secs, ex = _elapsed(stop["wall"] if stop else summ.get("opened_wall"), opened)
+        injects.append({"id": iid, "inject": iid, "title": spec.title, "text": spec.text,
+                        "sender": spec.sender or "", "recipient": spec.recipient or "",
+                        "expected_action": spec.expected_action or "", "adhoc": False, "source": "scenario (scheduled)",
+                        "sim_h": aar._r(rec.t_h, 4), "h": h_label(rec.t_h),
+                        "time": _cal(cal(rec.t_h).isoformat(timespec="minutes")),
+                        "wall": stop["wall"] if stop else summ.get("opened_wall"), "exercise_s": secs,
+                        "exercise_time": ex})
+    injects.sort(key=lambda x: (x["sim_h"], x["exercise_s"] or 0.0))
+
+    def note(n: dict) -> dict:
+        secs, ex = _elapsed(n.get("wall"), opened)
+        o = s.objectives.get(n["objective"]) if n.get("objective") else None
+        return {"text": n["text"], "team": n["team"] or "", "objective": n["objective"] or "",
+                "objective_title": o.title if o else "", "sim_h": aar._r(n["sim_h"], 4), "h": h_label(n["sim_h"]),
+                "time": _cal(n["time"]), "wall": n.get("wall"), "exercise_s": secs, "exercise_time": ex}
+
+    notes = [note(n) for n in summ["notes"]]
+    teams = list(summ["teams"]) + sorted({n["team"] for n in notes if n["team"] and n["team"] not in summ["teams"]})
+    by_team = [{"team": t or "(no team)", "notes": [n for n in notes if n["team"] == t]}
+               for t in teams + [""] if any(n["team"] == t for n in notes)]
+    by_objective = [{"objective": oid, "title": o.title, "notes": [n for n in notes if n["objective"] == oid]}
+                    for oid, o in s.objectives.items() if any(n["objective"] == oid for n in notes)]
+    general = [n for n in notes if not n["objective"]]
+    if general:
+        by_objective.append({"objective": "", "title": "General (no objective)", "notes": general})
+
+    last = _wall(summ.get("last_wall"))
+    duration = (last - opened).total_seconds() if last and opened else None
+    session = {
+        "scenario": summ["scenario"], "title": summ["title"], "scenario_path": summ["scenario_path"],
+        "overrides": list(summ.get("overrides") or []), "seed": summ["seed"], "log": summ["log"],
+        "turn_h": summ["turn_h"], "turns": len(stops), "teams": list(summ["teams"]),
+        "opened_wall": summ.get("opened_wall"), "last_wall": summ.get("last_wall"),
+        "opened_label": _wall_label(summ.get("opened_wall")), "last_label": _wall_label(summ.get("last_wall")),
+        "duration_s": duration, "duration": "" if duration is None else str(timedelta(seconds=int(duration))),
+        "closed": bool(summ["closed"]), "stopped_h": aar._r(summ["stopped_h"], 4), "stopped": h_label(summ["stopped_h"]),
+        "stopped_time": _cal(summ["stopped_time"]), "horizon_h": summ["horizon_h"],
+        "played_decisions": sum(d["played"] for d in decisions),
+        "defaulted_decisions": sum(not d["played"] and d["option"] is not None for d in decisions),
+        "warnings": list(summ.get("warnings") or []),
+        "batch_seed": batch_seed, "batch_reps": reps,
+        "completion": ("The table played to " + h_label(summ["stopped_h"]) + " of H+" + f"{summ['horizon_h']:g}"
+                       + "; the path was carried on to the horizon with the recorded decisions and injects, and "
+                       "the scenario's default for every decision the table did not take."),
+    }
+    return {"session": session, "decisions": decisions, "injects": injects, "notes": notes,
+            "observations": {"by_team": by_team, "by_objective": by_objective}}
+
+
+def placement_metrics(s: Scenario) -> list[str]:
+    """The objectives' metrics, then the key times (readiness and arrival) and headline metrics."""
+    from ..workshop.summary import default_metrics
+    names = [o.metric for o in s.objectives.values()]
+    names += [m for m, _ in default_metrics(s)]
+    names += [m for m in aar.key_metrics(s) if m.endswith("_h")]
+    return list(dict.fromkeys(names))
+
+
+def placement(s: Scenario, summ: dict, reps: Replications, summary: dict) -> dict:
+    """Where the workshop's path falls in the batch of default-decision runs."""
+    from ..workshop.summary import compare_to_batch
+    rows = [{"metrics": r.metrics} for r in reps.results]
+    names = [m for m in placement_metrics(s) if m in summ["metrics"]]
+    compared = compare_to_batch(summ, rows, metrics=names, scenario=s)
+    objective_of = {}
+    for oid, o in s.objectives.items():
+        objective_of.setdefault(o.metric, []).append(oid)
+    out_rows = []
+    for c in compared:
+        out_rows.append({"metric": c["metric"], "title": c["title"], "value": aar._r(c["value"], 4),
+                         "n": c["n"], "below": aar._r(c["below"], 4), "equal": aar._r(c["equal"], 4),
+                         "above": aar._r(c["above"], 4), "never": aar._r(c["never"], 4),
+                         "percentile": aar._r(c["percentile"], 2), "sentence": c["sentence"],
+                         "objectives": objective_of.get(c["metric"], []),
+                         "median": aar._r((summary["metrics"].get(c["metric"]) or {}).get("p50"), 4)})
+    objectives = []
+    for oid, o in s.objectives.items():
+        w = summ["result"].objectives[oid]
+        b = summary["objectives"][oid]
+        p = b["p"]
+        met = bool(w.met)
+        if met:
+            sentence = (f"{o.title}: met on the workshop path; met in {b['successes']} of {b['n']} "
+                        f"default-decision runs (P = {p:.3f}).")
+        else:
+            sentence = (f"{o.title}: missed on the workshop path; met in {b['successes']} of {b['n']} "
+                        f"default-decision runs (P = {p:.3f}).")
+        objectives.append({"id": oid, "title": o.title, "target": o.target.describe(), "metric": o.metric,
+                           "value": aar._r(w.value, 4), "met": met, "p": aar._r(p, 3),
+                           "ci_low": aar._r(b["ci_low"], 3), "ci_high": aar._r(b["ci_high"], 3),
+                           "successes": b["successes"], "n": b["n"],
+                           "against_odds": (met and p is not None and p < 0.5) or (not met and p is not None and p >= 0.5),
+                           "sentence": sentence})
+    return {"reps": reps.reps, "seed": reps.seed,
+            "how": (f"{reps.reps} runs of the same scenario with its default decisions, replication i seeded by "
+                    f"SeedSequence({reps.seed}).spawn({reps.reps})[i] (the same runs as `crisis-sim batch "
+                    f"--reps {reps.reps} --seed {reps.seed}`); a time that never came within the horizon counts "
+                    f"as later than every time that did"),
+            "rows": out_rows, "objectives": objectives}
+
+
+def _decision_steps(why: dict | None, decisions: list[dict]) -> list[dict]:
+    """The workshop decisions a why chain names (``decision.<id>`` or the decision's title)."""
+    if not why:
+        return []
+    text = " ".join([why["headline"]] + [st["text"] for st in why["chain"]])
+    return [d for d in decisions if d["option"] is not None
+            and (f"decision.{d['decision']}" in text or d["title"] in text)]
+
+
+def _decision_sentence(d: dict) -> str:
+    who = f"team {d['team']}" if d["played"] and d["team"] else "the scenario's default (not played)"
+    s = f"\u201c{d['title']}\u201d: {d['label']} ({d['option']}), taken at {d['h']} by {who}"
+    if d["rationale"]:
+        s += f", rationale \u201c{d['rationale']}\u201d"
+    if d["played"] and not d["is_default"]:
+        s += f"; the default was {d['default']}"
+    return s
+
+
+def apply(data: dict, s: Scenario, rec: dict, place: dict) -> None:
+    """Rebuild the findings on the workshop's result; attach notes and decisions to the objectives."""
+    decisions = rec["decisions"]
+    notes_of = {b["objective"]: b["notes"] for b in rec["observations"]["by_objective"] if b["objective"]}
+    place_of = {p["id"]: p for p in place["objectives"]}
+    rank_of = {r["metric"]: r for r in place["rows"]}
+    date = datetime.fromisoformat(data["report"]["generated"]).date()
+    strengths, afis, plan, observations, lessons = [], [], [], [], []
+    for entry in data["objectives"]:
+        oid, o = entry["id"], s.objectives[entry["id"]]
+        why = entry["narrated"]["why"]
+        steps = _decision_steps(why, decisions)
+        if why is not None:
+            why["decisions"] = [_decision_sentence(d) for d in steps]
+            if steps:
+                why["workshop_headline"] = (why["headline"] + ". Decision" + ("s" if len(steps) > 1 else "")
+                                            + " on the workshop path: " + "; ".join(why["decisions"]))
+            else:
+                why["workshop_headline"] = why["headline"]
+        entry["notes"] = notes_of.get(oid, [])
+        entry["workshop"] = place_of[oid]
+        entry["rank"] = rank_of.get(o.metric)
+        pl = place_of[oid]
+        pc = f"P = {pl['p']:.3f} ({pl['successes']}/{pl['n']}) over the batch"
+        said = "; ".join(f"team {n['team'] or '?'} at {n['h']}: \u201c{n['text']}\u201d" for n in entry["notes"])
+        rank = rank_of.get(o.metric)
+        if pl["met"]:
+            strengths.append({"objective": oid, "title": o.title, "capability": o.capability,
+                              "text": f"{o.title}: met on the workshop path "
+                                      f"({o.metric} = {aar.num(pl['value'], 2)}, target {pl['target']}); {pc}."
+                                      + (f" {rank['sentence']}." if rank else "")})
+        else:
+            head = why["workshop_headline"] if why else "no cause found in the trace"
+            afis.append({"objective": oid, "title": o.title, "capability": o.capability, "rating": entry["rating"],
+                         "text": f"{o.title}: missed on the workshop path "
+                                 f"({o.metric} = {aar.num(pl['value'], 2)}, target {pl['target']}); {pc}.",
+                         "root_cause": head})
+            element, action = aar._action(why["key"], s, oid) if why else ("Exercise", "Examine again")
+            plan.append({"capability": o.capability or o.title, "issue": f"{o.title} (missed in the workshop; {pc})",
+                         "root_cause": why["key"] if why else "", "corrective_action": action, "element": element,
+                         "responsible": o.owner, "poc": "", "start": date.isoformat(),
+                         "completion": (date + timedelta(days=aar.PLAN_DAYS)).isoformat()})
+            lessons.append({"observation": f"{o.title} missed on the workshop path: {head}."
+                                           + (f" Team observations: {said}." if said else ""),
+                            "lesson": action, "action_body": o.owner})
+        observations.append(f"{o.title}: {'met' if pl['met'] else 'missed'} on the workshop path "
+                            f"({o.metric} = {aar.num(pl['value'], 2)}, target {pl['target']}); {pc}."
+                            + (f" Team observations: {said}." if said else ""))
+    for n in rec["notes"]:
+        where = f" on \u201c{n['objective_title']}\u201d" if n["objective_title"] else ""
+        observations.append(f"Observation by team {n['team'] or '(none)'}{where} at {n['h']} ({n['time']}): "
+                            f"{n['text']}")
+    data["strengths"], data["improvements"], data["plan"] = strengths, afis, plan
+    data["sustain"] = [x["text"] for x in strengths]
+    data["improve"] = [f"{p['issue']}: {p['corrective_action']}" for p in plan]
+    data["lessons"] = {"observations": observations, "identified": lessons,
+                       "team_observations": [{"team": n["team"], "objective": n["objective"], "h": n["h"],
+                                              "time": n["time"], "text": n["text"]} for n in rec["notes"]]}
