@@ -160,3 +160,28 @@ def test_sensitivity_ranks_the_deciding_parameter_first(write):
     assert given[0]["kind"] == "given" and (given[0]["low"], given[0]["high"]) == (11, 13)
     with pytest.raises(Exception, match="no objective 'nope'"):
         sensitivity(path, "nope", reps=2)
+
+
+def test_pickled_scenario_keeps_its_hash_and_source():
+    import pickle
+    s = load_scenario(BASELINE, ["forces.vjtf.notice_to_move_h=80"])
+    t = pickle.loads(pickle.dumps(s))
+    assert (t.content_hash, t.source) == (s.content_hash, s.source) and t.content_hash
+
+
+def test_traces_kept_only_when_asked(tmp_path):
+    db = tmp_path / "t.db"
+    rows = []
+    run_batch(BASELINE, 3, 1, db=db, keep_traces=True, on_row=rows.append)
+    assert all(r["trace"] and r["trace"][0]["kind"] == "start" for r in rows)
+    with Store(db) as st:
+        stored = list(st.rows(1))
+    assert [r["trace"] for r in stored] == [r["trace"] for r in rows]
+    plain = []
+    run_batch(BASELINE, 2, 1, on_row=plain.append)
+    assert all("trace" not in r for r in plain)
+
+
+def test_resume_needs_a_store():
+    with pytest.raises(BatchError, match="--resume needs"):
+        run_batch(BASELINE, 3, resume=True)

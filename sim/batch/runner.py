@@ -141,6 +141,8 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
         raise BatchError("--reps must be at least 1")
     if workers < 1:
         raise BatchError("--workers must be at least 1")
+    if resume and db is None:
+        raise BatchError("--resume needs a results database (--db)")
     seed = int(seed)
     plan = scenario if isinstance(scenario, Plan) else plan_batch(scenario, sets, vary)
     values = [p.values for p in plan.points]
