@@ -100,7 +100,7 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
         injects.append({"id": i["id"], "inject": i["inject"], "title": i["title"], "text": i["text"],
                         "sender": i["sender"] or "", "recipient": i["recipient"] or "",
                         "expected_action": (spec.expected_action if spec is not None else "") or "",
-                        "adhoc": bool(i["adhoc"]), "source": "ad hoc" if i["adhoc"] else "library (facilitator)",
+                        "adhoc": bool(i["adhoc"]), "source": "ad hoc" if i["adhoc"] else "library",
                         "sim_h": aar._r(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
                         "wall": i.get("wall"), "exercise_s": secs, "exercise_time": ex})
     # the scenario's own injects that reached the table before the session stopped
@@ -115,7 +115,7 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
         secs, ex = _elapsed(stop["wall"] if stop else summ.get("opened_wall"), opened)
         injects.append({"id": iid, "inject": iid, "title": spec.title, "text": spec.text,
                         "sender": spec.sender or "", "recipient": spec.recipient or "",
-                        "expected_action": spec.expected_action or "", "adhoc": False, "source": "scenario (scheduled)",
+                        "expected_action": spec.expected_action or "", "adhoc": False, "source": "scheduled",
                         "sim_h": aar._r(rec.t_h, 4), "h": h_label(rec.t_h),
                         "time": _cal(cal(rec.t_h).isoformat(timespec="minutes")),
                         "wall": stop["wall"] if stop else summ.get("opened_wall"), "exercise_s": secs,
@@ -281,10 +281,9 @@ def apply(data: dict, s: Scenario, rec: dict, place: dict) -> None:
         observations.append(f"{o.title}: {'met' if pl['met'] else 'missed'} on the workshop path "
                             f"({o.metric} = {aar.num(pl['value'], 2)}, target {pl['target']}); {pc}."
                             + (f" Team observations: {said}." if said else ""))
-    for n in rec["notes"]:
-        where = f" on \u201c{n['objective_title']}\u201d" if n["objective_title"] else ""
-        observations.append(f"Observation by team {n['team'] or '(none)'}{where} at {n['h']} ({n['time']}): "
-                            f"{n['text']}")
+    observations[:0] = [f"Team {n['team'] or '(none)'}"
+                        + (f" on \u201c{n['objective_title']}\u201d" if n["objective_title"] else "")
+                        + f" at {n['h']} ({n['time']}): {n['text']}" for n in rec["notes"]]
     data["strengths"], data["improvements"], data["plan"] = strengths, afis, plan
     data["sustain"] = [x["text"] for x in strengths]
     data["improve"] = [f"{p['issue']}: {p['corrective_action']}" for p in plan]
