@@ -96,6 +96,7 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
                             generated=when, reference=reference, differences=diffs, reference_how=how,
                             parameters=parameters(s), comparison=comp, sensitivity=sensitivity,
                             facts=fact_lookup(s))
+    data["workshop"] = None
     if workshop is not None:
         _workshop_block(data, s, workshop, reps_, summary, seed)
     if comp is not None:
