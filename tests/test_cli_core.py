@@ -83,3 +83,16 @@ def test_variant_scenarios_differ_from_the_baseline_as_described():
     assert slip["metrics"]["force.vjtf.ready_after_activation_h"] > 72
     down = json.loads(invoke("run", ROOT / "scenarios" / "hotline-down.yaml", "--json").output)
     assert down["state"]["measures"]["hotline"] is False
+
+
+def test_report_without_the_report_extra_says_which_extra(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['matplotlib'] = None; sys.argv = ['crisis-sim', 'report', sys.argv[1], "
+            "'--reps', '2', '--out', sys.argv[2]]; from sim.cli.app import main; main()")
+    r = subprocess.run([sys.executable, "-c", code, str(BASELINE), str(tmp_path / "r")], capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "reports need the 'report' extra (matplotlib is not installed)" in r.stderr
+    assert not (tmp_path / "r").exists()

@@ -26,8 +26,11 @@ def report(
     session: Optional[Path] = typer.Option(None, "--session", help="workshop session log"),
 ) -> None:
     """Write an after-action report: exercise overview, timeline, objectives with why, improvement plan, annex."""
-    from ..report.generate import FORMATS, ReportError, report_from_scenario
-    from ..report.render import PdfUnavailable
+    try:
+        from ..report.generate import FORMATS, ReportError, report_from_scenario
+        from ..report.render import PdfUnavailable
+    except ModuleNotFoundError as exc:
+        fail(f"reports need the 'report' extra ({exc.name} is not installed): pip install -e '.[report]'")
 
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     problems = []
