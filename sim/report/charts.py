@@ -51,7 +51,7 @@ def _save(fig, name: str, title: str) -> Chart:
     return Chart(name, title, svg.getvalue(), png.getvalue())
 
 
-def readiness_gantt(s: Scenario, r: Result) -> Chart:
+def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart:
     """Each force's readiness states over the narrated run, with the 48 h / 72 h marks after activation."""
     with plt.rc_context(STYLE):
         forces = [f for f, spec in s.forces.items()
@@ -81,13 +81,13 @@ def readiness_gantt(s: Scenario, r: Result) -> Chart:
         ax.set_yticks(range(len(forces)), [s.forces[f].name for f in reversed(forces)])
         ax.set_xlim(0, horizon)
         ax.set_xlabel("hours after H-hour")
-        ax.set_title("Force readiness, narrated run")
+        ax.set_title(f"Force readiness, {run_label}")
         handles = [plt.Rectangle((0, 0), 1, 1, facecolor=STATE_LOOK[st][0], hatch=STATE_LOOK[st][1],
                                  edgecolor="#444444", linewidth=0.5) for st in FORCE_STATES]
         ax.legend(handles, [st.replace("_", " ") for st in FORCE_STATES], ncol=6, loc="upper center",
                   bbox_to_anchor=(0.5, -0.18))
         ax.grid(axis="y", visible=False)
-        return _save(fig, "readiness", "Force readiness (narrated run)")
+        return _save(fig, "readiness", f"Force readiness ({run_label})")
 
 
 def _window_marks(s: Scenario, fid: str) -> list[float]:
@@ -97,7 +97,7 @@ def _window_marks(s: Scenario, fid: str) -> list[float]:
     return [48.0, 72.0] if fid == "vjtf" else []
 
 
-def escalation(s: Scenario, r: Result) -> Chart:
+def escalation(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart:
     """Tension (rebuilt from the trace) and the escalation rung, with incidents marked."""
     with plt.rc_context(STYLE):
         fig, (ax, ax2) = plt.subplots(2, 1, figsize=(8.2, 4.6), sharex=True, height_ratios=[3, 1.3])
@@ -117,7 +117,7 @@ def escalation(s: Scenario, r: Result) -> Chart:
         top = max(ys + [s.escalation.rungs[-1].threshold]) * 1.08
         ax.set_ylim(0, top)
         ax.legend(loc="upper left", ncol=4)
-        ax.set_title("Escalation, narrated run")
+        ax.set_title(f"Escalation, {run_label}")
         rx, ry = [0.0], [next((x.state.get("rung", 0) for x in r.trace if x.kind == "start"), 0)]
         for x in r.trace:
             if x.kind == "rung":
@@ -131,7 +131,7 @@ def escalation(s: Scenario, r: Result) -> Chart:
         ax2.set_ylabel("rung")
         ax2.set_xlabel("hours after H-hour")
         ax2.set_xlim(0, r.horizon_h)
-        return _save(fig, "escalation", "Escalation rung and tension (narrated run)")
+        return _save(fig, "escalation", f"Escalation rung and tension ({run_label})")
 
 
 def distributions(s: Scenario, values: dict[str, list[float | None]]) -> Chart:

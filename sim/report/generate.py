@@ -105,7 +105,9 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
                                                   for k, v in other_summary["objectives"].items()}
         data["comparison"]["other_seed"] = seed if compare_seed is None else compare_seed
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
-    drawn = [CH.readiness_gantt(s, narrated_run), CH.escalation(s, narrated_run), CH.distributions(s, values),
+    label = "workshop path" if workshop is not None else "narrated run"
+    drawn = [CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label),
+             CH.distributions(s, values),
              CH.probabilities(data["objectives"], data["report"]["rating_thresholds"])]
     if comp is not None:
         this_obj = {o["id"]: o["batch"] for o in data["objectives"]}
