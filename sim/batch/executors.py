@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import socket
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 
@@ -61,6 +61,18 @@ def _drain(submit: Callable[[Any, int, Any], Any], waiter: Callable, tasks, wind
             yield pending.pop(fut), fut.result()
 
 
+_INSTALLED: list = []
+
+
+def _install(scenarios: list) -> None:
+    """Pool initializer: each worker receives the sweep points' scenarios once, not with every task."""
+    _INSTALLED[:] = scenarios
+
+
+def _call_installed(fn: Callable, si: int, chunk: Any) -> Any:
+    return fn(_INSTALLED[si], chunk)
+
+
 def start_method() -> str:
     """``fork`` (workers start in milliseconds, the engine already imported) while this process has
     no other threads; otherwise ``forkserver`` with the engine preloaded (safe with threads, ~1 s)."""
@@ -80,13 +92,13 @@ class LocalPool:
         ctx = multiprocessing.get_context(self.method)
         if self.method == "forkserver":
             ctx.set_forkserver_preload(["sim.batch.replicate"])
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_install,
+                                        initargs=(scenarios,))
         self.pool.submit(int).result()  # start the workers now, before the caller opens files or threads
-        self._futures: list[Future] = []
 
     def unordered(self, fn, tasks, window):
         def submit(si, chunk):
-            return self.pool.submit(fn, self.scenarios[si], chunk)
+            return self.pool.submit(_call_installed, fn, si, chunk)
 
         def waiter(futs):
             done, _ = wait(futs, return_when=FIRST_COMPLETED)
