@@ -1,5 +1,4 @@
 """run_batch: determinism across backends, seeds per replication, resume, decisions, sensitivity."""
-import json
 
 import pytest
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 from ..engine.decisions import WeightedRandom
 from ..engine.run import run
@@ -27,7 +27,7 @@ class Chunk:
     """Replications ``indices`` of sweep point ``point``, seeded from ``seed``."""
 
     point: int
-    indices: tuple[int, ...]
+    indices: Sequence[int]  # a range, or the missing indices of a resumed chunk
     seed: int
     explore_decisions: bool = False
     keep_traces: bool = False

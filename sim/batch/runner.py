@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
@@ -183,11 +183,11 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
         # every chunk in order; in a resumed batch, only the missing replications are computed
-        order: list[tuple[int, int, int, tuple[int, ...]]] = []
+        order: list[tuple[int, int, int, Sequence[int]]] = []
         for pi in range(len(plan.points)):
             for lo in range(0, reps, size):
                 hi = min(reps, lo + size)
-                todo = tuple(range(lo, hi))
+                todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
                 if resumed:
                     have = store.stored_indices(batch_id, pi, lo, hi)
                     todo = tuple(i for i in todo if i not in have)
