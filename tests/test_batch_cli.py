@@ -175,3 +175,13 @@ def test_killed_process_resumes_to_the_same_summary(tmp_path, sig):
     with Store(db) as st:
         (b,) = st.batches()
         assert b["status"] == "done" and b["stored"] == 240
+
+
+def test_export_parquet_without_pyarrow_says_which_extra(stored, tmp_path, monkeypatch):
+    db, _ = stored
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    out = tmp_path / "b.parquet"
+    r = invoke("export", 1, "--format", "parquet", "--db", db, "--out", out)
+    assert r.exit_code == 2 and "parquet export needs pyarrow: pip install 'crisis-sim[parquet]'" in r.stderr
+    assert not out.exists()
