@@ -23,18 +23,16 @@ from sim.cli.app import app
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "nato-response-2022.yaml"
 SEED, REPS = 3, 40
+# `next 30` runs on until the next decision point halts the clock, so the script does not depend
+# on how many stops the seed's inject times make before it
 SCRIPT = """\
-next
-next
 next
 note --team blue --objective vjtf_ready "lift is thin"
 note --team red "probing the Baltic"
 inject airspace_violation
-next
-next
-next
+next 30
 decide saceur_deconfliction forward "show resolve" --team blue
-next 6
+next 30
 decide nrf_deploy hold "avoid provocation" --team blue
 note --team white --objective vjtf_in_place "VJTF held at home"
 inject "Hotline call from Moscow" --tension 2
@@ -84,10 +82,13 @@ def test_session_facts_and_decisions_with_team_and_rationale(report):
 
 
 def test_injects_msel(report):
-    _, _, data, md, _ = report
+    log, _, data, md, _ = report
     inj = data["workshop"]["record"]["injects"]
     av = next(i for i in inj if i["inject"] == "airspace_violation")
-    assert (av["sender"], av["recipient"], av["adhoc"], av["sim_h"]) == ("CAOC Uedem", "SACEUR", False, 12.0)
+    fired_at = next(e["sim_h"] for e in map(json.loads, log.read_text().splitlines())
+                    if e["kind"] == "inject" and "airspace_violation" in json.dumps(e))
+    assert fired_at > 0  # the first stop, not H-hour
+    assert (av["sender"], av["recipient"], av["adhoc"], av["sim_h"]) == ("CAOC Uedem", "SACEUR", False, fired_at)
     assert av["expected_action"].startswith("Intercept by the book")
     adhoc = next(i for i in inj if i["adhoc"])
     assert adhoc["text"] == "Hotline call from Moscow"

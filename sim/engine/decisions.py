@@ -72,7 +72,8 @@ def as_source(decisions) -> DecisionSource:
 
 
 def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource, rng: np.random.Generator):
-    yield from wait_timing(w, point, rng)
+    """Process body; ``rng`` is the stream random decision sources draw from."""
+    yield from wait_timing(w, point, w.params)
     choice = source.choose(did, point, w, rng)
     if choice is None:
         w.record("pending", point.team, f"Decision needed: {point.title}",
@@ -94,5 +95,5 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     w.decision_log.append(entry)
     w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
              {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)
-    apply_effects(w, opt.effects, f"decision.{did}", rng, point.facts)
+    apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts)
     w.notify()

@@ -9,15 +9,15 @@ from .timing import wait_timing
 from .world import World
 
 
-def fire_inject(w: World, iid: str, inj: Inject, rng: np.random.Generator) -> None:
+def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.happened_at.setdefault(iid, w.env.now)
     w.record("inject", inj.sender or "control", f"{inj.title}: {inj.text}",
              {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
               "expected_action": inj.expected_action}, inj.facts)
-    apply_effects(w, inj.effects, iid, rng, inj.facts)
+    apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts)
     w.notify()
 
 
 def inject_process(w: World, iid: str, inj: Inject, rng: np.random.Generator):
     yield from wait_timing(w, inj, rng)
-    fire_inject(w, iid, inj, rng)
+    fire_inject(w, iid, inj)

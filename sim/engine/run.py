@@ -46,11 +46,11 @@ def _wake_at(w: World, times: list[float]):
         w.notify()
 
 
-def _extra_inject(w: World, inj: tuple[str, Inject, float], rng):
+def _extra_inject(w: World, inj: tuple[str, Inject, float]):
     iid, spec, at = inj
     if at > w.env.now:
         yield w.env.timeout(at - w.env.now)
-    fire_inject(w, iid, spec, rng)
+    fire_inject(w, iid, spec)
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=None, *,
@@ -74,23 +74,23 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     marks: list[float] = []
     env.process(tension.decay_watch())
     for fid, fs in w.forces.items():
-        env.process(force_process(w, fs, w.rng(f"force:{fid}")))
+        env.process(force_process(w, fs, w.params))
         for c in (fs.spec.alert_when, fs.spec.activate_when, fs.spec.deploy_when):
             marks += time_marks(c) if c is not None else []
     if scenario.adversary:
         for aid, axis in scenario.adversary.axes.items():
-            env.process(axis_process(w, aid, axis, w.rng(f"axis:{aid}")))
+            env.process(axis_process(w, aid, axis, w.params))
             marks += time_marks(axis.when) if axis.when is not None else []
     for iid, inj in scenario.injects.items():
         if not inj.library:
-            env.process(inject_process(w, iid, inj, w.rng(f"inject:{iid}")))
+            env.process(inject_process(w, iid, inj, w.params))
             marks += time_marks(inj.when) if inj.when is not None else []
-    decision_rng = w.rng("decisions")
+    decision_rng = w.rng("decisions", lazy=True)
     for did, point in scenario.decisions.items():
         env.process(decision_process(w, did, point, source, decision_rng))
         marks += time_marks(point.when) if point.when is not None else []
-    for k, extra in enumerate(extra_injects):
-        env.process(_extra_inject(w, extra, w.rng(f"extra:{k}")))
+    for extra in extra_injects:
+        env.process(_extra_inject(w, extra))
     if scenario.deconfliction:
         w.presence_watchers.append(env.process(encounter_process(w, w.rng("encounters"))))
     for cid, cp in scenario.checkpoints.items():

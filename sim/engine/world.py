@@ -81,6 +81,11 @@ class World:
         self.axis_arrival: dict[str, float] = {}
         self.hooks: dict[str, list] = {}        # effect kind -> callbacks registered by the processes
         self.tension = None  # set by escalation.Tension
+        # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from this one
+        # stream, once each, in the fixed order the processes start; effects and random decisions draw
+        # from their own streams, so what the players decide never shifts a parameter's draw
+        self.params = self.rng("params")
+        self.effects_rng = self.rng("effects", lazy=True)
         self._changed = self.env.event()
         self.watch_encounters = False   # does any condition read the encounter count?
         self.presence_watchers: list[simpy.Process] = []   # interrupted when presence changes
@@ -89,13 +94,15 @@ class World:
         self.checkpoints: dict[str, dict] = {}
 
     # --- randomness -------------------------------------------------------
-    def rng(self, name: str) -> np.random.Generator:
-        """An independent stream per named component, stable whatever else the scenario holds.
+    def rng(self, name: str, lazy: bool = False) -> np.random.Generator:
+        """An independent stream for a named component, stable whatever else the scenario holds.
 
-        Made on first use: components whose parameters are all fixed never pay for a generator.
+        ``lazy``: made on first use, for streams most runs never draw from.
         """
         key = self.root.spawn_key + (zlib.crc32(name.encode()),)
-        return _LazyGenerator(self.root.entropy, key)  # type: ignore[return-value]
+        if lazy:
+            return _LazyGenerator(self.root.entropy, key)  # type: ignore[return-value]
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.root.entropy, spawn_key=key)))
 
     # --- the trace --------------------------------------------------------
     def calendar(self, t_h: float) -> str:

@@ -4,28 +4,40 @@ Written in YAML as a mapping with a ``dist`` tag, or as a bare number (fixed)::
 
     notice_to_move_h: {dist: triangular, low: 48, mode: 60, high: 72, facts: [vjtf-readiness]}
 
-Every distribution samples from a ``numpy.random.Generator`` and knows its own
-low and high end (used by sensitivity analysis) and its mean.
+Every distribution samples from a ``numpy.random.Generator`` by inverting its CDF at
+one uniform draw, so each parameter consumes exactly one number from the stream
+whatever its distribution: changing one parameter (a sweep, a sensitivity run)
+leaves every other parameter's draw as it was (common random numbers). Each also
+knows its low and high end (used by sensitivity analysis) and its mean.
 """
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Annotated, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
+_STD = NormalDist()
+_U_MIN = 1e-12  # keep inverse CDFs finite at u == 0
+
+
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     facts: list[str] = Field(default_factory=list, description="fact ids this value is taken from")
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """One draw: the quantile at one uniform number from ``rng``."""
+        return self.quantile(min(max(rng.random(), _U_MIN), 1 - _U_MIN))
 
 
 class Fixed(_Dist):
     dist: Literal["fixed"] = "fixed"
     value: float
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def quantile(self, u: float) -> float:
         return self.value
 
     def bounds(self) -> tuple[float, float]:
@@ -46,8 +58,8 @@ class Uniform(_Dist):
             raise ValueError(f"high ({self.high}) is below low ({self.low})")
         return self
 
-    def sample(self, rng):
-        return float(rng.uniform(self.low, self.high))
+    def quantile(self, u):
+        return self.low + u * (self.high - self.low)
 
     def bounds(self):
         return self.low, self.high
@@ -68,10 +80,14 @@ class Triangular(_Dist):
             raise ValueError(f"need low <= mode <= high, got {self.low}, {self.mode}, {self.high}")
         return self
 
-    def sample(self, rng):
-        if self.low == self.high:
-            return self.low
-        return float(rng.triangular(self.low, self.mode, self.high))
+    def quantile(self, u):
+        lo, c, hi = self.low, self.mode, self.high
+        if lo == hi:
+            return lo
+        cut = (c - lo) / (hi - lo)
+        if u < cut:
+            return lo + math.sqrt(u * (hi - lo) * (c - lo))
+        return hi - math.sqrt((1 - u) * (hi - lo) * (hi - c))
 
     def bounds(self):
         return self.low, self.high
@@ -95,14 +111,15 @@ class TruncNormal(_Dist):
             raise ValueError(f"high ({self.high}) must be above low ({self.low})")
         return self
 
-    def sample(self, rng):
+    def quantile(self, u):
         if self.sd == 0:
             return min(max(self.mean_, self.low), self.high)
-        for _ in range(10_000):  # rejection; the model keeps the window sensible
-            x = rng.normal(self.mean_, self.sd)
-            if self.low <= x <= self.high:
-                return float(x)
-        return float(min(max(self.mean_, self.low), self.high))
+        norm = NormalDist(self.mean_, self.sd)
+        a, b = norm.cdf(self.low), norm.cdf(self.high)
+        p = a + u * (b - a)
+        if not 0 < p < 1:  # the window lies far in a tail: its nearer end is the answer
+            return self.low if p <= 0 else self.high
+        return min(max(norm.inv_cdf(p), self.low), self.high)
 
     def bounds(self):
         lo = self.low if math.isfinite(self.low) else self.mean_ - 2 * self.sd
@@ -118,8 +135,8 @@ class LogNormal(_Dist):
     median: float = Field(gt=0)
     sigma: float = Field(ge=0, description="sd of the underlying normal")
 
-    def sample(self, rng):
-        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+    def quantile(self, u):
+        return self.median * math.exp(self.sigma * _STD.inv_cdf(u))
 
     def bounds(self):
         z = 1.6448536269514722  # 5th and 95th percentiles
@@ -135,8 +152,8 @@ class Exponential(_Dist):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    def sample(self, rng):
-        return float(rng.exponential(self.mean_))
+    def quantile(self, u):
+        return -self.mean_ * math.log1p(-u)
 
     def bounds(self):
         return self.mean_ * 0.05129329438755058, self.mean_ * 2.995732273553991  # 5th, 95th pct
