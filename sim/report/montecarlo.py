@@ -1,44 +1,20 @@
-"""The one door to Monte Carlo batches: replications with their traces, summarised as ``sim.batch`` does.
+"""The one door to Monte Carlo batches for the report: replications with their traces,
+summarised by ``sim.batch`` exactly as ``crisis-sim batch`` summarises them.
 
-Uses ``sim.batch`` (seeds, Wilson interval) when it is importable; otherwise runs the
-replications itself with ``run(scenario, SeedSequence(seed).spawn(n)[i])``, the same seeding.
 The report needs every replication's trace for its "why" analysis, so replications are
-always run here with ``keep_trace=True``; the summary has the shape of one point of
-``BatchSummary.to_dict()``.
+run here with ``keep_trace=True``, seeded as the batch seeds them; the summary has the shape
+of one point of ``BatchSummary.to_dict()``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from ..batch.replicate import replication_row
+from ..batch.seeds import replication_seeds
+from ..batch.stats import PointStats
 from ..engine.run import run
 from ..engine.trace import Result
 from ..scenario.model import Scenario
-from . import stats
-
-try:  # the batch package, when it has landed
-    from ..batch.seeds import replication_seeds as _batch_seeds
-except Exception:  # pragma: no cover - depends on what is installed
-    _batch_seeds = None
-try:
-    from ..batch.stats import wilson_interval as _batch_wilson
-    from ..batch.stats import PointStats as _PointStats
-    from ..batch.replicate import replication_row as _row
-except Exception:  # pragma: no cover
-    _batch_wilson = _PointStats = _row = None
-
-
-def replication_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
-    if _batch_seeds is not None:
-        return list(_batch_seeds(seed, n))
-    return np.random.SeedSequence(seed).spawn(n)
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    if _batch_wilson is not None:
-        return tuple(float(x) for x in _batch_wilson(k, n, z=1.96))
-    return stats.wilson_interval(k, n, 1.96)
 
 
 @dataclass
@@ -69,30 +45,15 @@ def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions=None) -> R
 
 
 def summarise(reps: Replications, metrics: list[str] | None = None) -> dict:
-    """One batch point: {"reps", "metrics": {name: describe}, "objectives": {id: proportion}}.
-
-    With ``sim.batch`` importable the numbers come from its ``PointStats`` fed in replication
-    order, exactly as ``crisis-sim batch`` computes them.
-    """
-    if _PointStats is not None and reps.results:
-        return summarise_rows([_row(0, i, r) for i, r in enumerate(reps.results)],
-                              {oid: o.title for oid, o in reps.scenario.objectives.items()}, metrics)
-    names = metrics if metrics is not None else sorted(reps.results[0].metrics) if reps.results else []
-    out = {"reps": reps.reps, "metrics": {}, "objectives": {}}
-    for name in names:
-        out["metrics"][name] = stats.describe(reps.metric_values(name))
-    for oid, obj in reps.scenario.objectives.items():
-        flags = reps.met(oid)
-        k, n = sum(flags), len(flags)
-        lo, hi = wilson(k, n)
-        out["objectives"][oid] = {"title": obj.title, "n": n, "successes": k, "p": (k / n) if n else None,
-                                  "ci_low": lo, "ci_high": hi}
-    return out
+    """One batch point: {"reps", "metrics": {name: stats}, "objectives": {id: odds}}, from the batch
+    package's ``PointStats`` fed in replication order."""
+    return summarise_rows([replication_row(0, i, r) for i, r in enumerate(reps.results)],
+                          {oid: o.title for oid, o in reps.scenario.objectives.items()}, metrics)
 
 
 def summarise_rows(rows: list[dict], titles: dict[str, str], metrics: list[str] | None = None) -> dict:
     """The batch package's summary of replication rows (``{"metrics", "objectives"}`` each)."""
-    ps = _PointStats(titles)
+    ps = PointStats(titles)
     for row in rows:
         ps.add(row)
     d = ps.summary()

@@ -1,8 +1,6 @@
-"""The statistics a report prints, with no dependency beyond the standard library and numpy.
+"""Significance tests for the report's comparison of two batches (the batch summaries
+themselves come from ``sim.batch.stats``), with no dependency beyond the standard library.
 
-Definitions match the batch package (``sim.batch``) so a report and ``crisis-sim batch``
-print the same numbers: percentiles are numpy's default (linear interpolation),
-proportions get the Wilson score interval (z = 1.96), means a Student-t interval.
 Comparisons: a two-proportion z-test for objectives and Welch's t-test for means;
 p-values come from the normal and Student-t distributions computed here
 (``math.erf`` and the regularised incomplete beta function).
@@ -10,23 +8,7 @@ p-values come from the normal and Student-t distributions computed here
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from typing import Iterable, Sequence
-
-import numpy as np
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for k successes out of n (0, 1 when n is 0)."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+from typing import Sequence
 
 
 def normal_cdf(x: float) -> float:
@@ -79,43 +61,6 @@ def t_cdf(t: float, df: float) -> float:
     x = df / (df + t * t)
     tail = 0.5 * betainc(df / 2, 0.5, x)
     return 1 - tail if t > 0 else tail
-
-
-@lru_cache(maxsize=4096)
-def t_quantile(q: float, df: float) -> float:
-    """Inverse of :func:`t_cdf` by bisection (q in (0, 1))."""
-    lo, hi = -1e3, 1e3
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        if t_cdf(mid, df) < q:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
-def describe(values: Sequence[float | None]) -> dict:
-    """Summary of one metric over replications: n, never (None), mean, sd, p5/p50/p95, t-interval of the mean."""
-    xs = np.array([v for v in values if v is not None], dtype=float)
-    out = {"n": int(xs.size), "never": int(len(values) - xs.size)}
-    if xs.size == 0:
-        return out | {k: None for k in ("mean", "sd", "p5", "p50", "p95", "ci_low", "ci_high")}
-    mean = float(xs.mean())
-    sd = float(xs.std(ddof=1)) if xs.size > 1 else 0.0
-    p5, p50, p95 = (float(v) for v in np.percentile(xs, [5, 50, 95]))
-    if xs.size > 1:
-        half = t_quantile(0.975, xs.size - 1) * sd / math.sqrt(xs.size)
-    else:
-        half = 0.0
-    return out | {"mean": mean, "sd": sd, "p5": p5, "p50": p50, "p95": p95,
-                  "ci_low": mean - half, "ci_high": mean + half}
-
-
-def proportion(flags: Iterable[bool], z: float = 1.96) -> dict:
-    fl = [bool(f) for f in flags]
-    k, n = sum(fl), len(fl)
-    lo, hi = wilson_interval(k, n, z)
-    return {"n": n, "successes": k, "p": (k / n) if n else None, "ci_low": lo, "ci_high": hi}
 
 
 def two_proportion_z(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
