@@ -56,3 +56,25 @@ def test_no_presence_no_encounters(write):
     s = load_scenario(write("rates.yaml", RATES), ["forces.r1.initial_state=standby"])
     r = run(s, seed=1)
     assert r.metrics["encounters"] == 0 and r.metrics["incident_share"] is None
+
+
+def test_conditions_on_counts_fire_at_the_counting_event(write):
+    text = RATES.replace("clock: {start: 2022-01-01T00:00:00+00:00, horizon_h: 2000}",
+                         "clock: {start: 2022-01-01T00:00:00+00:00, horizon_h: 50}") + """\
+injects:
+  fifth:
+    title: Fifth encounter
+    text: The fifth encounter has happened.
+    when: {metric: encounters, gte: 5}
+  first_incident:
+    title: First incident
+    text: An incident has happened.
+    when: {metric: incidents, gte: 1}
+"""
+    r = run(load_scenario(write("rates.yaml", text)), seed=7)
+    enc = [x.t_h for x in r.trace if x.kind in ("encounter", "incident")]
+    inc = [x.t_h for x in r.trace if x.kind == "incident"]
+    fired = {x.state["inject"]: x.t_h for x in r.trace if x.kind == "inject"}
+    assert len(enc) >= 5 and inc
+    assert fired["fifth"] == enc[4]
+    assert fired["first_incident"] == inc[0]

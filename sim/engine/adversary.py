@@ -17,13 +17,14 @@ def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
     speed = axis.speed_kmh.sample(rng)
     opposition = min(max(axis.opposition.sample(rng), 0.0), 1.0)
     ordered = f"axis.{aid}.ordered"
-    yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered))
+    yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     w.committed_troops += axis.troops
     w.axis_start[aid] = w.env.now
     w.record("axis", w.s.adversary.side,
              f"{axis.name}: {axis.troops:,.0f} troops committed (total {w.committed_troops:,.0f})",
              {"axis": aid, "committed_troops": w.committed_troops, "troops": axis.troops}, axis.facts)
     w.mark(f"axis.{aid}.committed", record=False)
+    w.notify("troops")
     effective = speed * (1.0 - opposition)
     if effective <= 0:
         return

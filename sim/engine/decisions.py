@@ -96,4 +96,4 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
              {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)
     apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts)
-    w.notify()
+    w.notify("decision", "event")

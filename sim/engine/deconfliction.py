@@ -67,5 +67,4 @@ def encounter(w: World, d, a: str, b: str, dom: str, rng: np.random.Generator) -
         if w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace
             w.record("encounter", f"{a}/{b}", f"{dom.capitalize()} encounter deconflicted",
                      {"domain": dom, "p": round(p, 6), "encounters": w.encounters})
-        if w.watch_encounters:
-            w.notify()
+    w.notify("count")

@@ -27,13 +27,13 @@ def apply_effect(w: World, e: Effect, actor: str, rng: np.random.Generator, fact
         fs = w.forces[getattr(e, kind)]
         setattr(fs, f"{kind}_ordered", True)
         w.record("effect", actor, f"{kind} ordered: {fs.spec.name}", {"force": fs.id, "order": kind}, facts)
-        w.notify()
+        w.notify("force")
     elif kind in ("hold", "release"):
         fs = w.forces[getattr(e, kind)]
         fs.held = kind == "hold"
         w.record("effect", actor, f"{fs.spec.name} {'held at readiness' if fs.held else 'released'}",
                  {"force": fs.id, "held": fs.held}, facts)
-        w.notify()
+        w.notify("force")
     elif kind == "delay":
         fs = w.forces[e.delay.force]
         hours = e.delay.hours.sample(rng)
@@ -45,7 +45,6 @@ def apply_effect(w: World, e: Effect, actor: str, rng: np.random.Generator, fact
         spec = w.s.deconfliction.measures[e.measure.id]
         w.record("effect", actor, f"deconfliction measure {spec.name} {'on' if e.measure.active else 'off'}",
                  {"measure": e.measure.id, "active": e.measure.active}, facts or spec.facts)
-        w.notify()
     elif kind == "presence":
         fs = w.forces[e.presence.force]
         fs.presence_scale = e.presence.factor

@@ -51,7 +51,7 @@ class Tension:
                           {"rung": new, "from": old, "tension": round(self.v0, 4), "before": round(before, 4)}, facts)
         ev, self._jump = self._jump, self.w.env.event()
         ev.succeed()
-        self.w.notify()
+        self.w.notify("tension")
 
     def add(self, amount: float, actor: str, why: str, facts=()) -> None:
         self._set(self.value() + amount, actor, why, facts)
@@ -79,4 +79,4 @@ class Tension:
             self.rung -= 1
             self.w.record("rung", "escalation", f"Escalation eases to rung {self.rung}: {self.rungs[self.rung].name}",
                           {"rung": self.rung, "from": old, "tension": round(self.value(), 4)})
-            self.w.notify()
+            self.w.notify("tension")

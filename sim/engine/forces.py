@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .world import ForceState, World
+from .world import ForceState, World, channels_of
 
 STANDBY, ALERTED, ACTIVATED, READY, DEPLOYING, IN_PLACE = range(6)
 
@@ -31,20 +31,23 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
     activate = _ordered(w, fs, spec.activate_when, "activate_ordered")
     if fs.stage < ALERTED:
         alert = _ordered(w, fs, spec.alert_when, "alert_ordered")
+        chans = channels_of(spec.alert_when, spec.activate_when) | {"force"}  # orders come on "force"
         while not (alert() or activate()):
-            yield w.changed
+            yield w.changed(chans)
         w.set_stage(fs, ALERTED)
     if fs.stage < ACTIVATED:
+        chans = channels_of(spec.activate_when) | {"force"}
         while not activate():
-            yield w.changed
+            yield w.changed(chans)
         w.set_stage(fs, ACTIVATED, f"notice to move {notice:.0f} h", notice_h=round(notice, 6))
     if fs.stage < READY:
         yield from _timed(w, fs, notice)
         w.set_stage(fs, READY)
     if fs.stage < DEPLOYING:
         cond = spec.deploy_when
+        chans = channels_of(cond) | {"force"}
         while fs.held or not (cond is None or fs.deploy_ordered or cond.test(w)):
-            yield w.changed
+            yield w.changed(chans)
         w.set_stage(fs, DEPLOYING, f"transit {transit:.0f} h", transit_h=round(transit, 6))
     if fs.stage < IN_PLACE:
         yield from _timed(w, fs, transit)

@@ -15,7 +15,7 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
              {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
               "expected_action": inj.expected_action}, inj.facts)
     apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts)
-    w.notify()
+    w.notify("event")
 
 
 def inject_process(w: World, iid: str, inj: Inject, rng: np.random.Generator):

@@ -11,6 +11,19 @@ from .trace import Outcome
 from .world import World
 
 
+_STATIC: dict[int, tuple] = {}
+
+
+def _static(s) -> tuple[list[str], list[tuple[str, str]]]:
+    """Event names and (side, unit) pairs of a scenario: computed once per scenario object, not per run."""
+    hit = _STATIC.get(id(s))
+    if hit is None or hit[0] is not s:
+        if len(_STATIC) >= 32:
+            _STATIC.clear()
+        hit = _STATIC[id(s)] = (s, sorted(event_names(s)), sorted(units_on_station(s)))
+    return hit[1], hit[2]
+
+
 def _r(x):
     return None if x is None else round(float(x), 6)
 
@@ -33,13 +46,13 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
         act = fs.times.get("activated")
         for name, st in (("ready_after_activation_h", "ready"), ("in_place_after_activation_h", "in_place")):
             m[f"force.{fid}.{name}"] = _r(fs.times[st] - act) if act is not None and st in fs.times else None
-    for e in sorted(event_names(s)):
+    events, units = _static(s)
+    for e in events:
         m[f"event.{e}.h"] = _r(w.happened_at.get(e))
     if s.adversary:
         for aid in s.adversary.axes:
             m[f"axis.{aid}.start_h"] = _r(w.axis_start.get(aid))
             m[f"axis.{aid}.arrival_h"] = _r(w.axis_arrival.get(aid))
-    units = sorted(units_on_station(s))
     for cid in s.checkpoints:
         snap = w.checkpoints.get(cid)
         for k in CHECKPOINT:

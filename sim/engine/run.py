@@ -8,8 +8,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..scenario.conditions import MetricCond, time_marks, walk
-from ..scenario.references import all_conditions
+from ..scenario.conditions import time_marks
 from ..scenario.model import Inject, Scenario
 from .adversary import axis_process
 from .deconfliction import encounter_process
@@ -43,7 +42,7 @@ def _wake_at(w: World, times: list[float]):
     for t in sorted(set(times)):
         if t > w.env.now:
             yield w.env.timeout(t - w.env.now)
-        w.notify()
+        w.notify("time")
 
 
 def _extra_inject(w: World, inj: tuple[str, Inject, float]):
@@ -98,8 +97,6 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
         env.process(_checkpoint(w, cid, at))
     if marks:
         env.process(_wake_at(w, marks))
-    w.watch_encounters = any(isinstance(leaf, MetricCond) and leaf.metric == "encounters"
-                             for c in all_conditions(scenario) for leaf in walk(c))
 
     end = env.timeout(horizon)
     env.run(until=end | w.stop)

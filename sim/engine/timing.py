@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario.model import Timing
-from .world import World
+from .world import World, channels_of
 
 
 def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
@@ -16,8 +16,9 @@ def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
     return None
 
 
-def wait_timing(w: World, item: Timing, rng: np.random.Generator, also=None):
-    """Process body: return when ``item`` is due, or earlier if ``also()`` holds."""
+def wait_timing(w: World, item: Timing, rng: np.random.Generator, also=None, also_on=frozenset()):
+    """Process body: return when ``item`` is due, or earlier if ``also()`` holds
+    (``also_on``: the change channels that can make it hold)."""
     t = due_hour(w, item, rng)
     if t is not None and also is None:
         if t > w.env.now:
@@ -26,8 +27,9 @@ def wait_timing(w: World, item: Timing, rng: np.random.Generator, also=None):
     if t is not None:
         timer = w.env.timeout(max(t - w.env.now, 0.0))
         while not timer.processed and not also():
-            yield timer | w.changed
+            yield timer | w.changed(also_on)
         return
     cond = item.when
+    chans = channels_of(cond) | also_on
     while not ((cond is not None and cond.test(w)) or (also is not None and also())):
-        yield w.changed
+        yield w.changed(chans)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import simpy
 
-from ..scenario.conditions import FORCE_STATES
+from ..scenario.conditions import FORCE_STATES, DecisionCond, EventCond, ForceCond, MetricCond, walk
 from ..scenario.model import Force, Scenario
 from .trace import Record
 
@@ -53,6 +53,49 @@ class _LazyGenerator:
         return getattr(self._gen, name)
 
 
+CHANNELS = ("event", "force", "decision", "tension", "count", "troops", "time")
+_METRIC_CHANNEL = {"tension": "tension", "rung": "tension", "encounters": "count", "incidents": "count",
+                   "committed_troops": "troops", "time_h": "time"}
+
+
+def channels_of(*conds) -> frozenset[str]:
+    """The change channels whose changes can alter the value of any of ``conds`` (None ignored)."""
+    out = set()
+    for cond in conds:
+        if cond is None:
+            continue
+        for leaf in walk(cond):
+            if isinstance(leaf, EventCond):
+                out.add("event")
+            elif isinstance(leaf, ForceCond):
+                out.add("force")
+            elif isinstance(leaf, DecisionCond):
+                out.add("decision")
+            elif isinstance(leaf, MetricCond):
+                out.add(_METRIC_CHANNEL[leaf.metric])
+    return frozenset(out)
+
+
+class _UniformBlocks:
+    """Uniform draws from a Generator taken a block at a time: one numpy call, not one per parameter.
+
+    Parameters sample by inverse CDF from ``random()`` alone, so the sequence of numbers they get
+    is exactly the Generator's ``random`` stream.
+    """
+
+    __slots__ = ("_gen", "_buf", "_i")
+    BLOCK = 64
+
+    def __init__(self, gen: np.random.Generator):
+        self._gen, self._buf, self._i = gen, [], 0
+
+    def random(self) -> float:
+        if self._i == len(self._buf):
+            self._buf, self._i = self._gen.random(self.BLOCK).tolist(), 0
+        self._i += 1
+        return self._buf[self._i - 1]
+
+
 class World:
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
         self.s = scenario
@@ -79,15 +122,13 @@ class World:
         self.metric_values: dict[str, float | None] = {}
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
-        self.hooks: dict[str, list] = {}        # effect kind -> callbacks registered by the processes
         self.tension = None  # set by escalation.Tension
         # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from this one
         # stream, once each, in the fixed order the processes start; effects and random decisions draw
         # from their own streams, so what the players decide never shifts a parameter's draw
-        self.params = self.rng("params")
+        self.params = _UniformBlocks(self.rng("params"))
         self.effects_rng = self.rng("effects", lazy=True)
-        self._changed = self.env.event()
-        self.watch_encounters = False   # does any condition read the encounter count?
+        self._chan = {c: self.env.event() for c in CHANNELS}
         self.presence_watchers: list[simpy.Process] = []   # interrupted when presence changes
         self.stop = self.env.event()
         self.pending: dict | None = None
@@ -115,23 +156,25 @@ class World:
             self.trace.append(Record(self._seq, t, self.calendar(t), kind, actor, text, state or {}, list(facts)))
 
     # --- change notification ---------------------------------------------
-    @property
-    def changed(self) -> simpy.Event:
-        return self._changed
+    # A process waiting on a condition sleeps on the channels its condition reads (see
+    # channels_of) and is woken only by changes on those: an encounter does not wake a process
+    # waiting for a force to be ready.
+    def changed(self, channels: frozenset[str]) -> simpy.Event:
+        """The event that fires at the next change on any of ``channels``."""
+        if len(channels) == 1:
+            return self._chan[next(iter(channels))]
+        return self.env.any_of([self._chan[c] for c in sorted(channels)])
 
-    def notify(self, presence: bool = False) -> None:
-        if self._changed.callbacks:  # someone waits: wake them (nobody waiting: nothing to schedule)
-            ev, self._changed = self._changed, self.env.event()
-            ev.succeed()
+    def notify(self, *channels: str, presence: bool = False) -> None:
+        for c in channels:
+            ev = self._chan[c]
+            if ev.callbacks:  # someone waits: wake them (nobody waiting: nothing to schedule)
+                self._chan[c] = self.env.event()
+                ev.succeed()
         if presence:
             for proc in self.presence_watchers:
                 if proc.is_alive and proc is not self.env.active_process:
                     proc.interrupt("presence changed")
-
-    def wait_for(self, cond):
-        """Process body: return once ``cond`` holds."""
-        while not cond.test(self):
-            yield self._changed
 
     # --- StateView --------------------------------------------------------
     def happened(self, event: str) -> bool:
@@ -164,7 +207,7 @@ class World:
             self.happened_at[event] = self.env.now
         if record:
             self.record("signal", actor, text or event, {"event": event}, facts)
-        self.notify()
+        self.notify("event")
 
     def set_stage(self, fs: ForceState, stage: int, note: str = "", **extra) -> None:
         if stage <= fs.stage:
@@ -175,7 +218,7 @@ class World:
         spec = fs.spec
         text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
         self.record("force", fs.id, text, {"force": fs.id, "state": fs.state, **extra}, spec.facts)
-        self.notify(presence=fs.state == "in_place")
+        self.notify("force", presence=fs.state == "in_place")
 
     def presence(self, side: str, domain: str) -> float:
         return sum(fs.spec.strength * fs.presence_scale for fs in self.forces.values()

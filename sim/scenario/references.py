@@ -100,7 +100,3 @@ def cited_facts(data, path=()) -> list[tuple[Path, str]]:
         for i, v in enumerate(data):
             out += cited_facts(v, path + (i,))
     return out
-
-
-def all_conditions(s: Scenario) -> list:
-    return [c for _, c in _conditions(s)]
