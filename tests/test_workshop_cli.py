@@ -139,3 +139,16 @@ def test_killed_session_resumes_to_the_same_state(tmp_path):
     assert json.loads(out.read_text())["state"] == json.loads(json.dumps(ref.view().state))
     tail = [json.loads(x) for x in log.read_text().splitlines()][-2:]
     assert [e["kind"] for e in tail] == ["decide", "close"] and tail[0]["option"] == "forward"
+
+
+def test_resume_refuses_options_the_log_already_fixes(tmp_path):
+    log = tmp_path / "s.jsonl"
+    r = _cli("workshop", str(BASELINE), "--session", str(log), "--seed", "4", stdin="next\nquit\n")
+    assert r.returncode == 0, r.stderr
+    for extra in (["--seed", "5"], ["--turn", "3h"], ["--teams", "a,b"]):
+        r = _cli("workshop", "--resume", str(log), *extra, stdin="")
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert f"drop {extra[0]}" in r.stderr
+    r = _cli("workshop", "--resume", str(log), stdin="quit\n")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(log.read_text().splitlines()[0])["seed"] == 4

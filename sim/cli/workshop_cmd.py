@@ -33,9 +33,9 @@ def _load_for_log(path: str, overrides: list[str]):
 
 def workshop(
     scenario: Optional[Path] = typer.Argument(None, help="scenario YAML file (not with --resume)"),
-    turn: str = typer.Option("6h", "--turn", help="length of a turn: 6h, 90m, 1d"),
-    teams: str = typer.Option("blue,red,white", "--teams", help="team names, comma-separated"),
-    seed: int = typer.Option(0, "--seed", "-s", help="random seed of the adjudication"),
+    turn: Optional[str] = typer.Option(None, "--turn", help="length of a turn: 6h, 90m, 1d  [default: 6h]"),
+    teams: Optional[str] = typer.Option(None, "--teams", help="team names, comma-separated  [default: blue,red,white]"),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="random seed of the adjudication  [default: 0]"),
     session_file: Optional[Path] = typer.Option(
         None, "--session", help="session log to write (default reports/sessions/<scenario>-<UTC time>.jsonl)"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
@@ -56,8 +56,11 @@ def workshop(
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"{script}: cannot read: {getattr(exc, 'strerror', None) or exc}")
     if resume is not None:
-        if scenario is not None or set_ or session_file is not None:
-            fail("--resume FILE takes the scenario, --set, seed and --session from the log; give none of them")
+        given = [name for name, v in (("SCENARIO", scenario), ("--set", set_), ("--session", session_file),
+                                      ("--seed", seed), ("--turn", turn), ("--teams", teams)) if v]
+        if given or seed == 0:
+            fail(f"--resume FILE takes the scenario, --set, --seed, --turn, --teams and --session from the log; "
+                 f"drop {', '.join(given or ['--seed'])}")
         try:
             sess = Session.from_log(read_log(resume), _load_for_log, append=True)
         except LogError as exc:
@@ -69,6 +72,7 @@ def workshop(
     else:
         if scenario is None:
             fail("give a SCENARIO file, or --resume FILE")
+        turn, teams, seed = turn or "6h", teams or "blue,red,white", seed or 0
         try:
             turn_h = parse_turn(turn)
         except ValueError as exc:
