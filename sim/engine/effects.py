@@ -42,6 +42,7 @@ def apply_effect(w: World, e: Effect, actor: str, rng: np.random.Generator, fact
                  facts)
     elif kind == "measure":
         w.measures[e.measure.id] = e.measure.active
+        w.measure_p = None  # the cached product of active measure factors is stale
         spec = w.s.deconfliction.measures[e.measure.id]
         w.record("effect", actor, f"deconfliction measure {spec.name} {'on' if e.measure.active else 'off'}",
                  {"measure": e.measure.id, "active": e.measure.active}, facts or spec.facts)
