@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .world import World
+from .world import World, first_of
 
 
 class Tension:
@@ -72,7 +72,7 @@ class Tension:
             t_cross = self.t0 + self.half_life * math.log2((self.v0 - self.floor) / (thr - self.floor))
             jump = self._jump
             if t_cross > env.now:
-                yield env.timeout(t_cross - env.now) | jump
+                yield first_of(env, (env.timeout(t_cross - env.now), jump))
             if jump.triggered:
                 continue
             old = self.rung

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario.model import Timing
-from .world import World, channels_of
+from .world import World, channels_of, first_of
 
 
 def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
@@ -27,7 +27,7 @@ def wait_timing(w: World, item: Timing, rng: np.random.Generator, also=None, als
     if t is not None:
         timer = w.env.timeout(max(t - w.env.now, 0.0))
         while not timer.processed and not also():
-            yield timer | w.changed(also_on)
+            yield first_of(w.env, (timer, w.changed(also_on)))
         return
     cond = item.when
     chans = channels_of(cond) | also_on

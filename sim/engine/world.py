@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
+from simpy.events import PENDING, Event
 
 from ..scenario.conditions import FORCE_STATES, DecisionCond, EventCond, ForceCond, MetricCond, walk
 from ..scenario.model import Force, Scenario
@@ -96,6 +97,35 @@ class _UniformBlocks:
         return self._buf[self._i - 1]
 
 
+def first_of(env: simpy.Environment, events) -> Event:
+    """An event that fires when the first of ``events`` is processed.
+
+    What ``a | b`` (SimPy's AnyOf) does, on exactly the same schedule (it is triggered at the
+    moment the first event is processed and stops listening to the others once it is processed
+    itself), so the order of same-time events is unchanged; but it builds no ConditionValue
+    (its value is None), which makes it several times cheaper.
+    """
+    ev = Event(env)
+
+    def fire(_):
+        if ev._value is PENDING:
+            ev.succeed()
+
+    def done(_):
+        for e in events:
+            cbs = e.callbacks
+            if cbs and fire in cbs:
+                cbs.remove(fire)
+
+    for e in events:
+        if e.callbacks is None:
+            fire(e)
+        else:
+            e.callbacks.append(fire)
+    ev.callbacks.append(done)
+    return ev
+
+
 class World:
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
         self.s = scenario
@@ -164,7 +194,7 @@ class World:
         """The event that fires at the next change on any of ``channels``."""
         if len(channels) == 1:
             return self._chan[next(iter(channels))]
-        return self.env.any_of([self._chan[c] for c in sorted(channels)])
+        return first_of(self.env, [self._chan[c] for c in sorted(channels)])
 
     def notify(self, *channels: str, presence: bool = False) -> None:
         for c in channels:
