@@ -2,6 +2,10 @@
 
 Names match :func:`sim.scenario.metrics.metric_names`; a metric whose event did
 not happen within the run is ``None`` (and an objective on it is not met).
+
+Every run of a scenario measures the same names, so they (and what each one
+reads) are worked out once per scenario object (:class:`_Plan`); a run only
+looks the values up.
 """
 from __future__ import annotations
 
@@ -11,25 +15,47 @@ from .trace import Outcome
 from .world import World
 
 
-_STATIC: dict[int, tuple] = {}
+class _Plan:
+    """The metric names of one scenario, each paired with the key its value is read from."""
+
+    def __init__(self, s):
+        self.forces = [(fid, [(f"force.{fid}.{name}", name.removesuffix("_h")) for name in FORCE_TIMES],
+                        f"force.{fid}.ready_after_activation_h", f"force.{fid}.in_place_after_activation_h")
+                       for fid in s.forces]
+        self.events = [(f"event.{e}.h", e) for e in sorted(event_names(s))]
+        self.axes = ([(aid, f"axis.{aid}.start_h", f"axis.{aid}.arrival_h") for aid in s.adversary.axes]
+                     if s.adversary else [])
+        units = sorted(units_on_station(s))
+        self.checkpoints = [(cid,
+                             [(f"checkpoint.{cid}.{k}", k) for k in CHECKPOINT],
+                             [(f"checkpoint.{cid}.force.{fid}.stage", fid) for fid in s.forces],
+                             [(f"checkpoint.{cid}.on_station.{side}.{u}", side, u) for side, u in units])
+                            for cid in s.checkpoints]
 
 
-def _static(s) -> tuple[list[str], list[tuple[str, str]]]:
-    """Event names and (side, unit) pairs of a scenario: computed once per scenario object, not per run."""
-    hit = _STATIC.get(id(s))
+_PLANS: dict[int, tuple] = {}
+
+
+def _plan(s) -> _Plan:
+    """The plan of a scenario: computed once per scenario object, not per run."""
+    hit = _PLANS.get(id(s))
     if hit is None or hit[0] is not s:
-        if len(_STATIC) >= 32:
-            _STATIC.clear()
-        hit = _STATIC[id(s)] = (s, sorted(event_names(s)), sorted(units_on_station(s)))
-    return hit[1], hit[2]
+        if len(_PLANS) >= 32:
+            _PLANS.clear()
+        hit = _PLANS[id(s)] = (s, _Plan(s))
+    return hit[1]
 
 
 def _r(x):
     return None if x is None else round(float(x), 6)
 
 
+_STAGE = {st: i for i, st in enumerate(FORCE_STATES)}
+
+
 def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
     s, t = w.s, w.tension
+    plan = _plan(s)
     m: dict[str, float | None] = {
         "encounters": w.encounters,
         "incidents": w.incidents,
@@ -40,30 +66,43 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
         "final_rung": t.rung,
         "committed_troops": w.committed_troops,
     }
-    for fid, fs in w.forces.items():
-        for name in FORCE_TIMES:
-            m[f"force.{fid}.{name}"] = _r(fs.times.get(name.removesuffix("_h")))
-        act = fs.times.get("activated")
-        for name, st in (("ready_after_activation_h", "ready"), ("in_place_after_activation_h", "in_place")):
-            m[f"force.{fid}.{name}"] = _r(fs.times[st] - act) if act is not None and st in fs.times else None
-    events, units = _static(s)
-    for e in events:
-        m[f"event.{e}.h"] = _r(w.happened_at.get(e))
-    if s.adversary:
-        for aid in s.adversary.axes:
-            m[f"axis.{aid}.start_h"] = _r(w.axis_start.get(aid))
-            m[f"axis.{aid}.arrival_h"] = _r(w.axis_arrival.get(aid))
-    for cid in s.checkpoints:
-        snap = w.checkpoints.get(cid)
-        for k in CHECKPOINT:
-            m[f"checkpoint.{cid}.{k}"] = _r(snap[k]) if snap else None
-        for fid in s.forces:
-            m[f"checkpoint.{cid}.force.{fid}.stage"] = FORCE_STATES.index(snap["forces"][fid]) if snap else None
-        for side, u in units:
-            m[f"checkpoint.{cid}.on_station.{side}.{u}"] = (snap["on_station"].get(side, {}).get(u, 0)
-                                                            if snap else None)
+    _forces(m, w, plan)
+    happened = w.happened_at
+    for name, e in plan.events:
+        m[name] = _r(happened.get(e))
+    for aid, start, arrival in plan.axes:
+        m[start] = _r(w.axis_start.get(aid))
+        m[arrival] = _r(w.axis_arrival.get(aid))
+    for cp in plan.checkpoints:
+        _checkpoint(m, w.checkpoints.get(cp[0]), *cp[1:])
     outcomes = {}
     for oid, o in s.objectives.items():
         v = m.get(o.metric)
         outcomes[oid] = Outcome(oid, o.title, o.metric, o.target.describe(), v, o.target.met(v))
     return m, outcomes
+
+
+def _forces(m: dict, w: World, plan: _Plan) -> None:
+    for fid, times, ready_name, in_place_name in plan.forces:
+        ft = w.forces[fid].times
+        for name, st in times:
+            m[name] = _r(ft.get(st))
+        act = ft.get("activated")
+        m[ready_name] = _r(ft["ready"] - act) if act is not None and "ready" in ft else None
+        m[in_place_name] = _r(ft["in_place"] - act) if act is not None and "in_place" in ft else None
+
+
+def _checkpoint(m: dict, snap: dict | None, values, stages, units) -> None:
+    if snap is None:
+        for names in (values, stages, units):
+            for name, *_ in names:
+                m[name] = None
+        return
+    for name, k in values:
+        m[name] = _r(snap[k])
+    forces = snap["forces"]
+    for name, fid in stages:
+        m[name] = _STAGE[forces[fid]]
+    on_station = snap["on_station"]
+    for name, side, u in units:
+        m[name] = on_station.get(side, {}).get(u, 0)
