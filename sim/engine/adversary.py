@@ -20,9 +20,10 @@ def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
     yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     w.committed_troops += axis.troops
     w.axis_start[aid] = w.env.now
-    w.record("axis", w.s.adversary.side,
-             f"{axis.name}: {axis.troops:,.0f} troops committed (total {w.committed_troops:,.0f})",
-             {"axis": aid, "committed_troops": w.committed_troops, "troops": axis.troops}, axis.facts)
+    if w.keep_trace:
+        w.record("axis", w.s.adversary.side,
+                 f"{axis.name}: {axis.troops:,.0f} troops committed (total {w.committed_troops:,.0f})",
+                 {"axis": aid, "committed_troops": w.committed_troops, "troops": axis.troops}, axis.facts)
     w.mark(f"axis.{aid}.committed", record=False)
     w.notify("troops")
     effective = speed * (1.0 - opposition)
@@ -30,6 +31,7 @@ def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
         return
     yield w.env.timeout(axis.distance_km / effective)
     w.axis_arrival[aid] = w.env.now
-    w.record("axis", w.s.adversary.side, f"{axis.name}: reaches {axis.objective or 'its objective'}",
-             {"axis": aid, "arrived": True}, axis.facts)
+    if w.keep_trace:
+        w.record("axis", w.s.adversary.side, f"{axis.name}: reaches {axis.objective or 'its objective'}",
+                 {"axis": aid, "arrived": True}, axis.facts)
     w.mark(f"axis.{aid}.arrived", record=False)

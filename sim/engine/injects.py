@@ -11,9 +11,10 @@ from .world import World
 
 def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.happened_at.setdefault(iid, w.env.now)
-    w.record("inject", inj.sender or "control", f"{inj.title}: {inj.text}",
-             {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
-              "expected_action": inj.expected_action}, inj.facts)
+    if w.keep_trace:
+        w.record("inject", inj.sender or "control", f"{inj.title}: {inj.text}",
+                 {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
+                  "expected_action": inj.expected_action}, inj.facts)
     apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts)
     w.notify("event")
 

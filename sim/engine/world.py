@@ -61,10 +61,23 @@ _METRIC_CHANNEL = {"tension": "tension", "rung": "tension", "encounters": "count
 
 def channels_of(*conds) -> frozenset[str]:
     """The change channels whose changes can alter the value of any of ``conds`` (None ignored)."""
-    out = set()
+    out = frozenset()
     for cond in conds:
-        if cond is None:
-            continue
+        if cond is not None:
+            out |= _channels_of_one(cond)
+    return out
+
+
+_CHANNEL_CACHE: dict[int, tuple] = {}
+
+
+def _channels_of_one(cond) -> frozenset[str]:
+    """The channels of one condition; conditions are frozen, so this is worked out once per object."""
+    hit = _CHANNEL_CACHE.get(id(cond))
+    if hit is None or hit[0] is not cond:
+        if len(_CHANNEL_CACHE) >= 4096:
+            _CHANNEL_CACHE.clear()
+        out = set()
         for leaf in walk(cond):
             if isinstance(leaf, EventCond):
                 out.add("event")
@@ -74,7 +87,8 @@ def channels_of(*conds) -> frozenset[str]:
                 out.add("decision")
             elif isinstance(leaf, MetricCond):
                 out.add(_METRIC_CHANNEL[leaf.metric])
-    return frozenset(out)
+        hit = _CHANNEL_CACHE[id(cond)] = (cond, frozenset(out))
+    return hit[1]
 
 
 class _UniformBlocks:
@@ -181,6 +195,8 @@ class World:
         return (self._start + timedelta(hours=t_h)).astimezone(self._tz).isoformat(timespec="minutes")
 
     def record(self, kind: str, actor: str, text: str, state: dict | None = None, facts=()) -> None:
+        """Append a trace record (when the trace is kept). Hot callers test ``keep_trace`` first,
+        so that runs without a trace do not even build the text and state."""
         self._seq += 1
         if self.keep_trace:
             t = round(self.env.now, 6)
@@ -246,10 +262,11 @@ class World:
         for st in FORCE_STATES[fs.stage + 1: stage + 1]:
             fs.times[st] = self.env.now
         fs.stage = stage
-        spec = fs.spec
-        text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
-        self.record("force", fs.id, text, {"force": fs.id, "state": fs.state, **extra}, spec.facts)
-        self.notify("force", presence=fs.state == "in_place")
+        if self.keep_trace:
+            spec = fs.spec
+            text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
+            self.record("force", fs.id, text, {"force": fs.id, "state": fs.state, **extra}, spec.facts)
+        self.notify("force", presence=stage == 5)
 
     def presence(self, side: str, domain: str) -> float:
         return sum(fs.spec.strength * fs.presence_scale for fs in self.forces.values()
