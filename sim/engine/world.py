@@ -7,6 +7,7 @@ in the trace and wake whoever waits on a condition. The world is also the
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -69,6 +70,7 @@ def channels_of(*conds) -> frozenset[str]:
 
 
 _CHANNEL_CACHE: dict[int, tuple] = {}
+_SORTED_CHANNELS: dict[frozenset, tuple[str, ...]] = {}  # a channel set, sorted (a handful of sets at most)
 
 
 def _channels_of_one(cond) -> frozenset[str]:
@@ -140,6 +142,12 @@ def first_of(env: simpy.Environment, events) -> Event:
     return ev
 
 
+@lru_cache(maxsize=4096)
+def _calendar(start, tz: ZoneInfo, t_h: float) -> str:
+    """Calendar time ``t_h`` hours after ``start`` in ``tz`` (the same few hours recur run after run)."""
+    return (start + timedelta(hours=t_h)).astimezone(tz).isoformat(timespec="minutes")
+
+
 class World:
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
         self.s = scenario
@@ -157,6 +165,11 @@ class World:
         for fs in self.forces.values():
             for st in FORCE_STATES[1: fs.stage + 1]:
                 fs.times[st] = 0.0
+        # the forces that count towards each (side, domain) presence, in scenario order
+        self._presence_forces: dict[tuple[str, str], list[ForceState]] = {}
+        for fs in self.forces.values():
+            if fs.spec.encounters:
+                self._presence_forces.setdefault((fs.spec.side, fs.spec.kind), []).append(fs)
         self.committed_troops = 0.0
         self.encounters = 0
         self.incidents = 0
@@ -192,7 +205,7 @@ class World:
 
     # --- the trace --------------------------------------------------------
     def calendar(self, t_h: float) -> str:
-        return (self._start + timedelta(hours=t_h)).astimezone(self._tz).isoformat(timespec="minutes")
+        return _calendar(self._start, self._tz, t_h)
 
     def record(self, kind: str, actor: str, text: str, state: dict | None = None, facts=()) -> None:
         """Append a trace record (when the trace is kept). Hot callers test ``keep_trace`` first,
@@ -208,9 +221,12 @@ class World:
     # waiting for a force to be ready.
     def changed(self, channels: frozenset[str]) -> simpy.Event:
         """The event that fires at the next change on any of ``channels``."""
-        if len(channels) == 1:
-            return self._chan[next(iter(channels))]
-        return first_of(self.env, [self._chan[c] for c in sorted(channels)])
+        names = _SORTED_CHANNELS.get(channels)
+        if names is None:
+            names = _SORTED_CHANNELS[channels] = tuple(sorted(channels))
+        if len(names) == 1:
+            return self._chan[names[0]]
+        return first_of(self.env, [self._chan[c] for c in names])
 
     def notify(self, *channels: str, presence: bool = False) -> None:
         for c in channels:
@@ -269,8 +285,8 @@ class World:
         self.notify("force", presence=stage == 5)
 
     def presence(self, side: str, domain: str) -> float:
-        return sum(fs.spec.strength * fs.presence_scale for fs in self.forces.values()
-                   if fs.stage == 5 and fs.spec.side == side and fs.spec.kind == domain and fs.spec.encounters)
+        return sum(fs.spec.strength * fs.presence_scale for fs in self._presence_forces.get((side, domain), ())
+                   if fs.stage == 5)
 
     def on_station(self) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
