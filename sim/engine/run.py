@@ -52,6 +52,24 @@ def _extra_inject(w: World, inj: tuple[str, Inject, float]):
     fire_inject(w, iid, spec)
 
 
+_MARKS: dict[int, tuple] = {}
+
+
+def _time_marks(s: Scenario) -> list[float]:
+    """The hours at which a time comparison in any of the scenario's conditions can change value
+    (once per scenario object, not per run)."""
+    hit = _MARKS.get(id(s))
+    if hit is None or hit[0] is not s:
+        conds = [c for fs in s.forces.values() for c in (fs.alert_when, fs.activate_when, fs.deploy_when)]
+        conds += [axis.when for axis in s.adversary.axes.values()] if s.adversary else []
+        conds += [inj.when for inj in s.injects.values() if not inj.library]
+        conds += [point.when for point in s.decisions.values()]
+        if len(_MARKS) >= 32:
+            _MARKS.clear()
+        hit = _MARKS[id(s)] = (s, [t for c in conds if c is not None for t in time_marks(c)])
+    return hit[1]
+
+
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=None, *,
         until_h: float | None = None, extra_injects: Iterable[tuple[str, Inject, float]] = (),
         keep_trace: bool = True) -> Result:
@@ -70,24 +88,18 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     w.record("start", "control", f"{scenario.title}: H-hour", {"tension": round(tension.value(), 4),
              "rung": tension.rung, "forces": {f: fs.state for f, fs in w.forces.items()}})
 
-    marks: list[float] = []
     env.process(tension.decay_watch())
     for fid, fs in w.forces.items():
         env.process(force_process(w, fs, w.params))
-        for c in (fs.spec.alert_when, fs.spec.activate_when, fs.spec.deploy_when):
-            marks += time_marks(c) if c is not None else []
     if scenario.adversary:
         for aid, axis in scenario.adversary.axes.items():
             env.process(axis_process(w, aid, axis, w.params))
-            marks += time_marks(axis.when) if axis.when is not None else []
     for iid, inj in scenario.injects.items():
         if not inj.library:
             env.process(inject_process(w, iid, inj, w.params))
-            marks += time_marks(inj.when) if inj.when is not None else []
     decision_rng = w.rng("decisions", lazy=True)
     for did, point in scenario.decisions.items():
         env.process(decision_process(w, did, point, source, decision_rng))
-        marks += time_marks(point.when) if point.when is not None else []
     for extra in extra_injects:
         env.process(_extra_inject(w, extra))
     if scenario.deconfliction:
@@ -95,6 +107,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     for cid, cp in scenario.checkpoints.items():
         at = cp.at_h if cp.at_h is not None else scenario.clock.hours(cp.at_time)
         env.process(_checkpoint(w, cid, at))
+    marks = _time_marks(scenario)
     if marks:
         env.process(_wake_at(w, marks))
 
