@@ -38,7 +38,9 @@ def measure_product(w: World) -> float:
 
 def incident_probability(w: World) -> float:
     d = w.s.deconfliction
-    p = measure_product(w)
+    p = w.measure_p
+    if p is None:
+        p = measure_product(w)
     if d.tension_sensitivity:  # with none the tension term is exactly 1.0: skip computing it
         p *= 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
     return min(p, 1.0)
