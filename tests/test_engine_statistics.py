@@ -78,3 +78,19 @@ injects:
     assert len(enc) >= 5 and inc
     assert fired["fifth"] == enc[4]
     assert fired["first_incident"] == inc[0]
+
+
+def test_presence_changes_at_h_hour_count_from_the_start(write):
+    text = RATES.replace("horizon_h: 2000", "horizon_h: 500").replace(
+        "initial_state: activated, notice_to_move_h: 1000", "initial_state: activated") + """\
+injects:
+  surge:
+    title: Surge
+    text: The red air force doubles its sorties.
+    at_h: 0
+    effects: [{presence: {force: r1, factor: 2}}]
+"""
+    r = run(load_scenario(write("rates.yaml", text)), seed=3)
+    # both blue forces in place at H+0 (20 aircraft) against 20 red: 0.01 * 20 * 20 = 4 per hour
+    n = r.metrics["encounters"]
+    assert abs(n - 2000) < 4 * math.sqrt(2000), n
