@@ -8,12 +8,10 @@ import fnmatch
 import json
 import os
 import shlex
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -25,7 +23,7 @@ from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
-from .common import err, fail, out
+from .common import err, fail, out, progress_bar
 
 DEFAULT_DB = Path("reports/results.db")
 HEADLINE = ("encounters", "incidents", "incident_share", "peak_tension", "final_tension", "peak_rung",
@@ -40,29 +38,6 @@ def _fmt(v) -> str:
     if abs(v) >= 1000 or float(v).is_integer():
         return f"{v:,.0f}"
     return f"{v:.3f}".rstrip("0").rstrip(".")
-
-
-@contextmanager
-def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr, started at the first update (so no refresh thread exists
-    yet when worker processes are forked)."""
-    if not enabled:
-        yield None
-        return
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TimeRemainingColumn(), console=err, transient=True)
-    task = bar.add_task(label, total=None)
-
-    def update(done: int, total: int) -> None:
-        if not bar.live.is_started:
-            bar.start()
-        bar.update(task, completed=done, total=total)
-
-    try:
-        yield update
-    finally:
-        if bar.live.is_started:
-            bar.stop()
 
 
 def _command(name: str, scenario: Path, options: list[tuple[str, object]]) -> str:
@@ -158,7 +133,7 @@ def batch(
 
     show = err.is_terminal and not json_
     try:
-        with _progress(show, "replications") as progress:
+        with progress_bar(show, "replications") as progress:
             summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
                                 workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
                                 keep_traces=keep_traces, on_start=started,
@@ -215,7 +190,7 @@ def sensitivity(
     if workers < 1:
         fail(f"--workers: must be at least 1, got {workers}")
     try:
-        with _progress(err.is_terminal and not json_, "sensitivity") as progress:
+        with progress_bar(err.is_terminal and not json_, "sensitivity") as progress:
             rows = run_sensitivity(scenario, objective, reps, seed, set_, ranges=range_, workers=workers,
                                    cluster=cluster, progress=progress)
     except ScenarioError as exc:

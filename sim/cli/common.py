@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Callable, Iterator, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
@@ -34,3 +36,26 @@ def project_dirs() -> list[Path]:
     here = Path(__file__).resolve().parents[2] / "scenarios"
     cwd = Path.cwd() / "scenarios"
     return [p for p in dict.fromkeys([cwd, here]) if p.is_dir()]
+
+
+@contextmanager
+def progress_bar(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, started at the first update (so no refresh thread exists
+    yet when worker processes are forked)."""
+    if not enabled:
+        yield None
+        return
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn(), console=err, transient=True)
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from .common import fail, load, out
+from .common import err, fail, load, out, progress_bar
 
 
 def report(
@@ -72,14 +72,14 @@ def report(
         if sensitivity is not None and sensitivity not in s.objectives:
             fail(f"--sensitivity: no objective {sensitivity!r}; objectives: {', '.join(s.objectives)}")
         sens = None
+        show = err.is_terminal
         if sensitivity is not None:
-            try:
-                from ..batch.sensitivity import sensitivity as run_sensitivity
-            except Exception:
-                fail("--sensitivity needs the batch package (sim.batch), which is not available")
-            sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"])
-        w = report_from_scenario(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
-                                 sensitivity=sens, sensitivity_objective=sensitivity, **kw)
+            from ..batch.sensitivity import sensitivity as run_sensitivity
+            with progress_bar(show, "sensitivity") as progress:
+                sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"], progress=progress)
+        with progress_bar(show, "replications") as progress:
+            w = report_from_scenario(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
+                                     sensitivity=sens, sensitivity_objective=sensitivity, progress=progress, **kw)
     except ReportError as exc:
         fail(str(exc))
     except PdfUnavailable as exc:

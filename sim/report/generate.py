@@ -49,8 +49,9 @@ class Written:
     data: dict = field(default_factory=dict)
 
 
-def _compare_block(s: Scenario, summary: dict, other: Scenario, reps: int, seed: int, metrics: list[str]):
-    other_reps = replicate(other, reps, seed)
+def _compare_block(s: Scenario, summary: dict, other: Scenario, reps: int, seed: int, metrics: list[str],
+                   progress=None):
+    other_reps = replicate(other, reps, seed, progress=progress)
     other_summary = summarise(other_reps, metrics)
     shared = {oid: o.title for oid, o in s.objectives.items() if oid in other.objectives}
     comp = compare(summary, other_summary, shared, [m for m in metrics if m in other_summary["metrics"]],
@@ -64,7 +65,7 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
                          compare_with: Scenario | None = None, compare_seed: int | None = None,
                          sensitivity: list[dict] | None = None, sensitivity_objective: str | None = None,
                          narrated_run=None, replications=None, summary=None,
-                         source_kind: str = "scenario", workshop: dict | None = None) -> Written:
+                         source_kind: str = "scenario", workshop: dict | None = None, progress=None) -> Written:
     """Report on scenario ``s`` (loaded from ``path`` with ``sets``).
 
     ``narrated_run`` (default: ``run(s, seed)``), ``replications`` and ``summary`` (default: a fresh
@@ -81,7 +82,7 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     if workshop is not None and narrated_run is None:
         narrated_run = workshop["result"]
     narrated_run = narrated_run if narrated_run is not None else run(s, seed)
-    reps_ = replications if replications is not None else replicate(s, reps, seed)
+    reps_ = replications if replications is not None else replicate(s, reps, seed, progress=progress)
     reps = reps_.reps
     metrics = sorted(narrated_run.metrics)
     summary = summary if summary is not None else summarise(reps_, metrics)
@@ -90,7 +91,8 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     comp = other_summary = None
     if compare_with is not None:
         comp, other_summary = _compare_block(s, summary, compare_with, reps,
-                                             seed if compare_seed is None else compare_seed, aar.key_metrics(s))
+                                             seed if compare_seed is None else compare_seed, aar.key_metrics(s),
+                                             progress)
     data = aar.build_report(s, narrated_run, reps_, summary, seed=seed,
                             source={"kind": source_kind, "path": str(path), "sets": list(sets)},
                             generated=when, reference=reference, differences=diffs, reference_how=how,

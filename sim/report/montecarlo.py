@@ -36,11 +36,14 @@ class Replications:
         return [r.objectives[oid].met for r in self.results]
 
 
-def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions=None) -> Replications:
-    """Run ``reps`` replications seeded by spawning ``SeedSequence(seed)``."""
+def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions=None, progress=None) -> Replications:
+    """Run ``reps`` replications seeded by spawning ``SeedSequence(seed)``; ``progress(done, total)``
+    is called after each."""
     out = Replications(scenario, seed)
-    for ss in replication_seeds(seed, reps):
+    for i, ss in enumerate(replication_seeds(seed, reps), start=1):
         out.results.append(run(scenario, ss, decisions, keep_trace=True))
+        if progress is not None:
+            progress(i, reps)
     return out
 
 
