@@ -1,5 +1,5 @@
 """The baseline's default run reproduces the fact register, over a few hundred seeds."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np

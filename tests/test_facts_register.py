@@ -1,6 +1,5 @@
 """The fact register: well formed, in our own words, and cited by the scenarios."""
 import re
-from pathlib import Path
 
 import pytest
 

@@ -32,8 +32,8 @@ def miss(tmp_path_factory):
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     try:
         s = load_scenario(BASE, SLOW)
-        w = report_from_scenario(s, BASE, sets=SLOW, reps=REPS, seed=SEED, out=out,
-                                 compare_with=load_scenario(BASE))
+        report_from_scenario(s, BASE, sets=SLOW, reps=REPS, seed=SEED, out=out,
+                             compare_with=load_scenario(BASE))
     finally:
         if old is None:
             del os.environ["SOURCE_DATE_EPOCH"]

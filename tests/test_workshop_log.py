@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import BASELINE, ROOT
+from conftest import BASELINE
 from sim import load_scenario
 from sim.cli.app import app
 from sim.workshop import LogError, Session, read_log

@@ -177,7 +177,6 @@ class World:
         self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
                          if scenario.deconfliction else {})
         self.measure_p: float | None = None  # p_incident x active measure factors (deconfliction's cache)
-        self.metric_values: dict[str, float | None] = {}
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
         self.tension = None  # set by escalation.Tension
