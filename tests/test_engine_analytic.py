@@ -69,3 +69,18 @@ def test_condition_on_time_and_force_state(write):
     # with the force held, the condition never holds
     r2 = run(s, seed=0, decisions={"posture": "stay"})
     assert not [t for t, text in times(r2, "inject") if text.startswith("Late")]
+
+
+CALM = """  calm:
+    title: Calm returns
+    text: Tension has fallen back below 25.
+    when: {all: [{event: spike}, {metric: tension, lte: 25}]}
+decisions:"""
+
+
+def test_tension_condition_holds_from_the_hour_decay_brings_tension_there(write):
+    s = load_scenario(write("mini.yaml", MINIMAL.replace("decisions:", CALM, 1)))
+    r = run(s, seed=0)
+    # 32.5 at H+20 (see above), halving every 10 h towards 0: 25 is reached at 20 + 10 * log2(32.5 / 25)
+    (t,) = [t for t, text in times(r, "inject") if text.startswith("Calm")]
+    assert t == pytest.approx(20 + 10 * math.log2(32.5 / 25), abs=1e-6)

@@ -3,7 +3,9 @@
 Tension jumps when incidents or effects add to it and otherwise decays
 exponentially towards a floor with a set half-life. The rung is the highest
 rung whose threshold tension has reached; a process watches for the moment
-decay takes tension below the current rung and steps the ladder down.
+decay takes tension below the current rung and steps the ladder down, and for
+the moment it falls past a level a condition compares tension with (so that
+``{metric: tension, lte: 40}`` holds from the exact hour decay brings it there).
 """
 from __future__ import annotations
 
@@ -13,8 +15,11 @@ from .world import World, first_of
 
 
 class Tension:
-    def __init__(self, world: World):
+    def __init__(self, world: World, condition_levels: list[float] = ()):
         self.w = world
+        # every level whose downward crossing matters: rung thresholds and condition comparisons
+        self.levels = sorted({r.threshold for r in world.s.escalation.rungs} | set(condition_levels))
+        self._crossed: float | None = None  # the last level decay took tension below, since the last jump
         esc = world.s.escalation
         self.rungs = esc.rungs
         self.half_life = esc.half_life_h
@@ -41,6 +46,7 @@ class Tension:
     def _set(self, v: float, actor: str, why: str, facts=()) -> None:
         before = self.value()
         self.v0, self.t0 = max(v, self.floor, 0.0), self.w.env.now
+        self._crossed = None
         self.peak = max(self.peak, self.v0)
         new = self._rung_for(self.v0)
         if new != self.rung:
@@ -61,12 +67,20 @@ class Tension:
         self.floor = floor
         self._set(max(cur, floor), actor, why)
 
+    def _next_level(self) -> float | None:
+        """The next level decay will take tension below: the highest one at or under the value at the
+        last jump (or under the last level crossed), above the floor it decays towards."""
+        top = self.v0 if self._crossed is None else self._crossed
+        below = [x for x in self.levels if self.floor < x and (x < top if self._crossed is not None else x <= top)]
+        return below[-1] if below else None
+
     def decay_watch(self):
-        """Process: step the ladder down when decay crosses below the current rung's threshold."""
+        """Process: at each level decay crosses, step the ladder down (a rung's threshold) and wake
+        whoever waits on a tension condition."""
         env = self.w.env
         while True:
-            thr = self.rungs[self.rung].threshold
-            if self.rung == 0 or self.v0 <= self.floor or thr <= self.floor:
+            thr = self._next_level()
+            if thr is None or self.v0 <= self.floor:
                 yield self._jump
                 continue
             t_cross = self.t0 + self.half_life * math.log2((self.v0 - self.floor) / (thr - self.floor))
@@ -75,8 +89,11 @@ class Tension:
                 yield first_of(env, (env.timeout(t_cross - env.now), jump))
             if jump.triggered:
                 continue
-            old = self.rung
-            self.rung -= 1
-            self.w.record("rung", "escalation", f"Escalation eases to rung {self.rung}: {self.rungs[self.rung].name}",
-                          {"rung": self.rung, "from": old, "tension": round(self.value(), 4)})
+            self._crossed = thr
+            if self.rung > 0 and thr == self.rungs[self.rung].threshold:
+                old = self.rung
+                self.rung -= 1
+                self.w.record("rung", "escalation",
+                              f"Escalation eases to rung {self.rung}: {self.rungs[self.rung].name}",
+                              {"rung": self.rung, "from": old, "tension": round(self.value(), 4)})
             self.w.notify("tension")

@@ -8,7 +8,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..scenario.conditions import time_marks
+from ..scenario.conditions import metric_marks, time_marks
 from ..scenario.model import Inject, Scenario
 from .adversary import axis_process
 from .deconfliction import encounter_process
@@ -55,19 +55,21 @@ def _extra_inject(w: World, inj: tuple[str, Inject, float]):
 _MARKS: dict[int, tuple] = {}
 
 
-def _time_marks(s: Scenario) -> list[float]:
-    """The hours at which a time comparison in any of the scenario's conditions can change value
-    (once per scenario object, not per run)."""
+def _marks(s: Scenario) -> tuple[list[float], list[float]]:
+    """The hours and the tension levels at which a comparison in any of the scenario's conditions
+    can change value (once per scenario object, not per run)."""
     hit = _MARKS.get(id(s))
     if hit is None or hit[0] is not s:
         conds = [c for fs in s.forces.values() for c in (fs.alert_when, fs.activate_when, fs.deploy_when)]
         conds += [axis.when for axis in s.adversary.axes.values()] if s.adversary else []
         conds += [inj.when for inj in s.injects.values() if not inj.library]
         conds += [point.when for point in s.decisions.values()]
+        conds = [c for c in conds if c is not None]
         if len(_MARKS) >= 32:
             _MARKS.clear()
-        hit = _MARKS[id(s)] = (s, [t for c in conds if c is not None for t in time_marks(c)])
-    return hit[1]
+        hit = _MARKS[id(s)] = (s, [t for c in conds for t in time_marks(c)],
+                               sorted({v for c in conds for v in metric_marks(c, "tension")}))
+    return hit[1], hit[2]
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=None, *,
@@ -82,7 +84,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     """
     w = World(scenario, seed, keep_trace)
     env = w.env
-    tension = Tension(w)
+    tension = Tension(w, _marks(scenario)[1])
     source = as_source(decisions)
     horizon = scenario.clock.horizon_h if until_h is None else min(until_h, scenario.clock.horizon_h)
     w.record("start", "control", f"{scenario.title}: H-hour", {"tension": round(tension.value(), 4),
@@ -107,7 +109,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     for cid, cp in scenario.checkpoints.items():
         at = cp.at_h if cp.at_h is not None else scenario.clock.hours(cp.at_time)
         env.process(_checkpoint(w, cid, at))
-    marks = _time_marks(scenario)
+    marks, _ = _marks(scenario)
     if marks:
         env.process(_wake_at(w, marks))
 

@@ -154,10 +154,15 @@ def walk(cond) -> list:
     return [cond]
 
 
-def time_marks(cond) -> list[float]:
-    """Hours at which a time comparison inside ``cond`` can change its value."""
+def metric_marks(cond, metric: str) -> list[float]:
+    """The values of ``metric`` at which a comparison inside ``cond`` can change its value."""
     out = []
     for leaf in walk(cond):
-        if isinstance(leaf, MetricCond) and leaf.metric == "time_h":
+        if isinstance(leaf, MetricCond) and leaf.metric == metric:
             out += [v for v in (leaf.gte, leaf.gt, leaf.lte, leaf.lt, leaf.eq) if v is not None]
     return out
+
+
+def time_marks(cond) -> list[float]:
+    """Hours at which a time comparison inside ``cond`` can change its value."""
+    return metric_marks(cond, "time_h")
