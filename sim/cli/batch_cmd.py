@@ -40,6 +40,13 @@ def _fmt(v) -> str:
     return f"{v:.3f}".rstrip("0").rstrip(".")
 
 
+def _at_least_one(**counts: int) -> None:
+    """Refuse a count option below 1 (exit 2), one line per bad option."""
+    bad = [f"--{name}: must be at least 1, got {n}" for name, n in counts.items() if n < 1]
+    if bad:
+        fail(bad)
+
+
 def _command(name: str, scenario: Path, options: list[tuple[str, object]]) -> str:
     """The command line as parsed (what --resume must repeat), for the results store."""
     words = ["crisis-sim", name, str(scenario)]
@@ -118,10 +125,7 @@ def batch(
     all_metrics: bool = typer.Option(False, "--all-metrics", help="show every metric in the table"),
 ) -> None:
     """Run SCENARIO many times and summarise metrics and objective odds (per sweep point)."""
-    if reps < 1:
-        fail(f"--reps: must be at least 1, got {reps}")
-    if workers < 1:
-        fail(f"--workers: must be at least 1, got {workers}")
+    _at_least_one(reps=reps, workers=workers)
     state: dict = {}
 
     def started(batch_id, resumed) -> None:
@@ -185,10 +189,7 @@ def sensitivity(
     json_: bool = typer.Option(False, "--json", help="print the ranking as JSON (tornado chart data)"),
 ) -> None:
     """Which uncertain parameters move P(OBJECTIVE) most? One at a time, each to its low and high end."""
-    if reps < 1:
-        fail(f"--reps: must be at least 1, got {reps}")
-    if workers < 1:
-        fail(f"--workers: must be at least 1, got {workers}")
+    _at_least_one(reps=reps, workers=workers)
     try:
         with progress_bar(err.is_terminal and not json_, "sensitivity") as progress:
             rows = run_sensitivity(scenario, objective, reps, seed, set_, ranges=range_, workers=workers,
