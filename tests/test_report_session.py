@@ -212,3 +212,14 @@ def test_missing_or_corrupt_session_log_exits_2_with_one_line(tmp_path, content)
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and str(log) in lines[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_distribution_chart_marks_the_workshop_value():
+    from sim.report import charts
+
+    s = load_scenario(BASE)
+    rs = [run(s, q, keep_trace=False) for q in np.random.SeedSequence(1).spawn(15)]
+    values = {o.metric: [r.metrics[o.metric] for r in rs] for o in s.objectives.values()}
+    plain = charts.distributions(s, values)
+    marked = charts.distributions(s, values, {"force.vjtf.in_place_h": 91.0}, "workshop path")
+    assert marked.svg != plain.svg and marked.svg.count(b"<path") > plain.svg.count(b"<path")

@@ -134,8 +134,10 @@ def escalation(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart
         return _save(fig, "escalation", f"Escalation rung and tension ({run_label})")
 
 
-def distributions(s: Scenario, values: dict[str, list[float | None]]) -> Chart:
-    """ECDF of each objective's metric over the batch with its target lines."""
+def distributions(s: Scenario, values: dict[str, list[float | None]],
+                  marked: dict[str, float | None] | None = None, marked_label: str = "") -> Chart:
+    """ECDF of each objective's metric over the batch with its target lines; ``marked`` (metric ->
+    value, e.g. the workshop's own outcome) is drawn as a solid vertical line."""
     with plt.rc_context(STYLE):
         objs = list(s.objectives.items())
         cols = 2
@@ -152,13 +154,18 @@ def distributions(s: Scenario, values: dict[str, list[float | None]]) -> Chart:
             for bound, ls in ((o.target.gte, "--"), (o.target.lte, "-.")):
                 if bound is not None:
                     ax.axvline(bound, color="#555555", linestyle=ls, linewidth=1)
+            mark = (marked or {}).get(o.metric)
+            if mark is not None:
+                ax.axvline(mark, color="black", linestyle="-", linewidth=2.2, alpha=0.55)
             ax.set_ylim(0, 1.02)
             ax.set_title(o.title if len(o.title) < 48 else o.title[:46] + "\u2026", fontsize=8)
             ax.set_xlabel(o.metric + (f"  ({never} never)" if never else ""), fontsize=7)
             ax.set_ylabel("share of runs \u2264 x", fontsize=7)
         for ax in list(axes.flat)[len(objs):]:
             ax.set_visible(False)
-        fig.suptitle("Distributions over the batch (dashed: lower target, dash-dot: upper target)", fontsize=9)
+        note = f"; thick line: {marked_label}" if marked else ""
+        fig.suptitle(f"Distributions over the batch (dashed: lower target, dash-dot: upper target{note})",
+                     fontsize=9)
         fig.tight_layout()
         return _save(fig, "distributions", "Distributions of the objectives' metrics")
 

@@ -109,7 +109,7 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
     label = "workshop path" if workshop is not None else "narrated run"
     drawn = [CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label),
-             CH.distributions(s, values),
+             CH.distributions(s, values, narrated_run.metrics if workshop is not None else None, label),
              CH.probabilities(data["objectives"], data["report"]["rating_thresholds"])]
     if comp is not None:
         this_obj = {o["id"]: o["batch"] for o in data["objectives"]}
