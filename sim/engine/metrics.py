@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..scenario.conditions import FORCE_STATES
 from ..scenario.metrics import CHECKPOINT, FORCE_TIMES, event_names, units_on_station
+from .memo import per_object
 from .trace import Outcome
 from .world import World
 
@@ -33,17 +34,7 @@ class _Plan:
                             for cid in s.checkpoints]
 
 
-_PLANS: dict[int, tuple] = {}
-
-
-def _plan(s) -> _Plan:
-    """The plan of a scenario: computed once per scenario object, not per run."""
-    hit = _PLANS.get(id(s))
-    if hit is None or hit[0] is not s:
-        if len(_PLANS) >= 32:
-            _PLANS.clear()
-        hit = _PLANS[id(s)] = (s, _Plan(s))
-    return hit[1]
+_plan = per_object()(_Plan)  # the plan of a scenario: computed once per scenario object, not per run
 
 
 def _r(x):

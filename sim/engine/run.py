@@ -9,6 +9,7 @@ from typing import Iterable
 import numpy as np
 
 from ..scenario.conditions import metric_marks, time_marks
+from ..scenario.references import conditions
 from ..scenario.model import Inject, Scenario
 from .adversary import axis_process
 from .deconfliction import encounter_process
@@ -16,6 +17,7 @@ from .decisions import as_source, decision_process
 from .escalation import Tension
 from .forces import force_process
 from .injects import fire_inject, inject_process
+from .memo import per_object
 from .metrics import measure
 from .trace import Result
 from .world import World
@@ -52,24 +54,12 @@ def _extra_inject(w: World, inj: tuple[str, Inject, float]):
     fire_inject(w, iid, spec)
 
 
-_MARKS: dict[int, tuple] = {}
-
-
+@per_object()
 def _marks(s: Scenario) -> tuple[list[float], list[float]]:
     """The hours and the tension levels at which a comparison in any of the scenario's conditions
     can change value (once per scenario object, not per run)."""
-    hit = _MARKS.get(id(s))
-    if hit is None or hit[0] is not s:
-        conds = [c for fs in s.forces.values() for c in (fs.alert_when, fs.activate_when, fs.deploy_when)]
-        conds += [axis.when for axis in s.adversary.axes.values()] if s.adversary else []
-        conds += [inj.when for inj in s.injects.values() if not inj.library]
-        conds += [point.when for point in s.decisions.values()]
-        conds = [c for c in conds if c is not None]
-        if len(_MARKS) >= 32:
-            _MARKS.clear()
-        hit = _MARKS[id(s)] = (s, [t for c in conds for t in time_marks(c)],
-                               sorted({v for c in conds for v in metric_marks(c, "tension")}))
-    return hit[1], hit[2]
+    conds = [c for _, c in conditions(s)]
+    return [t for c in conds for t in time_marks(c)], sorted({v for c in conds for v in metric_marks(c, "tension")})
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=None, *,

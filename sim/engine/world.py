@@ -18,6 +18,7 @@ from simpy.events import PENDING, Event
 
 from ..scenario.conditions import FORCE_STATES, DecisionCond, EventCond, ForceCond, MetricCond, walk
 from ..scenario.model import Force, Scenario
+from .memo import per_object
 from .trace import Record
 
 
@@ -69,28 +70,23 @@ def channels_of(*conds) -> frozenset[str]:
     return out
 
 
-_CHANNEL_CACHE: dict[int, tuple] = {}
 _SORTED_CHANNELS: dict[frozenset, tuple[str, ...]] = {}  # a channel set, sorted (a handful of sets at most)
 
 
+@per_object(limit=4096)
 def _channels_of_one(cond) -> frozenset[str]:
     """The channels of one condition; conditions are frozen, so this is worked out once per object."""
-    hit = _CHANNEL_CACHE.get(id(cond))
-    if hit is None or hit[0] is not cond:
-        if len(_CHANNEL_CACHE) >= 4096:
-            _CHANNEL_CACHE.clear()
-        out = set()
-        for leaf in walk(cond):
-            if isinstance(leaf, EventCond):
-                out.add("event")
-            elif isinstance(leaf, ForceCond):
-                out.add("force")
-            elif isinstance(leaf, DecisionCond):
-                out.add("decision")
-            elif isinstance(leaf, MetricCond):
-                out.add(_METRIC_CHANNEL[leaf.metric])
-        hit = _CHANNEL_CACHE[id(cond)] = (cond, frozenset(out))
-    return hit[1]
+    out = set()
+    for leaf in walk(cond):
+        if isinstance(leaf, EventCond):
+            out.add("event")
+        elif isinstance(leaf, ForceCond):
+            out.add("force")
+        elif isinstance(leaf, DecisionCond):
+            out.add("decision")
+        elif isinstance(leaf, MetricCond):
+            out.add(_METRIC_CHANNEL[leaf.metric])
+    return frozenset(out)
 
 
 class _UniformBlocks:

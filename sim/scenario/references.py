@@ -8,7 +8,7 @@ from .model import Effect, Scenario
 Path = tuple
 
 
-def _conditions(s: Scenario):
+def conditions(s: Scenario):
     """(path, condition) for every condition in the scenario."""
     for fid, f in s.forces.items():
         for key in ("alert_when", "activate_when", "deploy_when"):
@@ -54,7 +54,7 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
     if s.deconfliction:
         for i, side in enumerate(s.deconfliction.between):
             known("side", side, sides, ("deconfliction", "between", i))
-    for path, cond in _conditions(s):
+    for path, cond in conditions(s):
         for leaf in walk(cond):
             if isinstance(leaf, ForceCond):
                 known("force", leaf.force, forces, path)
