@@ -152,3 +152,29 @@ def test_resume_refuses_options_the_log_already_fixes(tmp_path):
     r = _cli("workshop", "--resume", str(log), stdin="quit\n")
     assert r.returncode == 0, r.stderr
     assert json.loads(log.read_text().splitlines()[0])["seed"] == 4
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock and SIGKILL")
+def test_second_resume_refused_while_a_session_runs_and_allowed_after_it_dies(tmp_path):
+    log = tmp_path / "ws.jsonl"
+    r = _cli("workshop", str(BASELINE), "--session", str(log), stdin="next\n")
+    assert r.returncode == 0, r.stderr
+    proc = subprocess.Popen([*CLI, "workshop", "--resume", str(log)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == f"session log: {log}\n"   # printed once the log is locked
+        before = log.read_bytes()
+        r = _cli("workshop", "--resume", str(log), stdin="next\nquit\n")
+        assert r.returncode == 2 and r.stdout == ""
+        assert r.stderr == f"error: {log}: another session has it open; quit that session first, then resume\n"
+        assert log.read_bytes() == before
+        proc.send_signal(signal.SIGKILL)             # a crash leaves no stale lock
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    r = _cli("workshop", "--resume", str(log), stdin="next\nquit\n")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(x)["kind"] for x in log.read_text().splitlines()][-2:] == ["next", "close"]

@@ -160,3 +160,51 @@ def test_cli_bad_input_exit_2(tmp_path):
     empty.write_text("")
     r = runner.invoke(app, ["workshop", "--resume", str(empty)])
     assert r.exit_code == 2 and "empty session log" in r.output
+
+
+def test_cli_resume_refused_while_another_session_has_the_log(tmp_path):
+    _, log = _session(tmp_path)
+    with log.open("a") as fh:
+        fh.write('{"v": 1, "ki')                   # a damaged tail a resume would cut: it must stay
+    holder = Session.from_log(log, _load, append=True)      # holds the lock until it is closed
+    before = log.read_bytes()
+    script = tmp_path / "more.txt"
+    script.write_text("next\nnote more\n")
+    runner = CliRunner()
+    for extra in ([], ["--script", str(script)]):
+        r = runner.invoke(app, ["workshop", "--resume", str(log), *extra], input="next\n")
+        assert r.exit_code == 2, r.output
+        assert r.output == f"error: {log}: another session has it open; quit that session first, then resume\n"
+        assert log.read_bytes() == before
+    holder.next()                                  # the holder goes on writing undisturbed
+    holder.close()
+    r = runner.invoke(app, ["workshop", "--resume", str(log), "--script", str(script)])
+    assert r.exit_code == 0, r.output
+    kinds = [json.loads(x)["kind"] for x in log.read_text().splitlines()]
+    assert kinds[-5:] == ["next", "close", "next", "note", "close"]
+
+
+def test_lock_is_released_when_a_session_ends(tmp_path):
+    from sim.workshop import LogLocked
+
+    _, log = _session(tmp_path)                    # _session closed its writer: the lock went with it
+    first = Session.from_log(log, _load, append=True)
+    with pytest.raises(LogLocked, match="another session has it open"):
+        Session.from_log(log, _load, append=True)
+    first.close()
+    second = Session.from_log(log, _load, append=True)
+    second.next()
+    second.close()
+    assert [json.loads(x)["kind"] for x in log.read_text().splitlines()][-3:] == ["close", "next", "close"]
+
+
+def test_a_log_written_while_being_read_is_not_cut(tmp_path):
+    _, log = _session(tmp_path)
+    stale = read_log(log)
+    other = Session.from_log(log, _load, append=True)   # another session writes after our read, then ends
+    other.next()
+    other.close()
+    before = log.read_bytes()
+    with pytest.raises(LogError, match="wrote to it while it was being read; resume again"):
+        Session.from_log(stale, _load, append=True)
+    assert log.read_bytes() == before

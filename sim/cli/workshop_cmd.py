@@ -40,12 +40,14 @@ def workshop(
         None, "--session", help="session log to write (default reports/sessions/<scenario>-<UTC time>.jsonl)"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
     script: Optional[Path] = typer.Option(None, "--script", help="run the commands in FILE instead of asking"),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="go on with the session logged in FILE"),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="go on with the session logged in FILE "
+                                                 "(refused while another session has it open)"),
     echo: bool = typer.Option(False, "--echo", help="echo each scripted command before its output"),
 ) -> None:
     """Run a tabletop workshop: the clock moves a turn (or to the next inject or decision) at a time.
 
     Commands at the prompt: next, decide, inject, note, status, forces, history, undo, save, quit, help.
+    A session locks its log until it ends: a second session on the same log is refused (exit 2).
     """
     lines = None
     if script is not None:
@@ -89,6 +91,8 @@ def workshop(
         try:
             sess = Session.start(s, seed=seed, turn_h=turn_h, teams=team_list, log_path=session_file,
                                  scenario_path=str(scenario.resolve()), overrides=set_)
+        except LogError as exc:
+            fail(exc.problems)
         except OSError as exc:
             fail(f"{session_file}: cannot create: {exc.strerror}")
     rich = out.is_terminal and lines is None

@@ -5,9 +5,9 @@ append-only, fsynced log (:mod:`.log`), commands are parsed in :mod:`.commands`,
 situation board is built and rendered in :mod:`.board`, the console loop is in
 :mod:`.console`, and :mod:`.summary` turns a log into what the after-action report needs.
 """
-from .log import LogError, read_log
+from .log import LogError, LogLocked, read_log
 from .session import Play, Session, WorkshopError
 from .summary import compare_to_batch, percentile_rank, session_summary
 
-__all__ = ["Session", "Play", "WorkshopError", "LogError", "read_log", "session_summary", "compare_to_batch",
-           "percentile_rank"]
+__all__ = ["Session", "Play", "WorkshopError", "LogError", "LogLocked", "read_log", "session_summary",
+           "compare_to_batch", "percentile_rank"]

@@ -10,14 +10,27 @@ result is shown, so killing the process loses at most the command being typed.
 Reading is strict in the middle and forgiving at the end: a truncated or corrupt
 *last* line (a write cut short by a crash) is reported and skipped; a corrupt line
 anywhere else is an error naming ``FILE:LINE``.
+
+A :class:`LogWriter` holds an exclusive advisory lock (``flock``) on the log from
+before its first write until it is closed, so two facilitators cannot write to the
+same log at once: the second gets :class:`LogLocked`. The lock belongs to the open
+file, so the kernel drops it when the session ends or the process dies (a crash
+never leaves a stale lock). Readers (reports, summaries) do not lock. Where
+``fcntl`` is missing (Windows) or the filesystem has no locks, logs are not locked.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: sessions are not locked against each other
+    fcntl = None
 
 SCHEMA_VERSION = 1
 KINDS = ("open", "next", "decide", "inject", "note", "undo", "close")
@@ -41,6 +54,10 @@ class LogError(Exception):
         self.problems = problems
 
 
+class LogLocked(LogError):
+    """Another session (this process or another) has the log open for writing."""
+
+
 @dataclass
 class LogContents:
     path: Path
@@ -49,6 +66,7 @@ class LogContents:
     warnings: list[str] = field(default_factory=list)
     good_bytes: int = 0          # length of the file up to the end of the last good line
     ends_with_newline: bool = True
+    size: int | None = None      # length of the file when it was read
 
 
 def wall_now() -> str:
@@ -131,21 +149,50 @@ def read_log(path: str | os.PathLike) -> LogContents:
         good = min(end, len(raw))
     if not entries:
         raise LogError([f"{label}: empty session log (no 'open' entry)"])
-    return LogContents(path, entries, linenos, warnings, good, raw[:good].endswith(b"\n") if good else True)
+    return LogContents(path, entries, linenos, warnings, good, raw[:good].endswith(b"\n") if good else True,
+                       len(raw))
+
+
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL}
+
+
+def _lock(fd: int, path: Path) -> None:
+    """Take the exclusive lock on the open log ``fd`` without waiting; close ``fd`` and raise if it is taken."""
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise LogLocked([f"{path}: another session has it open; quit that session first, then resume"]) from None
+    except OSError as exc:
+        if exc.errno in _NO_LOCKS:      # a filesystem without locks: go on unlocked, as before locks existed
+            return
+        os.close(fd)
+        raise
 
 
 class LogWriter:
-    """Appends entries to a session log, each flushed and fsynced before returning."""
+    """Appends entries to a session log, each flushed and fsynced before returning.
+
+    Holds the log's lock until :meth:`close` (raises :class:`LogLocked`, having written
+    nothing, when another session holds it).
+    """
 
     def __init__(self, path: str | os.PathLike, *, resume: LogContents | None = None):
         self.path = Path(path)
         if resume is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            _lock(fd, self.path)
             self._fsync_dir()
             self.next_n = 1
         else:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            _lock(fd, self.path)
+            if resume.size is not None and os.fstat(fd).st_size != resume.size:
+                os.close(fd)    # written to between reading and locking: the replay would miss entries
+                raise LogError([f"{self.path}: another session wrote to it while it was being read; resume again"])
             if os.fstat(fd).st_size > resume.good_bytes:
                 os.ftruncate(fd, resume.good_bytes)   # drop the damaged tail so new entries start clean
             if not resume.ends_with_newline:
@@ -180,5 +227,6 @@ class LogWriter:
         os.fsync(self._fh.fileno())
 
     def close(self) -> None:
+        """Close the log, which releases its lock."""
         if not self._fh.closed:
             self._fh.close()
