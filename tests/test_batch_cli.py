@@ -185,3 +185,57 @@ def test_export_parquet_without_pyarrow_says_which_extra(stored, tmp_path, monke
     r = invoke("export", 1, "--format", "parquet", "--db", db, "--out", out)
     assert r.exit_code == 2 and "parquet export needs pyarrow: pip install 'crisis-sim[parquet]'" in r.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("before, after", [(False, True), (True, False)])
+def test_resume_honours_workers_and_keep_traces(tmp_path, monkeypatch, before, after):
+    import sim.batch.runner as batch_runner
+    from sim.batch import Interrupted
+
+    db = tmp_path / "r.db"
+    with pytest.raises(Interrupted):
+        run_batch(BASELINE, 30, 3, db=db, chunk=5, stop_after=10, keep_traces=before)
+    pools = []
+
+    class SpyPool(batch_runner.LocalPool):
+        def __init__(self, scenarios, workers):
+            pools.append(workers)
+            super().__init__(scenarios, workers)
+
+    monkeypatch.setattr(batch_runner, "LocalPool", SpyPool)
+    r = invoke("batch", BASELINE, "--reps", 30, "--seed", 3, "--db", db, "--workers", 2, "--json", "--resume",
+               *(["--keep-traces"] if after else []))
+    assert r.exit_code == 0, r.output
+    assert pools == [2]                               # --workers is not part of the match, and is honoured
+    assert r.stdout.strip() == run_batch(BASELINE, 30, 3).to_json()
+    lines = r.stderr.splitlines()
+    assert lines[0] == f"resuming batch 1 from {db}: 10 of 30 replications stored, 20 to run with 2 workers"
+    if after:
+        assert lines[1] == ("--keep-traces: the 20 replications still to run keep their traces; 10 of the 10 "
+                            "stored earlier were run without --keep-traces and have none")
+    else:
+        assert lines[1] == ("no --keep-traces: the 20 replications still to run are stored without traces, "
+                            "unlike the 10 stored earlier; add --keep-traces to keep them")
+    with Store(db) as st:
+        (b,) = st.batches()
+        traced = [("trace" in row) for row in st.rows(1)]
+    assert b["status"] == "done" and b["stored"] == 30
+    assert traced == [before] * 10 + [after] * 20     # --keep-traces applied to the replications still to run
+    (res,) = b["params"]["resumes"]
+    assert res["keep_traces"] is after and res["stored"] == 10 and "--workers 2" in res["command"]
+    assert b["params"]["keep_traces"] is before       # what the first run did, as before
+
+
+def test_resume_with_the_same_traces_option_says_nothing_about_traces(tmp_path):
+    from sim.batch import Interrupted
+
+    db = tmp_path / "r.db"
+    with pytest.raises(Interrupted):
+        run_batch(BASELINE, 20, 3, db=db, chunk=5, stop_after=5, keep_traces=True)
+    r = invoke("batch", BASELINE, "--reps", 20, "--seed", 3, "--db", db, "--workers", 1, "--json", "--resume",
+               "--keep-traces")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        f"resuming batch 1 from {db}: 5 of 20 replications stored, 15 to run with 1 worker"]
+    with Store(db) as st:
+        assert all("trace" in row for row in st.rows(1))

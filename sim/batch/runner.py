@@ -124,8 +124,8 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
               cluster: str | None = None, db: str | Path | None = None, resume: bool = False,
               progress: Callable[[int, int], None] | None = None, keep_traces: bool = False,
               on_row: Callable[[dict], None] | None = None, chunk: int | None = None, command: str = "",
-              stop_after: int | None = None, on_start: Callable[[int | None, bool], None] | None = None
-              ) -> BatchSummary:
+              stop_after: int | None = None, on_start: Callable[[int | None, bool], None] | None = None,
+              on_resume: Callable[[dict], None] | None = None) -> BatchSummary:
     """Run ``reps`` replications of ``scenario`` at every sweep point and summarise them.
 
     ``scenario``: a Scenario or a file path; ``sets``: ``path=value`` overrides; ``vary``: sweep
@@ -133,11 +133,16 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
     ``SeedSequence(seed).spawn(reps)[i]``. ``explore_decisions``: decisions by weighted random,
     summarised per option. ``workers`` > 1: a local process pool; ``cluster``: a Dask scheduler
     address. ``db``: store every replication there (``resume``: complete the unfinished batch with
-    the same scenario, seed, reps, sweep and decision mode). ``progress(done, total)`` and
-    ``on_row(row)`` are called in replication order; a row is ``{"point", "values", "index",
-    "metrics", "objectives", "decisions"}`` (+ ``"trace"`` with ``keep_traces``).
+    the same scenario, seed, reps, sweep and decision mode; ``workers``, ``cluster`` and
+    ``keep_traces`` are not part of that match and apply to the replications still to run).
+    ``progress(done, total)`` and ``on_row(row)`` are called in replication order; a row is
+    ``{"point", "values", "index", "metrics", "objectives", "decisions"}`` (+ ``"trace"`` with
+    ``keep_traces``, or when a resumed batch's earlier run kept it).
     ``stop_after``: raise :class:`Interrupted` once that many replications are fed (for tests).
-    ``on_start(batch_id, resumed)`` is called once the store row exists.
+    ``on_start(batch_id, resumed)`` is called once the store row exists; then, when a batch is
+    resumed, ``on_resume(info)`` with ``batch_id``, ``total``, ``stored`` (replications stored
+    before), ``traced`` (how many of those kept their trace), ``to_run``, ``workers`` and
+    ``keep_traces`` (as this run applies them).
     """
     if reps < 1:
         raise BatchError("--reps must be at least 1")
@@ -176,9 +181,14 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                                               params=params, resume_key=key, seed=seed, reps=reps,
                                               points=len(plan.points), version=_version(), command=command)
             else:
-                store.set_status(batch_id, "running")
+                stored, traced = store.count(batch_id), store.traced(batch_id)
+                resume_info = {"batch_id": batch_id, "total": total, "stored": stored, "traced": traced,
+                               "to_run": total - stored, "workers": backend.workers, "keep_traces": keep_traces}
+                store.record_resume(batch_id, {"command": command, "keep_traces": keep_traces, "stored": stored})
         if on_start:
             on_start(batch_id, resumed)
+        if resumed and on_resume:
+            on_resume(resume_info)
         size = chunk or chunk_size(reps, backend.workers)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 

@@ -6,7 +6,8 @@ parameters, seed, reps, version, command line, start and end time, status).
 values, seed index, metrics, objectives met, decisions taken), written in a
 transaction per finished chunk, so an interrupted batch keeps every replication
 that finished. A batch is found again for ``--resume`` by its key: scenario hash,
-seed, reps, sweep and decision mode.
+seed, reps, sweep and decision mode (not the workers or whether traces are kept, which
+never change results); each resume is recorded in the batch's ``params["resumes"]``.
 """
 from __future__ import annotations
 
@@ -120,6 +121,15 @@ class Store:
             self.db.execute("UPDATE batch SET status = ?, finished = ? WHERE id = ?",
                             (status, _now() if status != "running" else None, batch_id))
 
+    def record_resume(self, batch_id: int, run: dict) -> None:
+        """Mark the batch running again and append ``run`` (what this resume does) to ``params["resumes"]``."""
+        with self._tx():
+            (params,) = self.db.execute("SELECT params FROM batch WHERE id = ?", (batch_id,)).fetchone()
+            params = json.loads(params)
+            params["resumes"] = [*params.get("resumes", []), {**run, "started": _now()}]
+            self.db.execute("UPDATE batch SET params = ?, status = 'running', finished = NULL WHERE id = ?",
+                            (_dumps(params), batch_id))
+
     def batch(self, batch_id: int) -> dict | None:
         cur = self.db.execute("SELECT * FROM batch WHERE id = ?", (batch_id,))
         row = cur.fetchone()
@@ -153,6 +163,11 @@ class Store:
 
     def count(self, batch_id: int) -> int:
         return int(self.db.execute("SELECT count(*) FROM replication WHERE batch_id = ?", (batch_id,)).fetchone()[0])
+
+    def traced(self, batch_id: int) -> int:
+        """How many of the batch's stored replications kept their trace."""
+        return int(self.db.execute("SELECT count(*) FROM replication WHERE batch_id = ? AND trace IS NOT NULL",
+                                   (batch_id,)).fetchone()[0])
 
     def stored_indices(self, batch_id: int, point: int, lo: int, hi: int) -> set[int]:
         """Seed indices in ``lo..hi-1`` already stored for sweep point ``point``."""

@@ -116,15 +116,23 @@ def batch(
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
-    resume: bool = typer.Option(False, "--resume", help="complete the unfinished batch of this same command"),
+    resume: bool = typer.Option(False, "--resume", help="complete the unfinished batch of this same command "
+                                "(same scenario, --set, --vary, --reps, --seed, --explore-decisions); --workers, "
+                                "--cluster and --keep-traces may differ and apply to the replications still to run"),
     json_: bool = typer.Option(False, "--json", help="print the summary as JSON (no wall-clock fields)"),
     explore: bool = typer.Option(False, "--explore-decisions", help="decide at random by option weights; "
                                  "summarise outcomes per option"),
-    keep_traces: bool = typer.Option(False, "--keep-traces", help="store every run's trace too (large)"),
+    keep_traces: bool = typer.Option(False, "--keep-traces", help="store every run's trace too (large); with "
+                                     "--resume, the traces of the replications still to run"),
     metric: list[str] = typer.Option([], "--metric", "-m", help="metrics to show (glob, repeatable)"),
     all_metrics: bool = typer.Option(False, "--all-metrics", help="show every metric in the table"),
 ) -> None:
-    """Run SCENARIO many times and summarise metrics and objective odds (per sweep point)."""
+    """Run SCENARIO many times and summarise metrics and objective odds (per sweep point).
+
+    --resume completes an interrupted batch of the same command with the same result. Workers and
+    traces never change results, so a resume may use other --workers (or --cluster), and its
+    --keep-traces applies to the replications it runs; it says when stored ones differ.
+    """
     _at_least_one(reps=reps, workers=workers)
     state: dict = {}
 
@@ -132,15 +140,28 @@ def batch(
         state["id"] = batch_id
         if resume and not resumed:
             err.print(f"no unfinished batch matches this command in {db}; starting batch {batch_id}")
-        elif resumed:
-            err.print(f"resuming batch {batch_id} from {db}")
+
+    def resuming(info: dict) -> None:
+        w = info["workers"]
+        err.print(f"resuming batch {info['batch_id']} from {db}: {info['stored']} of {info['total']} replications "
+                  f"stored, {info['to_run']} to run" + (f" with {w} worker{'s' if w != 1 else ''}"
+                                                         if info["to_run"] else ""))
+        untraced = info["stored"] - info["traced"]
+        if not info["to_run"]:
+            return
+        if info["keep_traces"] and untraced:
+            err.print(f"--keep-traces: the {info['to_run']} replications still to run keep their traces; "
+                      f"{untraced} of the {info['stored']} stored earlier were run without --keep-traces and have none")
+        elif not info["keep_traces"] and info["traced"]:
+            err.print(f"no --keep-traces: the {info['to_run']} replications still to run are stored without traces, "
+                      f"unlike the {info['traced']} stored earlier; add --keep-traces to keep them")
 
     show = err.is_terminal and not json_
     try:
         with progress_bar(show, "replications") as progress:
             summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
                                 workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
-                                keep_traces=keep_traces, on_start=started,
+                                keep_traces=keep_traces, on_start=started, on_resume=resuming,
                                 command=_command("batch", scenario, [
                                     ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary),
                                     ("--workers", workers), ("--cluster", cluster), ("--db", db),
