@@ -63,6 +63,18 @@ class Scripted:
         return self.fallback.choose(did, point, view, rng) if self.fallback else None
 
 
+class _LazyRng:
+    """The run's ``decisions`` Generator, made only if a source draws from it (defaults never do)."""
+
+    __slots__ = ("_w",)
+
+    def __init__(self, w: World):
+        self._w = w
+
+    def __getattr__(self, name):
+        return getattr(self._w.rng("decisions"), name)
+
+
 def as_source(decisions) -> DecisionSource:
     if decisions is None:
         return DefaultPolicy()
@@ -71,10 +83,10 @@ def as_source(decisions) -> DecisionSource:
     return decisions
 
 
-def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource, rng: np.random.Generator):
-    """Process body; ``rng`` is the stream random decision sources draw from."""
+def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource):
+    """Process body; random decision sources draw from the run's ``decisions`` stream."""
     yield from wait_timing(w, point, w.params)
-    choice = source.choose(did, point, w, rng)
+    choice = source.choose(did, point, w, _LazyRng(w))
     if choice is None:
         w.record("pending", point.team, f"Decision needed: {point.title}",
                  {"decision": did, "options": list(point.options)}, point.facts)
@@ -93,7 +105,8 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     entry = {"decision": did, "option": choice.option, "label": opt.label, "team": choice.team or point.team,
              "rationale": choice.rationale, "source": choice.source, "t_h": round(w.env.now, 6)}
     w.decision_log.append(entry)
-    w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
-             {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)
+    if w.keep_trace:
+        w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
+                 {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)
     apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts)
     w.notify("decision", "event")

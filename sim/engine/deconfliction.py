@@ -8,16 +8,16 @@ An encounter becomes an incident with probability
 ``p_incident * product(active measure factors) * (1 + tension_sensitivity * tension / 100)``;
 each incident adds ``incident_tension`` to tension.
 
-This loop is the hottest code in a run (dozens of encounters per run), so it keeps
-what does not change between encounters: the product of the active measure
-factors is cached on the world and recomputed only when a measure switches.
+Encounters are the commonest events of a run, so they are driven by a callback on
+their timeout rather than by a process (SimPy's cheapest kind of event: no
+generator to resume), and draw from a uniform-block stream: the waiting time is
+``-log(1 - u) / rate``, the domain and the incident each one more uniform. The
+product of the active measure factors is cached on the world and recomputed only
+when a measure switches.
 """
 from __future__ import annotations
 
 import math
-
-import numpy as np
-import simpy
 
 from .world import World
 
@@ -46,49 +46,62 @@ def incident_probability(w: World) -> float:
     return min(p, 1.0)
 
 
-def _rates(w: World, d, a: str, b: str, domains: list[str]) -> list[float]:
-    return [d.encounter_rate[dom] * w.presence(a, dom) * w.presence(b, dom) * w.encounter_factor
-            for dom in domains]
+class Encounters:
+    """The encounter clock: one pending timeout at a time, redrawn whenever presence changes.
+
+    A redraw leaves the old timeout in SimPy's queue without its callback (as an interrupted
+    process leaves its timeout), so it passes as a no-op.
+    """
+
+    __slots__ = ("w", "d", "a", "b", "domains", "rates", "total", "u", "timer", "_fire")
+
+    def __init__(self, w: World, uniforms):
+        d = w.s.deconfliction
+        self.w, self.d, self.u = w, d, uniforms
+        self.a, self.b = d.between
+        self.domains = sorted(d.encounter_rate)
+        self.rates: list[float] = []
+        self.total = 0.0
+        self.timer = None
+        self._fire = self.fire  # one bound method, so that it can be found and removed again
+        w.presence_watchers.append(self.redraw)
+
+    def redraw(self) -> None:
+        """Presence (or the encounter factor) changed: the rate is new, so is the wait."""
+        w, d = self.w, self.d
+        if self.timer is not None:
+            self.timer.callbacks.remove(self._fire)
+            self.timer = None
+        a, b, f = self.a, self.b, w.encounter_factor
+        self.rates = [d.encounter_rate[dom] * w.presence(a, dom) * w.presence(b, dom) * f for dom in self.domains]
+        self.total = sum(self.rates)
+        if self.total > 0:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        self.timer = self.w.env.timeout(-math.log1p(-self.u.random()) / self.total)
+        self.timer.callbacks.append(self._fire)
+
+    def fire(self, _event) -> None:
+        self.timer = None
+        pick = self.u.random() * self.total
+        dom = self.domains[-1]
+        for name, rate in zip(self.domains, self.rates):
+            if pick < rate:
+                dom = name
+                break
+            pick -= rate
+        encounter(self.w, self.d, self.a, self.b, dom, self.u)
+        if self.timer is None:  # the encounter itself did not change presence (and redraw)
+            self._schedule()
 
 
-def _pick(domains: list[str], rates: list[float], pick: float) -> str:
-    """The domain whose slice of the summed rate ``pick`` falls in."""
-    for dname, rate in zip(domains, rates):
-        if pick < rate:
-            return dname
-        pick -= rate
-    return domains[-1]
-
-
-def encounter_process(w: World, rng: np.random.Generator):
-    """Process body. Presence changes interrupt the wait; the next encounter is then redrawn."""
-    d = w.s.deconfliction
-    a, b = d.between
-    env = w.env
-    timeout = env.timeout
-    random, exponential = rng.random, rng.exponential
-    domains = sorted(d.encounter_rate)
-    while True:
-        rates = _rates(w, d, a, b, domains)
-        total = sum(rates)
-        try:
-            if total <= 0:
-                # no encounters at zero rate: sleep past the horizon until presence changes
-                yield timeout(math.inf)
-            scale = 1.0 / total
-            while True:
-                yield timeout(exponential(scale))
-                encounter(w, d, a, b, _pick(domains, rates, random() * total), rng)
-        except simpy.Interrupt:
-            continue  # presence changed: redraw at the new rate (memorylessness keeps this exact)
-
-
-def encounter(w: World, d, a: str, b: str, dom: str, rng: np.random.Generator) -> None:
+def encounter(w: World, d, a: str, b: str, dom: str, u) -> None:
     w.encounters += 1
     p = incident_probability(w)
-    if rng.random() < p:
+    if u.random() < p:
         w.incidents += 1
-        amount = d.incident_tension.sample(rng)
+        amount = d.incident_tension.sample(u)
         w.record("incident", f"{a}/{b}", f"{dom.capitalize()} encounter turns into an incident "
                  f"(tension +{amount:.1f})", {"domain": dom, "p": round(p, 6), "incidents": w.incidents,
                                               "tension_delta": round(amount, 4)}, d.facts)

@@ -44,7 +44,7 @@ class Tension:
         return r
 
     def _set(self, v: float, actor: str, why: str, facts=()) -> None:
-        before = self.value()
+        before = self.value() if self.w.keep_trace else 0.0
         self.v0, self.t0 = max(v, self.floor, 0.0), self.w.env.now
         self._crossed = None
         self.peak = max(self.peak, self.v0)
@@ -52,9 +52,11 @@ class Tension:
         if new != self.rung:
             old, self.rung = self.rung, new
             self.peak_rung = max(self.peak_rung, new)
-            verb = "climbs" if new > old else "drops"
-            self.w.record("rung", actor, f"Escalation {verb} to rung {new}: {self.rungs[new].name} ({why})",
-                          {"rung": new, "from": old, "tension": round(self.v0, 4), "before": round(before, 4)}, facts)
+            if self.w.keep_trace:
+                verb = "climbs" if new > old else "drops"
+                self.w.record("rung", actor, f"Escalation {verb} to rung {new}: {self.rungs[new].name} ({why})",
+                              {"rung": new, "from": old, "tension": round(self.v0, 4), "before": round(before, 4)},
+                              facts)
         ev, self._jump = self._jump, self.w.env.event()
         ev.succeed()
         self.w.notify("tension")
@@ -93,7 +95,8 @@ class Tension:
             if self.rung > 0 and thr == self.rungs[self.rung].threshold:
                 old = self.rung
                 self.rung -= 1
-                self.w.record("rung", "escalation",
-                              f"Escalation eases to rung {self.rung}: {self.rungs[self.rung].name}",
-                              {"rung": self.rung, "from": old, "tension": round(self.value(), 4)})
+                if self.w.keep_trace:
+                    self.w.record("rung", "escalation",
+                                  f"Escalation eases to rung {self.rung}: {self.rungs[self.rung].name}",
+                                  {"rung": self.rung, "from": old, "tension": round(self.value(), 4)})
             self.w.notify("tension")

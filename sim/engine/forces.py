@@ -39,7 +39,7 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
         chans = channels_of(spec.activate_when) | {"force"}
         while not activate():
             yield w.changed(chans)
-        w.set_stage(fs, ACTIVATED, f"notice to move {notice:.0f} h", notice_h=round(notice, 6))
+        w.set_stage(fs, ACTIVATED, "notice to move {:.0f} h", notice_h=notice)
     if fs.stage < READY:
         yield from _timed(w, fs, notice)
         w.set_stage(fs, READY)
@@ -48,7 +48,7 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
         chans = channels_of(cond) | {"force"}
         while fs.held or not (cond is None or fs.deploy_ordered or cond.test(w)):
             yield w.changed(chans)
-        w.set_stage(fs, DEPLOYING, f"transit {transit:.0f} h", transit_h=round(transit, 6))
+        w.set_stage(fs, DEPLOYING, "transit {:.0f} h", transit_h=transit)
     if fs.stage < IN_PLACE:
         yield from _timed(w, fs, transit)
         w.set_stage(fs, IN_PLACE)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..scenario.conditions import FORCE_STATES
 from ..scenario.metrics import CHECKPOINT, FORCE_TIMES, event_names, units_on_station
 from .memo import per_object
-from .trace import Outcome
+from .trace import Outcome, r6
 from .world import World
 
 
@@ -32,13 +32,14 @@ class _Plan:
                              [(f"checkpoint.{cid}.force.{fid}.stage", fid) for fid in s.forces],
                              [(f"checkpoint.{cid}.on_station.{side}.{u}", side, u) for side, u in units])
                             for cid in s.checkpoints]
+        self.targets = {oid: o.target.describe() for oid, o in s.objectives.items()}
 
 
 _plan = per_object()(_Plan)  # the plan of a scenario: computed once per scenario object, not per run
 
 
 def _r(x):
-    return None if x is None else round(float(x), 6)
+    return None if x is None else r6(x)
 
 
 _STAGE = {st: i for i, st in enumerate(FORCE_STATES)}
@@ -50,17 +51,31 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
     m: dict[str, float | None] = {
         "encounters": w.encounters,
         "incidents": w.incidents,
-        "incident_share": _r(w.incidents / w.encounters) if w.encounters else None,
-        "peak_tension": _r(t.peak),
-        "final_tension": _r(t.value()),
+        "incident_share": r6(w.incidents / w.encounters) if w.encounters else None,
+        "peak_tension": r6(t.peak),
+        "final_tension": r6(t.value()),
         "peak_rung": t.peak_rung,
         "final_rung": t.rung,
         "committed_troops": w.committed_troops,
     }
-    _forces(m, w, plan)
+    forces = w.forces
+    for fid, times, ready_name, in_place_name in plan.forces:
+        ft = forces[fid].times
+        for name, st in times:
+            v = ft.get(st)
+            m[name] = None if v is None else r6(v)
+        act = ft.get("activated")
+        if act is None:
+            m[ready_name] = m[in_place_name] = None
+        else:
+            v = ft.get("ready")
+            m[ready_name] = None if v is None else r6(v - act)
+            v = ft.get("in_place")
+            m[in_place_name] = None if v is None else r6(v - act)
     happened = w.happened_at
     for name, e in plan.events:
-        m[name] = _r(happened.get(e))
+        v = happened.get(e)
+        m[name] = None if v is None else r6(v)
     for aid, start, arrival in plan.axes:
         m[start] = _r(w.axis_start.get(aid))
         m[arrival] = _r(w.axis_arrival.get(aid))
@@ -69,18 +84,8 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
     outcomes = {}
     for oid, o in s.objectives.items():
         v = m.get(o.metric)
-        outcomes[oid] = Outcome(oid, o.title, o.metric, o.target.describe(), v, o.target.met(v))
+        outcomes[oid] = Outcome(oid, o.title, o.metric, plan.targets[oid], v, o.target.met(v))
     return m, outcomes
-
-
-def _forces(m: dict, w: World, plan: _Plan) -> None:
-    for fid, times, ready_name, in_place_name in plan.forces:
-        ft = w.forces[fid].times
-        for name, st in times:
-            m[name] = _r(ft.get(st))
-        act = ft.get("activated")
-        m[ready_name] = _r(ft["ready"] - act) if act is not None and "ready" in ft else None
-        m[in_place_name] = _r(ft["in_place"] - act) if act is not None and "in_place" in ft else None
 
 
 def _checkpoint(m: dict, snap: dict | None, values, stages, units) -> None:
@@ -90,7 +95,7 @@ def _checkpoint(m: dict, snap: dict | None, values, stages, units) -> None:
                 m[name] = None
         return
     for name, k in values:
-        m[name] = _r(snap[k])
+        m[name] = r6(snap[k])
     forces = snap["forces"]
     for name, fid in stages:
         m[name] = _STAGE[forces[fid]]

@@ -12,7 +12,7 @@ from ..scenario.conditions import metric_marks, time_marks
 from ..scenario.references import conditions
 from ..scenario.model import Inject, Scenario
 from .adversary import axis_process
-from .deconfliction import encounter_process
+from .deconfliction import Encounters
 from .decisions import as_source, decision_process
 from .escalation import Tension
 from .forces import force_process
@@ -20,7 +20,7 @@ from .injects import fire_inject, inject_process
 from .memo import per_object
 from .metrics import measure
 from .trace import Result
-from .world import World
+from .world import Uniforms, World
 
 
 def _seed_repr(seed) -> int | list:
@@ -89,13 +89,12 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     for iid, inj in scenario.injects.items():
         if not inj.library:
             env.process(inject_process(w, iid, inj, w.params))
-    decision_rng = w.rng("decisions", lazy=True)
     for did, point in scenario.decisions.items():
-        env.process(decision_process(w, did, point, source, decision_rng))
+        env.process(decision_process(w, did, point, source))
     for extra in extra_injects:
         env.process(_extra_inject(w, extra))
     if scenario.deconfliction:
-        w.presence_watchers.append(env.process(encounter_process(w, w.rng("encounters"))))
+        Encounters(w, Uniforms(w.streams, "encounters")).redraw()
     for cid, cp in scenario.checkpoints.items():
         at = cp.at_h if cp.at_h is not None else scenario.clock.hours(cp.at_time)
         env.process(_checkpoint(w, cid, at))

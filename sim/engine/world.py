@@ -6,7 +6,6 @@ in the trace and wake whoever waits on a condition. The world is also the
 """
 from __future__ import annotations
 
-import zlib
 from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
+from numpy.random.bit_generator import ISeedSequence
 from simpy.events import PENDING, Event
 
 from ..scenario.conditions import FORCE_STATES, DecisionCond, EventCond, ForceCond, MetricCond, walk
@@ -40,20 +40,43 @@ class ForceState:
         return FORCE_STATES[self.stage]
 
 
-class _LazyGenerator:
-    """A numpy Generator seeded from SeedSequence(entropy, spawn_key), created on first use."""
+class _Words(ISeedSequence):
+    """Four words of seed state, handed to ``PCG64`` as its seed sequence (numpy's documented
+    extension point): the words come from the run's SeedSequence, so each stream is seeded from it
+    without building a SeedSequence per stream (which cost more than the rest of a stream's set-up)."""
 
-    __slots__ = ("_args", "_gen")
+    __slots__ = ("words",)
 
-    def __init__(self, entropy, spawn_key):
-        self._args = (entropy, spawn_key)
-        self._gen = None
+    def __init__(self, words):
+        self.words = words
 
-    def __getattr__(self, name):
-        if self._gen is None:
-            entropy, key = self._args
-            self._gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=key)))
-        return getattr(self._gen, name)
+    def generate_state(self, n_words, dtype=np.uint32):
+        if n_words != 4 or np.dtype(dtype) != np.uint64:  # pragma: no cover - PCG64 asks for exactly this
+            raise ValueError("seed words are for PCG64 only")
+        return self.words
+
+
+# The named random streams of a run, each seeded from its own four words of the run's SeedSequence
+# (``generate_state`` gives the same leading words however many are asked for, so a stream added at
+# the end leaves the others' numbers as they were).
+STREAMS = ("params", "encounters", "effects", "decisions")
+
+
+class _Streams:
+    """The run's streams, each made on first use (most runs never draw from some of them)."""
+
+    __slots__ = ("_words", "_made")
+
+    def __init__(self, root: np.random.SeedSequence):
+        self._words = root.generate_state(4 * len(STREAMS), np.uint64)
+        self._made: dict[str, np.random.Generator] = {}
+
+    def generator(self, name: str) -> np.random.Generator:
+        gen = self._made.get(name)
+        if gen is None:
+            k = 4 * STREAMS.index(name)
+            gen = self._made[name] = np.random.Generator(np.random.PCG64(_Words(self._words[k:k + 4])))
+        return gen
 
 
 CHANNELS = ("event", "force", "decision", "tension", "count", "troops", "time")
@@ -89,24 +112,28 @@ def _channels_of_one(cond) -> frozenset[str]:
     return frozenset(out)
 
 
-class _UniformBlocks:
-    """Uniform draws from a Generator taken a block at a time: one numpy call, not one per parameter.
+class Uniforms:
+    """A named stream's uniform draws, taken from its Generator a block at a time: one numpy call,
+    not one per draw.
 
-    Parameters sample by inverse CDF from ``random()`` alone, so the sequence of numbers they get
-    is exactly the Generator's ``random`` stream.
+    Parameters, effects and encounters sample by inverse CDF from ``random()`` alone, so the
+    sequence of numbers they get is exactly the Generator's ``random`` stream.
     """
 
-    __slots__ = ("_gen", "_buf", "_i")
+    __slots__ = ("_streams", "_name", "_gen", "_buf", "_i")
     BLOCK = 64
 
-    def __init__(self, gen: np.random.Generator):
-        self._gen, self._buf, self._i = gen, [], 0
+    def __init__(self, streams: _Streams, name: str):
+        self._streams, self._name, self._gen, self._buf, self._i = streams, name, None, [], 0
 
     def random(self) -> float:
-        if self._i == len(self._buf):
-            self._buf, self._i = self._gen.random(self.BLOCK).tolist(), 0
-        self._i += 1
-        return self._buf[self._i - 1]
+        i = self._i
+        if i == len(self._buf):
+            if self._gen is None:  # the stream is made at its first draw
+                self._gen = self._streams.generator(self._name)
+            self._buf, i = self._gen.random(self.BLOCK).tolist(), 0
+        self._i = i + 1
+        return self._buf[i]
 
 
 def first_of(env: simpy.Environment, events) -> Event:
@@ -179,24 +206,20 @@ class World:
         # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from this one
         # stream, once each, in the fixed order the processes start; effects and random decisions draw
         # from their own streams, so what the players decide never shifts a parameter's draw
-        self.params = _UniformBlocks(self.rng("params"))
-        self.effects_rng = self.rng("effects", lazy=True)
+        self.streams = _Streams(self.root)
+        self.params = Uniforms(self.streams, "params")
+        self.effects_rng = Uniforms(self.streams, "effects")
         self._chan = {c: self.env.event() for c in CHANNELS}
-        self.presence_watchers: list[simpy.Process] = []   # interrupted when presence changes
+        self.presence_watchers: list = []   # called when presence (or the encounter factor) changes
         self.stop = self.env.event()
         self.pending: dict | None = None
         self.checkpoints: dict[str, dict] = {}
 
     # --- randomness -------------------------------------------------------
-    def rng(self, name: str, lazy: bool = False) -> np.random.Generator:
-        """An independent stream for a named component, stable whatever else the scenario holds.
-
-        ``lazy``: made on first use, for streams most runs never draw from.
-        """
-        key = self.root.spawn_key + (zlib.crc32(name.encode()),)
-        if lazy:
-            return _LazyGenerator(self.root.entropy, key)  # type: ignore[return-value]
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.root.entropy, spawn_key=key)))
+    def rng(self, name: str) -> np.random.Generator:
+        """The Generator of one of the run's named streams (``STREAMS``): independent of the others,
+        so drawing more from one (say, more encounters) never shifts another's numbers."""
+        return self.streams.generator(name)
 
     # --- the trace --------------------------------------------------------
     def calendar(self, t_h: float) -> str:
@@ -230,9 +253,8 @@ class World:
                 self._chan[c] = self.env.event()
                 ev.succeed()
         if presence:
-            for proc in self.presence_watchers:
-                if proc.is_alive and proc is not self.env.active_process:
-                    proc.interrupt("presence changed")
+            for watcher in self.presence_watchers:
+                watcher()
 
     # --- StateView --------------------------------------------------------
     def happened(self, event: str) -> bool:
@@ -263,11 +285,13 @@ class World:
     def mark(self, event: str, actor: str = "", text: str = "", facts=(), record: bool = True) -> None:
         if event not in self.happened_at:
             self.happened_at[event] = self.env.now
-        if record:
+        if record and self.keep_trace:
             self.record("signal", actor, text or event, {"event": event}, facts)
         self.notify("event")
 
-    def set_stage(self, fs: ForceState, stage: int, note: str = "", **extra) -> None:
+    def set_stage(self, fs: ForceState, stage: int, note: str = "", **hours: float) -> None:
+        """Move ``fs`` on to ``stage``. ``note``, a format string, is filled with the ``hours``
+        (recorded in the trace, rounded to 6 places) only when the trace is kept."""
         if stage <= fs.stage:
             return
         for st in FORCE_STATES[fs.stage + 1: stage + 1]:
@@ -275,8 +299,10 @@ class World:
         fs.stage = stage
         if self.keep_trace:
             spec = fs.spec
+            note = note.format(*hours.values())
             text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
-            self.record("force", fs.id, text, {"force": fs.id, "state": fs.state, **extra}, spec.facts)
+            self.record("force", fs.id, text, {"force": fs.id, "state": fs.state,
+                                               **{k: round(v, 6) for k, v in hours.items()}}, spec.facts)
         self.notify("force", presence=stage == 5)
 
     def presence(self, side: str, domain: str) -> float:

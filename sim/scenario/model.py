@@ -8,6 +8,7 @@ number may cite the fact ids (``facts: [...]``) it was taken from.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -125,8 +126,9 @@ class Effect(M):
             raise ValueError(f"an effect has exactly one key, got {given or 'none'}")
         return self
 
-    @property
+    @cached_property
     def kind(self) -> str:
+        """The one key given (worked out once: the engine asks on every effect it applies)."""
         return next(k for k in type(self).model_fields if getattr(self, k) is not None)
 
 
