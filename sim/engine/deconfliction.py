@@ -84,29 +84,31 @@ class Encounters:
 
     def fire(self, _event) -> None:
         self.timer = None
-        pick = self.u.random() * self.total
+        w, u = self.w, self.u
+        pick = u.random() * self.total
         dom = self.domains[-1]
         for name, rate in zip(self.domains, self.rates):
             if pick < rate:
                 dom = name
                 break
             pick -= rate
-        encounter(self.w, self.d, self.a, self.b, dom, self.u)
+        w.encounters += 1
+        p = incident_probability(w)
+        if u.random() < p:
+            self._incident(dom, p)
+        elif w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace
+            w.record("encounter", f"{self.a}/{self.b}", f"{dom.capitalize()} encounter deconflicted",
+                     {"domain": dom, "p": round(p, 6), "encounters": w.encounters})
+        w.notify("count")
         if self.timer is None:  # the encounter itself did not change presence (and redraw)
             self._schedule()
 
-
-def encounter(w: World, d, a: str, b: str, dom: str, u) -> None:
-    w.encounters += 1
-    p = incident_probability(w)
-    if u.random() < p:
+    def _incident(self, dom: str, p: float) -> None:
+        w, d, actor = self.w, self.d, f"{self.a}/{self.b}"
         w.incidents += 1
-        amount = d.incident_tension.sample(u)
-        w.record("incident", f"{a}/{b}", f"{dom.capitalize()} encounter turns into an incident "
-                 f"(tension +{amount:.1f})", {"domain": dom, "p": round(p, 6), "incidents": w.incidents,
-                                              "tension_delta": round(amount, 4)}, d.facts)
-        w.tension.add(amount, f"{a}/{b}", f"{dom} incident", d.facts)
-    elif w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace
-        w.record("encounter", f"{a}/{b}", f"{dom.capitalize()} encounter deconflicted",
-                 {"domain": dom, "p": round(p, 6), "encounters": w.encounters})
-    w.notify("count")
+        amount = d.incident_tension.sample(self.u)
+        if w.keep_trace:
+            w.record("incident", actor, f"{dom.capitalize()} encounter turns into an incident (tension +{amount:.1f})",
+                     {"domain": dom, "p": round(p, 6), "incidents": w.incidents, "tension_delta": round(amount, 4)},
+                     d.facts)
+        w.tension.add(amount, actor, f"{dom} incident", d.facts)

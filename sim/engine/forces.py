@@ -32,13 +32,11 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
     if fs.stage < ALERTED:
         alert = _ordered(w, fs, spec.alert_when, "alert_ordered")
         chans = channels_of(spec.alert_when, spec.activate_when) | {"force"}  # orders come on "force"
-        while not (alert() or activate()):
-            yield w.changed(chans)
+        yield from w.wait_for(lambda: alert() or activate(), chans)
         w.set_stage(fs, ALERTED)
     if fs.stage < ACTIVATED:
         chans = channels_of(spec.activate_when) | {"force"}
-        while not activate():
-            yield w.changed(chans)
+        yield from w.wait_for(activate, chans)
         w.set_stage(fs, ACTIVATED, "notice to move {:.0f} h", notice_h=notice)
     if fs.stage < READY:
         yield from _timed(w, fs, notice)
@@ -46,8 +44,7 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
     if fs.stage < DEPLOYING:
         cond = spec.deploy_when
         chans = channels_of(cond) | {"force"}
-        while fs.held or not (cond is None or fs.deploy_ordered or cond.test(w)):
-            yield w.changed(chans)
+        yield from w.wait_for(lambda: not fs.held and (cond is None or fs.deploy_ordered or cond.test(w)), chans)
         w.set_stage(fs, DEPLOYING, "transit {:.0f} h", transit_h=transit)
     if fs.stage < IN_PLACE:
         yield from _timed(w, fs, transit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario.model import Timing
-from .world import World, channels_of, first_of
+from .world import World, channels_of
 
 
 def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
@@ -25,11 +25,12 @@ def wait_timing(w: World, item: Timing, rng: np.random.Generator, also=None, als
             yield w.env.timeout(t - w.env.now)
         return
     if t is not None:
-        timer = w.env.timeout(max(t - w.env.now, 0.0))
-        while not timer.processed and not also():
-            yield first_of(w.env, (timer, w.changed(also_on)))
+        if not also():
+            yield w.until(also, also_on, deadline=t)
         return
     cond = item.when
-    chans = channels_of(cond) | also_on
-    while not ((cond is not None and cond.test(w)) or (also is not None and also())):
-        yield w.changed(chans)
+    if also is None:
+        test = lambda: cond.test(w)  # noqa: E731
+    else:
+        test = lambda: (cond is not None and cond.test(w)) or also()  # noqa: E731
+    yield from w.wait_for(test, channels_of(cond) | also_on)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -91,9 +92,6 @@ def channels_of(*conds) -> frozenset[str]:
         if cond is not None:
             out |= _channels_of_one(cond)
     return out
-
-
-_SORTED_CHANNELS: dict[frozenset, tuple[str, ...]] = {}  # a channel set, sorted (a handful of sets at most)
 
 
 @per_object(limit=4096)
@@ -209,7 +207,7 @@ class World:
         self.streams = _Streams(self.root)
         self.params = Uniforms(self.streams, "params")
         self.effects_rng = Uniforms(self.streams, "effects")
-        self._chan = {c: self.env.event() for c in CHANNELS}
+        self._waiting: dict[str, list] = {c: [] for c in CHANNELS}  # (test, event) by channel
         self.presence_watchers: list = []   # called when presence (or the encounter factor) changes
         self.stop = self.env.event()
         self.pending: dict | None = None
@@ -233,25 +231,45 @@ class World:
             t = round(self.env.now, 6)
             self.trace.append(Record(self._seq, t, self.calendar(t), kind, actor, text, state or {}, list(facts)))
 
-    # --- change notification ---------------------------------------------
-    # A process waiting on a condition sleeps on the channels its condition reads (see
-    # channels_of) and is woken only by changes on those: an encounter does not wake a process
-    # waiting for a force to be ready.
-    def changed(self, channels: frozenset[str]) -> simpy.Event:
-        """The event that fires at the next change on any of ``channels``."""
-        names = _SORTED_CHANNELS.get(channels)
-        if names is None:
-            names = _SORTED_CHANNELS[channels] = tuple(sorted(channels))
-        if len(names) == 1:
-            return self._chan[names[0]]
-        return first_of(self.env, [self._chan[c] for c in names])
+    # --- waiting on conditions ---------------------------------------------
+    # A process waiting for a condition registers it on the channels the condition reads (see
+    # channels_of). A change announced on a channel tests the conditions registered there and
+    # fires the event of each one that now holds; so a process sleeps until its condition holds:
+    # an encounter does not wake a process waiting for a force to be ready, nor does a force that
+    # moves wake one whose condition still fails.
+    def until(self, test: Callable[[], bool], channels: frozenset[str], deadline: float | None = None) -> Event:
+        """An event that fires at the first change on ``channels`` after which ``test()`` holds,
+        or at hour ``deadline`` if that comes first."""
+        ev = Event(self.env)
+        entry = (test, ev)
+        for c in channels:
+            self._waiting[c].append(entry)
+        if deadline is not None:
+            def due(_):
+                if ev._value is PENDING:
+                    ev.succeed()
+            self.env.timeout(max(deadline - self.env.now, 0.0)).callbacks.append(due)
+        return ev
+
+    def wait_for(self, test: Callable[[], bool], channels: frozenset[str]):
+        """Process body: return once ``test()`` holds (at once if it holds already)."""
+        while not test():
+            yield self.until(test, channels)
 
     def notify(self, *channels: str, presence: bool = False) -> None:
+        """Announce a change on ``channels`` (and to the presence watchers if ``presence``)."""
         for c in channels:
-            ev = self._chan[c]
-            if ev.callbacks:  # someone waits: wake them (nobody waiting: nothing to schedule)
-                self._chan[c] = self.env.event()
-                ev.succeed()
+            waiting = self._waiting[c]
+            if waiting:
+                keep = []
+                for entry in waiting:
+                    ev = entry[1]
+                    if ev._value is PENDING:  # not yet fired (through another channel or its deadline)
+                        if entry[0]():
+                            ev.succeed()
+                        else:
+                            keep.append(entry)
+                self._waiting[c] = keep
         if presence:
             for watcher in self.presence_watchers:
                 watcher()
