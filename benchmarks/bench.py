@@ -18,6 +18,9 @@ cpu_efficiency_2w    CPU s per replication with 1 worker / with 2 workers (all p
 rss_mb_1k/_10k       peak RSS (MB) of a fresh process running a 1,000 / 10,000-replication batch
                      with 2 workers (the process that gathers, aggregates and stores results)
 secs_10k_2w          wall-clock seconds of that 10,000-replication batch
+us_per_run           CPU microseconds per engine run (best of 3 passes)
+us_per_run_h0        the same for runs stopped at H+0: set-up, starting processes, metrics (the
+                     part of a run's cost that does not grow with simulated time)
 load_avg_start       1-minute load average when the benchmark started (other work skews rates)
 
 The 1- and 2-worker rates are the best of ``--rounds`` alternating runs.
@@ -76,6 +79,32 @@ def engine(reps: int) -> tuple[float, float]:
         run(s, q, keep_trace=False)
     cpu = time.process_time() - t
     return events / reps, events / cpu
+
+
+def fixed_cost(reps: int) -> tuple[float, float, float]:
+    """(CPU us per full run, CPU us per run stopped at H+0, SimPy events of the latter per rep).
+
+    A run stopped at H+0 still sets the world up, starts every process (each draws its
+    parameters), handles what happens at H-hour and measures every metric: the part of a
+    replication's cost that does not grow with what happens over the following days.
+    """
+    from sim import load_scenario, run
+    from sim.batch.seeds import replication_seed
+
+    s = load_scenario(BASELINE)
+    seeds = [replication_seed(0, i) for i in range(reps)]
+    _, events0 = _counting(lambda: [run(s, q, keep_trace=False, until_h=0.0) for q in seeds])
+    best_full = best_zero = math.inf
+    for _ in range(3):
+        t = time.process_time()
+        for q in seeds:
+            run(s, q, keep_trace=False)
+        best_full = min(best_full, (time.process_time() - t) / reps)
+        t = time.process_time()
+        for q in seeds:
+            run(s, q, keep_trace=False, until_h=0.0)
+        best_zero = min(best_zero, (time.process_time() - t) / reps)
+    return best_full * 1e6, best_zero * 1e6, events0 / reps
 
 
 def bare_simpy(procs: int = 100, until: int = 2000) -> float:
@@ -168,6 +197,12 @@ def main() -> None:
     simpy_rate = bare_simpy()
     print(f"engine: {per_rep:.1f} events/rep, {eng:,.0f} events/CPU s; bare SimPy {simpy_rate:,.0f} events/CPU s",
           flush=True)
+    full_us, zero_us, events0 = fixed_cost(100 if a.quick else 300)
+    budget = 2 * per_rep / simpy_rate * 1e6
+    print(f"per run: {full_us:.0f} CPU us in all; {zero_us:.0f} us of it for a run stopped at H+0 ({events0:.0f} "
+          f"events: set-up, starting every process, H-hour, metrics). At simpy_ratio 0.5 a run of {per_rep:.0f} "
+          f"events may take {budget:.0f} us, of which bare SimPy's own handling of those events is "
+          f"{budget / 2:.0f} us", flush=True)
     print("engine hotspots (cProfile, tottime):\n" + hotspots(100 if a.quick else 200), flush=True)
     r1 = r2 = 0.0
     c1 = c2 = math.inf
@@ -196,6 +231,8 @@ def main() -> None:
         "simpy_events_per_s": round(simpy_rate),
         "engine_events_per_s": round(eng),
         "simpy_ratio": round(eng / simpy_rate, 4),
+        "us_per_run": round(full_us),
+        "us_per_run_h0": round(zero_us),
         "load_avg_start": round(load, 2),
     }))
 

@@ -20,7 +20,7 @@ from .injects import fire_inject, inject_process
 from .memo import per_object
 from .metrics import measure
 from .trace import Result
-from .world import Uniforms, World
+from .world import Uniforms, World, first_of
 
 
 def _seed_repr(seed) -> int | list:
@@ -77,8 +77,9 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     tension = Tension(w, _marks(scenario)[1])
     source = as_source(decisions)
     horizon = scenario.clock.horizon_h if until_h is None else min(until_h, scenario.clock.horizon_h)
-    w.record("start", "control", f"{scenario.title}: H-hour", {"tension": round(tension.value(), 4),
-             "rung": tension.rung, "forces": {f: fs.state for f, fs in w.forces.items()}})
+    if keep_trace:
+        w.record("start", "control", f"{scenario.title}: H-hour", {"tension": round(tension.value(), 4),
+                 "rung": tension.rung, "forces": {f: fs.state for f, fs in w.forces.items()}})
 
     env.process(tension.decay_watch())
     for fid, fs in w.forces.items():
@@ -103,8 +104,8 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
         env.process(_wake_at(w, marks))
 
     end = env.timeout(horizon)
-    env.run(until=end | w.stop)
-    if w.pending is None:
+    env.run(until=first_of(env, (end, w.stop)))
+    if w.pending is None and keep_trace:
         w.record("end", "control", f"End of simulation at H+{env.now:g}",
                  {"tension": round(tension.value(), 4), "rung": tension.rung})
     metrics, outcomes = measure(w)
