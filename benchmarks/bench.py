@@ -21,6 +21,8 @@ secs_10k_2w          wall-clock seconds of that 10,000-replication batch
 us_per_run           CPU microseconds per engine run (best of 3 passes)
 us_per_run_h0        the same for runs stopped at H+0: set-up, starting processes, metrics (the
                      part of a run's cost that does not grow with simulated time)
+simpy_ratio_after_h0 the ratio for the events after H-hour alone: (events_per_rep - events at H+0) per
+                     (us_per_run - us_per_run_h0), against bare SimPy
 load_avg_start       1-minute load average when the benchmark started (other work skews rates)
 
 The 1- and 2-worker rates are the best of ``--rounds`` alternating runs.
@@ -233,6 +235,7 @@ def main() -> None:
         "simpy_ratio": round(eng / simpy_rate, 4),
         "us_per_run": round(full_us),
         "us_per_run_h0": round(zero_us),
+        "simpy_ratio_after_h0": round((per_rep - events0) / ((full_us - zero_us) / 1e6) / simpy_rate, 4),
         "load_avg_start": round(load, 2),
     }))
 
