@@ -40,6 +40,20 @@ def test_a_decision_does_not_reshuffle_unrelated_randomness(baseline):
     assert b["committed_troops"] == a["committed_troops"] + baseline.adversary.axes["second_echelon"].troops
 
 
+def test_more_encounters_do_not_shift_parameter_draws(baseline):
+    # encounters draw from a stream of their own: tripling the rate changes the encounter count,
+    # not the notice-to-move, transit or inject hours every parameter drew from the parameter stream
+    d = baseline.deconfliction
+    busier = baseline.model_copy(update={"deconfliction": d.model_copy(
+        update={"encounter_rate": {k: 3 * v for k, v in d.encounter_rate.items()}})})
+    for seed in range(5):
+        a, b = run(baseline, seed).metrics, run(busier, seed).metrics
+        assert b["encounters"] > a["encounters"]
+        for k in ("force.vjtf.ready_after_activation_h", "force.nrf_maritime.in_place_after_activation_h",
+                  "event.nrf_activation_agreed.h", "event.summit.h", "axis.azov_landing.start_h"):
+            assert a[k] == b[k], (seed, k)
+
+
 def test_paused_run_reports_the_pending_decision(baseline):
     r = run(baseline, 4, Scripted({}, fallback=None))
     assert r.pending is not None and r.pending["decision"] == "saceur_deconfliction"
