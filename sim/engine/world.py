@@ -6,10 +6,10 @@ in the trace and wake whoever waits on a condition. The world is also the
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Callable
 from datetime import timedelta
+from functools import lru_cache
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
