@@ -89,7 +89,7 @@ def _force_steps(s: Scenario, fc: ForceChain, upto: str) -> list[Step]:
         if st == "activated":
             steps.append(Step.of(rec, f"{spec.name} activated, set off by {_trigger_name(fc.trigger)}"))
             if "notice" in fc.components:
-                steps.append(Step.of(rec, f"notice to move drawn: {num(fc.components['notice'], 0)} h "
+                steps.append(Step.of(rec, f"notice to move drawn: {num(fc.components['notice'])} h "
                                           f"(scenario: {dist_text(spec.notice_to_move_h)} h)"))
         elif st == "deploying" and fc.components.get("wait", 0) > 0.05:
             steps.append(Step.of(rec, f"{spec.name} deploying after waiting {num(fc.components['wait'])} h at "
@@ -136,7 +136,7 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
     if miss == "early":
         key = "notice" if "notice" in comp else parts[0] if parts else "activation"
         return Why(f"short {key}", f"{spec.name}: {key.replace('notice', 'notice to move')} of only "
-                   f"{num(comp.get(key), 0)} h brought it to {num(value)} h, before the {limit:g} h window", steps)
+                   f"{num(comp.get(key))} h brought it to {num(value)} h, before the {limit:g} h window", steps)
     # late: a step that alone breaks the limit decides; otherwise the step furthest above its usual length
     base = ctx.get("reference")
     bspec = base.forces.get(fid, spec) if base is not None else spec
@@ -148,7 +148,7 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
     held = [h for h in fc.holds if h.state.get("held") and h.t_h <= fc.times.get("deploying", 1e9)]
     over = f"{num(value)} h against a limit of {limit:g} h"
     if culprit == "notice":
-        return Why("long notice to move", f"notice to move {num(comp['notice'], 0)} h for {spec.name} "
+        return Why("long notice to move", f"notice to move {num(comp['notice'])} h for {spec.name} "
                    f"(scenario: {dist_text(spec.notice_to_move_h)} h) took it to {over}", steps)
     if culprit == "activation":
         trig = _trigger_name(fc.trigger)
@@ -166,7 +166,7 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
         names = ", ".join(sorted({d.actor for d in fc.delays}))
         return Why("delay effects", f"delays of {num(comp['delay'])} h imposed on {spec.name} by {names}; {over}", steps)
     if culprit == "transit":
-        return Why("long transit", f"transit of {num(comp['transit'], 0)} h for {spec.name} (scenario: "
+        return Why("long transit", f"transit of {num(comp['transit'])} h for {spec.name} (scenario: "
                    f"{dist_text(spec.transit_h)} h); {over}", steps)
     return Why("late alert", f"{spec.name} alerted at {h_label(comp.get('alert', 0))}; {over}", steps)
 
