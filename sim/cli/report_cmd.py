@@ -1,6 +1,7 @@
 """``crisis-sim report``: an after-action report (HTML, Markdown, PDF) from a scenario, a stored batch or a workshop log."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -24,6 +25,8 @@ def report(
     db: Optional[Path] = typer.Option(None, "--db", help="results database of `crisis-sim batch`"),
     batch: Optional[int] = typer.Option(None, "--batch", help="batch id in --db"),
     session: Optional[Path] = typer.Option(None, "--session", help="workshop session log"),
+    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w",
+                                help="worker processes for the --sensitivity runs (results do not depend on it)"),
 ) -> None:
     """Write an after-action report: exercise overview, timeline, objectives with why, improvement plan, annex."""
     try:
@@ -39,6 +42,8 @@ def report(
         problems.append(f"--format: unknown format {', '.join(bad) or '(none)'}; choose from {', '.join(FORMATS)}")
     if reps < 1:
         problems.append(f"--reps: give at least 1 replication, got {reps}")
+    if workers < 1:
+        problems.append(f"--workers: give at least 1 worker, got {workers}")
     given = sum(x is not None for x in (source, db, session))
     if given != 1:
         problems.append("give exactly one source: a SCENARIO file, --db FILE --batch ID, or --session FILE")
@@ -76,7 +81,8 @@ def report(
         if sensitivity is not None:
             from ..batch.sensitivity import sensitivity as run_sensitivity
             with progress_bar(show, "sensitivity") as progress:
-                sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"], progress=progress)
+                sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"], workers=workers,
+                                       progress=progress)
         with progress_bar(show, "replications") as progress:
             w = report_from_scenario(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
                                      sensitivity=sens, sensitivity_objective=sensitivity, progress=progress, **kw)
