@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from . import batch_cmd, report_cmd, run_cmd, scenario_cmds, workshop_cmd
+from . import batch_cmd, msel_cmd, report_cmd, run_cmd, scenario_cmds, workshop_cmd
 
 app = typer.Typer(
     name="crisis-sim",
@@ -20,6 +20,7 @@ app.command("metrics")(scenario_cmds.metrics)
 batch_cmd.register(app)
 report_cmd.register(app)
 workshop_cmd.register(app)
+msel_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,348 @@
+"""The Master Scenario Events List (MSEL) a facilitator prints before a workshop.
+
+Built from one run of the scenario with a seed and the default decisions: the run a
+workshop started with that seed plays out when the teams take the default answers
+(:meth:`Session.final_result` with no choices). One row per inject delivered (trace
+records of kind ``inject``) and one per decision point reached (kind ``decision``), in
+trace order, each with both clocks: simulated (H+hours and the calendar time the
+trace gives) and exercise (the planned wall-clock time at a pace of ``minutes_per_turn``
+minutes of exercise per turn of ``turn_h`` simulated hours). Library injects (fired by
+the facilitator when needed) are listed apart, as contingency injects, with no times.
+
+Pure functions over a Scenario and a Result: :func:`msel_from_result` builds an
+:class:`Msel`, :func:`render_md` and :func:`render_csv` turn it into text.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..engine.decisions import DefaultPolicy
+from ..engine.run import run
+from ..engine.trace import Record, Result
+from ..narrative import h_label
+from ..scenario import conditions as C
+from ..scenario.model import Scenario, Timing
+from .session import ADHOC_SENDER, EPS
+
+CSV_FIELDS = ("number", "type", "id", "sim_h", "sim_time", "turn", "exercise_time", "title", "text", "sender",
+              "recipient", "expected_action", "options", "default", "trigger", "facts")
+CONTINGENCY_TRIGGER = "fired by the facilitator when needed"
+
+
+@dataclass(frozen=True)
+class MselRow:
+    number: int | None               # 1..n in trace order; None for a contingency inject
+    type: str                        # inject | decision | contingency
+    id: str                          # inject or decision id (what `inject ID` / `decide ID` take)
+    sim_h: float | None              # hours after H-hour
+    sim_time: str                    # calendar time as the trace gives it (ISO 8601, minutes)
+    turn: int | None                 # turn k covers [(k-1)*turn_h, k*turn_h)
+    exercise_min: float | None       # planned minutes after STARTEX
+    exercise_time: datetime | None   # STARTEX + exercise_min, when a start is given
+    title: str
+    text: str
+    sender: str
+    recipient: str
+    expected_action: str
+    trigger: str
+    facts: tuple[str, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()    # decisions: (option id, label)
+    default: str = ""                            # decisions: the default option id
+
+
+@dataclass(frozen=True)
+class Msel:
+    scenario: str
+    title: str
+    scenario_hash: str
+    seed: object
+    turn_h: float
+    minutes_per_turn: float
+    start: datetime | None
+    horizon_h: float
+    rows: tuple[MselRow, ...]
+    contingency: tuple[MselRow, ...]
+    unreached: tuple[tuple[str, str, str], ...] = ()     # (type, id, trigger) of items the run never reached
+    overrides: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def endex_min(self) -> float:
+        return exercise_minutes(self.horizon_h, self.turn_h, self.minutes_per_turn)
+
+
+# --- the two clocks -------------------------------------------------------------
+def turn_of(sim_h: float, turn_h: float) -> int:
+    """The turn ``sim_h`` falls in: turn 1 is [0, turn_h). A time within the workshop's clock
+    resolution (EPS) of a boundary counts as on it, as the workshop's ``next`` does."""
+    return math.floor((sim_h + EPS) / turn_h) + 1
+
+
+def exercise_minutes(sim_h: float, turn_h: float, minutes_per_turn: float) -> float:
+    """Planned minutes of exercise after STARTEX: (sim_h / turn_h) * minutes_per_turn
+    (to 1e-6 min, so a time on a whole minute does not print as the minute before)."""
+    return round(sim_h / turn_h * minutes_per_turn, 6)
+
+
+def offset_text(minutes: float) -> str:
+    """Minutes after STARTEX as "+H:MM" (whole minutes, rounded down like the trace's times)."""
+    m = math.floor(minutes)
+    return f"+{m // 60}:{m % 60:02d}"
+
+
+# --- how the scenario schedules an item ---------------------------------------------
+def dist_hours_text(d) -> str:
+    kind = getattr(d, "dist", "fixed")
+    if kind == "fixed":
+        return f"{d.value:g} h"
+    if kind == "uniform":
+        return f"uniform {d.low:g}-{d.high:g} h"
+    if kind == "triangular":
+        return f"triangular {d.low:g}/{d.mode:g}/{d.high:g} h"
+    if kind == "truncnormal":
+        return f"normal mean {d.mean_:g} h, sd {d.sd:g} h"
+    if kind == "lognormal":
+        return f"lognormal median {d.median:g} h, sigma {d.sigma:g}"
+    if kind == "exponential":
+        return f"exponential mean {d.mean_:g} h"
+    return str(d)
+
+
+def _event_text(s: Scenario, event: str) -> str:
+    if event in s.injects:
+        return f"\u201c{s.injects[event].title}\u201d"
+    if event.startswith("decision.") and event[9:] in s.decisions:
+        return f"decision \u201c{s.decisions[event[9:]].title}\u201d"
+    parts = event.split(".")
+    if len(parts) == 3 and parts[0] == "axis" and s.adversary and parts[1] in s.adversary.axes:
+        return f"\u201c{s.adversary.axes[parts[1]].name}\u201d {parts[2]}"
+    return f"signal {event}"
+
+
+def condition_text(s: Scenario, c) -> str:
+    """A condition in words, e.g. "after “Emergency video summit of NATO leaders”"."""
+    if isinstance(c, C.EventCond):
+        return f"after {_event_text(s, c.event)}"
+    if isinstance(c, C.ForceCond):
+        name = s.forces[c.force].name if c.force in s.forces else c.force
+        return f"{name} {c.state.replace('_', ' ')}"
+    if isinstance(c, C.DecisionCond):
+        title = s.decisions[c.decision].title if c.decision in s.decisions else c.decision
+        return f"after decision \u201c{title}\u201d" + (f" = {c.option}" if c.option else "")
+    if isinstance(c, C.MetricCond):
+        sym = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "="}
+        name = "time" if c.metric == "time_h" else c.metric
+        return " and ".join(f"{name} {sym[k]} {'H+' if c.metric == 'time_h' else ''}{getattr(c, k):g}"
+                            for k in sym if getattr(c, k) is not None)
+    if isinstance(c, C.AllCond):
+        return " and ".join(condition_text(s, x) for x in c.all)
+    if isinstance(c, C.AnyCond):
+        return "(" + " or ".join(condition_text(s, x) for x in c.any) + ")"
+    if isinstance(c, C.NotCond):
+        return f"not ({condition_text(s, c.not_)})"
+    return str(c)
+
+
+def trigger_text(s: Scenario, item: Timing, t_h: float | None = None) -> str:
+    """How the scenario schedules ``item``: "at H+9.9 (uniform 5-15 h)", "at H+48",
+    "at 2022-02-25T12:00-05:00 (H+38)", "after “...”", "when tension >= 60".
+    ``t_h``: the hour it came in this run (shown for a sampled hour)."""
+    if item.at_h is not None:
+        if getattr(item.at_h, "dist", "fixed") == "fixed":
+            return f"at {h_label(max(item.at_h.value, 0.0))}"
+        drawn = f"at {h_label(t_h)} " if t_h is not None else "at "
+        return f"{drawn}({dist_hours_text(item.at_h)})"
+    if item.at_time is not None:
+        return f"at {item.at_time.isoformat(timespec='minutes')} ({h_label(max(s.hours(item.at_time), 0.0))})"
+    if item.when is not None:
+        text = condition_text(s, item.when)
+        return text if text.startswith("after ") else f"when {text}"
+    return ""
+
+
+# --- building -------------------------------------------------------------------------
+def _message(rec: Record, title: str) -> str:
+    return rec.text[len(title) + 2:] if title and rec.text.startswith(title + ": ") else rec.text
+
+
+def _team_name(s: Scenario, team: str) -> str:
+    return s.sides[team].name if team in s.sides else team
+
+
+def msel_run(scenario: Scenario, seed=0) -> Result:
+    """The run the MSEL is read from: ``seed``, the scenario's default decisions, no ad-hoc injects."""
+    return run(scenario, seed, DefaultPolicy())
+
+
+def msel_from_result(scenario: Scenario, result: Result, *, turn_h: float = 6.0, minutes_per_turn: float = 30,
+                     start: datetime | None = None, overrides=()) -> Msel:
+    """The MSEL of ``result`` (a run of ``scenario``), at a pace of ``minutes_per_turn`` per ``turn_h``."""
+    if not (turn_h > 0 and math.isfinite(turn_h)):
+        raise ValueError(f"turn must be a positive number of hours, got {turn_h!r}")
+    if not (minutes_per_turn >= 1 and math.isfinite(minutes_per_turn)):
+        raise ValueError(f"minutes per turn must be at least 1, got {minutes_per_turn!r}")
+    s = scenario
+    rows: list[MselRow] = []
+    seen_injects, seen_decisions = set(), set()
+    for rec in result.trace:
+        if rec.kind not in ("inject", "decision"):
+            continue
+        t = float(rec.t_h)
+        minutes = exercise_minutes(t, turn_h, minutes_per_turn)
+        at = start + timedelta(minutes=minutes) if start is not None else None
+        clock = dict(number=len(rows) + 1, sim_h=t, sim_time=rec.time, turn=turn_of(t, turn_h), exercise_min=minutes,
+                     exercise_time=at, facts=tuple(rec.facts))
+        st = rec.state
+        if rec.kind == "inject":
+            iid = st.get("inject", "")
+            spec = s.injects.get(iid)
+            seen_injects.add(iid)
+            title = st.get("title", "")
+            rows.append(MselRow(type="inject", id=iid, title=title, text=_message(rec, title),
+                                sender=st.get("sender", ""), recipient=st.get("recipient", ""),
+                                expected_action=st.get("expected_action", ""),
+                                trigger=trigger_text(s, spec, t) if spec is not None and not spec.library
+                                else CONTINGENCY_TRIGGER, **clock))
+        else:
+            did = st.get("decision", "")
+            point = s.decisions[did]
+            seen_decisions.add(did)
+            options = tuple((k, o.label) for k, o in point.options.items())
+            choice = "; ".join(f"{k}: {label}" + (" (default)" if k == point.default else "") for k, label in options)
+            rows.append(MselRow(type="decision", id=did, title=point.title, text=point.prompt, sender=ADHOC_SENDER,
+                                recipient=_team_name(s, point.team), expected_action=f"Decide: {choice}",
+                                trigger=trigger_text(s, point, t), options=options, default=point.default, **clock))
+    contingency = tuple(
+        MselRow(number=None, type="contingency", id=iid, sim_h=None, sim_time="", turn=None, exercise_min=None,
+                exercise_time=None, title=inj.title, text=inj.text, sender=inj.sender, recipient=inj.recipient,
+                expected_action=inj.expected_action, trigger=CONTINGENCY_TRIGGER, facts=tuple(inj.facts))
+        for iid, inj in s.injects.items() if inj.library)
+    unreached = tuple([("inject", iid, trigger_text(s, inj)) for iid, inj in s.injects.items()
+                       if not inj.library and iid not in seen_injects]
+                      + [("decision", did, trigger_text(s, p)) for did, p in s.decisions.items()
+                         if did not in seen_decisions])
+    return Msel(s.name, s.title, s.content_hash, result.seed, float(turn_h), minutes_per_turn, start,
+                float(result.horizon_h), tuple(rows), contingency, unreached, tuple(overrides))
+
+
+def build_msel(scenario: Scenario, seed=0, *, turn_h: float = 6.0, minutes_per_turn: float = 30,
+               start: datetime | None = None, overrides=()) -> Msel:
+    """Run ``scenario`` once with ``seed`` and the default decisions, and build its MSEL."""
+    return msel_from_result(scenario, msel_run(scenario, seed), turn_h=turn_h, minutes_per_turn=minutes_per_turn,
+                            start=start, overrides=overrides)
+
+
+# --- rendering -------------------------------------------------------------------------
+def _num(x: float) -> str:
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def _exercise_text(m: Msel, minutes: float | None, fmt: str) -> str:
+    """Planned exercise time: an offset "+H:MM" without a STARTEX; with one, ``fmt`` (ISO 8601 if empty)."""
+    if minutes is None:
+        return ""
+    if m.start is None:
+        return offset_text(minutes)
+    t = m.start + timedelta(minutes=minutes)
+    return t.strftime(fmt) if fmt else t.isoformat(timespec="minutes")
+
+
+def _md_time_format(m: Msel) -> str:
+    """"%H:%M" when the whole exercise is one calendar day, else the day too."""
+    if m.start is None:
+        return ""
+    end = m.start + timedelta(minutes=m.endex_min)
+    return "%H:%M" if end.date() == m.start.date() else "%a %d %b %H:%M"
+
+
+def _calendar_cell(iso: str) -> str:
+    """The trace's calendar time as the narrated timeline shows it: "Thu 24 Feb 09:37 +01"."""
+    t = datetime.fromisoformat(iso)
+    return f"{t:%a %d %b %H:%M} {t:%z}"[:-2]
+
+
+def _cell(text) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _pace(m: Msel) -> str:
+    return f"{m.turn_h:g} h of scenario time = {m.minutes_per_turn:g} min of exercise"
+
+
+def render_md(m: Msel) -> str:
+    fmt = _md_time_format(m)
+    lines = [f"# MSEL: {m.title}", "",
+             (f"Master Scenario Events List. Scenario `{m.scenario}` (hash `{m.scenario_hash}`), seed {m.seed}, "
+              "the scenario's default decisions.  "),
+             f"Turn: {_pace(m)}.  ",
+             (f"STARTEX {m.start:%a %d %b %Y %H:%M}" + (f" UTC{m.start:%z}" if m.start.utcoffset() is not None else "")
+              if m.start else "Exercise times are offsets (hours:minutes) from STARTEX")
+             + f"; ENDEX (H+{m.horizon_h:g}) at {_exercise_text(m, m.endex_min, fmt)}.  ",
+             ]
+    if m.overrides:
+        lines.append("Overrides: " + ", ".join(f"`{o}`" for o in m.overrides) + ".  ")
+    lines[-1] = lines[-1].rstrip()
+    lines += ["", ("| # | Sim time | Scenario time | Turn | Exercise time | Type | Title | Message | From | To "
+                   "| Expected action | Trigger | Facts |"),
+              "|---:|---|---|---:|---|---|---|---|---|---|---|---|---|"]
+    for r in m.rows:
+        rec_time = _calendar_cell(r.sim_time)
+        cells = [r.number, h_label(r.sim_h), rec_time, r.turn, _exercise_text(m, r.exercise_min, fmt), r.type,
+                 f"{r.title} (`{r.id}`)", r.text, r.sender, r.recipient, r.expected_action, r.trigger,
+                 ", ".join(r.facts)]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if not m.rows:
+        lines.append("| | | | | | | (no inject or decision point in this run) | | | | | | |")
+    if m.unreached:
+        lines += ["", "Not reached in this run (with another seed or other decisions they may be): "
+                  + "; ".join(f"{t} `{i}` ({trig})" for t, i, trig in m.unreached) + "."]
+    lines += ["", "## Contingency injects", ""]
+    if m.contingency:
+        lines += [("Library injects, fired by the facilitator when needed (`inject ID` in a workshop); "
+                   "no planned time."), "",
+                  "| ID | Title | Message | From | To | Expected action | Facts |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in m.contingency:
+            cells = [f"`{r.id}`", r.title, r.text, r.sender, r.recipient, r.expected_action, ", ".join(r.facts)]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    else:
+        lines.append("None in this scenario.")
+    return "\n".join(lines) + "\n"
+
+
+def csv_rows(m: Msel) -> list[dict[str, str]]:
+    """One dict per CSV line (every value a string), MSEL rows then contingency injects."""
+    out = []
+    for r in (*m.rows, *m.contingency):
+        out.append({
+            "number": "" if r.number is None else str(r.number), "type": r.type, "id": r.id,
+            "sim_h": "" if r.sim_h is None else _num(r.sim_h), "sim_time": r.sim_time,
+            "turn": "" if r.turn is None else str(r.turn), "exercise_time": _exercise_text(m, r.exercise_min, ""),
+            "title": r.title, "text": r.text, "sender": r.sender, "recipient": r.recipient,
+            "expected_action": r.expected_action, "options": "; ".join(k for k, _ in r.options),
+            "default": r.default, "trigger": r.trigger, "facts": "; ".join(r.facts)})
+    return out
+
+
+def render_csv(m: Msel) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
+    w.writeheader()
+    w.writerows(csv_rows(m))
+    return buf.getvalue()
+
+
+RENDERERS = {"md": render_md, "csv": render_csv}
+
+
+def render(m: Msel, fmt: str = "md") -> str:
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(RENDERERS)}")
+    return RENDERERS[fmt](m)
+
+
+__all__ = ["Msel", "MselRow", "build_msel", "msel_from_result", "msel_run", "render", "render_md", "render_csv",
+           "csv_rows", "turn_of", "exercise_minutes", "offset_text", "trigger_text", "condition_text", "CSV_FIELDS"]
