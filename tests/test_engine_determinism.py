@@ -54,6 +54,17 @@ def test_more_encounters_do_not_shift_parameter_draws(baseline):
             assert a[k] == b[k], (seed, k)
 
 
+def test_runs_without_a_trace_measure_the_same(baseline):
+    # batches run without keeping the trace, reports and workshops with it: the outcome must not differ
+    for seed in range(8):
+        for decisions in (None, WeightedRandom()):
+            traced = run(baseline, seed, decisions)
+            bare = run(baseline, seed, decisions if decisions is None else WeightedRandom(), keep_trace=False)
+            assert bare.trace == [] and traced.trace
+            assert bare.metrics == traced.metrics and bare.decisions == traced.decisions, seed
+            assert bare.state == traced.state
+
+
 def test_paused_run_reports_the_pending_decision(baseline):
     r = run(baseline, 4, Scripted({}, fallback=None))
     assert r.pending is not None and r.pending["decision"] == "saceur_deconfliction"
