@@ -58,7 +58,7 @@ def test_rows_are_the_runs_injects_and_decisions_in_trace_order(baseline, played
     # triggers: a sampled hour with its distribution, a condition in words
     act = by_id(m, "nrf_activation_agreed")
     assert act.trigger == f"at {h_label(act.sim_h)} (uniform 5-15 h)"
-    assert by_id(m, "no_troops_ukraine").trigger == "after \u201cEmergency video summit of NATO leaders\u201d"
+    assert by_id(m, "no_troops_ukraine").trigger == "after inject \u201cEmergency video summit of NATO leaders\u201d"
     assert by_id(m, "red_reserves").trigger == "at H+48"
 
 

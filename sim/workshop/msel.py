@@ -26,6 +26,7 @@ from ..engine.trace import Record, Result
 from ..narrative import h_label
 from ..scenario import conditions as C
 from ..scenario.model import Scenario, Timing
+from ..scenario.wording import dist_text, event_title
 from .session import ADHOC_SENDER, EPS
 
 CSV_FIELDS = ("number", "type", "id", "sim_h", "sim_time", "turn", "exercise_time", "title", "text", "sender",
@@ -94,38 +95,10 @@ def offset_text(minutes: float) -> str:
 
 
 # --- how the scenario schedules an item ---------------------------------------------
-def dist_hours_text(d) -> str:
-    kind = getattr(d, "dist", "fixed")
-    if kind == "fixed":
-        return f"{d.value:g} h"
-    if kind == "uniform":
-        return f"uniform {d.low:g}-{d.high:g} h"
-    if kind == "triangular":
-        return f"triangular {d.low:g}/{d.mode:g}/{d.high:g} h"
-    if kind == "truncnormal":
-        return f"normal mean {d.mean_:g} h, sd {d.sd:g} h"
-    if kind == "lognormal":
-        return f"lognormal median {d.median:g} h, sigma {d.sigma:g}"
-    if kind == "exponential":
-        return f"exponential mean {d.mean_:g} h"
-    return str(d)
-
-
-def _event_text(s: Scenario, event: str) -> str:
-    if event in s.injects:
-        return f"\u201c{s.injects[event].title}\u201d"
-    if event.startswith("decision.") and event[9:] in s.decisions:
-        return f"decision \u201c{s.decisions[event[9:]].title}\u201d"
-    parts = event.split(".")
-    if len(parts) == 3 and parts[0] == "axis" and s.adversary and parts[1] in s.adversary.axes:
-        return f"\u201c{s.adversary.axes[parts[1]].name}\u201d {parts[2]}"
-    return f"signal {event}"
-
-
 def condition_text(s: Scenario, c) -> str:
-    """A condition in words, e.g. "after “Emergency video summit of NATO leaders”"."""
+    """A condition in words, e.g. "after inject “Emergency video summit of NATO leaders”"."""
     if isinstance(c, C.EventCond):
-        return f"after {_event_text(s, c.event)}"
+        return f"after {event_title(s, c.event)}"
     if isinstance(c, C.ForceCond):
         name = s.forces[c.force].name if c.force in s.forces else c.force
         return f"{name} {c.state.replace('_', ' ')}"
@@ -154,7 +127,7 @@ def trigger_text(s: Scenario, item: Timing, t_h: float | None = None) -> str:
         if getattr(item.at_h, "dist", "fixed") == "fixed":
             return f"at {h_label(max(item.at_h.value, 0.0))}"
         drawn = f"at {h_label(t_h)} " if t_h is not None else "at "
-        return f"{drawn}({dist_hours_text(item.at_h)})"
+        return f"{drawn}({dist_text(item.at_h)} h)"
     if item.at_time is not None:
         return f"at {item.at_time.isoformat(timespec='minutes')} ({h_label(max(s.hours(item.at_time), 0.0))})"
     if item.when is not None:

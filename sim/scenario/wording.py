@@ -1,0 +1,62 @@
+"""Scenario data told in words: distributions, events and conditions, as reports and the
+facilitator's MSEL show them."""
+from __future__ import annotations
+
+from . import conditions as C
+from .model import Scenario
+
+
+def dist_text(d) -> str:
+    """e.g. "triangular 48/60/72 h" or "96"."""
+    if d is None:
+        return ""
+    kind = getattr(d, "dist", "fixed")
+    if kind == "fixed":
+        return f"{d.value:g}"
+    if kind == "uniform":
+        return f"uniform {d.low:g}-{d.high:g}"
+    if kind == "triangular":
+        return f"triangular {d.low:g}/{d.mode:g}/{d.high:g} (low/mode/high)"
+    if kind == "truncnormal":
+        return f"normal mean {d.mean_:g}, sd {d.sd:g}, within {d.low:g}..{d.high:g}"
+    if kind == "lognormal":
+        return f"lognormal median {d.median:g}, sigma {d.sigma:g}"
+    if kind == "exponential":
+        return f"exponential mean {d.mean_:g}"
+    return str(d)
+
+
+def event_title(s: Scenario, event: str) -> str:
+    if event in s.injects:
+        return f"inject \u201c{s.injects[event].title}\u201d"
+    if event.startswith("decision.") and event[9:] in s.decisions:
+        return f"decision \u201c{s.decisions[event[9:]].title}\u201d"
+    if event.startswith("axis.") and s.adversary:
+        parts = event.split(".")
+        if len(parts) == 3 and parts[1] in s.adversary.axes:
+            return f"{s.adversary.axes[parts[1]].name} {parts[2]}"
+    return f"signal \u201c{event}\u201d"
+
+
+def cond_text(s: Scenario, c) -> str:
+    if c is None:
+        return "no condition"
+    if isinstance(c, C.EventCond):
+        return event_title(s, c.event)
+    if isinstance(c, C.ForceCond):
+        name = s.forces[c.force].name if c.force in s.forces else c.force
+        return f"{name} {c.state.replace('_', ' ')}"
+    if isinstance(c, C.DecisionCond):
+        title = s.decisions[c.decision].title if c.decision in s.decisions else c.decision
+        return f"decision \u201c{title}\u201d" + (f" = {c.option}" if c.option else "")
+    if isinstance(c, C.MetricCond):
+        ops = [(k, getattr(c, k)) for k in ("gte", "gt", "lte", "lt", "eq") if getattr(c, k) is not None]
+        sym = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "="}
+        return " and ".join(f"{c.metric} {sym[k]} {v:g}" for k, v in ops)
+    if isinstance(c, C.AllCond):
+        return "all of (" + "; ".join(cond_text(s, x) for x in c.all) + ")"
+    if isinstance(c, C.AnyCond):
+        return "any of (" + "; ".join(cond_text(s, x) for x in c.any) + ")"
+    if isinstance(c, C.NotCond):
+        return "not " + cond_text(s, c.not_)
+    return str(c)
