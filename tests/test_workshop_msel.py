@@ -189,3 +189,20 @@ def test_missing_or_invalid_scenario_exits_2(tmp_path, write):
     r = invoke(bad)
     lines = r.output.strip().splitlines()
     assert r.exit_code == 2 and len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in r.output
+
+
+def test_ahead_lists_the_msel_rows_after_the_clock(baseline):
+    from sim.workshop.commands import ahead_lines, execute
+
+    sess = Session.start(baseline, seed=7, turn_h=6)
+    rows = msel_from_result(baseline, sess.final_result(), turn_h=6).rows
+    first = ahead_lines(sess, 3)
+    assert len(first) == 3 and all(r.title in line for r, line in zip(rows[1:4], first))  # row 1 is at H+0
+    execute(sess, "next")
+    execute(sess, "next")
+    later = [r for r in rows if r.sim_h > sess.clock + 1e-5]
+    got = ahead_lines(sess, 2)
+    assert len(got) == 2 and later[0].title in got[0] and later[1].title in got[1]
+    assert h_label(round(later[0].sim_h, 2)) in got[0] and f"turn {later[0].turn}" in got[0]
+    reply = execute(sess, "ahead x")
+    assert reply.items[0].kind == "error" and "ahead takes a number" in reply.items[0].data

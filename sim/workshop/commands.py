@@ -14,7 +14,8 @@ from pathlib import Path
 from ..atomic import atomic_write
 from ..narrative import h_label
 from .board import build_board
-from .session import Session, WorkshopError
+from .msel import msel_from_result
+from .session import EPS, Session, WorkshopError
 
 HELP = {
     "next": "next [N]                        advance to the next turn boundary, inject or decision point (N times)",
@@ -24,6 +25,8 @@ HELP = {
     "status": "status                          show the situation board again",
     "forces": "forces                          the forces and their states",
     "history": "history                         what the table has done (both clocks)",
+    "ahead": "ahead [N]                       the next N (5) injects and decision points if the teams take the "
+             "defaults (facilitator only: the MSEL from here)",
     "undo": "undo                            take back the last next/decide/inject/note (replays)",
     "save": "save [FILE]                     make sure the log is on disk; with FILE, write the board as JSON",
     "quit": "quit                            close the session (the log keeps everything)",
@@ -181,6 +184,30 @@ def history_lines(session: Session) -> list[str]:
     return out or ["nothing yet"]
 
 
+def _ahead(session: Session, args: list[str]) -> Reply:
+    try:
+        n = int(args[0]) if args else 5
+    except ValueError:
+        raise WorkshopError(f"ahead takes a number of items, got {args[0]!r}") from None
+    if len(args) > 1 or n < 1:
+        raise WorkshopError("usage: ahead [N] with N >= 1")
+    return Reply([Output("history", ahead_lines(session, n))])
+
+
+def ahead_lines(session: Session, n: int = 5) -> list[str]:
+    """The next ``n`` MSEL rows after the clock on the session's path (recorded decisions, defaults
+    for the rest): what the facilitator should expect, not a forecast of what the teams will do."""
+    m = msel_from_result(session.scenario, session.final_result(), turn_h=session.turn_h)
+    rows = [r for r in m.rows if r.sim_h > session.clock + EPS][:n]
+    if not rows:
+        return ["nothing more before the end of the scenario"]
+    out = []
+    for r in rows:
+        who = f"{r.sender} -> {r.recipient}" if r.type == "inject" else f"{r.recipient} decides"
+        out.append(f"{h_label(round(r.sim_h, 2)):>8}  turn {r.turn:<3} {r.type:<8} {r.title} ({who}; {r.trigger})")
+    return out
+
+
 def _undo(session: Session, args: list[str]) -> Reply:
     e = session.undo()
     return Reply([Output("text", f"undone entry {e['undoes']}"), _board(session)])
@@ -214,4 +241,4 @@ def _help(session: Session, args: list[str]) -> Reply:
 
 
 _HANDLERS = {"next": _next, "decide": _decide, "inject": _inject, "note": _note, "status": _status,
-             "forces": _forces, "history": _history, "undo": _undo, "save": _save, "quit": _quit, "help": _help}
+             "forces": _forces, "history": _history, "ahead": _ahead, "undo": _undo, "save": _save, "quit": _quit, "help": _help}
