@@ -23,7 +23,7 @@ from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
-from .common import err, fail, out, progress_bar
+from .common import err, fail, load, out, progress_bar
 
 DEFAULT_DB = Path("reports/results.db")
 HEADLINE = ("encounters", "incidents", "incident_share", "peak_tension", "final_tension", "peak_rung",
@@ -40,11 +40,33 @@ def _fmt(v) -> str:
     return f"{v:.3f}".rstrip("0").rstrip(".")
 
 
-def _at_least_one(**counts: int) -> None:
-    """Refuse a count option below 1 (exit 2), one line per bad option."""
-    bad = [f"--{name}: must be at least 1, got {n}" for name, n in counts.items() if n < 1]
-    if bad:
-        fail(bad)
+def _count_problems(**counts: int) -> list[str]:
+    """A count option below 1, one line per bad option."""
+    return [f"--{name}: must be at least 1, got {n}" for name, n in counts.items() if n < 1]
+
+
+def _chart_problems(chart: Optional[Path]) -> list[str]:
+    """Check ``--chart FILE`` before any work: a .svg or .png name, and the 'report' extra installed."""
+    if chart is None:
+        return []
+    if chart.suffix.lower() not in (".svg", ".png"):
+        return [f"--chart: {chart}: the file name must end in .svg or .png"]
+    try:
+        from ..report import batch_charts  # noqa: F401
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "matplotlib").split(".")[0]
+        return [f"--chart needs the 'report' extra ({missing} is not installed): pip install -e '.[report]'"]
+    return []
+
+
+def _write_chart(chart: Path, draw, to_stderr: bool) -> None:
+    """Draw (``draw(fmt)`` returns a Drawn) and write the chart atomically; say where."""
+    drawn = draw(chart.suffix.lower().lstrip("."))
+    try:
+        atomic_write(chart, drawn.data)
+    except OSError as exc:
+        fail(f"{chart}: cannot write: {exc.strerror}")
+    (err if to_stderr else out).print(f"chart written to {chart}")
 
 
 def _command(name: str, scenario: Path, options: list[tuple[str, object]]) -> str:
@@ -126,6 +148,8 @@ def batch(
                                      "--resume, the traces of the replications still to run"),
     metric: list[str] = typer.Option([], "--metric", "-m", help="metrics to show (glob, repeatable)"),
     all_metrics: bool = typer.Option(False, "--all-metrics", help="show every metric in the table"),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="also draw P(success) per objective to FILE (.svg or "
+                                         ".png; extra 'report'): bars, or lines against the --vary values"),
 ) -> None:
     """Run SCENARIO many times and summarise metrics and objective odds (per sweep point).
 
@@ -133,7 +157,8 @@ def batch(
     traces never change results, so a resume may use other --workers (or --cluster), and its
     --keep-traces applies to the replications it runs; it says when stored ones differ.
     """
-    _at_least_one(reps=reps, workers=workers)
+    if problems := _count_problems(reps=reps, workers=workers) + _chart_problems(chart):
+        fail(problems)
     state: dict = {}
 
     def started(batch_id, resumed) -> None:
@@ -180,7 +205,15 @@ def batch(
         fail("interrupted", code=130)
     if json_:
         print(summary.to_json())
-        return
+    else:
+        _print_summary(summary, scenario, reps, seed, set_, db, metric, all_metrics)
+    if chart is not None:
+        from ..report.batch_charts import batch_chart
+        _write_chart(chart, lambda fmt: batch_chart(summary.to_dict(), fmt), to_stderr=json_)
+
+
+def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str], db: Path, metric: list[str],
+                   all_metrics: bool) -> None:
     d = summary.to_dict()
     out.print(Text(f"{scenario}: {reps} replications per point, seed {seed}, scenario {d['scenario_hash']}"
                    + (f", {len(d['points'])} sweep points" if len(d["points"]) > 1 else "")
@@ -208,9 +241,12 @@ def sensitivity(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
     top: int = typer.Option(0, "--top", help="show only the top N parameters (0: all)"),
     json_: bool = typer.Option(False, "--json", help="print the ranking as JSON (tornado chart data)"),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="also draw the tornado chart to FILE (.svg or .png; "
+                                         "extra 'report'); with --top, of the parameters shown"),
 ) -> None:
     """Which uncertain parameters move P(OBJECTIVE) most? One at a time, each to its low and high end."""
-    _at_least_one(reps=reps, workers=workers)
+    if problems := _count_problems(reps=reps, workers=workers) + _chart_problems(chart):
+        fail(problems)
     try:
         with progress_bar(err.is_terminal and not json_, "sensitivity") as progress:
             rows = run_sensitivity(scenario, objective, reps, seed, set_, ranges=range_, workers=workers,
@@ -227,7 +263,18 @@ def sensitivity(
         print(json.dumps({"objective": objective, "reps": reps, "seed": seed, "sets": list(set_),
                           "p_base": rows[0]["p_base"] if rows else None, "parameters": rows},
                          sort_keys=True, indent=2))
-        return
+    else:
+        _print_sensitivity(rows, objective, reps, seed)
+    if chart is not None:
+        if not rows:
+            fail(f"--chart: {scenario} has no uncertain parameter to chart; give some with --range path=low:high")
+        from ..report.batch_charts import sensitivity_chart
+        name = load(scenario, set_).name
+        _write_chart(chart, lambda fmt: sensitivity_chart(rows, objective, fmt, scenario=name, reps=reps, seed=seed),
+                     to_stderr=json_)
+
+
+def _print_sensitivity(rows: list[dict], objective: str, reps: int, seed: int) -> None:
     base = rows[0]["p_base"] if rows else None
     t = Table(title=f"Sensitivity of P({objective}) (base {_fmt(base)}, {reps} reps per end, seed {seed})",
               title_justify="left")

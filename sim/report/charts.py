@@ -43,12 +43,19 @@ class Chart:
     png: bytes
 
 
+def figure_bytes(fig, fmt: str) -> bytes:
+    """``fig`` as ``"svg"`` or ``"png"`` bytes with no dates or software tags; drawn inside
+    ``plt.rc_context(STYLE)`` (fixed SVG hash salt) the bytes are the same on every run."""
+    buf = io.BytesIO()
+    meta = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buf, format=fmt, metadata=meta, bbox_inches="tight")
+    return buf.getvalue()
+
+
 def _save(fig, name: str, title: str) -> Chart:
-    svg, png = io.BytesIO(), io.BytesIO()
-    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-    fig.savefig(png, format="png", metadata={"Software": None}, bbox_inches="tight")
+    svg, png = figure_bytes(fig, "svg"), figure_bytes(fig, "png")
     plt.close(fig)
-    return Chart(name, title, svg.getvalue(), png.getvalue())
+    return Chart(name, title, svg, png)
 
 
 def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart:
@@ -192,7 +199,7 @@ def probabilities(objectives: list[dict], thresholds: dict[str, float]) -> Chart
         return _save(fig, "probabilities", "Probability of meeting each objective")
 
 
-def tornado(rows: list[dict], objective: str, base_p: float | None) -> Chart:
+def tornado(rows: list[dict], objective: str, base_p: float | None, title: str | None = None) -> Chart:
     """Sensitivity of one objective's probability to each parameter's low and high end."""
     with plt.rc_context(STYLE):
         rows = sorted(rows, key=lambda x: x["swing"])
@@ -208,7 +215,7 @@ def tornado(rows: list[dict], objective: str, base_p: float | None) -> Chart:
         ax.set_xlim(0, 1)
         ax.set_xlabel(f"P({objective})")
         ax.legend(loc="lower right")
-        ax.set_title(f"Sensitivity of {objective}")
+        ax.set_title(title or f"Sensitivity of {objective}")
         return _save(fig, "tornado", f"Sensitivity of {objective}")
 
 
