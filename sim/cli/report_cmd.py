@@ -24,6 +24,8 @@ def report(
     formats: str = typer.Option("html,md", "--format", "-f", help="comma-separated: html, md, pdf"),
     db: Optional[Path] = typer.Option(None, "--db", help="results database of `crisis-sim batch`"),
     batch: Optional[int] = typer.Option(None, "--batch", help="batch id in --db"),
+    point: int = typer.Option(1, "--point", help="with --db: which sweep point of the batch (1 = the first, "
+                              "as `crisis-sim batch` lists them)"),
     session: Optional[Path] = typer.Option(None, "--session", help="workshop session log"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w",
                                 help="worker processes for the --sensitivity runs (results do not depend on it)"),
@@ -60,9 +62,9 @@ def report(
             from ..report.sources import load_stored_batch
             if set_:
                 fail("--set applies to a scenario file, not to a stored batch")
-            s, path, sets, seed, reps_, summary = load_stored_batch(db, batch)
+            s, path, sets, seed, reps_, summary, where = load_stored_batch(db, batch, point)
             kw = dict(path=path, sets=sets, reps=reps_.reps, seed=seed, replications=reps_, summary=summary,
-                      source_kind=f"stored batch {batch} in {db}")
+                      source_kind=f"stored batch {batch} in {db}" + (f", {where}" if where else ""))
         else:
             from ..report.sources import load_session
             if set_:

@@ -17,11 +17,18 @@ from .generate import ReportError
 from .montecarlo import Replications, summarise_rows
 
 
-def load_stored_batch(db: Path, batch_id: int) -> tuple:
-    """(scenario, path, sets, seed, Replications, summary) of point 0 of a stored batch."""
+def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> tuple:
+    """(scenario, path, sets, seed, Replications, summary, where) of sweep point ``point`` (1 = the
+    first, as ``crisis-sim batch`` lists them) of a stored batch.
+
+    The scenario is loaded with the batch's ``--set`` and the point's own overrides, and the
+    replications are re-run with the decisions the batch used (weighted random when it explored
+    them), so that they reproduce the stored metrics. ``where`` says which point of how many.
+    """
     try:
         from ..batch.seeds import replication_seed
         from ..batch.store import Store, StoreError
+        from ..engine.decisions import WeightedRandom
     except Exception:
         raise ReportError("--db needs the batch package (sim.batch), which is not available") from None
     try:
@@ -29,31 +36,42 @@ def load_stored_batch(db: Path, batch_id: int) -> tuple:
             meta = st.batch(batch_id)
             if meta is None:
                 raise ReportError(f"{db}: no batch {batch_id}")
-            rows = list(st.rows(batch_id, point=0))
+            params = meta["params"]
+            points = params.get("points") or [{"overrides": [], "values": {}}]
+            if not 1 <= point <= len(points):
+                listed = "; ".join(f"{k} = {', '.join(p['overrides']) or 'as the scenario'}"
+                                   for k, p in enumerate(points, 1))
+                raise ReportError(f"--point {point}: batch {batch_id} has {len(points)} point"
+                                  f"{'s' if len(points) != 1 else ''} ({listed})")
+            rows = list(st.rows(batch_id, point=point - 1))
     except StoreError as exc:
         raise ReportError(str(exc)) from None
-    params = meta["params"]
     path, sets = params.get("path"), list(params.get("sets", []))
     if not path:
         raise ReportError(f"{db}: batch {batch_id} does not record its scenario file")
+    pt = points[point - 1]
     try:
-        s = load_scenario(path, sets)
+        base = load_scenario(path, sets)
+        s = load_scenario(path, sets + list(pt["overrides"])) if pt["overrides"] else base
     except ScenarioError as exc:
         raise ReportError("; ".join(str(p) for p in exc.problems)) from None
-    if s.content_hash != meta["scenario_hash"]:
+    if base.content_hash != meta["scenario_hash"] or s.content_hash != pt.get("scenario_hash", s.content_hash):
         raise ReportError(f"{path}: scenario changed since batch {batch_id} was run "
-                          f"(hash {s.content_hash}, stored {meta['scenario_hash']})")
+                          f"(hash {base.content_hash}, stored {meta['scenario_hash']})")
     if not rows:
-        raise ReportError(f"{db}: batch {batch_id} holds no replications")
+        raise ReportError(f"{db}: batch {batch_id} holds no replications" + (f" at point {point}" if len(points) > 1
+                                                                             else ""))
     seed = int(meta["seed"])
+    explore = bool(params.get("explore_decisions"))
     reps = Replications(s, seed)
     for row in rows:
-        r = run(s, replication_seed(seed, row["index"]), keep_trace=True)
+        r = run(s, replication_seed(seed, row["index"]), WeightedRandom() if explore else None, keep_trace=True)
         if {k: v for k, v in r.metrics.items()} != row["metrics"]:
             raise ReportError(f"{db}: replication {row['index']} does not reproduce (engine version changed?)")
         reps.results.append(r)
     summary = summarise_rows(rows, {oid: o.title for oid, o in s.objectives.items()})
-    return s, path, sets, seed, reps, summary
+    where = (f"point {point} of {len(points)} ({', '.join(pt['overrides'])})" if len(points) > 1 else "")
+    return s, path, sets + list(pt["overrides"]), seed, reps, summary, where
 
 
 def load_session(log: Path) -> dict:
