@@ -48,6 +48,12 @@ def test_point_out_of_range_lists_the_points(sweep_db, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_point_without_a_stored_batch_is_refused(tmp_path):
+    r = invoke("report", BASELINE, "--point", 2, "--out", tmp_path / "x")
+    assert r.exit_code == 2 and "--point picks a sweep point of a stored batch" in r.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_report_of_a_batch_that_explored_decisions_reproduces_it(tmp_path):
     db = tmp_path / "e.db"
     r = invoke("batch", BASELINE, "--reps", 10, "--seed", 5, "--explore-decisions", "-w", 1, "--db", db, "--json")

@@ -51,6 +51,8 @@ def report(
         problems.append("give exactly one source: a SCENARIO file, --db FILE --batch ID, or --session FILE")
     if (db is None) != (batch is None):
         problems.append("--db and --batch go together")
+    if point != 1 and db is None:
+        problems.append("--point picks a sweep point of a stored batch: give it with --db and --batch")
     if problems:
         fail(problems)
     try:
