@@ -39,6 +39,8 @@ def event_title(s: Scenario, event: str) -> str:
 
 
 def cond_text(s: Scenario, c) -> str:
+    """A condition in words: "inject “Emergency video summit”", "time >= H+36 and tension <= 40",
+    "(VJTF ready or decision “Deploy?” = deploy)", "not (…)"."""
     if c is None:
         return "no condition"
     if isinstance(c, C.EventCond):
@@ -50,13 +52,13 @@ def cond_text(s: Scenario, c) -> str:
         title = s.decisions[c.decision].title if c.decision in s.decisions else c.decision
         return f"decision \u201c{title}\u201d" + (f" = {c.option}" if c.option else "")
     if isinstance(c, C.MetricCond):
-        ops = [(k, getattr(c, k)) for k in ("gte", "gt", "lte", "lt", "eq") if getattr(c, k) is not None]
         sym = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "="}
-        return " and ".join(f"{c.metric} {sym[k]} {v:g}" for k, v in ops)
+        name, pre = ("time", "H+") if c.metric == "time_h" else (c.metric, "")
+        return " and ".join(f"{name} {sym[k]} {pre}{getattr(c, k):g}" for k in sym if getattr(c, k) is not None)
     if isinstance(c, C.AllCond):
-        return "all of (" + "; ".join(cond_text(s, x) for x in c.all) + ")"
+        return " and ".join(cond_text(s, x) for x in c.all)
     if isinstance(c, C.AnyCond):
-        return "any of (" + "; ".join(cond_text(s, x) for x in c.any) + ")"
+        return "(" + " or ".join(cond_text(s, x) for x in c.any) + ")"
     if isinstance(c, C.NotCond):
-        return "not " + cond_text(s, c.not_)
+        return f"not ({cond_text(s, c.not_)})"
     return str(c)

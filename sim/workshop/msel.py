@@ -26,7 +26,7 @@ from ..engine.trace import Record, Result
 from ..narrative import h_label
 from ..scenario import conditions as C
 from ..scenario.model import Scenario, Timing
-from ..scenario.wording import dist_text, event_title
+from ..scenario.wording import cond_text, dist_text
 from .session import ADHOC_SENDER, EPS
 
 CSV_FIELDS = ("number", "type", "id", "sim_h", "sim_time", "turn", "exercise_time", "title", "text", "sender",
@@ -95,33 +95,9 @@ def offset_text(minutes: float) -> str:
 
 
 # --- how the scenario schedules an item ---------------------------------------------
-def condition_text(s: Scenario, c) -> str:
-    """A condition in words, e.g. "after inject “Emergency video summit of NATO leaders”"."""
-    if isinstance(c, C.EventCond):
-        return f"after {event_title(s, c.event)}"
-    if isinstance(c, C.ForceCond):
-        name = s.forces[c.force].name if c.force in s.forces else c.force
-        return f"{name} {c.state.replace('_', ' ')}"
-    if isinstance(c, C.DecisionCond):
-        title = s.decisions[c.decision].title if c.decision in s.decisions else c.decision
-        return f"after decision \u201c{title}\u201d" + (f" = {c.option}" if c.option else "")
-    if isinstance(c, C.MetricCond):
-        sym = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "="}
-        name = "time" if c.metric == "time_h" else c.metric
-        return " and ".join(f"{name} {sym[k]} {'H+' if c.metric == 'time_h' else ''}{getattr(c, k):g}"
-                            for k in sym if getattr(c, k) is not None)
-    if isinstance(c, C.AllCond):
-        return " and ".join(condition_text(s, x) for x in c.all)
-    if isinstance(c, C.AnyCond):
-        return "(" + " or ".join(condition_text(s, x) for x in c.any) + ")"
-    if isinstance(c, C.NotCond):
-        return f"not ({condition_text(s, c.not_)})"
-    return str(c)
-
-
 def trigger_text(s: Scenario, item: Timing, t_h: float | None = None) -> str:
     """How the scenario schedules ``item``: "at H+9.9 (uniform 5-15 h)", "at H+48",
-    "at 2022-02-25T12:00-05:00 (H+38)", "after “...”", "when tension >= 60".
+    "at 2022-02-25T12:00-05:00 (H+38)", "after inject “...”", "when tension >= 60".
     ``t_h``: the hour it came in this run (shown for a sampled hour)."""
     if item.at_h is not None:
         if getattr(item.at_h, "dist", "fixed") == "fixed":
@@ -130,9 +106,9 @@ def trigger_text(s: Scenario, item: Timing, t_h: float | None = None) -> str:
         return f"{drawn}({dist_text(item.at_h)} h)"
     if item.at_time is not None:
         return f"at {item.at_time.isoformat(timespec='minutes')} ({h_label(max(s.hours(item.at_time), 0.0))})"
-    if item.when is not None:
-        text = condition_text(s, item.when)
-        return text if text.startswith("after ") else f"when {text}"
+    if item.when is not None:  # "after" an event or a decision, "when" a state holds
+        after = isinstance(item.when, (C.EventCond, C.DecisionCond))
+        return f"{'after' if after else 'when'} {cond_text(s, item.when)}"
     return ""
 
 
@@ -318,4 +294,4 @@ def render(m: Msel, fmt: str = "md") -> str:
 
 
 __all__ = ["Msel", "MselRow", "build_msel", "msel_from_result", "msel_run", "render", "render_md", "render_csv",
-           "csv_rows", "turn_of", "exercise_minutes", "offset_text", "trigger_text", "condition_text", "CSV_FIELDS"]
+           "csv_rows", "turn_of", "exercise_minutes", "offset_text", "trigger_text", "CSV_FIELDS"]
