@@ -141,6 +141,21 @@ def test_sensitivity_cli(write):
     assert r.exit_code == 2 and "expected path=low:high" in r.stderr
 
 
+def test_sensitivity_skips_parameters_with_no_causal_path_and_they_would_not_move_it():
+    args = ("sensitivity", BASELINE, "--objective", "vjtf_in_place", "--reps", 4, "--seed", 1, "-w", 1, "--json")
+    pruned = json.loads(invoke(*args).stdout)["parameters"]
+    full = {r["param"]: r for r in json.loads(invoke(*args, "--all-parameters").stdout)["parameters"]}
+    skipped = [r for r in pruned if not r["run"]]
+    assert skipped and "adversary.axes.kyiv_north.speed_kmh" in {r["param"] for r in skipped}
+    assert {r["param"] for r in pruned if r["run"]} >= {"forces.vjtf.notice_to_move_h", "forces.vjtf.transit_h"}
+    assert set(full) == {r["param"] for r in pruned} and all(r["run"] for r in full.values())
+    for r in pruned:
+        f = full[r["param"]]
+        assert (r["p_low"], r["p_high"], r["swing"]) == (f["p_low"], f["p_high"], f["swing"]), r["param"]
+    r = invoke(*args[:-1])
+    assert r.exit_code == 0 and f"{len(skipped)} parameters not run" in r.stdout
+
+
 def _stored(db):
     try:
         with Store(db, create=False) as st:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel
 
+from ..scenario.dependencies import can_depend_on, parameter_prefixes
 from ..scenario.distributions import Exponential, LogNormal, Triangular, TruncNormal, Uniform
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
@@ -83,12 +84,17 @@ def parse_range(spec: str) -> tuple[str, float, float]:
 
 def sensitivity(scenario_path: str | Path, objective: str, reps: int = 200, seed: int = 0,
                 sets: Iterable[str] = (), *, ranges: Iterable[str] = (), workers: int = 1,
-                cluster: str | None = None, progress: Callable[[int, int], None] | None = None) -> list[dict]:
+                cluster: str | None = None, progress: Callable[[int, int], None] | None = None,
+                prune: bool = True) -> list[dict]:
     """Rank uncertain parameters by their swing in P(``objective``), largest first.
 
-    Returns ``[{"param", "kind", "low", "high", "p_low", "p_high", "p_base", "swing"}, ...]``.
-    ``ranges``: extra or replacing ``path=low:high`` ranges. Raises ScenarioError on a bad
-    scenario, objective or range (one Problem per fault).
+    Returns ``[{"param", "kind", "low", "high", "p_low", "p_high", "p_base", "swing", "run"}, ...]``.
+    ``ranges``: extra or replacing ``path=low:high`` ranges. ``prune``: parameters with no causal
+    path to the objective's metric (:func:`sim.scenario.dependencies.parameter_prefixes`) are not
+    run; their rows say ``"run": False`` and have P = the base P at both ends (under common random
+    numbers their runs would be the base runs, replication for replication). Ranges given in
+    ``ranges`` are always run. Raises ScenarioError on a bad scenario, objective or range (one
+    Problem per fault).
     """
     sets = tuple(sets)
     base = load_scenario(scenario_path, sets)
@@ -99,10 +105,13 @@ def sensitivity(scenario_path: str | Path, objective: str, reps: int = 200, seed
     for spec in ranges:
         p, lo, hi = parse_range(spec)
         params[p] = (lo, hi, "given")
+    prefixes = parameter_prefixes(base, base.objectives[objective].metric) if prune else None
+    to_run = [p for p, (_, _, kind) in params.items() if kind == "given" or can_depend_on(prefixes, p)]
     points = [Point({}, ())]
     scenarios = [base]
     problems: list[Problem] = []
-    for p, (lo, hi, kind) in params.items():
+    for p in to_run:
+        lo, hi, kind = params[p]
         for end, v in (("low", lo), ("high", hi)):
             ov = f"{p}={_num(v)}"
             try:
@@ -122,9 +131,10 @@ def sensitivity(scenario_path: str | Path, objective: str, reps: int = 200, seed
     p_base = p_of[(None, None)]
     rows = []
     for p, (lo, hi, kind) in params.items():
-        pl, ph = p_of[(p, "low")], p_of[(p, "high")]
+        ran = (p, "low") in p_of
+        pl, ph = (p_of[(p, "low")], p_of[(p, "high")]) if ran else (p_base, p_base)
         rows.append({"param": p, "kind": kind, "low": float(_num(lo)), "high": float(_num(hi)), "p_low": pl,
-                     "p_high": ph, "p_base": p_base, "swing": round(abs(ph - pl), 6)})
+                     "p_high": ph, "p_base": p_base, "swing": round(abs(ph - pl), 6), "run": ran})
     rows.sort(key=lambda r: (-r["swing"], r["param"]))
     return rows
 

@@ -240,6 +240,8 @@ def sensitivity(
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
     top: int = typer.Option(0, "--top", help="show only the top N parameters (0: all)"),
+    all_parameters: bool = typer.Option(False, "--all-parameters", help="run every parameter, also those with no "
+                                        "causal path to the objective (their swing is 0: by default they are not run)"),
     json_: bool = typer.Option(False, "--json", help="print the ranking as JSON (tornado chart data)"),
     chart: Optional[Path] = typer.Option(None, "--chart", help="also draw the tornado chart to FILE (.svg or .png; "
                                          "extra 'report'); with --top, of the parameters shown"),
@@ -250,13 +252,16 @@ def sensitivity(
     try:
         with progress_bar(err.is_terminal and not json_, "sensitivity") as progress:
             rows = run_sensitivity(scenario, objective, reps, seed, set_, ranges=range_, workers=workers,
-                                   cluster=cluster, progress=progress)
+                                   cluster=cluster, progress=progress, prune=not all_parameters)
     except ScenarioError as exc:
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", code=130)
+    skipped = [r["param"] for r in rows if not r["run"]]
+    if not json_:
+        rows = [r for r in rows if r["run"]]
     if top > 0:
         rows = rows[:top]
     if json_:
@@ -265,6 +270,10 @@ def sensitivity(
                          sort_keys=True, indent=2))
     else:
         _print_sensitivity(rows, objective, reps, seed)
+        if skipped:
+            out.print(Text(f"{len(skipped)} parameters not run: no chain of conditions and effects leads from them "
+                           f"to {objective}'s metric, so their swing is 0 (--all-parameters runs them): "
+                           + ", ".join(skipped), style="dim"))
     if chart is not None:
         if not rows:
             fail(f"--chart: {scenario} has no uncertain parameter to chart; give some with --range path=low:high")

@@ -200,9 +200,10 @@ def probabilities(objectives: list[dict], thresholds: dict[str, float]) -> Chart
 
 
 def tornado(rows: list[dict], objective: str, base_p: float | None, title: str | None = None) -> Chart:
-    """Sensitivity of one objective's probability to each parameter's low and high end."""
+    """Sensitivity of one objective's probability to each parameter's low and high end (the
+    parameters that were run: those with no causal path to the objective are left out)."""
     with plt.rc_context(STYLE):
-        rows = sorted(rows, key=lambda x: x["swing"])
+        rows = sorted((r for r in rows if r.get("run", True)), key=lambda x: x["swing"])
         fig, ax = plt.subplots(figsize=(8.2, 0.4 * len(rows) + 1.4))
         base = base_p if base_p is not None else 0.0
         for y, rw in enumerate(rows):

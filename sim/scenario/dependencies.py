@@ -1,0 +1,132 @@
+"""Which parts of a scenario a metric can depend on, read from the scenario alone.
+
+A force's times depend on its own readiness parameters, the conditions it waits for and the
+effects aimed at it (alert, activate, deploy, hold, release, delay), and so on back through
+the events, injects, decision points and axes those name. Anything that reads tension, the
+rung, encounters or incidents depends on the whole run (every force's presence, every
+incident, every tension effect), and so does a delay of sampled length (it draws from the
+effects stream, whose order any inject may shift). :func:`parameter_prefixes` gives the
+scenario paths under which a metric's parameters lie, or None for "any parameter".
+
+Used by sensitivity analysis: a parameter outside those paths cannot move the metric (every
+parameter draws its own number, so changing one leaves the others' draws alone), so it need
+not be run. ``tests/test_sensitivity_pruning.py`` checks this against full runs.
+"""
+from __future__ import annotations
+
+from .conditions import DecisionCond, EventCond, ForceCond, MetricCond, walk
+from .model import Effect, Scenario
+
+ORDERS = ("alert", "activate", "deploy", "hold", "release")
+
+
+class _Everything(Exception):
+    """The metric can depend on any parameter."""
+
+
+class _Walk:
+    def __init__(self, s: Scenario):
+        self.s = s
+        self.prefixes: set[str] = set()
+        self.seen: set[tuple[str, str]] = set()
+
+    def _first(self, kind: str, key: str) -> bool:
+        if (kind, key) in self.seen:
+            return False
+        self.seen.add((kind, key))
+        return True
+
+    def _sources(self, hits):
+        """Every inject and decision point with an effect for which ``hits(effect)`` holds."""
+        for iid, inj in self.s.injects.items():
+            if any(hits(e) for e in inj.effects):
+                self.inject(iid)
+        for did, d in self.s.decisions.items():
+            if any(hits(e) for o in d.options.values() for e in o.effects):
+                self.decision(did)
+
+    def condition(self, cond) -> None:
+        if cond is None:
+            return
+        for leaf in walk(cond):
+            if isinstance(leaf, EventCond):
+                self.event(leaf.event)
+            elif isinstance(leaf, ForceCond):
+                self.force(leaf.force)
+            elif isinstance(leaf, DecisionCond):
+                self.decision(leaf.decision)
+            elif isinstance(leaf, MetricCond):
+                if leaf.metric == "committed_troops":
+                    for aid in (self.s.adversary.axes if self.s.adversary else {}):
+                        self.axis(aid)
+                elif leaf.metric != "time_h":
+                    raise _Everything
+
+    def force(self, fid: str) -> None:
+        if not self._first("force", fid):
+            return
+        f = self.s.forces[fid]
+        self.prefixes.add(f"forces.{fid}.")
+        for cond in (f.alert_when, f.activate_when, f.deploy_when):
+            self.condition(cond)
+
+        def aimed(e: Effect) -> bool:
+            if e.delay is not None and e.delay.force == fid:
+                if getattr(e.delay.hours, "dist", "fixed") != "fixed":
+                    raise _Everything
+                return True
+            return any(getattr(e, k) == fid for k in ORDERS)
+
+        self._sources(aimed)
+
+    def event(self, name: str) -> None:
+        if not self._first("event", name):
+            return
+        if name in self.s.injects:
+            self.inject(name)
+        if name.startswith("decision.") and name[9:] in self.s.decisions:
+            self.decision(name[9:])
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "axis" and self.s.adversary and parts[1] in self.s.adversary.axes:
+            self.axis(parts[1])
+        self._sources(lambda e: e.signal == name)
+
+    def inject(self, iid: str) -> None:
+        if self._first("inject", iid):
+            self.prefixes.add(f"injects.{iid}.")
+            self.condition(self.s.injects[iid].when)
+
+    def decision(self, did: str) -> None:
+        if self._first("decision", did):
+            self.prefixes.add(f"decisions.{did}.")
+            self.condition(self.s.decisions[did].when)
+
+    def axis(self, aid: str) -> None:
+        if self._first("axis", aid):
+            self.prefixes.add(f"adversary.axes.{aid}.")
+            self.condition(self.s.adversary.axes[aid].when)
+            self._sources(lambda e: e.commit == aid)
+
+
+def parameter_prefixes(s: Scenario, metric: str) -> set[str] | None:
+    """The scenario paths (ending in ".") under which every parameter that can change ``metric``
+    lies; None when any parameter can (the metric reads, or waits on, the run as a whole)."""
+    w = _Walk(s)
+    parts = metric.split(".")
+    try:
+        if parts[0] == "force" and len(parts) == 3 and parts[1] in s.forces:
+            w.force(parts[1])
+        elif parts[0] == "event" and len(parts) >= 3 and parts[-1] == "h":
+            w.event(".".join(parts[1:-1]))
+        elif parts[0] == "axis" and len(parts) == 3 and s.adversary and parts[1] in s.adversary.axes:
+            w.axis(parts[1])
+        else:
+            return None
+    except _Everything:
+        return None
+    return w.prefixes
+
+
+def can_depend_on(prefixes: set[str] | None, parameter: str) -> bool:
+    """Whether ``parameter`` (a dotted scenario path) lies under one of ``prefixes``."""
+    return prefixes is None or any(parameter.startswith(p) for p in prefixes)
