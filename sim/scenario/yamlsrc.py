@@ -7,6 +7,8 @@ path is mapped to the ``(file, line)`` it was written on.
 """
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -82,7 +84,17 @@ class _Builder:
 
 
 def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
-    """Parse one YAML document into plain data and a path -> (file, line) map."""
+    """Parse one YAML document into plain data and a path -> (file, line) map.
+
+    The same text is parsed once (sweeps and sensitivity runs load one scenario file, and the fact
+    register, once per point); each caller gets its own copy to change.
+    """
+    data, lines = _parse_cached(text, label)
+    return copy.deepcopy(data), dict(lines)
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(text: str, label: str) -> tuple[Any, LineMap]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
