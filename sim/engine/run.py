@@ -82,7 +82,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
                  "rung": tension.rung, "forces": {f: fs.state for f, fs in w.forces.items()}})
 
     env.process(tension.decay_watch())
-    for fid, fs in w.forces.items():
+    for fs in w.forces.values():
         env.process(force_process(w, fs, w.params))
     if scenario.adversary:
         for aid, axis in scenario.adversary.axes.items():
