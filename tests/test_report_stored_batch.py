@@ -38,6 +38,23 @@ def test_report_of_a_sweep_point_is_that_points_batch(sweep_db, tmp_path):
     assert "point 2 of 2 (forces.vjtf.notice_to_move_h.high=120)" in md
 
 
+def test_report_of_a_sweep_has_every_points_odds_and_the_sweep_chart(sweep_db, tmp_path):
+    db, summary = sweep_db
+    r = invoke("report", "--db", db, "--batch", 1, "--point", 2, "--format", "md", "--out", tmp_path / "p2")
+    assert r.exit_code == 0, r.output
+    data = json.loads((tmp_path / "p2" / "data.json").read_text())
+    sweep = data["sweep"]
+    assert sweep["vary"] == ["forces.vjtf.notice_to_move_h.high"] and sweep["reported"] == 2
+    ids = [o["id"] for o in sweep["objectives"]]
+    for pt, stored in zip(sweep["points"], summary["points"], strict=True):
+        for oid, odds in zip(ids, pt["odds"], strict=True):
+            assert (odds["successes"], odds["n"]) == (stored["objectives"][oid]["successes"],
+                                                      stored["objectives"][oid]["n"]), (pt["n"], oid)
+    md = (tmp_path / "p2" / "aar.md").read_text()
+    assert "Sweep: forces.vjtf.notice_to_move_h.high" in md and "| 2 (this report) |" in md
+    assert (tmp_path / "p2" / "charts" / "sweep.svg").read_bytes().startswith(b"<?xml")
+
+
 def test_point_out_of_range_lists_the_points(sweep_db, tmp_path):
     db, _ = sweep_db
     r = invoke("report", "--db", db, "--batch", 1, "--point", 3, "--out", tmp_path / "x")
@@ -65,3 +82,4 @@ def test_report_of_a_batch_that_explored_decisions_reproduces_it(tmp_path):
     for o in data["objectives"]:
         stored = summary["points"][0]["objectives"][o["id"]]
         assert (o["batch"]["successes"], o["batch"]["n"]) == (stored["successes"], stored["n"]), o["id"]
+    assert data["sweep"] is None and not (tmp_path / "rep" / "charts" / "sweep.svg").exists()

@@ -64,9 +64,11 @@ def report(
             from ..report.sources import load_stored_batch
             if set_:
                 fail("--set applies to a scenario file, not to a stored batch")
-            s, path, sets, seed, reps_, summary, where = load_stored_batch(db, batch, point)
-            kw = dict(path=path, sets=sets, reps=reps_.reps, seed=seed, replications=reps_, summary=summary,
-                      source_kind=f"stored batch {batch} in {db}" + (f", {where}" if where else ""))
+            sb = load_stored_batch(db, batch, point)
+            s, seed = sb.scenario, sb.seed
+            kw = dict(path=sb.path, sets=sb.sets, reps=sb.replications.reps, seed=seed, replications=sb.replications,
+                      summary=sb.summary, sweep=sb.sweep,
+                      source_kind=f"stored batch {batch} in {db}" + (f", {sb.where}" if sb.where else ""))
         else:
             from ..report.sources import load_session
             if set_:

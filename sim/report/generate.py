@@ -65,13 +65,16 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
                          compare_with: Scenario | None = None, compare_seed: int | None = None,
                          sensitivity: list[dict] | None = None, sensitivity_objective: str | None = None,
                          narrated_run=None, replications=None, summary=None,
-                         source_kind: str = "scenario", workshop: dict | None = None, progress=None) -> Written:
+                         source_kind: str = "scenario", workshop: dict | None = None, sweep: dict | None = None,
+                         progress=None) -> Written:
     """Report on scenario ``s`` (loaded from ``path`` with ``sets``).
 
     ``narrated_run`` (default: ``run(s, seed)``), ``replications`` and ``summary`` (default: a fresh
     batch of ``reps``) let a stored batch or a workshop session supply its own. ``workshop`` is the
     session summary of :func:`sim.report.sources.load_session`: its result is the narrated run, the
     batch (``seed``, ``reps``) is the distribution it is placed in, and the findings are the workshop's.
+    ``sweep`` (a stored batch with ``--vary``: every point's objective odds) adds an overview of the
+    sweep, with its chart, beside the analysis of the point reported on.
     """
     if reps < 1:
         raise ReportError("--reps: give at least 1 replication")
@@ -117,8 +120,29 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     if sensitivity:
         base_p = next((o["batch"]["p"] for o in data["objectives"] if o["id"] == sensitivity_objective), None)
         drawn.append(CH.tornado(sensitivity, sensitivity_objective or "", base_p))
+    data["sweep"] = None
+    if sweep is not None:
+        drawn.append(_sweep_block(data, sweep))
     out = out or default_out_dir(s, when)
     return write(out, data, drawn, formats)
+
+
+def _sweep_block(data: dict, sweep: dict) -> CH.Chart:
+    """The sweep overview: each point's overrides and objective odds (the reported point marked),
+    and the batch's sweep chart."""
+    from .batch_charts import batch_chart
+
+    oids = [o["id"] for o in data["objectives"]]
+    data["sweep"] = {
+        "vary": [v["path"] for v in sweep["vary"]], "reported": sweep["reported"], "reps": sweep["reps"],
+        "objectives": [{"id": o["id"], "title": o["title"]} for o in data["objectives"]],
+        "points": [{"n": k, "overrides": pt["overrides"],
+                    "odds": [{x: aar._r(pt["objectives"][oid][x], 3) if isinstance(pt["objectives"][oid][x], float)
+                              else pt["objectives"][oid][x] for x in ("n", "successes", "p", "ci_low", "ci_high")}
+                             for oid in oids]}
+                   for k, pt in enumerate(sweep["points"], 1)]}
+    title = f"P(success) across the sweep of {', '.join(data['sweep']['vary'])}"
+    return CH.Chart("sweep", title, batch_chart(sweep, "svg").data, batch_chart(sweep, "png").data)
 
 
 def _workshop_block(data: dict, s: Scenario, summ: dict, reps_, summary: dict, seed: int) -> None:

@@ -9,21 +9,34 @@ deterministic, and the report checks that the re-run metrics equal the stored on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from ..engine.run import run
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
+from ..scenario.model import Scenario
 from .generate import ReportError
 from .montecarlo import Replications, summarise_rows
 
 
-def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> tuple:
-    """(scenario, path, sets, seed, Replications, summary, where) of sweep point ``point`` (1 = the
-    first, as ``crisis-sim batch`` lists them) of a stored batch.
+class StoredBatch(NamedTuple):
+    scenario: Scenario
+    path: str
+    sets: list[str]              # the batch's --set and the point's own overrides
+    seed: int
+    replications: Replications   # re-run with traces
+    summary: dict                # of the point reported on
+    where: str                   # "point 2 of 5 (...)", or "" for a batch without --vary
+    sweep: dict | None           # every point's objective odds, as `crisis-sim batch --json` gives them
+
+
+def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
+    """Sweep point ``point`` (1 = the first, as ``crisis-sim batch`` lists them) of a stored batch.
 
     The scenario is loaded with the batch's ``--set`` and the point's own overrides, and the
     replications are re-run with the decisions the batch used (weighted random when it explored
-    them), so that they reproduce the stored metrics. ``where`` says which point of how many.
+    them), so that they reproduce the stored metrics. A batch with ``--vary`` also gives the odds
+    of every point (``sweep``), for the report's overview of the sweep.
     """
     try:
         from ..batch.seeds import replication_seed
@@ -43,7 +56,9 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> tuple:
                                    for k, p in enumerate(points, 1))
                 raise ReportError(f"--point {point}: batch {batch_id} has {len(points)} point"
                                   f"{'s' if len(points) != 1 else ''} ({listed})")
-            rows = list(st.rows(batch_id, point=point - 1))
+            every = list(st.rows(batch_id)) if len(points) > 1 else None
+            rows = list(st.rows(batch_id, point=point - 1)) if every is None else \
+                [r for r in every if r["point"] == point - 1]
     except StoreError as exc:
         raise ReportError(str(exc)) from None
     path, sets = params.get("path"), list(params.get("sets", []))
@@ -69,9 +84,17 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> tuple:
         if {k: v for k, v in r.metrics.items()} != row["metrics"]:
             raise ReportError(f"{db}: replication {row['index']} does not reproduce (engine version changed?)")
         reps.results.append(r)
-    summary = summarise_rows(rows, {oid: o.title for oid, o in s.objectives.items()})
+    titles = {oid: o.title for oid, o in s.objectives.items()}
+    summary = summarise_rows(rows, titles)
     where = (f"point {point} of {len(points)} ({', '.join(pt['overrides'])})" if len(points) > 1 else "")
-    return s, path, sets + list(pt["overrides"]), seed, reps, summary, where
+    sweep = None
+    if every is not None:
+        sweep = {"scenario": s.name, "seed": seed, "reps": int(meta["reps"]), "sets": sets,
+                 "vary": params.get("vary", []), "explore_decisions": explore, "reported": point,
+                 "points": [{"point": p["values"], "overrides": p["overrides"],
+                             "objectives": summarise_rows([r for r in every if r["point"] == k], titles)["objectives"]}
+                            for k, p in enumerate(points)]}
+    return StoredBatch(s, path, sets + list(pt["overrides"]), seed, reps, summary, where, sweep)
 
 
 def load_session(log: Path) -> dict:
