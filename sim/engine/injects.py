@@ -21,4 +21,6 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
 
 def inject_process(w: World, iid: str, inj: Inject, rng: np.random.Generator):
     yield from wait_timing(w, inj, rng)
+    if iid in w.happened_at:  # delivered already (a facilitator brought it forward): once is enough
+        return
     fire_inject(w, iid, inj)
