@@ -254,3 +254,17 @@ def test_resume_with_the_same_traces_option_says_nothing_about_traces(tmp_path):
         f"resuming batch 1 from {db}: 5 of 20 replications stored, 15 to run with 1 worker"]
     with Store(db) as st:
         assert all("trace" in row for row in st.rows(1))
+
+
+def test_resume_that_matches_nothing_says_what_differs(tmp_path):
+    from sim.batch import Interrupted
+
+    db = tmp_path / "r.db"
+    with pytest.raises(Interrupted):
+        run_batch(BASELINE, 20, 3, db=db, chunk=5, stop_after=5)
+    r = invoke("batch", BASELINE, "--reps", 8, "--seed", 3, "--set", "forces.vjtf.transit_h=20", "--db", db,
+               "--workers", 1, "--json", "--resume")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        f"no unfinished batch matches this command in {db}; starting batch 2",
+        "  batch 1 (5 of 20 stored) differs: --set (none) (now forces.vjtf.transit_h=20); --reps 20 (now 8)"]

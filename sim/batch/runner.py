@@ -119,13 +119,40 @@ def _version() -> str:
     return __version__
 
 
+def resume_misses(unfinished: list[dict], plan: Plan, seed: int, reps: int, explore_decisions: bool) -> list[str]:
+    """Why each of the ``unfinished`` batches (same scenario name) is not the one this command resumes."""
+    out = []
+    for b in unfinished:
+        p = b["params"]
+        why = []
+        if p.get("path") != plan.path:
+            why.append(f"scenario file {p.get('path')} (now {plan.path})")
+        if list(p.get("sets", [])) != list(plan.sets):
+            why.append(f"--set {' '.join(p.get('sets', [])) or '(none)'} (now {' '.join(plan.sets) or '(none)'})")
+        elif b["scenario_hash"] != plan.base.content_hash:
+            why.append(f"the scenario has changed since (hash {b['scenario_hash']}, now {plan.base.content_hash})")
+        if p.get("vary", []) != [v.to_dict() for v in plan.varies]:
+            why.append("--vary " + (" ".join(f"{v['path']}={','.join(map(str, v['values']))}" for v in p["vary"])
+                                    or "(none)"))
+        if int(b["seed"]) != seed:
+            why.append(f"--seed {b['seed']} (now {seed})")
+        if int(b["reps"]) != reps:
+            why.append(f"--reps {b['reps']} (now {reps})")
+        if bool(p.get("explore_decisions")) != explore_decisions:
+            why.append("--explore-decisions" + (" on" if p.get("explore_decisions") else " off") + " then")
+        out.append(f"batch {b['id']} ({b['stored']} of {int(b['reps']) * int(b['points'])} stored) differs: "
+                   + "; ".join(why or ["another version of crisis-sim"]))
+    return out
+
+
 def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets: Iterable[str] = (),
               vary: Iterable[str | Vary] | None = None, explore_decisions: bool = False, workers: int = 1,
               cluster: str | None = None, db: str | Path | None = None, resume: bool = False,
               progress: Callable[[int, int], None] | None = None, keep_traces: bool = False,
               on_row: Callable[[dict], None] | None = None, chunk: int | None = None, command: str = "",
               stop_after: int | None = None, on_start: Callable[[int | None, bool], None] | None = None,
-              on_resume: Callable[[dict], None] | None = None) -> BatchSummary:
+              on_resume: Callable[[dict], None] | None = None,
+              on_resume_miss: Callable[[list[str]], None] | None = None) -> BatchSummary:
     """Run ``reps`` replications of ``scenario`` at every sweep point and summarise them.
 
     ``scenario``: a Scenario or a file path; ``sets``: ``path=value`` overrides; ``vary``: sweep
@@ -142,7 +169,8 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
     ``on_start(batch_id, resumed)`` is called once the store row exists; then, when a batch is
     resumed, ``on_resume(info)`` with ``batch_id``, ``total``, ``stored`` (replications stored
     before), ``traced`` (how many of those kept their trace), ``to_run``, ``workers`` and
-    ``keep_traces`` (as this run applies them).
+    ``keep_traces`` (as this run applies them). When ``resume`` finds no batch to complete,
+    ``on_resume_miss(lines)`` says, for each unfinished batch of the same scenario, what differs.
     """
     if reps < 1:
         raise BatchError("--reps must be at least 1")
@@ -158,6 +186,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
 
     store: Store | None = None
     batch_id, resumed = None, False
+    misses: list[str] = []
     backend: Backend | None = None
     try:
         # workers first: a forked worker then holds no copy of the database connection
@@ -172,6 +201,8 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
             key = resume_key(plan, seed, reps, explore_decisions)
             batch_id = store.find_unfinished(key) if resume else None
             resumed = batch_id is not None
+            misses = resume_misses(store.unfinished_of(plan.base.name), plan, seed, reps, explore_decisions) \
+                if resume and not resumed else []
             if batch_id is None:
                 params = {"path": plan.path, "sets": list(plan.sets), "vary": [v.to_dict() for v in plan.varies],
                           "points": [{"values": p.values, "overrides": list(p.overrides), "scenario_hash":
@@ -187,6 +218,8 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                 store.record_resume(batch_id, {"command": command, "keep_traces": keep_traces, "stored": stored})
         if on_start:
             on_start(batch_id, resumed)
+        if misses and on_resume_miss:
+            on_resume_miss(misses)
         if resumed and on_resume:
             on_resume(resume_info)
         size = chunk or chunk_size(reps, backend.workers)

@@ -115,6 +115,12 @@ class Store:
                               "LIMIT 1", (resume_key,)).fetchone()
         return None if row is None else int(row[0])
 
+    def unfinished_of(self, scenario: str) -> list[dict]:
+        """The batches of ``scenario`` (its name) that did not finish, newest first."""
+        ids = [r[0] for r in self.db.execute("SELECT id FROM batch WHERE scenario = ? AND status != 'done' "
+                                             "ORDER BY id DESC", (scenario,))]
+        return [self.batch(i) for i in ids]
+
     def set_status(self, batch_id: int, status: str) -> None:
         assert status in STATUSES
         with self._tx():

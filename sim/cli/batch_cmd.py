@@ -166,6 +166,10 @@ def batch(
         if resume and not resumed:
             err.print(f"no unfinished batch matches this command in {db}; starting batch {batch_id}")
 
+    def missed(lines: list[str]) -> None:
+        for line in lines:
+            err.print(f"  {line}")
+
     def resuming(info: dict) -> None:
         w = info["workers"]
         err.print(f"resuming batch {info['batch_id']} from {db}: {info['stored']} of {info['total']} replications "
@@ -186,7 +190,7 @@ def batch(
         with progress_bar(show, "replications") as progress:
             summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
                                 workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
-                                keep_traces=keep_traces, on_start=started, on_resume=resuming,
+                                keep_traces=keep_traces, on_start=started, on_resume=resuming, on_resume_miss=missed,
                                 command=_command("batch", scenario, [
                                     ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary),
                                     ("--workers", workers), ("--cluster", cluster), ("--db", db),
