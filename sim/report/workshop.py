@@ -92,7 +92,12 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
             "exercise_time": ex, "after_stop": d["decision_h"] is not None and d["decision_h"] > summ["stopped_h"] + EPS,
         })
 
-    fired = {i["id"]: i for i in summ["injects"]}
+    # the facilitator's injects, by id and the hour they went in: one the facilitator fires again after
+    # its scheduled delivery (or a library inject fired twice) is in the trace once per delivery
+    fired: dict[tuple[str, float], int] = {}
+    for i in summ["injects"]:
+        key = (i["id"], round(float(i.get("at_h", i["sim_h"])), 6))
+        fired[key] = fired.get(key, 0) + 1
     injects = []
     for i in summ["injects"]:
         secs, ex = _elapsed(i.get("wall"), opened)
@@ -108,7 +113,11 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
         if rec.kind != "inject" or rec.t_h > summ["stopped_h"] + EPS:
             continue
         iid = rec.state.get("inject")
-        if iid in fired or iid not in s.injects:
+        key = (iid, round(rec.t_h, 6))
+        if fired.get(key):
+            fired[key] -= 1
+            continue
+        if iid not in s.injects:
             continue
         spec = s.injects[iid]
         stop = next((e for e in stops if e["sim_h"] + EPS >= rec.t_h), None)

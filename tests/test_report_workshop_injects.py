@@ -1,0 +1,45 @@
+"""The workshop record's injects (report --session): what reached the table, when (both clocks), and how.
+
+Fast: each test plays a short session through the Session API and builds the record from its log,
+with no Monte Carlo batch.
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from conftest import BASELINE
+from sim import load_scenario
+from sim.report import workshop as W
+from sim.workshop import Session, session_summary
+from sim.workshop.commands import execute
+from sim.workshop.log import read_log
+
+
+@pytest.fixture
+def ticking_wall(monkeypatch):
+    """Each log entry is written one minute after the one before (a real table's pace)."""
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    tick = itertools.count()
+    monkeypatch.setattr("sim.workshop.session.wall_now",
+                        lambda: (t0 + timedelta(minutes=next(tick))).isoformat(timespec="seconds"))
+
+
+def _record(tmp_path, commands, seed=7):
+    log = tmp_path / "ws.jsonl"
+    sess = Session.start(load_scenario(BASELINE), seed=seed, log_path=log, scenario_path=str(BASELINE))
+    for c in commands:
+        assert execute(sess, c).items[0].kind != "error", c
+    sess.close()
+    s = sess.scenario
+    summ = session_summary(log)
+    return sess, W.record(s, summ, list(read_log(log).entries), batch_seed=seed, reps=1)
+
+
+def test_a_scheduled_inject_fired_again_keeps_its_scheduled_delivery(tmp_path):
+    # the invasion comes at H+0 as scheduled; the facilitator reads it out again at the third stop
+    sess, rec = _record(tmp_path, ["next 3", "inject invasion"])
+    inv = [i for i in rec["injects"] if i["inject"] == "invasion"]
+    assert [(i["sim_h"], i["source"]) for i in inv] == [(0.0, "scheduled"), (round(sess.clock, 4), "library")]
