@@ -43,3 +43,13 @@ def test_a_scheduled_inject_fired_again_keeps_its_scheduled_delivery(tmp_path):
     sess, rec = _record(tmp_path, ["next 3", "inject invasion"])
     inv = [i for i in rec["injects"] if i["inject"] == "invasion"]
     assert [(i["sim_h"], i["source"]) for i in inv] == [(0.0, "scheduled"), (round(sess.clock, 4), "library")]
+
+
+def test_injects_set_off_by_a_default_answer_never_reached_the_table(tmp_path):
+    # the session ends with "Deploy NRF elements?" open; Article V reaffirmed follows that decision, so it
+    # is on the path carried on with the default, but the table never saw it
+    sess, rec = _record(tmp_path, ["next 20", "decide saceur_deconfliction directive", "next 20"])
+    assert sess.pending["decision"] == "nrf_deploy"
+    shown = [i["inject"] for i in rec["injects"]]
+    assert "summit" in shown and "no_troops_ukraine" in shown
+    assert "article5" not in shown

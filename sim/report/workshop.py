@@ -108,8 +108,11 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
                         "adhoc": bool(i["adhoc"]), "source": "ad hoc" if i["adhoc"] else "library",
                         "sim_h": aar._r(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
                         "wall": i.get("wall"), "exercise_s": secs, "exercise_time": ex})
-    # the scenario's own injects that reached the table before the session stopped
-    for rec in result.trace:
+    # the scenario's own injects that reached the table before the session stopped: read from the board
+    # at the stop (paused at a decision still open), not from the path carried on to the horizon, where an
+    # open decision takes its default and what follows it at the same hour never reached the table
+    shown = summ.get("result_at_stop") or result
+    for rec in shown.trace:
         if rec.kind != "inject" or rec.t_h > summ["stopped_h"] + EPS:
             continue
         iid = rec.state.get("inject")
