@@ -53,3 +53,20 @@ def test_injects_set_off_by_a_default_answer_never_reached_the_table(tmp_path):
     shown = [i["inject"] for i in rec["injects"]]
     assert "summit" in shown and "no_troops_ukraine" in shown
     assert "article5" not in shown
+
+
+def test_an_inject_set_off_by_an_action_has_that_action_s_exercise_time(tmp_path, ticking_wall):
+    # entries one minute apart: open +0:00, seven stops to the deconfliction decision at H+22.6 (+0:01 to
+    # +0:07), the decision (+0:08), the summit brought forward (+0:09), which sets off "No NATO troops into
+    # Ukraine" at once, and the NRF deployed (+0:10), which sets off "Article V reaffirmed"
+    sess, rec = _record(tmp_path, ["next 20", "decide saceur_deconfliction directive", "inject summit",
+                                   "decide nrf_deploy deploy"])
+    assert len([e for e in sess.entries if e["kind"] == "next"]) == 7
+    inj = {i["inject"]: i for i in rec["injects"]}
+    assert inj["invasion"]["exercise_time"] == "+0:00:00"
+    assert inj["landing_reported"]["exercise_time"] == "+0:06:00"
+    assert inj["summit"]["exercise_time"] == "+0:09:00"
+    assert inj["no_troops_ukraine"]["exercise_time"] == "+0:09:00"     # not the stop's +0:07:00
+    assert inj["article5"]["exercise_time"] == "+0:10:00"
+    order = [i["inject"] for i in rec["injects"]]
+    assert order.index("summit") < order.index("no_troops_ukraine") < order.index("article5")

@@ -94,45 +94,57 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
 
     # the facilitator's injects, by id and the hour they went in: one the facilitator fires again after
     # its scheduled delivery (or a library inject fired twice) is in the trace once per delivery
-    fired: dict[tuple[str, float], int] = {}
+    fired: dict[tuple[str, float], list[dict]] = {}
     for i in summ["injects"]:
-        key = (i["id"], round(float(i.get("at_h", i["sim_h"])), 6))
-        fired[key] = fired.get(key, 0) + 1
+        fired.setdefault((i["id"], round(float(i.get("at_h", i["sim_h"])), 6)), []).append(i)
+    first_shown = summ.get("shown") or {}
     injects = []
-    for i in summ["injects"]:
+
+    def facilitator_row(i: dict, idx: float) -> dict:
         secs, ex = _elapsed(i.get("wall"), opened)
         spec = s.injects.get(i["inject"]) if i["inject"] else None
-        injects.append({"id": i["id"], "inject": i["inject"], "title": i["title"], "text": i["text"],
-                        "sender": i["sender"] or "", "recipient": i["recipient"] or "",
-                        "expected_action": (spec.expected_action if spec is not None else "") or "",
-                        "adhoc": bool(i["adhoc"]), "source": "ad hoc" if i["adhoc"] else "library",
-                        "sim_h": aar._r(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
-                        "wall": i.get("wall"), "exercise_s": secs, "exercise_time": ex})
+        return {"id": i["id"], "inject": i["inject"], "title": i["title"], "text": i["text"],
+                "sender": i["sender"] or "", "recipient": i["recipient"] or "",
+                "expected_action": (spec.expected_action if spec is not None else "") or "",
+                "adhoc": bool(i["adhoc"]), "source": "ad hoc" if i["adhoc"] else "library",
+                "sim_h": aar._r(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
+                "wall": i.get("wall"), "exercise_s": secs, "exercise_time": ex, "_order": idx}
+
     # the scenario's own injects that reached the table before the session stopped: read from the board
     # at the stop (paused at a decision still open), not from the path carried on to the horizon, where an
-    # open decision takes its default and what follows it at the same hour never reached the table
+    # open decision takes its default and what follows it at the same hour never reached the table. Each
+    # reached the table with the action after which the board first showed it: the stop that took the
+    # clock to its hour, or the decision or inject that set it off (the opening board for H-hour's)
     shown = summ.get("result_at_stop") or result
-    for rec in shown.trace:
+    seen: dict[tuple[str, float], int] = {}
+    for idx, rec in enumerate(shown.trace):
         if rec.kind != "inject" or rec.t_h > summ["stopped_h"] + EPS:
             continue
         iid = rec.state.get("inject")
         key = (iid, round(rec.t_h, 6))
+        k = seen[key] = seen.get(key, -1) + 1
         if fired.get(key):
-            fired[key] -= 1
+            injects.append(facilitator_row(fired[key].pop(0), idx))
             continue
         if iid not in s.injects:
             continue
         spec = s.injects[iid]
-        stop = next((e for e in stops if e["sim_h"] + EPS >= rec.t_h), None)
-        secs, ex = _elapsed(stop["wall"] if stop else summ.get("opened_wall"), opened)
+        by = first_shown.get((*key, k))
+        if by is None:
+            by = next((e for e in stops if e["sim_h"] + EPS >= rec.t_h), None)
+        wall = by["wall"] if by else summ.get("opened_wall")
+        secs, ex = _elapsed(wall, opened)
         injects.append({"id": iid, "inject": iid, "title": spec.title, "text": spec.text,
                         "sender": spec.sender or "", "recipient": spec.recipient or "",
                         "expected_action": spec.expected_action or "", "adhoc": False, "source": "scheduled",
                         "sim_h": aar._r(rec.t_h, 4), "h": h_label(rec.t_h),
                         "time": _cal(cal(rec.t_h).isoformat(timespec="minutes")),
-                        "wall": stop["wall"] if stop else summ.get("opened_wall"), "exercise_s": secs,
-                        "exercise_time": ex})
-    injects.sort(key=lambda x: (x["sim_h"], x["exercise_s"] or 0.0))
+                        "wall": wall, "exercise_s": secs, "exercise_time": ex, "_order": idx})
+    injects += [facilitator_row(i, float("inf")) for rest in fired.values() for i in rest]
+    # in the order the table got them: sim time, then exercise time, then the trace's (causal) order
+    injects.sort(key=lambda x: (x["sim_h"], x["exercise_s"] or 0.0, x["_order"]))
+    for x in injects:
+        del x["_order"]
 
     def note(n: dict) -> dict:
         secs, ex = _elapsed(n.get("wall"), opened)

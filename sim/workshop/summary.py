@@ -23,7 +23,7 @@ from ..engine.run import run
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
 from .log import read_log
-from .session import EPS, Session
+from .session import EPS, Play, Session
 
 
 def _load(path: str, overrides: list[str]) -> Scenario:
@@ -37,7 +37,8 @@ def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scena
     last_wall, closed, stopped_h, horizon_h, warnings, ``result`` (the :class:`~sim.engine.trace.Result`
     to the horizon, see the module docstring), ``result_at_stop`` (Result at the stop clock), metrics,
     objectives, decisions (each with team, rationale, sim_h, time, wall and ``played``), notes,
-    notes_by_team, notes_by_objective, injects (those the facilitator fired).
+    notes_by_team, notes_by_objective, injects (those the facilitator fired), shown (when each inject on
+    the board at the stop first reached the table: :func:`first_shown`).
     Raises LogError (unusable log, scenario changed) or ScenarioError.
     """
     contents = read_log(log_path)
@@ -95,8 +96,27 @@ def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scena
         "objectives": {k: {"title": o.title, "metric": o.metric, "target": o.target, "value": o.value, "met": o.met}
                        for k, o in result.objectives.items()},
         "decisions": decisions, "notes": notes, "notes_by_team": by_team, "notes_by_objective": by_objective,
-        "injects": injects,
+        "injects": injects, "shown": first_shown(sess),
     }
+
+
+def first_shown(sess: Session) -> dict[tuple[str, float, int], dict]:
+    """When each inject on the board at the stop first reached the table.
+
+    ``{(inject id, hour to 1e-6, k): entry}``: the applied action (the open entry for what the
+    opening board shows) after which the board first showed the k-th delivery (from 0) of that inject
+    at that hour. An inject set off by a decision or by an inject the facilitator fired reaches the
+    table with that action, not with the stop that took the clock to its hour. One replay per action.
+    """
+    out: dict[tuple[str, float, int], dict] = {}
+    for e, p in [(sess.entries[0], Play())] + [(e, p) for e, p in sess.stack if e["kind"] != "note"]:
+        seen: dict[tuple[str, float], int] = {}
+        for rec in sess.replay(min(p.clock + EPS, sess.horizon), p).trace:
+            if rec.kind == "inject":
+                key = (rec.state.get("inject", ""), round(rec.t_h, 6))
+                k = seen[key] = seen.get(key, -1) + 1
+                out.setdefault((*key, k), e)
+    return out
 
 
 # --- comparison with Monte Carlo ------------------------------------------------
