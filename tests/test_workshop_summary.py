@@ -96,3 +96,10 @@ def test_compare_simulates_when_given_no_distribution(tmp_path):
     vals = [run(scen, ch, keep_trace=False).metrics["incidents"] for ch in np.random.SeedSequence(11).spawn(40)]
     assert out["incidents"]["below"] == pytest.approx(np.mean(np.array(vals) < s["metrics"]["incidents"]))
     assert out["incidents"]["n"] == 40
+
+
+def test_percentile_rank_shares_are_never_negative():
+    # 1 - 0.9 - 0.1 is -2.8e-17 in floating point: the report printed "Above -0.000"
+    r = percentile_rank(3, [2] * 18 + [3] * 2)
+    assert (r["below"], r["equal"], r["above"]) == (0.9, 0.1, 0.0)
+    assert str(round(r["above"], 3)) == "0.0"

@@ -131,8 +131,8 @@ def percentile_rank(value: float | None, values: Iterable[float | None], *, none
     if xs.size == 0:
         raise ValueError("an empty distribution")
     x = inf if value is None else float(value)
-    below, equal = float(np.mean(xs < x)), float(np.mean(xs == x))
-    return {"n": int(xs.size), "below": below, "equal": equal, "above": 1.0 - below - equal,
+    below, equal, above = float(np.mean(xs < x)), float(np.mean(xs == x)), float(np.mean(xs > x))
+    return {"n": int(xs.size), "below": below, "equal": equal, "above": above,
             "never": float(np.mean(np.isinf(xs))), "percentile": 100.0 * (below + equal / 2)}
 
 
