@@ -70,3 +70,15 @@ def test_an_inject_set_off_by_an_action_has_that_action_s_exercise_time(tmp_path
     assert inj["article5"]["exercise_time"] == "+0:10:00"
     order = [i["inject"] for i in rec["injects"]]
     assert order.index("summit") < order.index("no_troops_ukraine") < order.index("article5")
+
+
+def test_why_names_an_ad_hoc_inject_by_its_title_not_its_log_id(tmp_path):
+    from sim.report.causes import explain
+
+    sess, rec = _record(tmp_path, ["next", 'inject "Moscow cuts the hotline" --title "Hotline cut" --tension 40'])
+    why = explain(sess.scenario, "no_armed_incident", sess.final_result())
+    assert why is not None
+    # (the engine's own rung records name every inject by id, scenario ones too: "(invasion)")
+    text = " ".join([why.key, why.headline] + [st.text for st in why.chain if not st.text.startswith("Escalation")])
+    assert "adhoc-" not in text
+    assert why.headline.startswith("ad-hoc inject \u201cHotline cut\u201d at H+") and why.key == "inject: Hotline cut"

@@ -29,6 +29,10 @@ def _jump_cause(s: Scenario, trace: list[Record], j: T.Jump) -> tuple[str, str]:
                     and x.state.get("decision") == did), None)
         label = dec.text if dec else s.decisions[did].title
         return f"decision: {label}", f"decision \u201c{label}\u201d at {h_label(rec.t_h)} ({rec.text})"
+    adhoc = next((x for x in trace if x.kind == "inject" and x.state.get("inject") == actor), None)
+    if adhoc is not None:   # an inject written at a workshop's table: its title, not its log id (adhoc-N)
+        title = adhoc.state.get("title") or actor
+        return f"inject: {title}", f"ad-hoc inject \u201c{title}\u201d at {h_label(rec.t_h)} ({rec.text})"
     return f"effect by {actor}", f"{rec.text} by {actor} at {h_label(rec.t_h)}"
 
 
