@@ -42,7 +42,7 @@ def test_a_scheduled_inject_fired_again_keeps_its_scheduled_delivery(tmp_path):
     # the invasion comes at H+0 as scheduled; the facilitator reads it out again at the third stop
     sess, rec = _record(tmp_path, ["next 3", "inject invasion"])
     inv = [i for i in rec["injects"] if i["inject"] == "invasion"]
-    assert [(i["sim_h"], i["source"]) for i in inv] == [(0.0, "scheduled"), (round(sess.clock, 4), "library")]
+    assert [(i["sim_h"], i["source"]) for i in inv] == [(0.0, "scheduled"), (round(sess.clock, 4), "fired by the facilitator")]
 
 
 def test_injects_set_off_by_a_default_answer_never_reached_the_table(tmp_path):
@@ -82,3 +82,11 @@ def test_why_names_an_ad_hoc_inject_by_its_title_not_its_log_id(tmp_path):
     text = " ".join([why.key, why.headline] + [st.text for st in why.chain if not st.text.startswith("Escalation")])
     assert "adhoc-" not in text
     assert why.headline.startswith("ad-hoc inject \u201cHotline cut\u201d at H+") and why.key == "inject: Hotline cut"
+
+
+def test_a_scheduled_inject_brought_forward_is_not_called_a_library_inject(tmp_path):
+    _, rec = _record(tmp_path, ["next", "inject summit", "inject airspace_violation"])
+    src = {i["inject"]: i["source"] for i in rec["injects"]}
+    assert src["airspace_violation"] == "library"
+    assert src["summit"] == "fired by the facilitator"
+    assert src["no_troops_ukraine"] == "scheduled"

@@ -106,7 +106,9 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
         return {"id": i["id"], "inject": i["inject"], "title": i["title"], "text": i["text"],
                 "sender": i["sender"] or "", "recipient": i["recipient"] or "",
                 "expected_action": (spec.expected_action if spec is not None else "") or "",
-                "adhoc": bool(i["adhoc"]), "source": "ad hoc" if i["adhoc"] else "library",
+                "adhoc": bool(i["adhoc"]),
+                "source": "ad hoc" if i["adhoc"] else "library" if spec is None or spec.library
+                else "fired by the facilitator",      # a scheduled inject brought forward or read out again
                 "sim_h": aar._r(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
                 "wall": i.get("wall"), "exercise_s": secs, "exercise_time": ex, "_order": idx}
 
