@@ -170,6 +170,9 @@ def test_hold_explains_the_missed_vjtf_objective(report):
     assert "Hold at readiness" in why["workshop_headline"] and "avoid provocation" in why["workshop_headline"]
     block = _section(md, o["title"])
     assert "Why it was missed on the workshop path" in block and "Hold at readiness" in block
+    # the heading gives the batch's rating and the table's own result beside it
+    assert f"{o['title']} [{o['rating']}; missed at the table]" in md
+    assert "missed at the table</small>" in html
     afi = [x for x in data["improvements"] if x["objective"] == "vjtf_in_place"]
     assert afi and "held at readiness" in afi[0]["root_cause"]
     assert any("hold" in p["corrective_action"] for p in data["plan"])
