@@ -108,5 +108,5 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     if w.keep_trace:
         w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
                  {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)
-    apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts)
+    apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts, f"{point.title}: {opt.label}")
     w.notify("decision", "event")

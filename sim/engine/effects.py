@@ -9,35 +9,36 @@ from ..scenario.model import Effect
 from .world import World
 
 
-def apply_effects(w: World, effects: list[Effect], actor: str, rng, facts=()) -> None:
-    """Apply ``effects`` in order; ``rng`` (``random()`` only) draws any sampled amounts."""
+def apply_effects(w: World, effects: list[Effect], actor: str, rng, facts=(), why: str = "") -> None:
+    """Apply ``effects`` in order; ``rng`` (``random()`` only) draws any sampled amounts. ``actor`` (an id)
+    is recorded as who did it; ``why`` (a title, default the actor) is what a rung change names."""
     for e in effects:
-        _EFFECTS[e.kind](w, e, actor, rng, facts)
+        _EFFECTS[e.kind](w, e, actor, rng, facts, why or actor)
 
 
-def apply_effect(w: World, e: Effect, actor: str, rng, facts=()) -> None:
-    _EFFECTS[e.kind](w, e, actor, rng, facts)
+def apply_effect(w: World, e: Effect, actor: str, rng, facts=(), why: str = "") -> None:
+    _EFFECTS[e.kind](w, e, actor, rng, facts, why or actor)
 
 
-def _signal(w, e, actor, rng, facts):
+def _signal(w, e, actor, rng, facts, why):
     w.mark(e.signal, actor, f"{e.signal}", facts)
 
 
-def _tension(w, e, actor, rng, facts):
+def _tension(w, e, actor, rng, facts, why):
     amount = e.tension.sample(rng)
     if w.keep_trace:
         w.record("effect", actor, f"tension {amount:+.1f}", {"tension_delta": round(amount, 4)}, facts)
-    w.tension.add(amount, actor, actor, facts)
+    w.tension.add(amount, actor, why, facts)
 
 
-def _tension_floor(w, e, actor, rng, facts):
+def _tension_floor(w, e, actor, rng, facts, why):
     if w.keep_trace:
         w.record("effect", actor, f"tension floor set to {e.tension_floor:g}", {"tension_floor": e.tension_floor},
                  facts)
-    w.tension.set_floor(e.tension_floor, actor, actor)
+    w.tension.set_floor(e.tension_floor, actor, why)
 
 
-def _order(w, e, actor, rng, facts):
+def _order(w, e, actor, rng, facts, why):
     kind = e.kind
     fs = w.forces[getattr(e, kind)]
     setattr(fs, f"{kind}_ordered", True)
@@ -46,7 +47,7 @@ def _order(w, e, actor, rng, facts):
     w.notify("force")
 
 
-def _hold_release(w, e, actor, rng, facts):
+def _hold_release(w, e, actor, rng, facts, why):
     kind = e.kind
     fs = w.forces[getattr(e, kind)]
     fs.held = kind == "hold"
@@ -56,7 +57,7 @@ def _hold_release(w, e, actor, rng, facts):
     w.notify("force")
 
 
-def _delay(w, e, actor, rng, facts):
+def _delay(w, e, actor, rng, facts, why):
     fs = w.forces[e.delay.force]
     hours = e.delay.hours.sample(rng)
     fs.due += hours
@@ -65,7 +66,7 @@ def _delay(w, e, actor, rng, facts):
                  facts)
 
 
-def _measure(w, e, actor, rng, facts):
+def _measure(w, e, actor, rng, facts, why):
     w.measures[e.measure.id] = e.measure.active
     w.measure_p = None  # the cached product of active measure factors is stale
     if w.keep_trace:
@@ -74,7 +75,7 @@ def _measure(w, e, actor, rng, facts):
                  {"measure": e.measure.id, "active": e.measure.active}, facts or spec.facts)
 
 
-def _presence(w, e, actor, rng, facts):
+def _presence(w, e, actor, rng, facts, why):
     fs = w.forces[e.presence.force]
     fs.presence_scale = e.presence.factor
     if w.keep_trace:
@@ -83,11 +84,11 @@ def _presence(w, e, actor, rng, facts):
     w.notify(presence=True)
 
 
-def _commit(w, e, actor, rng, facts):
+def _commit(w, e, actor, rng, facts, why):
     w.mark(f"axis.{e.commit}.ordered", actor, f"commit ordered: {e.commit}", facts, record=False)
 
 
-def _encounter_rate_factor(w, e, actor, rng, facts):
+def _encounter_rate_factor(w, e, actor, rng, facts, why):
     w.encounter_factor *= e.encounter_rate_factor
     if w.keep_trace:
         w.record("effect", actor, f"encounter rate x{e.encounter_rate_factor:g}",

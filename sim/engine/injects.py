@@ -15,7 +15,7 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
         w.record("inject", inj.sender or "control", f"{inj.title}: {inj.text}",
                  {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
                   "expected_action": inj.expected_action}, inj.facts)
-    apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts)
+    apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts, inj.title)
     w.notify("event")
 
 
