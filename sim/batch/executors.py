@@ -8,8 +8,10 @@ window keeps memory flat however many replications a batch has.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import socket
 import threading
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
@@ -65,7 +67,13 @@ _INSTALLED: list = []
 
 
 def _install(scenarios: list) -> None:
-    """Pool initializer: each worker receives the sweep points' scenarios once, not with every task."""
+    """Pool initializer: each worker receives the sweep points' scenarios once, not with every task.
+
+    Workers ignore SIGINT: Ctrl-C reaches the whole process group, and a worker interrupted in the
+    middle of the pool's queue protocol can leave the pool unable to shut down (the batch then hangs
+    after saying it was interrupted). Only the main process handles Ctrl-C; it stops handing out
+    chunks, stores what finished and shuts the pool down, which lets each worker end its chunk."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _INSTALLED[:] = scenarios
 
 
@@ -82,6 +90,33 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+def _hold_sigint():
+    """Block SIGINT in this thread (the main thread: where Python handles it); the old mask, or None."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_sigint(held) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextmanager
+def ignoring_sigint():
+    """Ignore Ctrl-C for the duration (in the main thread): for the clean-up after an interrupt, so a
+    second Ctrl-C (an impatient user; some tools signal twice) cannot cut a pool's shut-down short
+    and leave a worker nobody tells to stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 class LocalPool:
     """A pool of worker processes on this machine."""
 
@@ -92,9 +127,25 @@ class LocalPool:
         ctx = multiprocessing.get_context(self.method)
         if self.method == "forkserver":
             ctx.set_forkserver_preload(["sim.batch.replicate"])
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_install,
-                                        initargs=(scenarios,))
-        self.pool.submit(int).result()  # start the workers now, before the caller opens files or threads
+        # Ctrl-C is held back while the workers start: an interrupt between forking a worker and the
+        # pool recording it (or starting its manager thread) leaves a worker nobody tells to stop,
+        # and the process then hangs at exit waiting for it. It is delivered once the pool is whole.
+        # The pool is shut down here if that raises (the caller never gets it to close): a pool left
+        # to the interpreter's exit hooks may hang the exit.
+        held = _hold_sigint()
+        self.pool = None
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_install,
+                                            initargs=(scenarios,))
+            self.pool.submit(int).result()  # start the workers now, before the caller opens files or threads
+            _release_sigint(held)  # raises KeyboardInterrupt if Ctrl-C came meanwhile
+            held = None
+        except BaseException:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            _release_sigint(held)
 
     def unordered(self, fn, tasks, window):
         def submit(si, chunk):
@@ -107,7 +158,8 @@ class LocalPool:
         yield from _drain(submit, waiter, tasks, window)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        with ignoring_sigint():
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _probe(address: str, timeout: float = 3) -> None:

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
-from .executors import Backend, DaskCluster, LocalPool, Serial
+from .executors import Backend, DaskCluster, LocalPool, Serial, ignoring_sigint
 from .replicate import Chunk, ChunkResult, run_chunk
 from .stats import PointStats
 from .store import Store
@@ -283,8 +283,9 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
             store.set_status(batch_id, "done")
     except BaseException as exc:
         if store is not None and batch_id is not None:
-            store.set_status(batch_id, "interrupted" if isinstance(exc, (KeyboardInterrupt, Interrupted))
-                             else "failed")
+            with ignoring_sigint():  # a second Ctrl-C must not leave the batch marked running
+                store.set_status(batch_id, "interrupted" if isinstance(exc, (KeyboardInterrupt, Interrupted))
+                                 else "failed")
         raise
     finally:
         if backend is not None:
