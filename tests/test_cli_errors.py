@@ -68,3 +68,31 @@ def test_pool_workers_ignore_ctrl_c():
     finally:
         pool.close()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(monkeypatch):
+    """Typer turned Ctrl-C into a silent exit 130 in run, msel, report, workshop, ..."""
+    import sim.cli.run_cmd as run_cmd
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_cmd, "run_engine", interrupted)
+    r = invoke("run", BASELINE)
+    assert r.exit_code == 130
+    assert errors(r) == ["error: interrupted"]
+
+
+def test_ctrl_c_in_a_scripted_workshop_names_the_log_to_resume(monkeypatch, tmp_path):
+    import sim.cli.workshop_cmd as workshop_cmd
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workshop_cmd, "loop", interrupted)
+    log = tmp_path / "s.jsonl"
+    r = invoke("workshop", BASELINE, "--session", log)
+    assert r.exit_code == 130
+    (line,) = errors(r)
+    assert line.startswith("error: interrupted;") and f"--resume {log}" in line
+    assert log.is_file()

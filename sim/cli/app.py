@@ -1,9 +1,12 @@
 """The ``crisis-sim`` command line: parsing and printing only; the work is in the library."""
 from __future__ import annotations
 
+import functools
+
 import typer
 
 from . import batch_cmd, msel_cmd, report_cmd, run_cmd, scenario_cmds, workshop_cmd
+from .common import fail
 
 app = typer.Typer(
     name="crisis-sim",
@@ -21,6 +24,21 @@ batch_cmd.register(app)
 report_cmd.register(app)
 workshop_cmd.register(app)
 msel_cmd.register(app)
+
+
+def _interruptible(callback):
+    """Ctrl-C in any command: one line and exit code 130 (Typer exits 130 silently)."""
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+    return wrapper
+
+
+for _info in app.registered_commands:
+    _info.callback = _interruptible(_info.callback)
 
 
 def main() -> None:

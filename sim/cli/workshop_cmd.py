@@ -100,7 +100,11 @@ def workshop(
         out.print(f"[dim]session log: {sess.log_path}  (help lists the commands)[/dim]")
     else:
         print(f"session log: {sess.log_path}", flush=True)
-    loop(sess, lines, console=out, rich=rich, echo=echo, stream=sys.stdout)
+    try:
+        loop(sess, lines, console=out, rich=rich, echo=echo, stream=sys.stdout)
+    except KeyboardInterrupt:
+        fail(f"interrupted; the session log {sess.log_path} keeps every entry so far: "
+             f"crisis-sim workshop --resume {sess.log_path} goes on from there", code=130)
 
 
 def register(app: typer.Typer) -> None:
