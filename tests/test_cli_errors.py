@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from conftest import BASELINE, ROOT
 from sim.cli.app import app
+from sim.cli.common import MAX_WORKERS
 
 runner = CliRunner()
 
@@ -96,3 +97,36 @@ def test_ctrl_c_in_a_scripted_workshop_names_the_log_to_resume(monkeypatch, tmp_
     (line,) = errors(r)
     assert line.startswith("error: interrupted;") and f"--resume {log}" in line
     assert log.is_file()
+
+
+SEED_MSG = "must be a whole number from 0 to 9223372036854775807"
+
+
+def test_a_negative_seed_is_an_error_in_every_command(tmp_path):
+    """numpy's SeedSequence raised ValueError (a traceback) on a negative seed; a batch also left a
+    'failed' batch in the store, and a workshop a log its --resume could not open."""
+    for args in (["run", BASELINE], ["msel", BASELINE],
+                 ["workshop", BASELINE, "--session", tmp_path / "s.jsonl"],
+                 ["batch", BASELINE, "--reps", 1, "-w", 1, "--db", tmp_path / "r.db"],
+                 ["sensitivity", BASELINE, "-o", "vjtf_ready", "--reps", 1, "-w", 1],
+                 ["report", BASELINE, "--reps", 1, "-w", 1, "--out", tmp_path / "r"]):
+        r = invoke(*args, "--seed", -1)
+        assert r.exit_code == 2, (args, r.output)
+        assert errors(r) == [f"error: --seed: {SEED_MSG}, got -1"], args
+    assert not list(tmp_path.iterdir())
+
+
+def test_seeds_counts_and_workers_too_large_for_the_store_or_the_machine(tmp_path):
+    """Too large for SQLite's 64-bit integers (OverflowError) or for a C int (--workers)."""
+    big = 99999999999999999999999
+    r = invoke("batch", BASELINE, "--reps", big, "--workers", big, "--seed", big, "--db", tmp_path / "r.db")
+    assert r.exit_code == 2
+    assert errors(r) == [f"error: --reps: at most 1,000,000,000 replications, got {big}",
+                         f"error: --workers: at most {MAX_WORKERS} local "
+                         f"worker processes, got {big} (--cluster runs on more machines)",
+                         f"error: --seed: {SEED_MSG}, got {big}"]
+    assert not (tmp_path / "r.db").exists()
+    r = invoke("report", BASELINE, "--compare", BASELINE, "--compare-seed", -2, "--out", tmp_path / "o")
+    assert r.exit_code == 2 and errors(r) == [f"error: --compare-seed: {SEED_MSG}, got -2"]
+    r = invoke("sensitivity", BASELINE, "-o", "vjtf_ready", "--top", -1)
+    assert r.exit_code == 2 and errors(r) == ["error: --top: must be 0 (every parameter) or more, got -1"]

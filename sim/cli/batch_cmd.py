@@ -23,7 +23,7 @@ from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
-from .common import err, fail, load, out, progress_bar
+from .common import err, fail, load, out, progress_bar, seed_problems, too_many
 
 DEFAULT_DB = Path("reports/results.db")
 HEADLINE = ("encounters", "incidents", "incident_share", "peak_tension", "final_tension", "peak_rung",
@@ -157,7 +157,8 @@ def batch(
     traces never change results, so a resume may use other --workers (or --cluster), and its
     --keep-traces applies to the replications it runs; it says when stored ones differ.
     """
-    if problems := _count_problems(reps=reps, workers=workers) + _chart_problems(chart):
+    if problems := (_count_problems(reps=reps, workers=workers) + too_many(reps, workers) + seed_problems(seed=seed)
+                    + _chart_problems(chart)):
         fail(problems)
     state: dict = {}
 
@@ -251,7 +252,10 @@ def sensitivity(
                                          "extra 'report'); with --top, of the parameters shown"),
 ) -> None:
     """Which uncertain parameters move P(OBJECTIVE) most? One at a time, each to its low and high end."""
-    if problems := _count_problems(reps=reps, workers=workers) + _chart_problems(chart):
+    problems = _count_problems(reps=reps, workers=workers) + too_many(reps, workers) + seed_problems(seed=seed)
+    if top < 0:
+        problems.append(f"--top: must be 0 (every parameter) or more, got {top}")
+    if problems := problems + _chart_problems(chart):
         fail(problems)
     try:
         with progress_bar(err.is_terminal and not json_, "sensitivity") as progress:

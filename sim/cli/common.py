@@ -1,6 +1,7 @@
 """What every command shares: loading a scenario with user-facing errors, exit code 2 on bad input."""
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,28 @@ def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
     for ln in [lines] if isinstance(lines, str) else lines:
         err.print(f"[red]error:[/red] {ln}", markup=True) if err.is_terminal else print(f"error: {ln}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes no negative seed; the results store keeps 64-bit integers
+MAX_REPS = 10**9
+MAX_WORKERS = max(256, 4 * (os.cpu_count() or 1))
+
+
+def seed_problems(**seeds: int | None) -> list[str]:
+    """A seed option outside 0..MAX_SEED (``compare_seed=`` checks ``--compare-seed``), one line each."""
+    return [f"--{name.replace('_', '-')}: must be a whole number from 0 to {MAX_SEED}, got {v}"
+            for name, v in seeds.items() if v is not None and not 0 <= v <= MAX_SEED]
+
+
+def too_many(reps: int | None = None, workers: int | None = None) -> list[str]:
+    """--reps or --workers above what can run (the lower bound is each command's own check)."""
+    out = []
+    if reps is not None and reps > MAX_REPS:
+        out.append(f"--reps: at most {MAX_REPS:,} replications, got {reps}")
+    if workers is not None and workers > MAX_WORKERS:
+        out.append(f"--workers: at most {MAX_WORKERS} local worker processes, got {workers} "
+                   "(--cluster runs on more machines)")
+    return out
 
 
 def load(path: Path | str, sets: list[str] | None = None) -> Scenario:

@@ -11,7 +11,7 @@ import typer
 
 from ..atomic import atomic_write
 from ..workshop.msel import RENDERERS, build_msel, render
-from .common import fail, load
+from .common import fail, load, seed_problems
 from .workshop_cmd import parse_turn
 
 
@@ -62,7 +62,7 @@ def msel(
 
     Then the contingency (library) injects, which the facilitator fires when needed, with no times.
     """
-    problems: list[str] = []
+    problems: list[str] = seed_problems(seed=seed)
     turn_h = _parsed(parse_turn, turn, problems)
     pace = _parsed(parse_minutes, minutes_per_turn, problems)
     start_at = _parsed(parse_start, start, problems) if start is not None else None

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import err, fail, load, out, progress_bar
+from .common import err, fail, load, out, progress_bar, seed_problems, too_many
 
 
 def report(
@@ -46,6 +46,7 @@ def report(
         problems.append(f"--reps: give at least 1 replication, got {reps}")
     if workers < 1:
         problems.append(f"--workers: give at least 1 worker, got {workers}")
+    problems += too_many(reps, workers) + seed_problems(seed=seed, compare_seed=compare_seed)
     given = sum(x is not None for x in (source, db, session))
     if given != 1:
         problems.append("give exactly one source: a SCENARIO file, --db FILE --batch ID, or --session FILE")

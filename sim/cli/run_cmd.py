@@ -12,7 +12,7 @@ from rich.text import Text
 from ..atomic import atomic_write
 from ..engine.run import run as run_engine
 from ..narrative import STYLE, line, narrated
-from .common import load, out
+from .common import fail, load, out, seed_problems
 
 
 def run(
@@ -25,6 +25,8 @@ def run(
     encounters: bool = typer.Option(False, "--encounters", help="show deconflicted encounters too"),
 ) -> None:
     """Run SCENARIO once and narrate the timeline, then summarise metrics and objectives."""
+    if problems := seed_problems(seed=seed):
+        fail(problems)
     s = load(scenario, set_)
     result = run_engine(s, seed)
     if trace:

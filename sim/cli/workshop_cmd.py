@@ -14,7 +14,7 @@ from ..scenario.load import load_scenario
 from ..workshop.console import loop
 from ..workshop.log import LogError, read_log
 from ..workshop.session import Session
-from .common import fail, load, out
+from .common import fail, load, out, seed_problems
 
 _UNITS = {"": 1.0, "h": 1.0, "m": 1 / 60, "min": 1 / 60, "d": 24.0}
 
@@ -49,6 +49,8 @@ def workshop(
     Commands at the prompt: next, decide, inject, note, status, forces, history, undo, save, quit, help.
     A session locks its log until it ends: a second session on the same log is refused (exit 2).
     """
+    if problems := seed_problems(seed=seed):
+        fail(problems)
     lines = None
     if script is not None:
         try:
