@@ -130,3 +130,45 @@ def test_seeds_counts_and_workers_too_large_for_the_store_or_the_machine(tmp_pat
     assert r.exit_code == 2 and errors(r) == [f"error: --compare-seed: {SEED_MSG}, got -2"]
     r = invoke("sensitivity", BASELINE, "-o", "vjtf_ready", "--top", -1)
     assert r.exit_code == 2 and errors(r) == ["error: --top: must be 0 (every parameter) or more, got -1"]
+
+
+def test_output_paths_that_are_folders_or_below_a_file_are_refused_before_any_work(tmp_path):
+    """run --trace DIR and report --out FILE were tracebacks (IsADirectoryError, FileExistsError);
+    export/msel/batch said 'cannot write: File exists' for a path below a file, and batch --chart
+    and sensitivity --chart found out only after every replication had run."""
+    folder, afile = tmp_path / "dir.svg", tmp_path / "f.txt"
+    folder.mkdir()
+    afile.write_text("keep me")
+    db = tmp_path / "r.db"
+    cases = [
+        (["run", BASELINE, "--trace", folder], f"error: --trace {folder}: is a folder; give a file name"),
+        (["run", BASELINE, "--trace", afile / "t.jsonl"],
+         f"error: --trace {afile / 't.jsonl'}: {afile} is a file, not a folder"),
+        (["batch", BASELINE, "--reps", 1, "-w", 1, "--db", db, "--chart", folder],
+         f"error: --chart {folder}: is a folder; give a file name"),
+        (["sensitivity", BASELINE, "-o", "vjtf_ready", "--chart", afile / "c.png"],
+         f"error: --chart {afile / 'c.png'}: {afile} is a file, not a folder"),
+        (["msel", BASELINE, "--out", folder], f"error: --out {folder}: is a folder; give a file name"),
+        (["export", 1, "--db", db, "--out", afile / "x.csv"],
+         f"error: --out {afile / 'x.csv'}: {afile} is a file, not a folder"),
+        (["report", BASELINE, "--out", afile], f"error: --out {afile}: is a file; give a folder to write the report into"),
+        (["workshop", BASELINE, "--session", folder], f"error: --session {folder}: is a folder; give a file name"),
+    ]
+    for args, line in cases:
+        r = invoke(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert errors(r) == [line], args
+    assert not db.exists() and afile.read_text() == "keep me" and not list(folder.iterdir())
+
+
+def test_an_unwritable_report_folder_is_one_line(tmp_path, monkeypatch):
+    import sim.report.generate as generate
+
+    def refuse(path, data):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(generate, "atomic_write", refuse)
+    r = invoke("report", BASELINE, "--reps", 1, "-w", 1, "--out", tmp_path / "r")
+    assert r.exit_code == 2
+    (line,) = errors(r)
+    assert line.startswith(f"error: --out {tmp_path / 'r'}") and line.endswith("cannot write: Permission denied")

@@ -15,7 +15,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..atomic import atomic_write
 from ..batch.executors import BackendError
 from ..batch.export import FORMATS, ExportError, export as export_rows
 from ..batch.runner import BatchError, run_batch
@@ -23,7 +22,8 @@ from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
-from .common import err, fail, load, out, progress_bar, seed_problems, too_many
+from .common import (err, fail, load, out, output_problems, progress_bar, seed_problems, too_many,
+                     write_output)
 
 DEFAULT_DB = Path("reports/results.db")
 HEADLINE = ("encounters", "incidents", "incident_share", "peak_tension", "final_tension", "peak_rung",
@@ -51,6 +51,8 @@ def _chart_problems(chart: Optional[Path]) -> list[str]:
         return []
     if chart.suffix.lower() not in (".svg", ".png"):
         return [f"--chart: {chart}: the file name must end in .svg or .png"]
+    if problems := output_problems("--chart", chart):
+        return problems
     try:
         from ..report import batch_charts  # noqa: F401
     except ModuleNotFoundError as exc:
@@ -62,10 +64,7 @@ def _chart_problems(chart: Optional[Path]) -> list[str]:
 def _write_chart(chart: Path, draw, to_stderr: bool) -> None:
     """Draw (``draw(fmt)`` returns a Drawn) and write the chart atomically; say where."""
     drawn = draw(chart.suffix.lower().lstrip("."))
-    try:
-        atomic_write(chart, drawn.data)
-    except OSError as exc:
-        fail(f"{chart}: cannot write: {exc.strerror}")
+    write_output("--chart", chart, drawn.data)
     (err if to_stderr else out).print(f"chart written to {chart}")
 
 
@@ -344,15 +343,14 @@ def export(
     """Export a batch's replications, one row each, as CSV or Parquet."""
     if format_ not in FORMATS:
         fail(f"--format: must be one of {', '.join(FORMATS)}, not {format_!r}")
+    if problems := output_problems("--out", out_path):
+        fail(problems)
     try:
         data = export_rows(str(db), batch_id, format_)
     except (StoreError, ExportError) as exc:
         fail(str(exc))
     path = out_path or Path("reports") / f"batch-{batch_id}.{format_}"
-    try:
-        atomic_write(path, data)
-    except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror}")
+    write_output("--out", path, data)
     err.print(f"batch {batch_id} written to {path}")
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ..atomic import atomic_write
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
@@ -45,6 +46,39 @@ def too_many(reps: int | None = None, workers: int | None = None) -> list[str]:
         out.append(f"--workers: at most {MAX_WORKERS} local worker processes, got {workers} "
                    "(--cluster runs on more machines)")
     return out
+
+
+def _blocking_parent(path: Path) -> Path | None:
+    """The first existing ancestor of ``path`` that is not a folder (so nothing can be written below it)."""
+    for parent in reversed(path.absolute().parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
+
+
+def output_problems(option: str, path: Path | None, folder: bool = False) -> list[str]:
+    """Check an output path before any work: a file (or, ``folder``, a folder) that can be created there."""
+    if path is None:
+        return []
+    if str(path) in ("", "."):
+        return [f"{option}: give a {'folder' if folder else 'file'} name"]
+    if not folder and path.is_dir():
+        return [f"{option} {path}: is a folder; give a file name"]
+    if folder and path.exists() and not path.is_dir():
+        return [f"{option} {path}: is a file; give a folder to write the report into"]
+    if (blocker := _blocking_parent(path)) is not None:
+        return [f"{option} {path}: {blocker} is a file, not a folder"]
+    return []
+
+
+def write_output(option: str, path: Path, data: str | bytes) -> None:
+    """Write an output file atomically, or fail with one line naming the option and the file."""
+    if problems := output_problems(option, path):
+        fail(problems)
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        fail(f"{option} {path}: cannot write: {exc.strerror or exc}")
 
 
 def load(path: Path | str, sets: list[str] | None = None) -> Scenario:

@@ -9,9 +9,8 @@ from typing import Optional
 
 import typer
 
-from ..atomic import atomic_write
 from ..workshop.msel import RENDERERS, build_msel, render
-from .common import fail, load, seed_problems
+from .common import fail, load, output_problems, seed_problems, write_output
 from .workshop_cmd import parse_turn
 
 
@@ -69,6 +68,7 @@ def msel(
     fmt = format_.strip().lower()
     if fmt not in RENDERERS:
         problems.append(f"--format: unknown format {format_!r}; choose from {', '.join(RENDERERS)}")
+    problems += output_problems("--out", out_file)
     if problems:
         fail(problems)
     s = load(scenario, set_)
@@ -76,10 +76,7 @@ def msel(
     if out_file is None:
         sys.stdout.write(text)
         return
-    try:
-        atomic_write(out_file, text)
-    except OSError as exc:
-        fail(f"--out {out_file}: cannot write: {exc.strerror or exc}")
+    write_output("--out", out_file, text)
     print(f"MSEL written to {out_file}")
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import err, fail, load, out, progress_bar, seed_problems, too_many
+from .common import err, fail, load, out, output_problems, progress_bar, seed_problems, too_many
 
 
 def report(
@@ -47,6 +47,7 @@ def report(
     if workers < 1:
         problems.append(f"--workers: give at least 1 worker, got {workers}")
     problems += too_many(reps, workers) + seed_problems(seed=seed, compare_seed=compare_seed)
+    problems += output_problems("--out", out_dir, folder=True)
     given = sum(x is not None for x in (source, db, session))
     if given != 1:
         problems.append("give exactly one source: a SCENARIO file, --db FILE --batch ID, or --session FILE")
@@ -95,6 +96,9 @@ def report(
                                      sensitivity=sens, sensitivity_objective=sensitivity, progress=progress, **kw)
     except ReportError as exc:
         fail(str(exc))
+    except OSError as exc:  # the report folder or a file in it cannot be written
+        where = exc.filename or out_dir or "reports/"
+        fail(f"--out {where}: cannot write: {exc.strerror or exc}")
     except PdfUnavailable as exc:
         fail(str(exc))
     except _scenario_error() as exc:

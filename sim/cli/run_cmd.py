@@ -9,10 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..atomic import atomic_write
 from ..engine.run import run as run_engine
 from ..narrative import STYLE, line, narrated
-from .common import fail, load, out, seed_problems
+from .common import fail, load, out, output_problems, seed_problems, write_output
 
 
 def run(
@@ -25,12 +24,12 @@ def run(
     encounters: bool = typer.Option(False, "--encounters", help="show deconflicted encounters too"),
 ) -> None:
     """Run SCENARIO once and narrate the timeline, then summarise metrics and objectives."""
-    if problems := seed_problems(seed=seed):
+    if problems := seed_problems(seed=seed) + output_problems("--trace", trace):
         fail(problems)
     s = load(scenario, set_)
     result = run_engine(s, seed)
     if trace:
-        atomic_write(trace, result.trace_jsonl())
+        write_output("--trace", trace, result.trace_jsonl())
     if json_:
         print(result.to_json())
         return

@@ -14,7 +14,7 @@ from ..scenario.load import load_scenario
 from ..workshop.console import loop
 from ..workshop.log import LogError, read_log
 from ..workshop.session import Session
-from .common import fail, load, out, seed_problems
+from .common import fail, load, out, output_problems, seed_problems
 
 _UNITS = {"": 1.0, "h": 1.0, "m": 1 / 60, "min": 1 / 60, "d": 24.0}
 
@@ -88,6 +88,8 @@ def workshop(
         if session_file is None:
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             session_file = Path("reports") / "sessions" / f"{s.name}-{stamp}.jsonl"
+        if problems := output_problems("--session", session_file):
+            fail(problems)
         if session_file.exists():
             fail(f"{session_file}: already exists; use --resume {session_file} to go on with it")
         try:
