@@ -172,3 +172,35 @@ def test_an_unwritable_report_folder_is_one_line(tmp_path, monkeypatch):
     assert r.exit_code == 2
     (line,) = errors(r)
     assert line.startswith(f"error: --out {tmp_path / 'r'}") and line.endswith("cannot write: Permission denied")
+
+
+def test_reading_commands_leave_a_file_that_is_not_a_results_db_as_it_was(tmp_path):
+    """results/export/report --db on an empty file or another program's SQLite file used to add
+    crisis-sim's tables to it (an empty notes.yaml became a database) and report 'no batches'."""
+    empty = tmp_path / "notes.yaml"
+    empty.write_text("")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as c:
+        c.execute("CREATE TABLE foo (x)")
+    c.close()
+    before = other.read_bytes()
+    for args in (["results"], ["export", 1], ["report", "--batch", 1]):
+        r = invoke(*args, "--db", empty)
+        assert r.exit_code == 2 and errors(r) == [f"error: {empty}: not a results database (an empty file); "
+                                                  "crisis-sim batch --db FILE makes one"], args
+        r = invoke(*args, "--db", other)
+        assert r.exit_code == 2 and errors(r) == [f"error: {other}: not a results database (an SQLite file "
+                                                  "without crisis-sim's batch table; it has foo)"], args
+    r = invoke("batch", BASELINE, "--reps", 1, "-w", 1, "--db", other)
+    assert r.exit_code == 2
+    assert empty.read_bytes() == b"" and other.read_bytes() == before
+
+
+def test_a_batch_id_too_large_for_sqlite_is_no_such_batch(tmp_path):
+    db = tmp_path / "r.db"
+    assert invoke("batch", BASELINE, "--reps", 1, "-w", 1, "--db", db).exit_code == 0
+    big = 2**70
+    r = invoke("export", big, "--db", db)
+    assert r.exit_code == 2 and errors(r) == [f"error: no batch {big} in {db} (batches: 1)"]
+    r = invoke("report", "--db", db, "--batch", big)
+    assert r.exit_code == 2 and errors(r) == [f"error: {db}: no batch {big}"]

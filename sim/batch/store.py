@@ -72,13 +72,28 @@ class Store:
             raise StoreError(f"{self.path}: no such results database")
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not create and self.path.stat().st_size == 0:
+            raise StoreError(f"{self.path}: not a results database (an empty file); "
+                             "crisis-sim batch --db FILE makes one")
         try:
             self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a results database ({exc})") from None
+        try:
+            # look before writing anything: another program's SQLite file is not ours to add tables to
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "batch" not in tables and (tables or not create):
+                raise StoreError(f"{self.path}: not a results database (an SQLite file without crisis-sim's "
+                                 f"batch table{'; it has ' + ', '.join(sorted(tables)) if tables else ''})")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
+            self.db.close()
             raise StoreError(f"{self.path}: not a results database ({exc})") from None
+        except StoreError:
+            self.db.close()
+            raise
 
     def __enter__(self) -> "Store":
         return self
@@ -137,6 +152,8 @@ class Store:
                             (_dumps(params), batch_id))
 
     def batch(self, batch_id: int) -> dict | None:
+        if not -2**63 <= batch_id < 2**63:  # no such id can be stored (SQLite integers are 64-bit)
+            return None
         cur = self.db.execute("SELECT * FROM batch WHERE id = ?", (batch_id,))
         row = cur.fetchone()
         if row is None:
