@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -90,6 +91,16 @@ def _problem(entry, n: int) -> str | None:
             return f"{kind} entry: {key!r} has the wrong type"
     if "seed" not in entry:
         return f"{kind} entry lacks 'seed'"
+    if kind == "open":
+        seed, turn = entry["seed"], entry["turn_h"]
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+            return f"open entry: 'seed' must be a whole number from 0 to {2**63 - 1}, got {seed!r}"
+        if not (math.isfinite(turn) and turn > 0):
+            return f"open entry: 'turn_h' must be a positive number of hours, got {turn!r}"
+        if not entry["teams"] or not all(isinstance(t, str) and t for t in entry["teams"]):
+            return f"open entry: 'teams' must be a list of team names, got {entry['teams']!r}"
+        if not all(isinstance(o, str) for o in entry["overrides"]):
+            return f"open entry: 'overrides' must be a list of path=value texts, got {entry['overrides']!r}"
     if entry["v"] != SCHEMA_VERSION:
         return f"unknown schema version {entry['v']!r}"
     if entry["n"] != n:
