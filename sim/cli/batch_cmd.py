@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..batch.executors import BackendError
+from ..batch.executors import BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError, export as export_rows
 from ..batch.runner import BatchError, run_batch
 from ..batch.sensitivity import sensitivity as run_sensitivity
@@ -202,7 +202,7 @@ def batch(
     except KeyboardInterrupt:
         bid = state.get("id")
         if bid is not None:
-            with Store(db) as st:
+            with ignoring_sigint(), Store(db) as st:  # a second Ctrl-C must not cut this line short
                 n = st.count(bid)
             fail(f"interrupted: {n} replications kept in batch {bid} of {db}; run the same command with "
                  "--resume to complete it", code=130)
