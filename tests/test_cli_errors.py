@@ -230,3 +230,24 @@ def test_a_hand_edited_session_log_with_bad_open_values_is_one_line(tmp_path):
             r = invoke(*args)
             assert r.exit_code == 2, (args, r.output)
             assert errors(r) == [f"error: {bad}:1: open entry: {why}"], args
+
+
+def test_msel_pace_turn_and_start_out_of_range_are_one_line(tmp_path):
+    """--minutes-per-turn 1e308 and a --start near 9999 were OverflowError tracebacks; a turn of
+    1e-7 minutes or 1e20 days gave a nonsense MSEL (turn 11804318401, ENDEX at +43200000000:00)."""
+    cases = [(["--minutes-per-turn", "1e308"],
+              "error: --minutes-per-turn: expected a number of minutes from 1 to 1440 (a day), got '1e308'"),
+             (["--start", "9999-12-31T23:59", "--minutes-per-turn", "1000"],
+              "error: --start 9999-12-31T23:59: the exercise would run past the year 9999 at this pace; "
+              "give an earlier --start"),
+             (["--turn", "0.0000001m"], "error: --turn: a turn is 1 minute to 90 days (the longest scenario), "
+                                        "got '0.0000001m'"),
+             (["--turn", "99999999999999999999d"], "error: --turn: a turn is 1 minute to 90 days (the longest "
+                                                   "scenario), got '99999999999999999999d'")]
+    for args, line in cases:
+        r = invoke("msel", BASELINE, *args)
+        assert r.exit_code == 2, (args, r.output)
+        assert errors(r) == [line], args
+    r = invoke("workshop", BASELINE, "--turn", "0.001m", "--session", tmp_path / "s.jsonl")
+    assert r.exit_code == 2 and errors(r)[0].startswith("error: --turn: a turn is 1 minute")
+    assert not (tmp_path / "s.jsonl").exists()

@@ -14,6 +14,9 @@ from .common import fail, load, output_problems, seed_problems, write_output
 from .workshop_cmd import parse_turn
 
 
+MAX_MINUTES_PER_TURN = 1440
+
+
 def parse_start(text: str) -> datetime:
     """"2026-12-01T09:00" (ISO 8601, a UTC offset optional) -> datetime; ValueError otherwise."""
     try:
@@ -28,8 +31,9 @@ def parse_minutes(text: str) -> float:
         v = float(text)
     except ValueError:
         v = math.nan
-    if not (math.isfinite(v) and v >= 1):
-        raise ValueError(f"--minutes-per-turn: expected a number of minutes, at least 1, got {text!r}")
+    if not (math.isfinite(v) and 1 <= v <= MAX_MINUTES_PER_TURN):
+        raise ValueError(f"--minutes-per-turn: expected a number of minutes from 1 to {MAX_MINUTES_PER_TURN} "
+                         f"(a day), got {text!r}")
     return v
 
 
@@ -72,7 +76,10 @@ def msel(
     if problems:
         fail(problems)
     s = load(scenario, set_)
-    text = render(build_msel(s, seed, turn_h=turn_h, minutes_per_turn=pace, start=start_at, overrides=set_), fmt)
+    try:
+        text = render(build_msel(s, seed, turn_h=turn_h, minutes_per_turn=pace, start=start_at, overrides=set_), fmt)
+    except OverflowError:
+        fail(f"--start {start}: the exercise would run past the year 9999 at this pace; give an earlier --start")
     if out_file is None:
         sys.stdout.write(text)
         return

@@ -16,6 +16,7 @@ from ..workshop.log import LogError, read_log
 from ..workshop.session import Session
 from .common import fail, load, out, output_problems, seed_problems
 
+MIN_TURN_H, MAX_TURN_H = 1 / 60, 2160.0  # a minute (finer turns step the clock billions of times); 90 days
 _UNITS = {"": 1.0, "h": 1.0, "m": 1 / 60, "min": 1 / 60, "d": 24.0}
 
 
@@ -24,7 +25,10 @@ def parse_turn(text: str) -> float:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|m|min|d)?\s*", text.lower())
     if not m or float(m.group(1)) <= 0:
         raise ValueError(f"--turn: expected a duration like 6h, 90m or 1d, got {text!r}")
-    return float(m.group(1)) * _UNITS[m.group(2) or ""]
+    hours = float(m.group(1)) * _UNITS[m.group(2) or ""]
+    if not MIN_TURN_H <= hours <= MAX_TURN_H:
+        raise ValueError(f"--turn: a turn is 1 minute to {MAX_TURN_H / 24:g} days (the longest scenario), got {text!r}")
+    return hours
 
 
 def _load_for_log(path: str, overrides: list[str]):
