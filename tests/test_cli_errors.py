@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import BASELINE, ROOT
@@ -251,3 +252,12 @@ def test_msel_pace_turn_and_start_out_of_range_are_one_line(tmp_path):
     r = invoke("workshop", BASELINE, "--turn", "0.001m", "--session", tmp_path / "s.jsonl")
     assert r.exit_code == 2 and errors(r)[0].startswith("error: --turn: a turn is 1 minute")
     assert not (tmp_path / "s.jsonl").exists()
+
+
+@pytest.mark.parametrize("setting", ["forces.vjtf.strength=.inf", "escalation.half_life_h=.nan",
+                                     "forces.vjtf.notice_to_move_h.high=1e400"])
+def test_infinite_or_nan_figures_are_refused(setting):
+    r = CliRunner().invoke(app, ["validate", str(BASELINE), "--set", setting])
+    assert r.exit_code == 2
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and setting.split("=")[0] in lines[0], r.output

@@ -32,7 +32,7 @@ class StateView(Protocol):
 
 
 class _C(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EventCond(_C):
@@ -100,7 +100,7 @@ class AnyCond(_C):
 
 class NotCond(_C):
     not_: "Condition" = Field(alias="not")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def test(self, s):
         return not self.not_.test(s)

@@ -25,7 +25,7 @@ _U_MIN = 1e-12  # keep inverse CDFs finite at u == 0
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     facts: list[str] = Field(default_factory=list, description="fact ids this value is taken from")
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -103,7 +103,7 @@ class TruncNormal(_Dist):
     low: float = -math.inf
     high: float = math.inf
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _order(self):
@@ -150,7 +150,7 @@ class Exponential(_Dist):
     dist: Literal["exponential"]
     mean_: float = Field(alias="mean", gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def quantile(self, u):
         return -self.mean_ * math.log1p(-u)

@@ -23,7 +23,7 @@ Facts = list[str]
 
 
 class M(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf or .nan is never a real figure
 
 
 def _ids(d: dict) -> dict:
