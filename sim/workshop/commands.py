@@ -92,14 +92,20 @@ def _board(session: Session) -> Output:
     return Output("board", build_board(session))
 
 
+def _count(args: list[str], command: str, what: str, default: int) -> int:
+    """The optional count N of ``next [N]`` or ``ahead [N]`` (at least 1)."""
+    try:
+        n = int(args[0]) if args else default
+    except ValueError:
+        raise WorkshopError(f"{command} takes a number of {what}, got {args[0]!r}") from None
+    if len(args) > 1 or n < 1:
+        raise WorkshopError(f"usage: {command} [N] with N >= 1")
+    return n
+
+
 def _next(session: Session, args: list[str]) -> Reply:
     _, opts = _options(args, ())
-    try:
-        times = int(args[0]) if args else 1
-    except ValueError:
-        raise WorkshopError(f"next takes a number of stops, got {args[0]!r}") from None
-    if len(args) > 1 or times < 1:
-        raise WorkshopError("usage: next [N] with N >= 1")
+    times = _count(args, "next", "stops", 1)
     items: list[Output] = []
     for k in range(times):
         try:
@@ -185,13 +191,7 @@ def history_lines(session: Session) -> list[str]:
 
 
 def _ahead(session: Session, args: list[str]) -> Reply:
-    try:
-        n = int(args[0]) if args else 5
-    except ValueError:
-        raise WorkshopError(f"ahead takes a number of items, got {args[0]!r}") from None
-    if len(args) > 1 or n < 1:
-        raise WorkshopError("usage: ahead [N] with N >= 1")
-    return Reply([Output("history", ahead_lines(session, n))])
+    return Reply([Output("history", ahead_lines(session, _count(args, "ahead", "items", 5)))])
 
 
 def ahead_lines(session: Session, n: int = 5) -> list[str]:
