@@ -105,9 +105,7 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     if workshop is not None:
         _workshop_block(data, s, workshop, reps_, summary, seed)
     if comp is not None:
-        data["comparison"]["other_objectives"] = {k: {x: aar._r(v[x], 3) if isinstance(v[x], float) else v[x]
-                                                      for x in ("n", "successes", "p", "ci_low", "ci_high")}
-                                                  for k, v in other_summary["objectives"].items()}
+        data["comparison"]["other_objectives"] = {k: _odds(v) for k, v in other_summary["objectives"].items()}
         data["comparison"]["other_seed"] = seed if compare_seed is None else compare_seed
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
     label = "workshop path" if workshop is not None else "narrated run"
@@ -127,6 +125,11 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     return write(out, data, drawn, formats)
 
 
+def _odds(o: dict) -> dict:
+    """An objective's odds from a batch summary, as the report shows them (to 3 places)."""
+    return {x: aar._r(o[x], 3) if isinstance(o[x], float) else o[x] for x in ("n", "successes", "p", "ci_low", "ci_high")}
+
+
 def _sweep_block(data: dict, sweep: dict) -> CH.Chart:
     """The sweep overview: each point's overrides and objective odds (the reported point marked),
     and the batch's sweep chart."""
@@ -137,9 +140,7 @@ def _sweep_block(data: dict, sweep: dict) -> CH.Chart:
         "vary": [v["path"] for v in sweep["vary"]], "reported": sweep["reported"], "reps": sweep["reps"],
         "objectives": [{"id": o["id"], "title": o["title"]} for o in data["objectives"]],
         "points": [{"n": k, "overrides": pt["overrides"],
-                    "odds": [{x: aar._r(pt["objectives"][oid][x], 3) if isinstance(pt["objectives"][oid][x], float)
-                              else pt["objectives"][oid][x] for x in ("n", "successes", "p", "ci_low", "ci_high")}
-                             for oid in oids]}
+                    "odds": [_odds(pt["objectives"][oid]) for oid in oids]}
                    for k, pt in enumerate(sweep["points"], 1)]}
     title = f"P(success) across the sweep of {', '.join(data['sweep']['vary'])}"
     return CH.Chart("sweep", title, batch_chart(sweep, "svg").data, batch_chart(sweep, "png").data)
