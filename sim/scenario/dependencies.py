@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .conditions import DecisionCond, EventCond, ForceCond, MetricCond, walk
 from .model import Effect, Scenario
+from .references import effects
 
 ORDERS = ("alert", "activate", "deploy", "hold", "release")
 
@@ -38,12 +39,9 @@ class _Walk:
 
     def _sources(self, hits):
         """Every inject and decision point with an effect for which ``hits(effect)`` holds."""
-        for iid, inj in self.s.injects.items():
-            if any(hits(e) for e in inj.effects):
-                self.inject(iid)
-        for did, d in self.s.decisions.items():
-            if any(hits(e) for o in d.options.values() for e in o.effects):
-                self.decision(did)
+        for path, e in effects(self.s):
+            if hits(e):
+                (self.inject if path[0] == "injects" else self.decision)(path[1])
 
     def condition(self, cond) -> None:
         if cond is None:

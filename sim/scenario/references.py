@@ -24,7 +24,8 @@ def conditions(s: Scenario):
                 yield ("adversary", "axes", aid, "when"), a.when
 
 
-def _effects(s: Scenario):
+def effects(s: Scenario):
+    """(path, effect) for every effect of an inject or a decision option."""
     for iid, inj in s.injects.items():
         for k, e in enumerate(inj.effects):
             yield ("injects", iid, "effects", k), e
@@ -64,7 +65,7 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
                 known("decision", leaf.decision, set(s.decisions), path)
                 if leaf.decision in s.decisions and leaf.option is not None:
                     known("option", leaf.option, set(s.decisions[leaf.decision].options), path)
-    for path, e in _effects(s):
+    for path, e in effects(s):
         check_effect(e, forces, axes, measures, path, known)
     valid = set(metric_names(s))
     for oid, o in s.objectives.items():
