@@ -56,9 +56,12 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
                                    for k, p in enumerate(points, 1))
                 raise ReportError(f"--point {point}: batch {batch_id} has {len(points)} point"
                                   f"{'s' if len(points) != 1 else ''} ({listed})")
-            every = list(st.rows(batch_id)) if len(points) > 1 else None
-            rows = list(st.rows(batch_id, point=point - 1)) if every is None else \
-                [r for r in every if r["point"] == point - 1]
+            by_point: list[list[dict]] | None = None   # a sweep's rows, point by point
+            if len(points) > 1:
+                by_point = [[] for _ in points]
+                for r in st.rows(batch_id):
+                    by_point[r["point"]].append(r)
+            rows = list(st.rows(batch_id, point=point - 1)) if by_point is None else by_point[point - 1]
     except StoreError as exc:
         raise ReportError(str(exc)) from None
     path, sets = params.get("path"), list(params.get("sets", []))
@@ -88,12 +91,12 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
     summary = summarise_rows(rows, titles)
     where = (f"point {point} of {len(points)} ({', '.join(pt['overrides'])})" if len(points) > 1 else "")
     sweep = None
-    if every is not None:
+    if by_point is not None:
         sweep = {"scenario": s.name, "seed": seed, "reps": int(meta["reps"]), "sets": sets,
                  "vary": params.get("vary", []), "explore_decisions": explore, "reported": point,
                  "points": [{"point": p["values"], "overrides": p["overrides"],
-                             "objectives": summarise_rows([r for r in every if r["point"] == k], titles)["objectives"]}
-                            for k, p in enumerate(points)]}
+                             "objectives": (summary if k == point - 1 else summarise_rows(rs, titles))["objectives"]}
+                            for k, (p, rs) in enumerate(zip(points, by_point))]}
     return StoredBatch(s, path, sets + list(pt["overrides"]), seed, reps, summary, where, sweep)
 
 
