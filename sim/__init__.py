@@ -14,5 +14,18 @@ from .scenario.load import load_scenario
 from .scenario.model import Scenario
 
 __version__ = "0.1.0"
-__all__ = ["load_scenario", "run", "Result", "Record", "Outcome", "Scenario", "ScenarioError", "Problem",
-           "Choice", "DefaultPolicy", "Scripted", "WeightedRandom", "__version__"]
+__all__ = [
+           "Choice",
+           "DefaultPolicy",
+           "Outcome",
+           "Problem",
+           "Record",
+           "Result",
+           "Scenario",
+           "ScenarioError",
+           "Scripted",
+           "WeightedRandom",
+           "__version__",
+           "load_scenario",
+           "run",
+]

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from sim import run
 from sim.scenario.facts import load_register
 

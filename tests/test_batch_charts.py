@@ -5,9 +5,9 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import BASELINE, MINIMAL, ROOT
 from typer.testing import CliRunner
 
-from conftest import BASELINE, MINIMAL, ROOT
 from sim import load_scenario
 from sim.batch import run_batch
 from sim.cli.app import app

@@ -8,9 +8,9 @@ import sys
 import time
 
 import pytest
+from conftest import BASELINE
 from typer.testing import CliRunner
 
-from conftest import BASELINE
 from sim.batch import Store, run_batch
 from sim.cli.app import app
 
@@ -31,7 +31,7 @@ def stored(tmp_path_factory):
 
 
 def test_batch_json_is_the_library_summary(stored):
-    db, data = stored
+    _db, data = stored
     lib = run_batch(BASELINE, 30, 3, vary=["forces.vjtf.notice_to_move_h=48,96"])
     assert data == json.loads(lib.to_json())
     # slower notice to move: the in-place objective is met less often

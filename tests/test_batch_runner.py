@@ -1,8 +1,8 @@
 """run_batch: determinism across backends, seeds per replication, resume, decisions, sensitivity."""
 
 import pytest
-
 from conftest import BASELINE
+
 from sim import load_scenario, run
 from sim.batch import BatchError, Interrupted, Store, replication_seed, replication_seeds, run_batch
 from sim.batch.sensitivity import sensitivity, uncertain_parameters

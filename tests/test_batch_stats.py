@@ -4,8 +4,15 @@ import math
 import numpy as np
 import pytest
 
-from sim.batch.stats import (MetricStats, PointStats, QuantileSketch, mean_interval, percentile, t_quantile,
-                             wilson_interval)
+from sim.batch.stats import (
+    MetricStats,
+    PointStats,
+    QuantileSketch,
+    mean_interval,
+    percentile,
+    t_quantile,
+    wilson_interval,
+)
 
 
 def test_wilson_interval_hand_computed():
@@ -63,7 +70,7 @@ def test_sketch_exact_below_k_then_bounded_with_small_rank_error():
     # rank error bound: levels * n / k
     bound = len(s.levels) / 512
     xs = np.sort(x)
-    for q, v in zip((5, 50, 95), s.quantiles((5, 50, 95))):
+    for q, v in zip((5, 50, 95), s.quantiles((5, 50, 95)), strict=False):
         rank = np.searchsorted(xs, v) / len(xs)
         assert abs(rank - q / 100) <= bound, (q, rank)
 

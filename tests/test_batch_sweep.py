@@ -1,7 +1,7 @@
 """--vary parsing and grid expansion."""
 import pytest
-
 from conftest import BASELINE
+
 from sim import ScenarioError
 from sim.batch.runner import plan_batch
 from sim.batch.sweep import expand_grid, parse_varies, parse_vary

@@ -1,9 +1,9 @@
 """End-to-end: the core commands as a user types them."""
 import json
 
+from conftest import BASELINE, MINIMAL, ROOT
 from typer.testing import CliRunner
 
-from conftest import BASELINE, MINIMAL, ROOT
 from sim.cli.app import app
 
 runner = CliRunner()

@@ -7,9 +7,9 @@ import sys
 import time
 
 import pytest
+from conftest import BASELINE, ROOT
 from typer.testing import CliRunner
 
-from conftest import BASELINE, ROOT
 from sim.cli.app import app
 from sim.cli.common import MAX_WORKERS
 
@@ -50,10 +50,10 @@ def test_ctrl_c_twice_during_a_pooled_batch_exits_130_and_keeps_the_db_consisten
     os.killpg(p.pid, signal.SIGINT)
     os.kill(p.pid, signal.SIGINT)
     try:
-        out, err = p.communicate(timeout=30)
+        _out, err = p.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
-        raise AssertionError("the interrupted batch hung")
+        raise AssertionError("the interrupted batch hung") from None
     assert p.returncode == 130, err
     assert "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("error: interrupted: "), err

@@ -2,8 +2,8 @@
 import math
 
 import pytest
-
 from conftest import MINIMAL
+
 from sim import load_scenario, run
 
 

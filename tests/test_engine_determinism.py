@@ -3,8 +3,8 @@ import subprocess
 import sys
 
 import numpy as np
-
 from conftest import BASELINE, ROOT
+
 from sim import Scripted, WeightedRandom, run
 
 

@@ -2,6 +2,7 @@
 import re
 
 from conftest import ROOT
+
 from sim import load_scenario
 
 EXAMPLE = ROOT / "reports" / "example"

@@ -2,8 +2,8 @@
 import re
 
 import pytest
-
 from conftest import ROOT
+
 from sim import ScenarioError
 from sim.scenario.facts import load_register
 

@@ -94,7 +94,7 @@ def test_metric_table_matches_numpy(miss):
 
 
 def test_why_names_the_notice_to_move_that_caused_the_miss(miss):
-    out, data, s = miss
+    out, data, _s = miss
     o = next(x for x in data["objectives"] if x["id"] == "vjtf_ready")
     assert o["rating"] == "U" and o["batch"]["successes"] == 0
     assert not o["narrated"]["met"]
@@ -117,7 +117,7 @@ def test_why_names_the_notice_to_move_that_caused_the_miss(miss):
 
 
 def test_comparison_flags_the_large_difference(miss):
-    out, data, s = miss
+    _out, data, _s = miss
     rows = {r["id"]: r for r in data["comparison"]["rows"]}
     assert rows["vjtf_ready"]["significant"] and rows["vjtf_ready"]["diff"] < -0.9
     assert rows["force.vjtf.ready_h"]["significant"] and rows["force.vjtf.ready_h"]["diff"] > 25
@@ -138,7 +138,7 @@ def test_comparison_of_the_baseline_with_itself_flags_nothing():
 
 
 def test_html_is_self_contained_and_parses(miss):
-    out, data, s = miss
+    out, _data, _s = miss
     text = (out / "aar.html").read_text()
 
     class Refs(HTMLParser):
@@ -164,7 +164,7 @@ def test_html_is_self_contained_and_parses(miss):
 
 
 def test_charts_exist_and_are_drawn(miss):
-    out, data, s = miss
+    out, data, _s = miss
     names = {c["name"] for c in data["charts"]}
     assert names == {"readiness", "escalation", "distributions", "probabilities", "comparison"}
     for n in names:

@@ -1,8 +1,8 @@
 """PDF output through the optional 'pdf' extra (skipped where WeasyPrint is not installed)."""
 import pytest
+from conftest import BASELINE
 from typer.testing import CliRunner
 
-from conftest import BASELINE
 from sim.cli.app import app
 
 weasyprint = pytest.importorskip("weasyprint")

@@ -63,7 +63,7 @@ def _section(md: str, heading: str) -> str:
 
 
 def test_session_facts_and_decisions_with_team_and_rationale(report):
-    log, out, data, md, _ = report
+    log, _out, data, md, _ = report
     w = data["workshop"]["record"]
     assert w["session"]["seed"] == SEED and w["session"]["log"] == str(log)
     assert w["session"]["teams"] == ["blue", "red", "white"] and w["session"]["turns"] >= 6

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import BASELINE
 from typer.testing import CliRunner
 
-from conftest import BASELINE
 from sim.cli.app import app
 
 SWEEP = "forces.vjtf.notice_to_move_h.high=96,120"   # neither point is the scenario as written

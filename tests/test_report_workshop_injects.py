@@ -6,11 +6,11 @@ with no Monte Carlo batch.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import BASELINE
+
 from sim import load_scenario
 from sim.report import workshop as W
 from sim.workshop import Session, session_summary
@@ -21,7 +21,7 @@ from sim.workshop.log import read_log
 @pytest.fixture
 def ticking_wall(monkeypatch):
     """Each log entry is written one minute after the one before (a real table's pace)."""
-    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     tick = itertools.count()
     monkeypatch.setattr("sim.workshop.session.wall_now",
                         lambda: (t0 + timedelta(minutes=next(tick))).isoformat(timespec="seconds"))
@@ -75,7 +75,7 @@ def test_an_inject_set_off_by_an_action_has_that_action_s_exercise_time(tmp_path
 def test_why_names_an_ad_hoc_inject_by_its_title_not_its_log_id(tmp_path):
     from sim.report.causes import explain
 
-    sess, rec = _record(tmp_path, ["next", 'inject "Moscow cuts the hotline" --title "Hotline cut" --tension 40'])
+    sess, _rec = _record(tmp_path, ["next", 'inject "Moscow cuts the hotline" --title "Hotline cut" --tension 40'])
     why = explain(sess.scenario, "no_armed_incident", sess.final_result())
     assert why is not None
     text = " ".join([why.key, why.headline] + [st.text for st in why.chain])  # rung steps name it by title too

@@ -1,7 +1,7 @@
 """The loader: located errors, safe YAML, extends, --set, fact citations, references."""
 import pytest
-
 from conftest import BASELINE, MINIMAL
+
 from sim import ScenarioError, load_scenario
 
 

@@ -1,10 +1,10 @@
 """Properties: distributions stay in their bounds; the loader never fails with anything but ScenarioError."""
 import numpy as np
+from conftest import MINIMAL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from conftest import MINIMAL
 from sim import ScenarioError, load_scenario
 from sim.scenario.distributions import Dist
 

@@ -1,8 +1,8 @@
 """Every shipped scenario loads, runs and measures its objectives; a new crisis needed no new code."""
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from sim import load_scenario, run
 
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))

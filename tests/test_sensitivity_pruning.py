@@ -9,8 +9,8 @@ from __future__ import annotations
 import glob
 
 import pytest
-
 from conftest import ROOT
+
 from sim import load_scenario, run
 from sim.batch.sensitivity import _num, uncertain_parameters
 from sim.scenario.dependencies import can_depend_on, parameter_prefixes
@@ -33,7 +33,7 @@ def test_pruned_parameters_leave_the_metric_unchanged(path):
         pruned_somewhere += 1
         for v in (lo, hi):
             s = load_scenario(path, [f"{p}={_num(v)}"])
-            for q, ref in zip(SEEDS, base_runs):
+            for q, ref in zip(SEEDS, base_runs, strict=False):
                 got = run(s, q, keep_trace=False).metrics
                 for m in blind:
                     assert got[m] == ref[m], (p, v, q, m)

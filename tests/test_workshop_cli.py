@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import BASELINE
+
 from sim import load_scenario
 from sim.workshop import Session, session_summary
 from sim.workshop.board import build_board
@@ -111,7 +111,7 @@ def test_killed_session_resumes_to_the_same_state(tmp_path):
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _wait_lines(log, 1)
-        for c, n in zip(commands, counts):
+        for c, n in zip(commands, counts, strict=False):
             proc.stdin.write(c + "\n")
             proc.stdin.flush()
             _wait_lines(log, n)

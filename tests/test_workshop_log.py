@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import BASELINE
 from typer.testing import CliRunner
 
-from conftest import BASELINE
 from sim import load_scenario
 from sim.cli.app import app
 from sim.workshop import LogError, Session, read_log
@@ -33,7 +33,7 @@ def _session(tmp_path, name="s.jsonl", commands=COMMANDS, seed=2):
 
 
 def test_entries_are_self_describing(tmp_path):
-    sess, log = _session(tmp_path)
+    _sess, log = _session(tmp_path)
     lines = log.read_text().splitlines()
     entries = [json.loads(x) for x in lines]
     assert [e["n"] for e in entries] == list(range(1, len(entries) + 1))

@@ -6,9 +6,9 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
+from conftest import BASELINE, MINIMAL
 from typer.testing import CliRunner
 
-from conftest import BASELINE, MINIMAL
 from sim.cli.app import app
 from sim.cli.workshop_cmd import parse_turn
 from sim.narrative import h_label
@@ -197,7 +197,7 @@ def test_ahead_lists_the_msel_rows_after_the_clock(baseline):
     sess = Session.start(baseline, seed=7, turn_h=6)
     rows = msel_from_result(baseline, sess.final_result(), turn_h=6).rows
     first = ahead_lines(sess, 3)
-    assert len(first) == 3 and all(r.title in line for r, line in zip(rows[1:4], first))  # row 1 is at H+0
+    assert len(first) == 3 and all(r.title in line for r, line in zip(rows[1:4], first, strict=False))  # row 1 is at H+0
     execute(sess, "next")
     execute(sess, "next")
     later = [r for r in rows if r.sim_h > sess.clock + 1e-5]

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import MINIMAL
 
 from sim import run
 from sim.workshop import Session, WorkshopError
 from sim.workshop.board import build_board
 from sim.workshop.commands import execute
-
-from conftest import MINIMAL
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import BASELINE
+
 from sim import load_scenario, run
 from sim.workshop import Session, compare_to_batch, percentile_rank, session_summary
 from sim.workshop.commands import execute

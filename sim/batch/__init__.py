@@ -11,6 +11,19 @@ from .stats import PointStats, QuantileSketch, wilson_interval
 from .store import Store, StoreError
 from .sweep import expand_grid, parse_vary
 
-__all__ = ["run_batch", "plan_batch", "BatchSummary", "BatchError", "Interrupted", "replication_seeds",
-           "replication_seed", "wilson_interval", "PointStats", "QuantileSketch", "Store", "StoreError",
-           "expand_grid", "parse_vary"]
+__all__ = [
+           "BatchError",
+           "BatchSummary",
+           "Interrupted",
+           "PointStats",
+           "QuantileSketch",
+           "Store",
+           "StoreError",
+           "expand_grid",
+           "parse_vary",
+           "plan_batch",
+           "replication_seed",
+           "replication_seeds",
+           "run_batch",
+           "wilson_interval",
+]

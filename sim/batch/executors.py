@@ -11,9 +11,10 @@ import multiprocessing
 import signal
 import socket
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 
 class BackendError(Exception):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .store import Store, StoreError
 
@@ -76,4 +77,4 @@ def export(db: str, batch_id: int, fmt: str) -> str | bytes:
         return to_csv(store, batch_id) if fmt == "csv" else to_parquet(store, batch_id)
 
 
-__all__ = ["export", "to_csv", "to_parquet", "columns_and_rows", "ExportError", "StoreError", "FORMATS"]
+__all__ = ["FORMATS", "ExportError", "StoreError", "columns_and_rows", "export", "to_csv", "to_parquet"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from ..engine.decisions import WeightedRandom
 from ..engine.run import run
@@ -68,7 +69,7 @@ class ChunkResult:
     def row(self, rep: Rep) -> dict[str, Any]:
         """One replication as a plain row (the same as :func:`replication_row` gives)."""
         row = {"point": self.point, "index": rep.index, "metrics": json.loads(rep.metrics_json),
-               "objectives": dict(zip(self.oids, rep.met)), "decisions": dict(rep.decisions)}
+               "objectives": dict(zip(self.oids, rep.met, strict=False)), "decisions": dict(rep.decisions)}
         if rep.trace_jsonl is not None:
             row["trace"] = [json.loads(x) for x in rep.trace_jsonl.splitlines()]
         return row
@@ -94,6 +95,6 @@ def run_chunk(scenario: Scenario, chunk: Chunk) -> ChunkResult:
         met = [bool(o.met) for o in result.objectives.values()]
         dec = {d["decision"]: d["option"] for d in result.decisions}
         reps.append(Rep(i, [math.nan if v is None else float(v) for v in m.values()], met, dec, _dumps(m),
-                        _dumps(dict(zip(oids, met))), _dumps(dec),
+                        _dumps(dict(zip(oids, met, strict=False))), _dumps(dec),
                         result.trace_jsonl() if chunk.keep_traces else None))
     return ChunkResult(chunk.point, names, oids, reps)

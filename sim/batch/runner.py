@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
@@ -102,7 +102,7 @@ def plan_batch(scenario: Scenario | str | Path, sets: Iterable[str] = (), vary: 
 
 def resume_key(plan: Plan, seed: int, reps: int, explore_decisions: bool) -> str:
     key = {"scenario_hash": plan.base.content_hash, "seed": seed, "reps": reps,
-           "points": [[list(p.overrides), s.content_hash] for p, s in zip(plan.points, plan.scenarios)],
+           "points": [[list(p.overrides), s.content_hash] for p, s in zip(plan.points, plan.scenarios, strict=False)],
            "explore_decisions": explore_decisions}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -206,7 +206,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
             if batch_id is None:
                 params = {"path": plan.path, "sets": list(plan.sets), "vary": [v.to_dict() for v in plan.varies],
                           "points": [{"values": p.values, "overrides": list(p.overrides), "scenario_hash":
-                                      s.content_hash} for p, s in zip(plan.points, plan.scenarios)],
+                                      s.content_hash} for p, s in zip(plan.points, plan.scenarios, strict=False)],
                           "explore_decisions": explore_decisions, "keep_traces": keep_traces}
                 batch_id = store.create_batch(scenario=plan.base.name, scenario_hash=plan.base.content_hash,
                                               params=params, resume_key=key, seed=seed, reps=reps,
@@ -237,7 +237,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                 order.append((pi, lo, hi, todo))
 
         def tasks() -> Iterator[tuple[int, int, Chunk]]:
-            for seq, (pi, lo, hi, todo) in enumerate(order):
+            for seq, (pi, _lo, _hi, todo) in enumerate(order):
                 if todo:
                     yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
 
@@ -293,6 +293,6 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
         if store is not None:
             store.close()
 
-    points = [{"point": p.values, **st.summary()} for p, st in zip(plan.points, stats)]
+    points = [{"point": p.values, **st.summary()} for p, st in zip(plan.points, stats, strict=False)]
     return BatchSummary(plan.base.name, plan.base.content_hash, seed, reps, points, list(plan.sets),
                         [v.to_dict() for v in plan.varies], explore_decisions, batch_id)

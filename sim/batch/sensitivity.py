@@ -13,8 +13,9 @@ between ends. Parameters are ranked by swing: the data of a tornado chart.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -139,4 +140,4 @@ def sensitivity(scenario_path: str | Path, objective: str, reps: int = 200, seed
     return rows
 
 
-__all__ = ["sensitivity", "uncertain_parameters", "parse_range"]
+__all__ = ["parse_range", "sensitivity", "uncertain_parameters"]

@@ -23,8 +23,9 @@ Memory stays flat in the number of replications:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from statistics import NormalDist
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -238,7 +239,7 @@ class PointStats:
         self._rows.append(values)
         self.n += 1
         if tuple(oids) != tuple(self.oids):
-            got = dict(zip(oids, met))
+            got = dict(zip(oids, met, strict=False))
             met = [bool(got.get(o, False)) for o in self.oids]
         hits = [j for j, ok in enumerate(met) if ok]
         for j in hits:

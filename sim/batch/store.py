@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batch (
@@ -56,7 +56,7 @@ class StoreError(Exception):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _dumps(x, sort: bool = True) -> str:
@@ -95,7 +95,7 @@ class Store:
             self.db.close()
             raise
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -158,7 +158,7 @@ class Store:
         row = cur.fetchone()
         if row is None:
             return None
-        d = dict(zip([c[0] for c in cur.description], row))
+        d = dict(zip([c[0] for c in cur.description], row, strict=False))
         d["params"] = json.loads(d["params"])
         d["stored"] = self.count(batch_id)
         return d

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.yamlsrc import parse_value
@@ -74,7 +75,7 @@ def _range(spec: str, path: str, parts: list[str]) -> list[str]:
     count = math.floor((stop - start) / step + 1e-9) + 1
     if count > MAX_VALUES:
         raise _bad(spec, path, f"range gives {count} values, more than {MAX_VALUES}")
-    integral = all(float(x).is_integer() and "." not in p for x, p in zip(nums, parts))
+    integral = all(float(x).is_integer() and "." not in p for x, p in zip(nums, parts, strict=False))
     vals = [start + k * step for k in range(count)]
     return [str(int(round(v))) if integral else repr(round(v, 10)) for v in vals]
 
@@ -132,6 +133,6 @@ def expand_grid(varies: list[Vary]) -> list[Point]:
         return [Point({}, ())]
     points = []
     for combo in itertools.product(*(range(len(v.raw)) for v in varies)):
-        points.append(Point({v.path: v.values[k] for v, k in zip(varies, combo)},
-                            tuple(f"{v.path}={v.raw[k]}" for v, k in zip(varies, combo))))
+        points.append(Point({v.path: v.values[k] for v, k in zip(varies, combo, strict=False)},
+                            tuple(f"{v.path}={v.raw[k]}" for v, k in zip(varies, combo, strict=False))))
     return points

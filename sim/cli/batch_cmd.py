@@ -9,21 +9,20 @@ import json
 import os
 import shlex
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from ..batch.executors import BackendError, ignoring_sigint
-from ..batch.export import FORMATS, ExportError, export as export_rows
+from ..batch.export import FORMATS, ExportError
+from ..batch.export import export as export_rows
 from ..batch.runner import BatchError, run_batch
 from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
-from .common import (err, fail, load, out, output_problems, progress_bar, seed_problems, too_many,
-                     write_output)
+from .common import err, fail, load, out, output_problems, progress_bar, seed_problems, too_many, write_output
 
 DEFAULT_DB = Path("reports/results.db")
 HEADLINE = ("encounters", "incidents", "incident_share", "peak_tension", "final_tension", "peak_rung",
@@ -45,7 +44,7 @@ def _count_problems(**counts: int) -> list[str]:
     return [f"--{name}: must be at least 1, got {n}" for name, n in counts.items() if n < 1]
 
 
-def _chart_problems(chart: Optional[Path]) -> list[str]:
+def _chart_problems(chart: Path | None) -> list[str]:
     """Check ``--chart FILE`` before any work: a .svg or .png name, and the 'report' extra installed."""
     if chart is None:
         return []
@@ -117,7 +116,7 @@ def _print_point(pt: dict, metric_names: list[str], title: str) -> None:
         oids = list(pt["objectives"])
         b.add_column("decision: option", overflow="fold", min_width=22)
         b.add_column("runs", justify="right")
-        for k, oid in enumerate(oids, 1):
+        for k, _oid in enumerate(oids, 1):
             b.add_column(f"O{k}", justify="right", no_wrap=True)
         for did, opts in pt["by_option"].items():
             for opt, cell in opts.items():
@@ -135,7 +134,7 @@ def batch(
     vary: list[str] = typer.Option([], "--vary", help="sweep: path=v1,v2,... or path=start:stop:step (stop "
                                    "included); several make a full grid"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
-    cluster: Optional[str] = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
+    cluster: str | None = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
     resume: bool = typer.Option(False, "--resume", help="complete the unfinished batch of this same command "
                                 "(same scenario, --set, --vary, --reps, --seed, --explore-decisions); --workers, "
@@ -147,7 +146,7 @@ def batch(
                                      "--resume, the traces of the replications still to run"),
     metric: list[str] = typer.Option([], "--metric", "-m", help="metrics to show (glob, repeatable)"),
     all_metrics: bool = typer.Option(False, "--all-metrics", help="show every metric in the table"),
-    chart: Optional[Path] = typer.Option(None, "--chart", help="also draw P(success) per objective to FILE (.svg or "
+    chart: Path | None = typer.Option(None, "--chart", help="also draw P(success) per objective to FILE (.svg or "
                                          ".png; extra 'report'): bars, or lines against the --vary values"),
 ) -> None:
     """Run SCENARIO many times and summarise metrics and objective odds (per sweep point).
@@ -242,12 +241,12 @@ def sensitivity(
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
     range_: list[str] = typer.Option([], "--range", help="vary this parameter over path=low:high (repeatable)"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
-    cluster: Optional[str] = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
+    cluster: str | None = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
     top: int = typer.Option(0, "--top", help="show only the top N parameters (0: all)"),
     all_parameters: bool = typer.Option(False, "--all-parameters", help="run every parameter, also those with no "
                                         "causal path to the objective (their swing is 0: by default they are not run)"),
     json_: bool = typer.Option(False, "--json", help="print the ranking as JSON (tornado chart data)"),
-    chart: Optional[Path] = typer.Option(None, "--chart", help="also draw the tornado chart to FILE (.svg or .png; "
+    chart: Path | None = typer.Option(None, "--chart", help="also draw the tornado chart to FILE (.svg or .png; "
                                          "extra 'report'); with --top, of the parameters shown"),
 ) -> None:
     """Which uncertain parameters move P(OBJECTIVE) most? One at a time, each to its low and high end."""
@@ -337,7 +336,7 @@ def results(
 def export(
     batch_id: int = typer.Argument(..., help="batch id (see crisis-sim results)"),
     format_: str = typer.Option("csv", "--format", "-f", help="csv or parquet"),
-    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="output file (default reports/batch-ID.FORMAT)"),
+    out_path: Path | None = typer.Option(None, "--out", "-o", help="output file (default reports/batch-ID.FORMAT)"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
 ) -> None:
     """Export a batch's replications, one row each, as CSV or Parquet."""

@@ -5,14 +5,12 @@ import math
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from ..workshop.msel import RENDERERS, build_msel, render
 from .common import fail, load, output_problems, seed_problems, write_output
 from .workshop_cmd import parse_turn
-
 
 MAX_MINUTES_PER_TURN = 1440
 
@@ -51,11 +49,11 @@ def msel(
                                                     "with the default decisions"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
     turn: str = typer.Option("6h", "--turn", help="length of a turn in scenario time: 6h, 90m, 1d"),
-    start: Optional[str] = typer.Option(None, "--start", help="STARTEX, the exercise's wall-clock start "
+    start: str | None = typer.Option(None, "--start", help="STARTEX, the exercise's wall-clock start "
                                         "(ISO 8601, e.g. 2026-12-01T09:00); without it, times are offsets +H:MM"),
     minutes_per_turn: str = typer.Option("30", "--minutes-per-turn", help="minutes of exercise per turn (>= 1)"),
     format_: str = typer.Option("md", "--format", "-f", help="md (a Markdown table to print) or csv (a spreadsheet)"),
-    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="write to FILE (atomically) instead of stdout"),
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="write to FILE (atomically) instead of stdout"),
 ) -> None:
     """Write the Master Scenario Events List (MSEL) of SCENARIO, for the facilitator to print before a workshop.
 
@@ -92,4 +90,4 @@ def register(app: typer.Typer) -> None:
     app.command("msel")(msel)
 
 
-__all__ = ["register", "msel", "parse_start", "parse_minutes"]
+__all__ = ["msel", "parse_minutes", "parse_start", "register"]

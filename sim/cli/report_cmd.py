@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -11,22 +10,22 @@ from .common import err, fail, load, out, output_problems, progress_bar, seed_pr
 
 
 def report(
-    source: Optional[Path] = typer.Argument(None, help="scenario YAML file (or use --db/--batch, --session)"),
+    source: Path | None = typer.Argument(None, help="scenario YAML file (or use --db/--batch, --session)"),
     reps: int = typer.Option(200, "--reps", "-n", help="replications in the Monte Carlo batch"),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="seed of the narrated run and of the batch "
+    seed: int | None = typer.Option(None, "--seed", "-s", help="seed of the narrated run and of the batch "
                                        "(default 0; with --session: the session's seed, for the batch)"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
-    compare: Optional[Path] = typer.Option(None, "--compare", help="reference scenario to compare against"),
-    compare_seed: Optional[int] = typer.Option(None, "--compare-seed", help="seed of the reference batch "
+    compare: Path | None = typer.Option(None, "--compare", help="reference scenario to compare against"),
+    compare_seed: int | None = typer.Option(None, "--compare-seed", help="seed of the reference batch "
                                                "(default: --seed, i.e. common random numbers)"),
-    sensitivity: Optional[str] = typer.Option(None, "--sensitivity", help="objective id: add a tornado chart"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (default reports/<scenario>-<time>)"),
+    sensitivity: str | None = typer.Option(None, "--sensitivity", help="objective id: add a tornado chart"),
+    out_dir: Path | None = typer.Option(None, "--out", "-o", help="output folder (default reports/<scenario>-<time>)"),
     formats: str = typer.Option("html,md", "--format", "-f", help="comma-separated: html, md, pdf"),
-    db: Optional[Path] = typer.Option(None, "--db", help="results database of `crisis-sim batch`"),
-    batch: Optional[int] = typer.Option(None, "--batch", help="batch id in --db"),
+    db: Path | None = typer.Option(None, "--db", help="results database of `crisis-sim batch`"),
+    batch: int | None = typer.Option(None, "--batch", help="batch id in --db"),
     point: int = typer.Option(1, "--point", help="with --db: which sweep point of the batch (1 = the first, "
                               "as `crisis-sim batch` lists them)"),
-    session: Optional[Path] = typer.Option(None, "--session", help="workshop session log"),
+    session: Path | None = typer.Option(None, "--session", help="workshop session log"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w",
                                 help="worker processes for the --sensitivity runs (results do not depend on it)"),
 ) -> None:

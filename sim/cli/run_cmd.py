@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -19,7 +18,7 @@ def run(
     seed: int = typer.Option(0, "--seed", "-s", help="random seed; the same seed gives the same run"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
     json_: bool = typer.Option(False, "--json", help="print the machine-readable result instead"),
-    trace: Optional[Path] = typer.Option(None, "--trace", help="write the trace as JSON Lines to FILE"),
+    trace: Path | None = typer.Option(None, "--trace", help="write the trace as JSON Lines to FILE"),
     effects: bool = typer.Option(False, "--effects", help="show every effect in the timeline"),
     encounters: bool = typer.Option(False, "--encounters", help="show deconflicted encounters too"),
 ) -> None:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -36,15 +35,15 @@ def _load_for_log(path: str, overrides: list[str]):
 
 
 def workshop(
-    scenario: Optional[Path] = typer.Argument(None, help="scenario YAML file (not with --resume)"),
-    turn: Optional[str] = typer.Option(None, "--turn", help="length of a turn: 6h, 90m, 1d  [default: 6h]"),
-    teams: Optional[str] = typer.Option(None, "--teams", help="team names, comma-separated  [default: blue,red,white]"),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="random seed of the adjudication  [default: 0]"),
-    session_file: Optional[Path] = typer.Option(
+    scenario: Path | None = typer.Argument(None, help="scenario YAML file (not with --resume)"),
+    turn: str | None = typer.Option(None, "--turn", help="length of a turn: 6h, 90m, 1d  [default: 6h]"),
+    teams: str | None = typer.Option(None, "--teams", help="team names, comma-separated  [default: blue,red,white]"),
+    seed: int | None = typer.Option(None, "--seed", "-s", help="random seed of the adjudication  [default: 0]"),
+    session_file: Path | None = typer.Option(
         None, "--session", help="session log to write (default reports/sessions/<scenario>-<UTC time>.jsonl)"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
-    script: Optional[Path] = typer.Option(None, "--script", help="run the commands in FILE instead of asking"),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="go on with the session logged in FILE "
+    script: Path | None = typer.Option(None, "--script", help="run the commands in FILE instead of asking"),
+    resume: Path | None = typer.Option(None, "--resume", help="go on with the session logged in FILE "
                                                  "(refused while another session has it open)"),
     echo: bool = typer.Option(False, "--echo", help="echo each scripted command before its output"),
 ) -> None:
@@ -90,7 +89,7 @@ def workshop(
             fail(f"--teams: expected names separated by commas (letters, digits, - and _), got {teams!r}")
         s = load(scenario, set_)
         if session_file is None:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             session_file = Path("reports") / "sessions" / f"{s.name}-{stamp}.jsonl"
         if problems := output_problems("--session", session_file):
             fail(problems)
@@ -120,4 +119,4 @@ def register(app: typer.Typer) -> None:
     app.command("workshop")(workshop)
 
 
-__all__ = ["register", "workshop", "parse_turn"]
+__all__ = ["parse_turn", "register", "workshop"]

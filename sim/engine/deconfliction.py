@@ -53,7 +53,7 @@ class Encounters:
     process leaves its timeout), so it passes as a no-op.
     """
 
-    __slots__ = ("w", "d", "a", "b", "domains", "rates", "total", "u", "timer", "_fire")
+    __slots__ = ("_fire", "a", "b", "d", "domains", "rates", "timer", "total", "u", "w")
 
     def __init__(self, w: World, uniforms):
         d = w.s.deconfliction
@@ -87,7 +87,7 @@ class Encounters:
         w, u = self.w, self.u
         pick = u.random() * self.total
         dom = self.domains[-1]
-        for name, rate in zip(self.domains, self.rates):
+        for name, rate in zip(self.domains, self.rates, strict=False):
             if pick < rate:
                 dom = name
                 break

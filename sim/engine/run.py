@@ -4,16 +4,16 @@ Same scenario, seed and decisions give the same result and trace, byte for byte.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
 from ..scenario.conditions import metric_marks, time_marks
-from ..scenario.references import conditions
 from ..scenario.model import Inject, Scenario
+from ..scenario.references import conditions
 from .adversary import axis_process
-from .deconfliction import Encounters
 from .decisions import as_source, decision_process
+from .deconfliction import Encounters
 from .escalation import Tension
 from .forces import force_process
 from .injects import fire_inject, inject_process

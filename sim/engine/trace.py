@@ -7,8 +7,8 @@ here is deterministic: sorted keys, no wall-clock fields.
 from __future__ import annotations
 
 import json
-from math import floor
 from dataclasses import asdict, dataclass, field
+from math import floor
 from typing import Any
 
 KINDS = ("start", "inject", "signal", "force", "decision", "pending", "axis", "encounter", "incident",

@@ -6,10 +6,10 @@ in the trace and wake whoever waits on a condition. The world is also the
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -66,7 +66,7 @@ STREAMS = ("params", "encounters", "effects", "decisions")
 class _Streams:
     """The run's streams, each made on first use (most runs never draw from some of them)."""
 
-    __slots__ = ("_words", "_made")
+    __slots__ = ("_made", "_words")
 
     def __init__(self, root: np.random.SeedSequence):
         self._words = root.generate_state(4 * len(STREAMS), np.uint64)
@@ -118,7 +118,7 @@ class Uniforms:
     sequence of numbers they get is exactly the Generator's ``random`` stream.
     """
 
-    __slots__ = ("_streams", "_name", "_gen", "_buf", "_i")
+    __slots__ = ("_buf", "_gen", "_i", "_name", "_streams")
     BLOCK = 64
 
     def __init__(self, streams: _Streams, name: str):

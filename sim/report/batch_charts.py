@@ -26,10 +26,10 @@ import json
 import textwrap
 from dataclasses import dataclass, field
 
-from .charts import STYLE, figure_bytes, tornado  # first: it picks matplotlib's Agg backend
-
 import matplotlib.pyplot as plt
 import numpy as np
+
+from .charts import STYLE, figure_bytes, tornado  # first: it picks matplotlib's Agg backend
 
 FORMATS = ("svg", "png")
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
@@ -134,7 +134,7 @@ def _objective_series(summary: dict, points: list[dict], label=None) -> list[dic
     oids = list(summary["points"][0]["objectives"])
     out = []
     for oid in oids:
-        p, lo, hi = zip(*(_odds(pt, oid) for pt in points))
+        p, lo, hi = zip(*(_odds(pt, oid) for pt in points), strict=False)
         out.append({"label": label(oid) if label else points[0]["objectives"][oid]["title"], "objective": oid,
                     "p": list(p), "ci_low": list(lo), "ci_high": list(hi)})
     return out
@@ -148,7 +148,7 @@ def objectives_chart(summary: dict, fmt: str = "svg") -> Drawn:
         fig, ax = plt.subplots(figsize=(8.2, 0.42 * len(oids) + 1.5))
         ys = np.arange(len(oids))[::-1]
         series = []
-        for y, oid in zip(ys, oids):
+        for y, oid in zip(ys, oids, strict=False):
             o = pt["objectives"][oid]
             p, lo, hi = _odds(pt, oid)
             ax.barh(y, p, height=0.6, color="#9ecae1", edgecolor="#08519c", linewidth=0.6)
@@ -203,10 +203,10 @@ def grid_chart(summary: dict, fmt: str = "svg") -> Drawn:
     for oid in oids:
         for combo in combos:
             pts = [by_key[(_key(x),) + tuple(_key(c) for c in combo)] for x in xvalues]
-            p, lo, hi = zip(*(_odds(pt, oid) for pt in pts))
-            label = ", ".join(f"{names[v['path']]}={value_label(c)}" for v, c in zip(others, combo))
+            p, lo, hi = zip(*(_odds(pt, oid) for pt in pts), strict=False)
+            label = ", ".join(f"{names[v['path']]}={value_label(c)}" for v, c in zip(others, combo, strict=False))
             series.append({"label": label, "objective": oid, "x": xvalues,
-                           "point": {v["path"]: c for v, c in zip(others, combo)},
+                           "point": {v["path"]: c for v, c in zip(others, combo, strict=False)},
                            "p": list(p), "ci_low": list(lo), "ci_high": list(hi)})
     cols = 1 if len(oids) == 1 else 2 if len(oids) <= 3 else 3
     rows = -(-(len(oids) + 1) // cols)  # one more slot, for the legend
@@ -214,7 +214,7 @@ def grid_chart(summary: dict, fmt: str = "svg") -> Drawn:
         fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols + 0.6, 2.3 * rows + 0.9), squeeze=False,
                                  sharey=True)
         flat = list(axes.flat)
-        for k, (ax, oid) in enumerate(zip(flat, oids)):
+        for k, (ax, oid) in enumerate(zip(flat, oids, strict=False)):
             _lines(ax, xvalues, [s for s in series if s["objective"] == oid])
             ax.set_title(textwrap.fill(_short(titles[oid], 64), 34), fontsize=8)
             ax.tick_params(labelsize=7)
@@ -259,5 +259,14 @@ def sensitivity_chart(rows: list[dict], objective: str, fmt: str = "svg", *, sce
     return Drawn(ch.svg if fmt == "svg" else ch.png, fmt, series)
 
 
-__all__ = ["Drawn", "FORMATS", "batch_chart", "grid_chart", "objectives_chart", "sensitivity_chart", "short_paths",
-           "sweep_chart", "value_label"]
+__all__ = [
+    "FORMATS",
+    "Drawn",
+    "batch_chart",
+    "grid_chart",
+    "objectives_chart",
+    "sensitivity_chart",
+    "short_paths",
+    "sweep_chart",
+    "value_label",
+]

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from ..engine.trace import Result  # noqa: E402
-from ..scenario.conditions import FORCE_STATES  # noqa: E402
-from ..scenario.model import Scenario  # noqa: E402
-from . import tension as T  # noqa: E402
-from .causes import force_chain  # noqa: E402
+from ..engine.trace import Result
+from ..scenario.conditions import FORCE_STATES
+from ..scenario.model import Scenario
+from . import tension as T
+from .causes import force_chain
 
 STYLE = {
     "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
@@ -150,7 +150,7 @@ def distributions(s: Scenario, values: dict[str, list[float | None]],
         cols = 2
         rows = max(1, (len(objs) + 1) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(8.2, 2.1 * rows), squeeze=False)
-        for ax, (oid, o) in zip(axes.flat, objs):
+        for ax, (_oid, o) in zip(axes.flat, objs, strict=False):
             vals = values.get(o.metric, [])
             xs = np.sort(np.array([v for v in vals if v is not None], dtype=float))
             never = sum(v is None for v in vals)
@@ -182,7 +182,7 @@ def probabilities(objectives: list[dict], thresholds: dict[str, float]) -> Chart
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8.2, 0.45 * len(objectives) + 1.3))
         ys = np.arange(len(objectives))[::-1]
-        for y, o in zip(ys, objectives):
+        for y, o in zip(ys, objectives, strict=False):
             b = o["batch"]
             face, hatch = RATING_LOOK[o["rating"]]
             ax.barh(y, b["p"], color=face, hatch=hatch, edgecolor="black", linewidth=0.6, height=0.6)
@@ -226,7 +226,7 @@ def comparison(comp: dict, this_obj: dict, other_obj: dict) -> Chart:
         rows = [r for r in comp["rows"] if r["kind"] == "objective"]
         fig, ax = plt.subplots(figsize=(8.2, 0.55 * len(rows) + 1.4))
         ys = np.arange(len(rows))[::-1]
-        for y, rw in zip(ys, rows):
+        for y, rw in zip(ys, rows, strict=False):
             for dy, src, face, hatch, lab in ((0.18, this_obj, "#404040", "", comp["this"]),
                                                (-0.18, other_obj, "#e0e0e0", "//", comp["other"])):
                 b = src[rw["id"]]

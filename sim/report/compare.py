@@ -30,11 +30,11 @@ def compare(this: dict, other: dict, objectives: dict[str, str], metrics: list[s
         a, b = this["metrics"].get(name), other["metrics"].get(name)
         if not a or not b or a.get("mean") is None or b.get("mean") is None:
             continue
-        t, df, p = stats.welch_t(a["mean"], a["sd"], a["n"], b["mean"], b["sd"], b["n"])
+        t, _df, p = stats.welch_t(a["mean"], a["sd"], a["n"], b["mean"], b["sd"], b["n"])
         rows.append({"kind": "metric", "id": name, "title": name, "this": a["mean"], "other": b["mean"],
                      "diff": a["mean"] - b["mean"], "stat": t, "test": "Welch t", "p_value": p})
     flags = stats.holm([r["p_value"] for r in rows], ALPHA)
-    for r, f in zip(rows, flags):
+    for r, f in zip(rows, flags, strict=False):
         r["significant"] = bool(f)
     return {"this": this_label, "other": other_label, "alpha": ALPHA, "correction": "Holm-Bonferroni",
             "rows": rows}

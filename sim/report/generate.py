@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..atomic import atomic_write
 from ..engine.run import run
 from ..scenario.model import Scenario
-from . import aar, charts as CH, render
+from . import aar, render
+from . import charts as CH
 from .compare import compare
 from .montecarlo import replicate, summarise
 from .parameters import baseline_of, differences, fact_lookup, parameters
@@ -32,10 +33,10 @@ def generation_time() -> datetime:
     sde = os.environ.get("SOURCE_DATE_EPOCH")
     if sde:
         try:
-            return datetime.fromtimestamp(int(sde), tz=timezone.utc)
+            return datetime.fromtimestamp(int(sde), tz=UTC)
         except (ValueError, OverflowError, OSError):
             raise ReportError(f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {sde!r}") from None
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def default_out_dir(s: Scenario, when: datetime, root: Path = Path("reports")) -> Path:

@@ -158,7 +158,7 @@ def _leaf_diffs(a: Any, b: Any, path: tuple):
     if isinstance(a, dict) and isinstance(b, dict) and not _is_dist(a) and not _is_dist(b):
         for k in sorted(set(a) | set(b), key=str):
             yield from _leaf_diffs(a.get(k), b.get(k), path + (k,))
-    elif a != b and not isinstance(a, (int, float)) or (isinstance(a, bool) and a != b):
+    elif (a != b and not isinstance(a, (int, float))) or (isinstance(a, bool) and a != b):
         if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
             if a != b:
                 yield ".".join(map(str, path)), _short(a), _short(b)

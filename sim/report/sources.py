@@ -96,7 +96,7 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
                  "vary": params.get("vary", []), "explore_decisions": explore, "reported": point,
                  "points": [{"point": p["values"], "overrides": p["overrides"],
                              "objectives": (summary if k == point - 1 else summarise_rows(rs, titles))["objectives"]}
-                            for k, (p, rs) in enumerate(zip(points, by_point))]}
+                            for k, (p, rs) in enumerate(zip(points, by_point, strict=False))]}
     return StoredBatch(s, path, sets + list(pt["overrides"]), seed, reps, summary, where, sweep)
 
 

@@ -8,7 +8,7 @@ p-values come from the normal and Student-t distributions computed here
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def normal_cdf(x: float) -> float:

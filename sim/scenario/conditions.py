@@ -13,7 +13,7 @@ Metrics a condition can read: ``tension``, ``rung``, ``encounters``, ``incidents
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Protocol, Union
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -85,21 +85,21 @@ class MetricCond(_C):
 
 
 class AllCond(_C):
-    all: list["Condition"] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1)
 
     def test(self, s):
         return all(c.test(s) for c in self.all)
 
 
 class AnyCond(_C):
-    any: list["Condition"] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1)
 
     def test(self, s):
         return any(c.test(s) for c in self.any)
 
 
 class NotCond(_C):
-    not_: "Condition" = Field(alias="not")
+    not_: Condition = Field(alias="not")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def test(self, s):
@@ -122,15 +122,7 @@ def _which(v: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[EventCond, Tag("event")],
-        Annotated[ForceCond, Tag("force")],
-        Annotated[DecisionCond, Tag("decision")],
-        Annotated[MetricCond, Tag("metric")],
-        Annotated[AllCond, Tag("all")],
-        Annotated[AnyCond, Tag("any")],
-        Annotated[NotCond, Tag("not")],
-    ],
+    Annotated[EventCond, Tag("event")] | Annotated[ForceCond, Tag("force")] | Annotated[DecisionCond, Tag("decision")] | Annotated[MetricCond, Tag("metric")] | Annotated[AllCond, Tag("all")] | Annotated[AnyCond, Tag("any")] | Annotated[NotCond, Tag("not")],
     Discriminator(
         _which,
         custom_error_type="condition",

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-
 
 _STD = NormalDist()
 _U_MIN = 1e-12  # keep inverse CDFs finite at u == 0
@@ -180,7 +179,7 @@ class _NumberOrDist:
 
 # a bare number is a fixed value; so is a mapping with `value:` and no `dist:`
 Dist = Annotated[
-    Union[Fixed, Uniform, Triangular, TruncNormal, LogNormal, Exponential],
+    Fixed | Uniform | Triangular | TruncNormal | LogNormal | Exponential,
     Field(discriminator="dist"),
     BeforeValidator(_number_is_fixed),
     _NumberOrDist,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -49,7 +50,7 @@ def _merge(base: dict, blines: LineMap, over: dict, olines: LineMap, prefix=()) 
             for p in [p for p in blines if p[: len(path)] == path]:
                 del blines[p]
             out[k] = v
-        blines.update({p: l for p, l in olines.items() if p[: len(path)] == path})
+        blines.update({p: ln for p, ln in olines.items() if p[: len(path)] == path})
     return out
 
 
@@ -125,10 +126,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     """The part of a pydantic error location that names real fields (drops union tags)."""
     out, node = [], data
     for seg in loc:
-        if isinstance(node, dict) and seg in node:
-            node = node[seg]
-            out.append(seg)
-        elif isinstance(node, list) and isinstance(seg, int) and seg < len(node):
+        if (isinstance(node, dict) and seg in node) or (isinstance(node, list) and isinstance(seg, int) and seg < len(node)):
             node = node[seg]
             out.append(seg)
         elif isinstance(node, dict) and isinstance(seg, str) and seg not in ("function-after", "function-before"):

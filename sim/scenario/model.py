@@ -8,8 +8,8 @@ number may cite the fact ids (``facts: [...]``) it was taken from.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -216,7 +216,7 @@ class Escalation(M):
         th = [r.threshold for r in self.rungs]
         if th[0] != 0:
             raise ValueError("the first rung starts at threshold 0")
-        if any(b <= a for a, b in zip(th, th[1:])):
+        if any(b <= a for a, b in zip(th, th[1:], strict=False)):
             raise ValueError(f"rung thresholds must rise strictly, got {th}")
         return self
 

@@ -9,5 +9,14 @@ from .log import LogError, LogLocked, read_log
 from .session import Play, Session, WorkshopError
 from .summary import compare_to_batch, percentile_rank, session_summary
 
-__all__ = ["Session", "Play", "WorkshopError", "LogError", "LogLocked", "read_log", "session_summary",
-           "compare_to_batch", "percentile_rank"]
+__all__ = [
+           "LogError",
+           "LogLocked",
+           "Play",
+           "Session",
+           "WorkshopError",
+           "compare_to_batch",
+           "percentile_rank",
+           "read_log",
+           "session_summary",
+]

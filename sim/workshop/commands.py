@@ -104,7 +104,7 @@ def _count(args: list[str], command: str, what: str, default: int) -> int:
 
 
 def _next(session: Session, args: list[str]) -> Reply:
-    _, opts = _options(args, ())
+    _, _opts = _options(args, ())
     times = _count(args, "next", "stops", 1)
     items: list[Output] = []
     for k in range(times):

@@ -9,7 +9,8 @@ commands without a person. At the end of the input the session is closed.
 from __future__ import annotations
 
 import sys
-from typing import Iterable, Iterator, TextIO
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text

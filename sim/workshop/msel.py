@@ -293,5 +293,19 @@ def render(m: Msel, fmt: str = "md") -> str:
     return RENDERERS[fmt](m)
 
 
-__all__ = ["Msel", "MselRow", "build_msel", "msel_from_result", "msel_run", "render", "render_md", "render_csv",
-           "csv_rows", "turn_of", "exercise_minutes", "offset_text", "trigger_text", "CSV_FIELDS"]
+__all__ = [
+    "CSV_FIELDS",
+    "Msel",
+    "MselRow",
+    "build_msel",
+    "csv_rows",
+    "exercise_minutes",
+    "msel_from_result",
+    "msel_run",
+    "offset_text",
+    "render",
+    "render_csv",
+    "render_md",
+    "trigger_text",
+    "turn_of",
+]

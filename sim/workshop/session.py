@@ -15,9 +15,9 @@ before it; ``undo`` drops the last action (``next``, ``decide``, ``inject`` or
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from ..engine.decisions import Choice, DefaultPolicy, Scripted
 from ..engine.run import run
@@ -63,7 +63,7 @@ class Session:
     @classmethod
     def start(cls, scenario: Scenario, *, seed: int = 0, turn_h: float = 6.0, teams: list[str] | None = None,
               log_path: str | Path | None = None, scenario_path: str = "", overrides: list[str] | None = None
-              ) -> "Session":
+              ) -> Session:
         """A new session; with ``log_path`` its log is created there (it must not exist)."""
         if not turn_h > 0 or not math.isfinite(turn_h):
             raise ValueError(f"turn must be a positive number of hours, got {turn_h!r}")
@@ -77,7 +77,7 @@ class Session:
 
     @classmethod
     def from_log(cls, log: str | Path | LogContents, load: Callable[[str, list[str]], Scenario], *,
-                 append: bool = False) -> "Session":
+                 append: bool = False) -> Session:
         """Rebuild a session by replaying its log; ``append`` reopens the log to go on writing.
 
         ``load(path, overrides)`` loads the scenario the log names (raising ScenarioError).
@@ -93,7 +93,7 @@ class Session:
                             f"the session; restore that version or start a new session"])
         sess = cls(scenario, int(first["seed"]), float(first["turn_h"]), list(first["teams"]), first["path"],
                    list(first["overrides"]), warnings=list(contents.warnings))
-        for lineno, entry in zip(contents.linenos, contents.entries):
+        for lineno, entry in zip(contents.linenos, contents.entries, strict=False):
             try:
                 sess._fold(entry)
             except WorkshopError as exc:

@@ -14,8 +14,8 @@ distribution it simulates one itself with the scenario's default decisions over
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 import numpy as np
 

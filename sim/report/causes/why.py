@@ -16,7 +16,7 @@ class Step:
     text: str
 
     @classmethod
-    def of(cls, rec: Record, text: str | None = None) -> "Step":
+    def of(cls, rec: Record, text: str | None = None) -> Step:
         return cls(rec.t_h, when(rec), text or rec.text)
 
 
