@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from ..workshop.msel import RENDERERS, build_msel, render
+from ..scenario.load import register_path, resolved_data
+from ..workshop.msel import RENDERERS, Msel, build_msel, render
+from ..workshop.msel_cards import render_cards
+from ..workshop.msel_import import MselImportError, apply_edits, dump_yaml, read_edited
+from ..workshop.msel_sheet import MissingExtra, render_xlsx
 from .common import fail, load, output_problems, seed_problems, write_output
 from .workshop_cmd import parse_turn
 
 MAX_MINUTES_PER_TURN = 1440
+FORMATS = (*RENDERERS, "xlsx", "html")
 
 
 def parse_start(text: str) -> datetime:
@@ -52,8 +58,11 @@ def msel(
     start: str | None = typer.Option(None, "--start", help="STARTEX, the exercise's wall-clock start "
                                         "(ISO 8601, e.g. 2026-12-01T09:00); without it, times are offsets +H:MM"),
     minutes_per_turn: str = typer.Option("30", "--minutes-per-turn", help="minutes of exercise per turn (>= 1)"),
-    format_: str = typer.Option("md", "--format", "-f", help="md (a Markdown table to print) or csv (a spreadsheet)"),
+    format_: str = typer.Option("md", "--format", "-f", help="md (a Markdown table), csv, xlsx (a workbook with a "
+                                "status column; needs --out) or html (printable inject cards)"),
     out_file: Path | None = typer.Option(None, "--out", "-o", help="write to FILE (atomically) instead of stdout"),
+    import_file: Path | None = typer.Option(None, "--import", help="an MSEL edited in a spreadsheet (.xlsx or "
+                                            ".csv): write SCENARIO with its injects as edited to --out (YAML)"),
 ) -> None:
     """Write the Master Scenario Events List (MSEL) of SCENARIO, for the facilitator to print before a workshop.
 
@@ -62,27 +71,117 @@ def msel(
     Each with H+ and calendar time, turn, exercise time, sender, recipient, expected action, trigger, facts.
 
     Then the contingency (library) injects, which the facilitator fires when needed, with no times.
+
+    With --import FILE: read an MSEL edited in a spreadsheet back into a scenario (written to --out).
     """
+    if import_file is not None:
+        _import(scenario, import_file, out_file, seed, set_, turn, minutes_per_turn, start)
+        return
     problems: list[str] = seed_problems(seed=seed)
     turn_h = _parsed(parse_turn, turn, problems)
     pace = _parsed(parse_minutes, minutes_per_turn, problems)
     start_at = _parsed(parse_start, start, problems) if start is not None else None
     fmt = format_.strip().lower()
-    if fmt not in RENDERERS:
-        problems.append(f"--format: unknown format {format_!r}; choose from {', '.join(RENDERERS)}")
+    if fmt not in FORMATS:
+        problems.append(f"--format: unknown format {format_!r}; choose from {', '.join(FORMATS)}")
+    if fmt == "xlsx" and out_file is None:
+        problems.append("--format xlsx: give --out FILE.xlsx (a workbook is not written to the terminal)")
     problems += output_problems("--out", out_file)
     if problems:
         fail(problems)
     s = load(scenario, set_)
-    try:
-        text = render(build_msel(s, seed, turn_h=turn_h, minutes_per_turn=pace, start=start_at, overrides=set_), fmt)
-    except OverflowError:
-        fail(f"--start {start}: the exercise would run past the year 9999 at this pace; give an earlier --start")
+    m = _build(s, seed, turn_h, pace, start_at, set_, start)
+    text: str | bytes
+    if fmt == "xlsx":
+        try:
+            text = render_xlsx(m)
+        except MissingExtra as exc:
+            fail(str(exc))
+    else:
+        text = render_cards(m) if fmt == "html" else render(m, fmt)
     if out_file is None:
+        assert isinstance(text, str)  # xlsx needs --out (checked above)
         sys.stdout.write(text)
         return
     write_output("--out", out_file, text)
     print(f"MSEL written to {out_file}")
+
+
+def _build(s, seed: int, turn_h: float, pace: float, start_at: datetime | None, sets: list[str],
+           start: str | None) -> Msel:
+    try:
+        return build_msel(s, seed, turn_h=turn_h, minutes_per_turn=pace, start=start_at, overrides=sets)
+    except OverflowError:
+        fail(f"--start {start}: the exercise would run past the year 9999 at this pace; give an earlier --start")
+
+
+def _import(scenario: Path, edited: Path, out_file: Path | None, seed: int, sets: list[str], turn: str,
+            minutes_per_turn: str, start: str | None) -> None:
+    """``msel SCENARIO --import EDITED --out NEW.yaml``: the scenario with the MSEL's edits to its injects."""
+    problems: list[str] = seed_problems(seed=seed)
+    if sets:
+        problems.append("--set: not taken with --import (the scenario written is the file's own, edited); "
+                        "edit the scenario file or --set when you run the result")
+    if out_file is None:
+        problems.append("--import: give --out NEW.yaml for the scenario it writes")
+    elif out_file.suffix.lower() not in (".yaml", ".yml"):
+        problems.append(f"--out {out_file}: the scenario written is YAML; name it .yaml or .yml")
+    if not edited.is_file():
+        problems.append(f"--import {edited}: no such file" if not edited.exists() else
+                        f"--import {edited}: not a regular file")
+    turn_h = _parsed(parse_turn, turn, problems)
+    pace = _parsed(parse_minutes, minutes_per_turn, problems)
+    start_at = _parsed(parse_start, start, problems) if start is not None else None
+    problems += output_problems("--out", out_file)
+    if problems:
+        fail(problems)
+    assert out_file is not None
+    try:
+        sheet = read_edited(edited)
+    except MissingExtra as exc:
+        fail(str(exc))
+    except MselImportError as exc:
+        fail(exc.problems)
+    # the pace and seed the sheet was made with, unless given on the command line
+    about = sheet.about
+    if about.get("seed", "").isdigit() and seed == 0:
+        seed = int(about["seed"])
+    s = load(scenario)
+    original = _build(s, seed, turn_h, pace, start_at, [], start)
+    data = resolved_data(scenario)
+    try:
+        data = apply_edits(data, original, sheet)
+    except MselImportError as exc:
+        fail(exc.problems)
+    reg = register_path(scenario, data)
+    here = register_path(out_file, data)
+    if reg is not None and (here is None or Path(here).resolve() != Path(reg).resolve()):  # not found by itself
+        data["fact_register"] = os.path.relpath(Path(reg).resolve(), out_file.resolve().parent)
+    header = (f"{s.title}\nWritten by `crisis-sim msel {scenario} --import {edited.name}` from the edited MSEL "
+              f"(seed {seed}).\nA scenario file like any other: validate it, run it, or build its MSEL again.")
+    text = dump_yaml(data, header)
+    check = out_file.with_name(f".{out_file.name}.check.yaml")
+    write_output("--out", check, text)
+    try:
+        load_checked = load_scenario_quiet(check)
+    finally:
+        check.unlink(missing_ok=True)
+    if load_checked:
+        fail([p.replace(str(check), str(out_file)) for p in load_checked])
+    write_output("--out", out_file, text)
+    print(f"Scenario written to {out_file} ({len(data.get('injects') or {})} injects)")
+
+
+def load_scenario_quiet(path: Path) -> list[str]:
+    """The problems of the scenario file at ``path`` (empty when it loads)."""
+    from ..scenario.errors import ScenarioError
+    from ..scenario.load import load_scenario
+
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        return [str(p) for p in exc.problems]
+    return []
 
 
 def register(app: typer.Typer) -> None:

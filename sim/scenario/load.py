@@ -197,3 +197,17 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     scenario._source = label
     scenario._hash = content_hash(scenario)
     return scenario
+
+
+def resolved_data(path: str | Path) -> dict:
+    """A scenario file's plain data with its ``extends`` chain merged (not validated): what
+    tools that rewrite a scenario (``msel --import``) start from."""
+    data, _ = _resolve(Path(path), ())
+    return data
+
+
+def register_path(path: str | Path, data: dict) -> Path | None:
+    """The fact register a scenario file with ``data`` uses (as :func:`load_scenario` finds it)."""
+    path = Path(path)
+    reg_field = data.get("fact_register")
+    return (path.parent / reg_field) if isinstance(reg_field, str) else find_register(path)
