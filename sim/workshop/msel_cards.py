@@ -12,11 +12,12 @@ from __future__ import annotations
 from html import escape
 
 from ..narrative import h_label
-from .msel import Msel, MselRow, _exercise_text
+from .msel import Msel, MselRow, _calendar_cell, _exercise_text
 
 _CSS = """
 @page { size: A4; margin: 12mm; }
 * { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font: 11pt/1.35 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 0; }
 header { margin: 0 0 6mm; }
 h1 { font-size: 16pt; margin: 0 0 2mm; }
@@ -45,7 +46,7 @@ def _dl(items: list[tuple[str, str]]) -> str:
 def _times(m: Msel, r: MselRow) -> list[tuple[str, str]]:
     if r.sim_h is None:
         return [("When", "when the facilitator decides (contingency)")]
-    return [("Scenario time", f"{h_label(r.sim_h)} ({r.sim_time})"), ("Turn", str(r.turn)),
+    return [("Scenario time", f"{h_label(r.sim_h)}, {_calendar_cell(r.sim_time)}"), ("Turn", str(r.turn)),
             ("Exercise time", _exercise_text(m, r.exercise_min, "%a %d %b %H:%M"))]
 
 
