@@ -3,9 +3,9 @@ import ast
 
 from conftest import ROOT
 
-RANK = {"scenario": 0, "engine": 1, "batch": 2, "report": 2, "workshop": 2, "cli": 3}
+RANK = {"scenario": 0, "engine": 1, "batch": 2, "report": 2, "workshop": 2, "cli": 3, "web": 3}
 # the report reads batches and workshop logs; the workshop compares with batches
-ALLOWED_SIDEWAYS = {("report", "batch"), ("report", "workshop"), ("workshop", "batch")}
+ALLOWED_SIDEWAYS = {("report", "batch"), ("report", "workshop"), ("workshop", "batch"), ("cli", "web")}
 ENGINE_INSIDES = {"world", "forces", "adversary", "deconfliction", "escalation", "injects", "effects", "timing"}
 
 

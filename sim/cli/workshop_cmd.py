@@ -12,7 +12,7 @@ from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
 from ..workshop.console import loop
 from ..workshop.log import LogError, read_log
-from ..workshop.session import Session
+from ..workshop.session import Session, default_teams
 from .common import fail, load, out, output_problems, seed_problems
 
 MIN_TURN_H, MAX_TURN_H = 1 / 60, 2160.0  # a minute (finer turns step the clock billions of times); 90 days
@@ -37,7 +37,7 @@ def _load_for_log(path: str, overrides: list[str]):
 def workshop(
     scenario: Path | None = typer.Argument(None, help="scenario YAML file (not with --resume)"),
     turn: str | None = typer.Option(None, "--turn", help="length of a turn: 6h, 90m, 1d  [default: 6h]"),
-    teams: str | None = typer.Option(None, "--teams", help="team names, comma-separated  [default: blue,red,white]"),
+    teams: str | None = typer.Option(None, "--teams", help="team names, comma-separated  [default: the scenario's teams, else blue,red,white]"),
     seed: int | None = typer.Option(None, "--seed", "-s", help="random seed of the adjudication  [default: 0]"),
     session_file: Path | None = typer.Option(
         None, "--session", help="session log to write (default reports/sessions/<scenario>-<UTC time>.jsonl)"),
@@ -46,13 +46,45 @@ def workshop(
     resume: Path | None = typer.Option(None, "--resume", help="go on with the session logged in FILE "
                                                  "(refused while another session has it open)"),
     echo: bool = typer.Option(False, "--echo", help="echo each scripted command before its output"),
+    web: bool = typer.Option(False, "--web", help="also serve the session to browsers: a room board, a facilitator "
+                             "console and team pages (extra 'web')"),
+    host: str = typer.Option("127.0.0.1", "--host", help="with --web: the address to listen on (loopback unless "
+                             "you give another; the LAN sees team pages only with the PIN)"),
+    port: int = typer.Option(8765, "--port", help="with --web: the port (0: any free one)"),
+    pin: str | None = typer.Option(None, "--pin", help="with --web: the teams' PIN (default: six random digits)"),
+    teams_decide: bool = typer.Option(False, "--teams-decide", help="with --web: a team's decision takes effect "
+                                      "at once, without the facilitator's confirmation"),
+    start: str | None = typer.Option(None, "--start", help="STARTEX, the exercise's wall-clock start (ISO 8601), "
+                                     "for the pace shown to the facilitator"),
+    minutes_per_turn: str = typer.Option("30", "--minutes-per-turn", help="minutes of exercise per turn (>= 1)"),
 ) -> None:
     """Run a tabletop workshop: the clock moves a turn (or to the next inject or decision) at a time.
 
     Commands at the prompt: next, decide, inject, note, status, forces, history, undo, save, quit, help.
     A session locks its log until it ends: a second session on the same log is refused (exit 2).
     """
-    if problems := seed_problems(seed=seed):
+    problems = seed_problems(seed=seed)
+    pace_start, pace = None, 30.0
+    if web:
+        from .msel_cmd import parse_minutes, parse_start
+
+        for parse, value, name in ((parse_start, start, "start"), (parse_minutes, minutes_per_turn, "pace")):
+            if value is None:
+                continue
+            try:
+                got = parse(value)
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if name == "start":
+                pace_start = got
+            else:
+                pace = got
+        if not 0 <= port <= 65535:
+            problems.append(f"--port: expected 0 to 65535, got {port}")
+        if pin is not None and not re.fullmatch(r"\d{4,12}", pin):
+            problems.append(f"--pin: expected 4 to 12 digits, got {pin!r}")
+    if problems:
         fail(problems)
     lines = None
     if script is not None:
@@ -79,15 +111,17 @@ def workshop(
     else:
         if scenario is None:
             fail("give a SCENARIO file, or --resume FILE")
-        turn, teams, seed = turn or "6h", teams or "blue,red,white", seed or 0
+        turn, seed = turn or "6h", seed or 0
         try:
             turn_h = parse_turn(turn)
         except ValueError as exc:
             fail(str(exc))
-        team_list = [t.strip() for t in teams.split(",") if t.strip()]
+        team_list = [t.strip() for t in (teams or "x").split(",") if t.strip()]
         if not team_list or any(not re.fullmatch(r"[A-Za-z][\w\-]*", t) for t in team_list):
             fail(f"--teams: expected names separated by commas (letters, digits, - and _), got {teams!r}")
         s = load(scenario, set_)
+        if teams is None:
+            team_list = default_teams(s)
         if session_file is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             session_file = Path("reports") / "sessions" / f"{s.name}-{stamp}.jsonl"
@@ -102,6 +136,10 @@ def workshop(
             fail(exc.problems)
         except OSError as exc:
             fail(f"{session_file}: cannot create: {exc.strerror}")
+    if web:
+        _serve(sess, lines, host=host, port=port, pin=pin, teams_decide=teams_decide, start=pace_start,
+               minutes_per_turn=pace, echo=echo)
+        return
     rich = out.is_terminal and lines is None
     if rich:
         out.print(f"[dim]session log: {sess.log_path}  (help lists the commands)[/dim]")
@@ -112,6 +150,49 @@ def workshop(
     except KeyboardInterrupt:
         fail(f"interrupted; the session log {sess.log_path} keeps every entry so far: "
              f"crisis-sim workshop --resume {sess.log_path} goes on from there", code=130)
+
+
+def _serve(sess: Session, lines: list[str] | None, *, host: str, port: int, pin: str | None, teams_decide: bool,
+           start: datetime | None, minutes_per_turn: float, echo: bool) -> None:
+    """The session served to browsers, the terminal console beside it (when there is a terminal)."""
+    try:
+        from ..web.serve import ServeError
+        from ..web.serve import start as start_server
+        from ..workshop.live import LiveSession
+    except ImportError:
+        sess.close()
+        fail("--web needs the web extra: pip install 'crisis-sim[web]'")
+    live = LiveSession(sess, start=start, minutes_per_turn=minutes_per_turn, teams_decide=teams_decide)
+    try:
+        server = start_server(live, host, port, pin)
+    except ServeError as exc:
+        sess.close()
+        fail(str(exc))
+    print(f"session log: {sess.log_path}", flush=True)
+    for name, url in server.urls(list(sess.teams)).items():
+        print(f"{name + ':':<14} {url}", flush=True)
+    print(f"{'team PIN:':<14} {server.secrets.pin}", flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {host}: anyone on that network can open the room board; team pages need "
+              "the PIN, the console its token", file=sys.stderr, flush=True)
+    try:
+        if lines is not None or sys.stdin.isatty():
+            rich = out.is_terminal and lines is None
+            loop(sess, lines, console=out, rich=rich, echo=echo, stream=sys.stdout,
+                 run=lambda s, ln: live.execute(ln))
+            live.closed = True
+        else:  # no terminal: the browsers drive the session until quit there, or Ctrl-C / SIGTERM
+            print("no terminal: run the session from the facilitator console; Ctrl-C ends the server", flush=True)
+            while not live.closed:
+                live.wait(live.version, 1.0)
+    except KeyboardInterrupt:
+        fail(f"interrupted; the session log {sess.log_path} keeps every entry so far: "
+             f"crisis-sim workshop --resume {sess.log_path} --web goes on from there", code=130)
+    finally:
+        with live.acting(""):
+            sess.close()
+            live.closed = True
+        server.stop()
 
 
 def register(app: typer.Typer) -> None:

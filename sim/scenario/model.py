@@ -313,6 +313,16 @@ class Checkpoint(M):
         return self
 
 
+class Team(M):
+    """A team at the table: which sides it plays and which inject recipients it stands for."""
+
+    name: str
+    sides: list[str] = Field(default_factory=list, description="side ids whose decision points this team takes")
+    recipients: list[str] = Field(default_factory=list,
+                                  description="inject recipients this team plays (their injects go to it alone)")
+    description: str = ""
+
+
 class Scenario(M):
     schema_version: Literal[1] = 1
     name: str = Field(pattern=ID)
@@ -331,11 +341,13 @@ class Scenario(M):
     decisions: dict[str, DecisionPoint] = Field(default_factory=dict)
     objectives: dict[str, Objective] = Field(default_factory=dict)
     checkpoints: dict[str, Checkpoint] = Field(default_factory=dict)
+    teams: dict[str, Team] = Field(default_factory=dict, description="teams at a workshop table (default: one "
+                                   "per side)")
 
     _source: str = PrivateAttr("")
     _hash: str = PrivateAttr("")
 
-    _ids = field_validator("sides", "forces", "injects", "decisions", "objectives", "checkpoints")(
+    _ids = field_validator("sides", "forces", "injects", "decisions", "objectives", "checkpoints", "teams")(
         classmethod(lambda cls, v: _ids(v)))
 
     @property

@@ -50,6 +50,9 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
 
     for fid, f in s.forces.items():
         known("side", f.side, sides, ("forces", fid, "side"))
+    for tid, team in s.teams.items():
+        for i, side in enumerate(team.sides):
+            known("side", side, sides, ("teams", tid, "sides", i))
     if s.adversary:
         known("side", s.adversary.side, sides, ("adversary", "side"))
     if s.deconfliction:

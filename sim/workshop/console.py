@@ -9,14 +9,14 @@ commands without a person. At the end of the input the session is closed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from .board import board_rich, board_text, forces_table, forces_text, header_text
-from .commands import COMMANDS, Output, execute
+from .commands import COMMANDS, Output, Reply, execute
 from .session import Session
 
 
@@ -100,8 +100,12 @@ def _plain_lines(stream: TextIO) -> Iterator[str]:
 
 
 def loop(session: Session, lines: Iterable[str] | None = None, *, console: Console | None = None,
-         rich: bool | None = None, echo: bool = False, stream: TextIO | None = None) -> None:
-    """Show the board, then run commands until quit or the end of the input; close the session."""
+         rich: bool | None = None, echo: bool = False, stream: TextIO | None = None,
+         run: Callable[[Session, str], Reply] = execute) -> None:
+    """Show the board, then run commands until quit or the end of the input; close the session.
+
+    ``run`` carries out one command line (a :class:`~sim.workshop.live.LiveSession`'s, when the
+    web serves the same session)."""
     stream = stream or sys.stdout
     console = console or Console(highlight=False, soft_wrap=True)
     interactive = lines is None and sys.stdin.isatty()
@@ -110,14 +114,14 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
         lines = _tty_lines(session) if interactive else _plain_lines(sys.stdin)
     for w in session.warnings:
         render([Output("error", w)], console, rich, stream)
-    render(execute(session, "status").items, console, rich, stream)
+    render(run(session, "status").items, console, rich, stream)
     try:
         for ln in lines:
             if not ln.strip() or ln.lstrip().startswith("#"):
                 continue
             if echo:
                 print(f"> {ln}", file=stream, flush=True)
-            reply = execute(session, ln)
+            reply = run(session, ln)
             render(reply.items, console, rich, stream)
             if reply.quit:
                 break

@@ -42,6 +42,7 @@ class Play:
     choices: tuple[dict, ...] = ()          # decide entries, in order
     injects: tuple[dict, ...] = ()          # inject entries, in order
     notes: tuple[dict, ...] = ()            # note entries, in order
+    responses: tuple[dict, ...] = ()        # response entries (a team's action on an inject), in order
 
 
 @dataclass
@@ -57,6 +58,8 @@ class Session:
     entries: list[dict] = field(default_factory=list)              # the whole log, as written
     closed: bool = False
     warnings: list[str] = field(default_factory=list)
+    submissions: list[dict] = field(default_factory=list)          # submit entries (teams' proposed decisions)
+    actor: str = ""                 # who sends the next actions: "" (the terminal), "facilitator", "team:NAME"
     _cache: tuple[Play, Result] | None = None
 
     # --- opening ------------------------------------------------------------
@@ -67,7 +70,7 @@ class Session:
         """A new session; with ``log_path`` its log is created there (it must not exist)."""
         if not turn_h > 0 or not math.isfinite(turn_h):
             raise ValueError(f"turn must be a positive number of hours, got {turn_h!r}")
-        sess = cls(scenario, int(seed), float(turn_h), list(teams or DEFAULT_TEAMS),
+        sess = cls(scenario, int(seed), float(turn_h), list(teams or default_teams(scenario)),
                    scenario_path or scenario.source, list(overrides or []))
         if log_path is not None:
             sess.writer = LogWriter(log_path)
@@ -176,7 +179,8 @@ class Session:
             t, reason = boundary, ("horizon" if boundary >= self.horizon else "turn")
         return self._log("next", t, from_h=play.clock, stop=reason)
 
-    def decide(self, decision: str, option: str, rationale: str = "", team: str | None = None) -> dict:
+    def decide(self, decision: str, option: str, rationale: str = "", team: str | None = None,
+               submission: int | None = None) -> dict:
         s = self.scenario
         if decision not in s.decisions:
             raise WorkshopError(f"unknown decision {decision!r}; decisions: {', '.join(s.decisions)}")
@@ -190,8 +194,50 @@ class Session:
         if option not in point.options:
             raise WorkshopError(f"decision {decision} has no option {option!r}; options: {', '.join(point.options)}")
         team = self.check_team(team) if team else point.team
+        extra = {"submission": submission} if submission is not None else {}
         return self._log("decide", self.clock, decision=decision, option=option, team=team, rationale=rationale,
+                         decision_h=float(p["t_h"]), **extra)
+
+    # --- what teams send from their own devices --------------------------------------
+    def submit(self, team: str, decision: str, option: str, rationale: str = "") -> dict:
+        """A team proposes its answer to the pending decision; the facilitator confirms or rejects it."""
+        team = self.check_team(team)
+        p = self.pending
+        if p is None or p["decision"] != decision:
+            raise WorkshopError(f"decision {decision} is not pending")
+        if option not in self.scenario.decisions[decision].options:
+            raise WorkshopError(f"decision {decision} has no option {option!r}")
+        return self._log("submit", self.clock, decision=decision, option=option, team=team, rationale=rationale,
                          decision_h=float(p["t_h"]))
+
+    def open_submissions(self) -> list[dict]:
+        """Submissions for the decision pending now that are neither confirmed nor rejected."""
+        p = self.pending
+        done = {e.get("submission") for e, _ in self.stack if e["kind"] == "decide"}
+        done |= {e["submission"] for e in self.entries if e["kind"] == "reject"}
+        return [s for s in self.submissions if p is not None and s["decision"] == p["decision"]
+                and s["n"] not in done]
+
+    def confirm(self, n: int) -> dict:
+        sub = next((s for s in self.open_submissions() if s["n"] == n), None)
+        if sub is None:
+            raise WorkshopError(f"no open submission {n}")
+        return self.decide(sub["decision"], sub["option"], sub["rationale"], sub["team"], submission=n)
+
+    def reject(self, n: int, reason: str = "") -> dict:
+        if not any(s["n"] == n for s in self.open_submissions()):
+            raise WorkshopError(f"no open submission {n}")
+        return self._log("reject", self.clock, submission=n, reason=reason)
+
+    def respond(self, team: str, inject_id: str, text: str) -> dict:
+        """A team's actual action on an inject it received (the report sets it against the expected action)."""
+        team = self.check_team(team)
+        if not text.strip():
+            raise WorkshopError("a response needs some text")
+        delivered = {r.state.get("inject") for r in self.view().trace if r.kind == "inject"}
+        if inject_id not in delivered:
+            raise WorkshopError(f"inject {inject_id!r} has not been delivered")
+        return self._log("response", self.clock, team=team, inject=inject_id, text=text)
 
     def inject(self, inject_id: str) -> dict:
         """Fire an inject of the scenario (library ones are meant for this) at the current clock."""
@@ -246,6 +292,15 @@ class Session:
     def team_names(self) -> list[str]:
         return list(dict.fromkeys([*self.teams, *self.scenario.sides]))
 
+    def team_of_side(self, side: str) -> str:
+        """The team that takes a side's decisions (the side itself when no team plays it)."""
+        return next((t for t, spec in self.scenario.teams.items() if side in spec.sides and t in self.teams), side)
+
+    def recipient_team(self, recipient: str) -> str | None:
+        """The team an inject's recipient stands for; None: every team sees it."""
+        return next((t for t, spec in self.scenario.teams.items() if recipient in spec.recipients
+                     and t in self.teams), None)
+
     def check_team(self, team: str) -> str:
         if team not in self.team_names():
             raise WorkshopError(f"unknown team {team!r}; teams: {', '.join(self.team_names())}")
@@ -258,6 +313,8 @@ class Session:
         entry = {"v": SCHEMA_VERSION, "kind": kind, "scenario": self.scenario.name,
                  "scenario_hash": self.scenario.content_hash, "seed": self.seed, "sim_h": round(float(sim_h), 6),
                  "wall": wall_now(), **payload}
+        if self.actor:
+            entry["by"] = self.actor
         entry = self.writer.append(entry) if self.writer else {**entry, "n": len(self.entries) + 1}
         self._fold(entry)
         return entry
@@ -270,6 +327,11 @@ class Session:
             self.closed = kind == "close"
             return
         self.closed = False
+        if kind == "submit":
+            self.submissions.append(e)
+            return
+        if kind == "reject":
+            return
         if kind == "undo":
             if not self.stack or self.stack[-1][0]["n"] != e["undoes"]:
                 raise WorkshopError(f"undo of entry {e['undoes']}, which is not the last action")
@@ -289,6 +351,8 @@ class Session:
             if e["inject"] is None and not isinstance(e["adhoc"], dict):
                 raise WorkshopError("inject entry without an inject id or ad-hoc text")
             new = replace(play, injects=play.injects + (base,))
+        elif kind == "response":
+            new = replace(play, responses=play.responses + (base,))
         else:
             new = replace(play, notes=play.notes + (base,))
         self.stack.append((e, new))
@@ -304,3 +368,8 @@ class Session:
 
 
 DEFAULT_TEAMS = ("blue", "red", "white")
+
+
+def default_teams(scenario: Scenario) -> list[str]:
+    """The scenario's teams, or blue, red and white when it names none."""
+    return list(scenario.teams) or list(DEFAULT_TEAMS)

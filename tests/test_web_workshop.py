@@ -1,0 +1,313 @@
+"""The workshop in the room: the server's checks (httpx) and the pages in a real browser (Playwright
+driving Debian's Chromium)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+httpx = pytest.importorskip("httpx")
+
+from sim.scenario.load import load_scenario  # noqa: E402
+from sim.web.serve import start  # noqa: E402
+from sim.workshop.live import LiveSession  # noqa: E402
+from sim.workshop.session import Session  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def served(tmp_path):
+    sess = Session.start(load_scenario(BASELINE), seed=3, log_path=tmp_path / "s.jsonl",
+                         scenario_path=str(BASELINE))
+    live = LiveSession(sess)
+    server = start(live, "127.0.0.1", 0, "4321")
+    try:
+        yield live, server
+    finally:
+        server.stop()
+        sess.close()
+
+
+def _client(server, **kw) -> httpx.Client:
+    return httpx.Client(base_url=server.base, timeout=10, follow_redirects=False, **kw)
+
+
+def _facilitator(server) -> httpx.Client:
+    c = _client(server)
+    r = c.get(f"/facilitator?token={server.secrets.token}")
+    assert r.status_code == 303 and "cs_fac" in r.headers["set-cookie"] and "samesite=strict" in \
+        r.headers["set-cookie"].lower()
+    return c
+
+
+def _team(server, team: str) -> httpx.Client:
+    c = _client(server)
+    assert c.get(f"/team/{team}?pin=4321").status_code == 303
+    return c
+
+
+def _post(c: httpx.Client, path: str, data, csrf: str | None, **headers):
+    h = {"X-CSRF-Token": csrf} if csrf is not None else {}
+    return c.post(path, content=json.dumps(data) if not isinstance(data, bytes) else data, headers={**h, **headers})
+
+
+def test_console_and_team_pages_are_refused_without_their_secrets(served):
+    live, server = served
+    c = _client(server)
+    assert c.get("/facilitator").status_code == 403
+    assert c.get("/facilitator?token=wrong").status_code == 403
+    assert c.get("/api/state/facilitator").status_code == 403
+    assert c.get("/team/blue").status_code == 401
+    assert c.get("/team/blue?pin=0000").status_code == 401
+    assert c.get("/api/state/team/blue").status_code == 401
+    assert c.get("/team/purple").status_code == 404
+    assert c.get("/team/blue?key=" + server.secrets.team_key("red")).status_code == 401   # another team's link
+    assert c.get("/api/state/room").status_code == 200                                     # the room is open
+    assert c.get("/room").headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_bad_requests_get_a_4xx_and_never_change_the_session(served):
+    live, server = served
+    fac = _facilitator(server)
+    csrf = server.secrets.csrf
+    before = list(live.session.entries)
+    assert _post(fac, "/api/facilitator/command", {"line": "next"}, None).status_code == 403          # no CSRF
+    assert _post(fac, "/api/facilitator/command", {"line": "next"}, "nope").status_code == 403
+    assert _post(fac, "/api/facilitator/command", {"line": "next"}, csrf,
+                 Origin="http://evil.example").status_code == 403
+    assert _post(fac, "/api/facilitator/command", b"{not json", csrf).status_code == 400
+    assert _post(fac, "/api/facilitator/command", [1, 2], csrf).status_code == 400
+    assert _post(fac, "/api/facilitator/command", {"line": 5}, csrf).status_code == 400
+    assert _post(fac, "/api/facilitator/command", {"line": "x" * 5000}, csrf).status_code in (400, 413)
+    r = _post(fac, "/api/facilitator/command", {"line": "decide nrf_deploy hold"}, csrf)
+    assert r.status_code == 409 and "not pending" in r.json()["items"][0]["text"]
+    team = _team(server, "blue")
+    assert _post(team, "/api/team/red/decide", {"decision": "x", "option": "y"}, csrf).status_code == 401
+    r = _post(team, "/api/team/blue/decide", {"decision": "nrf_deploy", "option": "deploy"}, csrf)
+    assert r.status_code == 409
+    assert _post(team, "/api/facilitator/confirm", {"submission": 1}, csrf).status_code == 403
+    assert live.session.entries == before
+
+
+def _until_pending(fac, csrf, live, decision):
+    for _ in range(40):
+        p = live.session.pending
+        if p and p["decision"] == decision:
+            return
+        _post(fac, "/api/facilitator/command", {"line": f"decide {p['decision']} {p['default']}"
+                                                 if p else "next"}, csrf)
+    raise AssertionError(f"{decision} never came up")
+
+
+def test_team_submission_is_confirmed_by_the_facilitator_and_logged_with_who_sent_it(served):
+    live, server = served
+    fac, csrf = _facilitator(server), server.secrets.csrf
+    _until_pending(fac, csrf, live, "nrf_deploy")
+    red = _team(server, "red")
+    r = _post(red, "/api/team/red/decide", {"decision": "nrf_deploy", "option": "hold"}, csrf)
+    assert r.status_code == 409 and "not for team red" in r.json()["error"]     # NATO's decision, not Russia's
+    blue = _team(server, "blue")
+    assert blue.get("/api/state/team/blue").json()["my_decision"] is True
+    r = _post(blue, "/api/team/blue/decide", {"decision": "nrf_deploy", "option": "hold",
+                                              "rationale": "<b>avoid</b> provocation"}, csrf)
+    assert r.status_code == 200
+    state = fac.get("/api/state/facilitator").json()
+    (sub,) = state["submissions"]
+    assert sub["team"] == "blue" and sub["option"] == "hold"
+    assert live.session.pending["decision"] == "nrf_deploy"           # not decided until confirmed
+    assert _post(fac, "/api/facilitator/confirm", {"submission": sub["n"]}, csrf).status_code == 200
+    assert live.session.pending is None or live.session.pending["decision"] != "nrf_deploy"
+    entries = [json.loads(x) for x in live.session.log_path.read_text().splitlines()]
+    submit = next(e for e in entries if e["kind"] == "submit")
+    decide = next(e for e in entries if e["kind"] == "decide" and e["decision"] == "nrf_deploy")
+    assert submit["by"] == "team:blue" and decide["by"] == "facilitator" and decide["submission"] == submit["n"]
+    assert decide["rationale"] == "<b>avoid</b> provocation" and decide["team"] == "blue"
+    assert {"wall", "sim_h"} <= set(decide)
+
+
+def test_injects_for_another_team_stay_off_a_team_page_and_expected_actions_off_the_room(served):
+    live, server = served
+    fac, csrf = _facilitator(server), server.secrets.csrf
+    _post(fac, "/api/facilitator/command", {"line": 'inject "Hotline silent" --recipient SACEUR --title T1'}, csrf)
+    room = _client(server).get("/api/state/room").json()
+    blue = _team(server, "blue").get("/api/state/team/blue").json()
+    red = _team(server, "red").get("/api/state/team/red").json()
+    assert any(i["title"] == "T1" for i in blue["injects"])           # SACEUR is played by blue
+    assert not any(i["title"] == "T1" for i in red["injects"] + room["injects"])
+    text = json.dumps(room)
+    assert "expected_action" not in text and "default" not in text and "ahead" not in text
+    fac_state = fac.get("/api/state/facilitator").json()
+    assert any("expected_action" in i for i in fac_state["injects"]) and fac_state["ahead"]
+
+
+# --- in a real browser ----------------------------------------------------------------------
+def _browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("browser tests need Debian's Chromium: apt-get install -y chromium")
+    return sync_api.sync_playwright()
+
+
+def _guard(context, base: str, stray: list[str]) -> None:
+    """Every request must go to this server: anything else (a CDN) fails the test."""
+    def handle(route):
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            stray.append(route.request.url)
+            route.abort()
+    context.route("**/*", handle)
+
+
+@pytest.mark.browser
+def test_room_facilitator_and_two_teams_in_a_browser(served, tmp_path):
+    live, server = served
+    base = server.base
+    stray: list[str] = []
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            contexts = {name: browser.new_context(viewport={"width": 1280, "height": 720}) for name in
+                        ("room", "fac", "blue", "red")}
+            for c in contexts.values():
+                _guard(c, base, stray)
+            room = contexts["room"].new_page()
+            room.goto(f"{base}/room")
+            fac = contexts["fac"].new_page()
+            fac.goto(f"{base}/facilitator?token={server.secrets.token}")
+            blue = contexts["blue"].new_page()
+            blue.goto(f"{base}/team/blue")
+            assert blue.locator("input[name=pin]").count() == 1                   # asked for the PIN
+            blue.fill("input[name=pin]", "4321")
+            blue.click("button[type=submit]")
+            red = contexts["red"].new_page()
+            red.goto(f"{base}/team/red?key={server.secrets.team_key('red')}")   # the per-team link
+            for page in (room, fac, blue, red):
+                page.wait_for_selector("#conn.live", timeout=10_000)
+            # a facilitator's inject reaches the room and the addressed team within a second, not the other
+            fac.fill("#command", 'inject "Drone seen over the port" --title "Drone alert" --recipient SACEUR')
+            t0 = time.monotonic()
+            fac.press("#command", "Enter")
+            blue.wait_for_selector("article.card >> text=Drone alert", timeout=1000)
+            assert time.monotonic() - t0 < 1.0
+            fac.fill("#command", 'inject "Statement to the press" --title "Press line" --recipient "Press and public"')
+            fac.press("#command", "Enter")
+            room.wait_for_selector("article.card >> text=Press line", timeout=1000)
+            red.wait_for_selector("article.card >> text=Press line", timeout=1000)
+            assert red.locator("text=Drone alert").count() == 0 and room.locator("text=Drone alert").count() == 0
+            assert room.locator("text=Expected action").count() == 0
+            # the teams' decision reaches the console and, once confirmed, the board
+            for _ in range(30):
+                p_ = live.session.pending
+                if p_ and p_["decision"] == "nrf_deploy":
+                    break
+                v = live.version
+                fac.fill("#command", f"decide {p_['decision']} {p_['default']}" if p_ else "next")
+                fac.press("#command", "Enter")
+                deadline = time.monotonic() + 5
+                while live.version == v and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            blue.wait_for_selector("#decide-form:not([hidden])", timeout=2000)
+            assert red.locator("#decide-form:not([hidden])").count() == 0
+            blue.fill("#decide-rationale", "<script>alert(1)</script> avoid provocation")
+            blue.click("button[data-option=hold]")
+            fac.wait_for_selector("#submissions li[data-submission] >> text=hold", timeout=2000)
+            fac.screenshot(path=str(tmp_path / "facilitator-1280.png"), full_page=True)
+            fac.click("#submissions li[data-submission] button >> text=Confirm")
+            room.wait_for_function("() => !document.querySelector('#decision-title').textContent.includes('NRF')"
+                                   " || document.querySelector('#decision-panel').hidden", timeout=2000)
+            assert any(e["kind"] == "decide" and e["option"] == "hold" and e.get("by") == "facilitator"
+                       for e in live.session.entries)
+            assert blue.locator("script:not([src])").count() == 0         # the rationale stayed text
+            # a team's response to an inject reaches the console
+            card = blue.locator("article.card", has_text="Drone alert")
+            card.locator("textarea").fill("Scramble the QRA pair")
+            card.locator("button").click()
+            fac.wait_for_selector("#responses >> text=Scramble the QRA pair", timeout=2000)
+            # what a player is typing survives the live update another command brings
+            draft = blue.locator("article.card", has_text="Press line").locator("textarea")
+            draft.fill("half-typed answer")
+            v = live.version
+            fac.fill("#command", 'note "room is quiet"')
+            fac.press("#command", "Enter")
+            blue.wait_for_function(f"() => document.body.dataset.version > {v}", timeout=2000)
+            assert draft.input_value() == "half-typed answer"
+            # a reload keeps the state
+            h_before = room.locator("#h").text_content()
+            room.reload()
+            room.wait_for_selector("#conn.live")
+            assert room.locator("#h").text_content() == h_before
+            room.screenshot(path=str(tmp_path / "room-1280.png"))
+            blue.screenshot(path=str(tmp_path / "team-1280.png"), full_page=True)
+            big = browser.new_context(viewport={"width": 1920, "height": 1080})
+            _guard(big, base, stray)
+            pg = big.new_page()
+            pg.goto(f"{base}/room")
+            pg.wait_for_selector("#conn.live")
+            pg.screenshot(path=str(tmp_path / "room-1920.png"))
+        finally:
+            browser.close()
+    assert stray == []
+    shots = os.environ.get("CRISIS_SIM_SHOTS")
+    if shots:
+        for f in tmp_path.glob("*.png"):
+            shutil.copy(f, Path(shots) / f.name)
+
+
+def _spawn(args: list[str], cwd: Path) -> tuple[subprocess.Popen, dict[str, str]]:
+    p = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=cwd, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    urls: dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        m = re.match(r"(room|facilitator|team PIN):\s+(\S+)", line)
+        if m:
+            urls[m.group(1)] = m.group(2)
+        if "team PIN" in urls:
+            return p, urls
+    p.kill()
+    raise AssertionError(f"server did not start: {p.stderr.read()}")
+
+
+def test_a_killed_server_resumes_with_its_state(tmp_path):
+    log = tmp_path / "s.jsonl"
+    p, urls = _spawn(["workshop", str(BASELINE), "--web", "--port", "0", "--pin", "1234", "--session", str(log)],
+                     tmp_path)
+    try:
+        base = urls["room"].removesuffix("/room")
+        c = httpx.Client(base_url=base, timeout=10)
+        c.get(urls["facilitator"].replace(base, ""))
+        csrf = re.search(r'name="cs-csrf" content="([^"]+)"', c.get("/facilitator").text).group(1)
+        for _ in range(3):
+            assert c.post("/api/facilitator/command", json={"line": "next"},
+                          headers={"X-CSRF-Token": csrf}).status_code == 200
+        before = c.get("/api/state/room").json()
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(10)
+    p, urls = _spawn(["workshop", "--resume", str(log), "--web", "--port", "0"], tmp_path)
+    try:
+        base = urls["room"].removesuffix("/room")
+        after = httpx.Client(base_url=base, timeout=10).get("/api/state/room").json()
+        for k in ("h", "time", "tension", "rung", "forces", "injects", "pending"):
+            assert after[k] == before[k], k
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(10)
