@@ -12,6 +12,7 @@ of every field. A bad request gets a 4xx with a message and never changes the se
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
@@ -45,8 +46,10 @@ def _page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     return HTMLResponse(_env.get_template(name).render(**ctx), status_code=status)
 
 
-def create_app(live: LiveSession, secrets: Secrets) -> FastAPI:
+def create_app(live: LiveSession, secrets: Secrets, stopping: threading.Event | None = None) -> FastAPI:
+    """The app; ``stopping`` set ends every event stream (so the server can shut down cleanly)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    stopping = stopping or threading.Event()
     static = resources.files("sim.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     session = live.session
@@ -217,7 +220,7 @@ def create_app(live: LiveSession, secrets: Secrets) -> FastAPI:
 
         async def stream() -> AsyncIterator[bytes]:
             seen = -1
-            while True:
+            while not stopping.is_set():
                 if await request.is_disconnected():
                     return
                 if live.version != seen:

@@ -27,6 +27,8 @@ class Server:
     secrets: Secrets
     _server: object
     _thread: threading.Thread
+    _stopping: threading.Event
+    _live: LiveSession
 
     @property
     def base(self) -> str:
@@ -40,6 +42,10 @@ class Server:
         return out
 
     def stop(self, timeout: float = 5.0) -> None:
+        """End the event streams (each notices within a second), then the server."""
+        self._stopping.set()
+        self._live.wake()
+        time.sleep(0.05)
         self._server.should_exit = True  # type: ignore[attr-defined]
         self._thread.join(timeout)
 
@@ -58,8 +64,9 @@ def start(live: LiveSession, host: str = "127.0.0.1", port: int = 8765, pin: str
         raise ServeError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None
     sock.listen(64)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(live, secrets), log_level="warning", access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=1)
+    stopping = threading.Event()
+    config = uvicorn.Config(create_app(live, secrets, stopping), log_level="warning", access_log=False,
+                            lifespan="off", timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="crisis-sim-web", daemon=True)
     thread.start()
@@ -68,7 +75,7 @@ def start(live: LiveSession, host: str = "127.0.0.1", port: int = 8765, pin: str
         time.sleep(0.02)
     if not server.started:
         raise ServeError(f"the web server did not start on {host}:{port}")
-    return Server(host, port, secrets, server, thread)
+    return Server(host, port, secrets, server, thread, stopping, live)
 
 
 __all__ = ["ServeError", "Server", "start"]

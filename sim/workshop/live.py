@@ -96,6 +96,11 @@ class LiveSession:
             return s.respond(team, inject, text)
         return self.call(f"team:{team}", act)
 
+    def wake(self) -> None:
+        """Wake whoever waits for a change (a server shutting down)."""
+        with self._cond:
+            self._cond.notify_all()
+
     def wait(self, version: int, timeout: float) -> int:
         """Block until the version passes ``version`` (or ``timeout`` seconds); the version now."""
         deadline = time.monotonic() + timeout
