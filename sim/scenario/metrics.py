@@ -59,6 +59,7 @@ class Family(StrEnum):
 
 
 RUNG = "rung"
+ALWAYS = "never: always measured"  # the none_means of a metric that always has a value
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Quantity:
     unit: str
     title: str
     description: str
-    none_means: str = "always measured"
+    none_means: str = ALWAYS
 
 
 # the run-wide quantities measured at the horizon, in the order results list them
@@ -239,9 +240,10 @@ def _event_spec(s: Scenario, ev: str) -> MetricSpec:
                           NEVER, Family.EVENT, event=ev, inject=ev)
     did = ev[len("decision."):]
     if ev.startswith("decision.") and did in s.decisions:
-        t = s.decisions[did].title
+        t, team = s.decisions[did].title, s.decisions[did].team
+        team = s.sides[team].name if team in s.sides else team
         return MetricSpec(name, MetricKind.TIME, "h", f"Decision \u201c{t}\u201d taken: {hrs}",
-                          f"The hour of the run at which the decision \u201c{t}\u201d ({s.decisions[did].team}) "
+                          f"The hour of the run at which the decision \u201c{t}\u201d ({team}) "
                           "was taken, whichever option.", NEVER, Family.EVENT, event=ev, decision=did)
     if s.adversary:
         for aid, a in s.adversary.axes.items():
