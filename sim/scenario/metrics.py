@@ -143,6 +143,12 @@ class MetricSpec:
     checkpoint: str | None = None   # checkpoint id
     side: str | None = None         # side id (CHECKPOINT_ON_STATION)
     element: str | None = None      # what is counted on station: a force's unit or an included element
+    short: str = ""                 # the metric as a sentence names it ("VJTF (France lead) in place"); "" = title
+
+    @property
+    def phrase(self) -> str:
+        """The metric as a sentence names it: "VJTF (France lead) in place", "Peak tension"."""
+        return self.short or self.title
 
     @property
     def is_time(self) -> bool:
@@ -207,14 +213,14 @@ def _force_specs(s: Scenario, fid: str) -> Iterator[MetricSpec]:
             f"force.{fid}.{st}_h", MetricKind.TIME, "h", f"{f.name}: {_words(st)}, {_hours('H-hour')}",
             f"The hour of the run at which {who} became {_words(st)}.",
             f"{f.name} did not become {_words(st)} within the horizon",
-            Family.FORCE_TIME, force=fid, state=st)
+            Family.FORCE_TIME, force=fid, state=st, short=f"{f.name} {_words(st)}")
     for st in AFTER_ACTIVATION:
         yield MetricSpec(
             f"force.{fid}.{st}_after_activation_h", MetricKind.TIME, "h",
             f"{f.name}: {_words(st)}, {_hours('activation')}",
             f"Hours from the activation of {who} to it being {_words(st)}.",
             f"{f.name} was not activated, or not {_words(st)}, within the horizon",
-            Family.FORCE_AFTER_ACTIVATION, force=fid, state=st)
+            Family.FORCE_AFTER_ACTIVATION, force=fid, state=st, short=f"{f.name} {_words(st)}")
 
 
 def _signal_sources(s: Scenario, name: str) -> list[str]:
@@ -237,14 +243,15 @@ def _event_spec(s: Scenario, ev: str) -> MetricSpec:
         t = s.injects[ev].title
         return MetricSpec(name, MetricKind.TIME, "h", f"Inject \u201c{t}\u201d: {hrs}",
                           f"The hour of the run at which the inject \u201c{t}\u201d fired (or its id was signalled).",
-                          NEVER, Family.EVENT, event=ev, inject=ev)
+                          NEVER, Family.EVENT, event=ev, inject=ev, short=t)
     did = ev[len("decision."):]
     if ev.startswith("decision.") and did in s.decisions:
         t, team = s.decisions[did].title, s.decisions[did].team
         team = s.sides[team].name if team in s.sides else team
         return MetricSpec(name, MetricKind.TIME, "h", f"Decision \u201c{t}\u201d taken: {hrs}",
                           f"The hour of the run at which the decision \u201c{t}\u201d ({team}) "
-                          "was taken, whichever option.", NEVER, Family.EVENT, event=ev, decision=did)
+                          "was taken, whichever option.", NEVER, Family.EVENT, event=ev, decision=did,
+                          short=f"Decision \u201c{t}\u201d")
     if s.adversary:
         for aid, a in s.adversary.axes.items():
             for what, words in (("committed", "troops committed"), ("arrived", "reaches its objective")):
@@ -252,11 +259,13 @@ def _event_spec(s: Scenario, ev: str) -> MetricSpec:
                     return MetricSpec(name, MetricKind.TIME, "h", f"{a.name}: {words}, {hrs}",
                                       f"The hour of the run at which the {a.name} ({a.troops:,.0f} troops) "
                                       + (f"reached {a.objective or 'its objective'}." if what == "arrived"
-                                         else "was committed."), NEVER, Family.EVENT, event=ev, axis=aid)
+                                         else "was committed."), NEVER, Family.EVENT, event=ev, axis=aid,
+                                      short=f"{a.name} {words}")
     by = _signal_sources(s, ev)
     return MetricSpec(name, MetricKind.TIME, "h", f"Signal \u201c{_words(ev)}\u201d: {hrs}",
                       f"The hour of the run at which the signal \u201c{ev}\u201d was first sent"
-                      + (f", by {' or '.join(by)}." if by else "."), NEVER, Family.EVENT, event=ev)
+                      + (f", by {' or '.join(by)}." if by else "."), NEVER, Family.EVENT, event=ev,
+                      short=f"Signal \u201c{_words(ev)}\u201d")
 
 
 def _axis_specs(s: Scenario, aid: str) -> Iterator[MetricSpec]:
@@ -265,11 +274,11 @@ def _axis_specs(s: Scenario, aid: str) -> Iterator[MetricSpec]:
     hrs = _hours("H-hour")
     yield MetricSpec(f"axis.{aid}.start_h", MetricKind.TIME, "h", f"{a.name}: advance starts, {hrs}",
                      f"The hour of the run at which the {a.name} committed its {a.troops:,.0f} troops and set off.",
-                     NEVER, Family.AXIS_START, axis=aid)
+                     NEVER, Family.AXIS_START, axis=aid, short=f"{a.name} sets off")
     yield MetricSpec(f"axis.{aid}.arrival_h", MetricKind.TIME, "h", f"{a.name}: arrival, {hrs}",
                      f"The hour of the run at which the {a.name} reached {a.objective or 'its objective'} "
                      f"({a.distance_km:,.0f} km).", f"{NEVER} (not committed, halted, or still on its way)",
-                     Family.AXIS_ARRIVAL, axis=aid)
+                     Family.AXIS_ARRIVAL, axis=aid, short=f"{a.name} arrives")
 
 
 def _described(s: Scenario, q: Quantity) -> str:
