@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from sim import load_scenario, run
 from sim.cli.app import app
 from sim.report.generate import report_from_scenario
+from sim.report.render import _cell
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "nato-response-2022.yaml"
@@ -85,7 +86,7 @@ def test_metric_table_matches_numpy(miss):
         vals = np.array([r.metrics[row["metric"]] for r in results if r.metrics[row["metric"]] is not None], float)
         if vals.size < 2:
             continue
-        line = next(ln for ln in md.splitlines() if ln.startswith(f"| `{row['metric']}` |"))
+        line = next(ln for ln in md.splitlines() if ln.startswith(f"| {_cell(row['label'])} |"))  # titles, not names
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert float(cells[3]) == pytest.approx(row["mean"], abs=0.006) == pytest.approx(vals.mean(), abs=0.006)
         assert float(cells[7]) == pytest.approx(np.percentile(vals, 50), abs=0.006)
