@@ -172,9 +172,9 @@ class MetricSpec:
 
 
 def metric_label(spec: MetricSpec) -> str:
-    """The title with its unit, as a reader sees a metric: "VJTF (France lead): in place,
-    hours after activation (h)"."""
-    return f"{spec.title} ({spec.unit})"
+    """The title with its unit, as a reader sees a metric: "Peak escalation rung (rung)"; a time's
+    title names its unit already ("VJTF (France lead): in place, hours after activation")."""
+    return spec.title if spec.kind is MetricKind.TIME else f"{spec.title} ({spec.unit})"
 
 
 def event_names(s: Scenario) -> set[str]:
