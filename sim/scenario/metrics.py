@@ -25,7 +25,7 @@ engine refuses a plan with a family or quantity it cannot read.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -165,10 +165,9 @@ class MetricSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: name, title, unit, kind, description, none_means, family and the subject."""
-        d = asdict(self)
         return {"name": self.name, "title": self.title, "unit": self.unit, "kind": self.kind.value,
                 "description": self.description, "none_means": self.none_means, "family": self.family.value,
-                "subject": {k: d[k] for k in self.subject()}}
+                "subject": self.subject()}
 
 
 def metric_label(spec: MetricSpec) -> str:
@@ -241,8 +240,10 @@ def _event_spec(s: Scenario, ev: str) -> MetricSpec:
     name, hrs = f"event.{ev}.h", _hours("H-hour")
     if ev in s.injects:
         t = s.injects[ev].title
+        by = _signal_sources(s, ev)
         return MetricSpec(name, MetricKind.TIME, "h", f"Inject \u201c{t}\u201d: {hrs}",
-                          f"The hour of the run at which the inject \u201c{t}\u201d fired (or its id was signalled).",
+                          f"The hour of the run at which the inject \u201c{t}\u201d fired"
+                          + (f" (or its id was signalled, by {' or '.join(by)})." if by else "."),
                           NEVER, Family.EVENT, event=ev, inject=ev, short=t)
     did = ev[len("decision."):]
     if ev.startswith("decision.") and did in s.decisions:
