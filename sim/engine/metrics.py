@@ -11,8 +11,8 @@ scenario object (:class:`_Plan`); a run only looks the values up.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from ..scenario.conditions import FORCE_STATES
 from ..scenario.metrics import Family, MetricSpec, metric_registry
@@ -48,6 +48,18 @@ def _id(v: str | None) -> str:
     return v
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _grouped(pairs: Iterable[tuple[K, V]]) -> list[tuple[K, list[V]]]:
+    """(key, value) pairs as (key, [values]) in the order keys first come."""
+    out: dict[K, list[V]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return list(out.items())
+
+
 class _Plan:
     """The metric names of one scenario, grouped by where each value is read."""
 
@@ -60,17 +72,19 @@ class _Plan:
         if unread := [m.quantity for m in by[Family.RUN] if m.quantity not in _RUN]:
             raise NotImplementedError(f"the engine cannot measure the run quantities {unread}")
         self.run = [(m.name, _RUN[_id(m.quantity)]) for m in by.pop(Family.RUN)]
-        self.force_times = [(m.name, _id(m.force), _id(m.state)) for m in by.pop(Family.FORCE_TIME)]
-        self.after_activation = [(m.name, _id(m.force), _id(m.state))
-                                 for m in by.pop(Family.FORCE_AFTER_ACTIVATION)]
+        self.force_times = _grouped((_id(m.force), (m.name, _id(m.state))) for m in by.pop(Family.FORCE_TIME))
+        self.after_activation = _grouped((_id(m.force), (m.name, _id(m.state)))
+                                         for m in by.pop(Family.FORCE_AFTER_ACTIVATION))
         self.events = [(m.name, _id(m.event)) for m in by.pop(Family.EVENT)]
         self.axis_start = [(m.name, _id(m.axis)) for m in by.pop(Family.AXIS_START)]
         self.axis_arrival = [(m.name, _id(m.axis)) for m in by.pop(Family.AXIS_ARRIVAL)]
         # a checkpoint's quantities are read from the snapshot's key of the same name
-        self.cp_values = [(m.name, _id(m.checkpoint), _id(m.quantity)) for m in by.pop(Family.CHECKPOINT)]
-        self.cp_stages = [(m.name, _id(m.checkpoint), _id(m.force)) for m in by.pop(Family.CHECKPOINT_STAGE)]
-        self.cp_units = [(m.name, _id(m.checkpoint), _id(m.side), _id(m.element))
-                         for m in by.pop(Family.CHECKPOINT_ON_STATION)]
+        values = dict(_grouped((_id(m.checkpoint), (m.name, _id(m.quantity))) for m in by.pop(Family.CHECKPOINT)))
+        stages = dict(_grouped((_id(m.checkpoint), (m.name, _id(m.force))) for m in by.pop(Family.CHECKPOINT_STAGE)))
+        units = dict(_grouped((_id(m.checkpoint), (m.name, _id(m.side), _id(m.element)))
+                              for m in by.pop(Family.CHECKPOINT_ON_STATION)))
+        self.checkpoints = [(cid, values.get(cid, []), stages.get(cid, []), units.get(cid, []))
+                            for cid in dict.fromkeys([*values, *stages, *units])]
         if left := [f.value for f in by]:  # a family added to the registry without its reader here
             raise NotImplementedError(f"the engine cannot measure the metric families {left}")
         self.targets = {oid: o.target.describe() for oid, o in s.objectives.items()}
@@ -88,15 +102,20 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
     for name, read in plan.run:
         m[name] = read(w)
     forces = w.forces
-    for name, fid, st in plan.force_times:
-        v = forces[fid].times.get(st)
-        if v is not None:
-            m[name] = r6(v)
-    for name, fid, st in plan.after_activation:
+    for fid, names in plan.force_times:
         ft = forces[fid].times
-        act, v = ft.get("activated"), ft.get(st)
-        if act is not None and v is not None:
-            m[name] = r6(v - act)
+        for name, st in names:
+            v = ft.get(st)
+            if v is not None:
+                m[name] = r6(v)
+    for fid, names in plan.after_activation:
+        ft = forces[fid].times
+        act = ft.get("activated")
+        if act is not None:
+            for name, st in names:
+                v = ft.get(st)
+                if v is not None:
+                    m[name] = r6(v - act)
     happened = w.happened_at
     for name, e in plan.events:
         v = happened.get(e)
@@ -110,16 +129,18 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
         v = w.axis_arrival.get(aid)
         if v is not None:
             m[name] = r6(v)
-    snaps = w.checkpoints  # a checkpoint after the horizon has no snapshot: its metrics stay None
-    for name, cid, key in plan.cp_values:
-        if (snap := snaps.get(cid)) is not None:
+    for cid, values, stages, units in plan.checkpoints:
+        snap = w.checkpoints.get(cid)
+        if snap is None:  # a checkpoint after the horizon has no snapshot: its metrics stay None
+            continue
+        for name, key in values:
             m[name] = r6(snap[key])
-    for name, cid, fid in plan.cp_stages:
-        if (snap := snaps.get(cid)) is not None:
-            m[name] = _STAGE[snap["forces"][fid]]
-    for name, cid, side, u in plan.cp_units:
-        if (snap := snaps.get(cid)) is not None:
-            m[name] = snap["on_station"].get(side, {}).get(u, 0)
+        states = snap["forces"]
+        for name, fid in stages:
+            m[name] = _STAGE[states[fid]]
+        on_station = snap["on_station"]
+        for name, side, u in units:
+            m[name] = on_station.get(side, {}).get(u, 0)
     outcomes = {}
     for oid, o in s.objectives.items():
         v = m.get(o.metric)
