@@ -171,9 +171,12 @@ class MetricSpec:
 
 
 def metric_label(spec: MetricSpec) -> str:
-    """The title with its unit, as a reader sees a metric: "Peak escalation rung (rung)"; a time's
-    title names its unit already ("VJTF (France lead): in place, hours after activation")."""
-    return spec.title if spec.kind is MetricKind.TIME else f"{spec.title} ({spec.unit})"
+    """The title with its unit, as a reader sees a metric: "Peak tension (tension points)"; a time's
+    title names its unit already ("VJTF (France lead): in place, hours after activation"), and so
+    does a count of what its title is ("Incidents")."""
+    if spec.kind is MetricKind.TIME or spec.title.lower() == spec.unit:
+        return spec.title
+    return f"{spec.title} ({spec.unit})"
 
 
 def event_names(s: Scenario) -> set[str]:
