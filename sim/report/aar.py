@@ -95,7 +95,7 @@ def metric_text(s: Scenario, name: str) -> str:
     return metric_label(spec) if spec else name
 
 
-def metric_annex(s: Scenario, names: list[str]) -> list[dict]:
+def metric_annex(s: Scenario, names: list[str]) -> list[dict[str, str]]:
     """The annex of raw metric names: one row per metric shown, with its title, unit and kind."""
     reg = metric_registry(s)
     return [{"name": n, "title": reg[n].title, "unit": reg[n].unit, "kind": reg[n].kind.value}
