@@ -27,10 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from ..memo import per_object
-from .conditions import FORCE_STATES
+from .conditions import FORCE_STATES, ForceState
 from .model import Scenario
 
 
@@ -110,8 +110,8 @@ AT_CHECKPOINT: dict[str, Quantity] = {
 }
 
 # the force states whose hour is measured (``force.F.<state>_h``), and those also measured after activation
-FORCE_TIMED = tuple(FORCE_STATES[1:])
-AFTER_ACTIVATION = ("ready", "in_place")
+FORCE_TIMED = cast(tuple[ForceState, ...], FORCE_STATES[1:])  # every state after standby
+AFTER_ACTIVATION: tuple[ForceState, ...] = ("ready", "in_place")
 
 NEVER = "did not happen within the horizon"
 CHECKPOINT_LATE = "the checkpoint falls after the horizon"
@@ -135,7 +135,7 @@ class MetricSpec:
     family: Family
     quantity: str | None = None     # RUN / CHECKPOINT: a key of RUN or AT_CHECKPOINT
     force: str | None = None        # force id
-    state: str | None = None        # the force state reached (FORCE_TIME, FORCE_AFTER_ACTIVATION)
+    state: ForceState | None = None  # the force state reached (FORCE_TIME, FORCE_AFTER_ACTIVATION)
     event: str | None = None        # event name, as conditions name it (an inject id, decision.D, axis.A.committed)
     inject: str | None = None       # the inject behind the event, if any
     decision: str | None = None     # the decision point behind the event, if any
