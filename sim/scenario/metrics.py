@@ -58,7 +58,6 @@ class Family(StrEnum):
     CHECKPOINT_ON_STATION = "checkpoint_on_station"  # ``element`` of ``side`` in place at ``checkpoint``
 
 
-RUNG = "rung"
 ALWAYS = "never: always measured"  # the none_means of a metric that always has a value
 
 
@@ -72,6 +71,7 @@ class Quantity:
     title: str
     description: str
     none_means: str = ALWAYS
+    scale: str = ""  # "rungs" or "massed": the description names the scenario's rungs or massed troops
 
 
 # the run-wide quantities measured at the horizon, in the order results list them
@@ -89,24 +89,27 @@ RUN: dict[str, Quantity] = {
                              "The highest tension reached during the run."),
     "final_tension": Quantity(MetricKind.LEVEL, "tension points", "Final tension",
                               "Tension at the end of the run (the horizon)."),
-    "peak_rung": Quantity(MetricKind.LEVEL, RUNG, "Peak escalation rung",
-                          "The highest rung of the escalation ladder reached during the run."),
-    "final_rung": Quantity(MetricKind.LEVEL, RUNG, "Final escalation rung",
-                           "The rung of the escalation ladder at the end of the run (the horizon)."),
+    "peak_rung": Quantity(MetricKind.LEVEL, "rung", "Peak escalation rung",
+                          "The highest rung of the escalation ladder reached during the run.", scale="rungs"),
+    "final_rung": Quantity(MetricKind.LEVEL, "rung", "Final escalation rung",
+                           "The rung of the escalation ladder at the end of the run (the horizon).", scale="rungs"),
     "committed_troops": Quantity(MetricKind.COUNT, "troops", "Troops committed",
-                                 "Adversary troops committed to their axes of advance by the end of the run."),
+                                 "Adversary troops committed to their axes of advance by the end of the run.",
+                                 scale="massed"),
 }
 
 # the run-wide quantities snapshot at each checkpoint, in the order results list them
 AT_CHECKPOINT: dict[str, Quantity] = {
     "tension": Quantity(MetricKind.LEVEL, "tension points", "Tension", "Tension at the checkpoint."),
-    "rung": Quantity(MetricKind.LEVEL, RUNG, "Escalation rung", "The rung of the escalation ladder at the checkpoint."),
+    "rung": Quantity(MetricKind.LEVEL, "rung", "Escalation rung", "The rung of the escalation ladder at the checkpoint.",
+                     scale="rungs"),
     "encounters": Quantity(MetricKind.COUNT, "encounters", "Encounters",
                            "Encounters between the two sides' forces from H-hour up to the checkpoint."),
     "incidents": Quantity(MetricKind.COUNT, "incidents", "Incidents",
                           "Encounters that became incidents from H-hour up to the checkpoint."),
     "committed_troops": Quantity(MetricKind.COUNT, "troops", "Troops committed",
-                                 "Adversary troops committed to their axes of advance by the checkpoint."),
+                                 "Adversary troops committed to their axes of advance by the checkpoint.",
+                                 scale="massed"),
 }
 
 # the force states whose hour is measured (``force.F.<state>_h``), and those also measured after activation
@@ -239,37 +242,43 @@ def _signal_sources(s: Scenario, name: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _event_spec(s: Scenario, ev: str) -> MetricSpec:
-    name, hrs = f"event.{ev}.h", _hours("H-hour")
-    if ev in s.injects:
-        t = s.injects[ev].title
-        by = _signal_sources(s, ev)
-        return MetricSpec(name, MetricKind.TIME, "h", f"Inject \u201c{t}\u201d: {hrs}",
-                          f"The hour of the run at which the inject \u201c{t}\u201d fired"
-                          + (f" (or its id was signalled, by {' or '.join(by)})." if by else "."),
-                          NEVER, Family.EVENT, event=ev, inject=ev, short=t)
-    did = ev[len("decision."):]
-    if ev.startswith("decision.") and did in s.decisions:
-        t, team = s.decisions[did].title, s.decisions[did].team
-        team = s.sides[team].name if team in s.sides else team
-        return MetricSpec(name, MetricKind.TIME, "h", f"Decision \u201c{t}\u201d taken: {hrs}",
-                          f"The hour of the run at which the decision \u201c{t}\u201d ({team}) "
-                          "was taken, whichever option.", NEVER, Family.EVENT, event=ev, decision=did,
-                          short=f"Decision \u201c{t}\u201d")
+def _event_specs(s: Scenario) -> Iterator[MetricSpec]:
+    """One time per event, in the order of the event names: each built from what the event is
+    (an inject, a decision point, an axis committed or arriving, else a signal)."""
+    hrs = _hours("H-hour")
+    known: dict[str, MetricSpec] = {}
     if s.adversary:
         for aid, a in s.adversary.axes.items():
             for what, words in (("committed", "troops committed"), ("arrived", "reaches its objective")):
-                if ev == f"axis.{aid}.{what}":
-                    return MetricSpec(name, MetricKind.TIME, "h", f"{a.name}: {words}, {hrs}",
-                                      f"The hour of the run at which the {a.name} ({a.troops:,.0f} troops) "
-                                      + (f"reached {a.objective or 'its objective'}." if what == "arrived"
-                                         else "was committed."), NEVER, Family.EVENT, event=ev, axis=aid,
-                                      short=f"{a.name} {words}")
-    by = _signal_sources(s, ev)
-    return MetricSpec(name, MetricKind.TIME, "h", f"Signal \u201c{_words(ev)}\u201d: {hrs}",
-                      f"The hour of the run at which the signal \u201c{ev}\u201d was first sent"
-                      + (f", by {' or '.join(by)}." if by else "."), NEVER, Family.EVENT, event=ev,
-                      short=f"Signal \u201c{_words(ev)}\u201d")
+                ev = f"axis.{aid}.{what}"
+                known[ev] = MetricSpec(
+                    f"event.{ev}.h", MetricKind.TIME, "h", f"{a.name}: {words}, {hrs}",
+                    f"The hour of the run at which the {a.name} ({a.troops:,.0f} troops) "
+                    + (f"reached {a.objective or 'its objective'}." if what == "arrived" else "was committed."),
+                    NEVER, Family.EVENT, event=ev, axis=aid, short=f"{a.name} {words}")
+    for did, d in s.decisions.items():
+        ev = f"decision.{did}"
+        team = s.sides[d.team].name if d.team in s.sides else d.team
+        known[ev] = MetricSpec(
+            f"event.{ev}.h", MetricKind.TIME, "h", f"Decision \u201c{d.title}\u201d taken: {hrs}",
+            f"The hour of the run at which the decision \u201c{d.title}\u201d ({team}) was taken, whichever option.",
+            NEVER, Family.EVENT, event=ev, decision=did, short=f"Decision \u201c{d.title}\u201d")
+    for iid, inj in s.injects.items():
+        by = _signal_sources(s, iid)
+        known[iid] = MetricSpec(
+            f"event.{iid}.h", MetricKind.TIME, "h", f"Inject \u201c{inj.title}\u201d: {hrs}",
+            f"The hour of the run at which the inject \u201c{inj.title}\u201d fired"
+            + (f" (or its id was signalled, by {' or '.join(by)})." if by else "."),
+            NEVER, Family.EVENT, event=iid, inject=iid, short=inj.title)
+    for ev in sorted(event_names(s)):
+        if ev in known:
+            yield known[ev]
+            continue
+        by = _signal_sources(s, ev)
+        yield MetricSpec(f"event.{ev}.h", MetricKind.TIME, "h", f"Signal \u201c{_words(ev)}\u201d: {hrs}",
+                         f"The hour of the run at which the signal \u201c{ev}\u201d was first sent"
+                         + (f", by {' or '.join(by)}." if by else "."), NEVER, Family.EVENT, event=ev,
+                         short=f"Signal \u201c{_words(ev)}\u201d")
 
 
 def _axis_specs(s: Scenario, aid: str) -> Iterator[MetricSpec]:
@@ -287,9 +296,9 @@ def _axis_specs(s: Scenario, aid: str) -> Iterator[MetricSpec]:
 
 def _described(s: Scenario, q: Quantity) -> str:
     """A quantity's description with the scenario's scale: the rungs' names, the massed troops."""
-    if q.unit == RUNG:
+    if q.scale == "rungs":
         return q.description + " Rungs: " + ", ".join(f"{i} {r.name}" for i, r in enumerate(s.escalation.rungs)) + "."
-    if q.unit == "troops" and s.adversary:
+    if q.scale == "massed" and s.adversary:
         who = s.sides[s.adversary.side].name if s.adversary.side in s.sides else s.adversary.side
         return q.description + f" {who} massed {s.adversary.massed_troops:,.0f}."
     return q.description
@@ -322,7 +331,7 @@ def _build(s: Scenario) -> dict[str, MetricSpec]:
              for k, q in RUN.items()]
     for fid in s.forces:
         specs += _force_specs(s, fid)
-    specs += [_event_spec(s, e) for e in sorted(event_names(s))]
+    specs += _event_specs(s)
     if s.adversary:
         for aid in s.adversary.axes:
             specs += _axis_specs(s, aid)
