@@ -64,7 +64,8 @@ def _save(fig, name: str, title: str) -> Chart:
 
 
 def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart:
-    """Each force's readiness states over the narrated run, with the 48 h / 72 h marks after activation."""
+    """Each force's readiness states over the narrated run, with the bounds of the objectives on its
+    times after activation (e.g. 48 h / 72 h) marked after its activation."""
     with plt.rc_context(STYLE):
         forces = drawn_forces(s)
         fig, ax = plt.subplots(figsize=(8.2, 0.55 * max(len(forces), 2) + 1.4))
@@ -104,7 +105,7 @@ def drawn_forces(s: Scenario) -> list[str]:
     """The forces the readiness chart draws: those that do not start in place, and those an
     objective's metric is about (its force, read from the metric registry)."""
     reg = metric_registry(s)
-    named = {reg[o.metric].force for o in s.objectives.values() if o.metric in reg}
+    named = {m.force for o in s.objectives.values() if (m := reg.get(o.metric)) and m.force is not None}
     return [fid for fid, f in s.forces.items() if f.initial_state != "in_place" or fid in named]
 
 
