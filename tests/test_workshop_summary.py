@@ -6,9 +6,9 @@ import pytest
 from conftest import BASELINE
 
 from sim import load_scenario, run
+from sim.scenario.metrics import metric_registry
 from sim.workshop import Session, compare_to_batch, percentile_rank, session_summary
 from sim.workshop.commands import execute
-from sim.scenario.metrics import metric_registry
 from sim.workshop.summary import describe
 
 
