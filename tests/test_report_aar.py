@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 from sim import load_scenario, run
 from sim.cli.app import app
 from sim.report.generate import report_from_scenario
+from sim.report.render import _cell
+from sim.scenario.metrics import metric_label, metric_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "nato-response-2022.yaml"
@@ -85,12 +87,31 @@ def test_metric_table_matches_numpy(miss):
         vals = np.array([r.metrics[row["metric"]] for r in results if r.metrics[row["metric"]] is not None], float)
         if vals.size < 2:
             continue
-        line = next(ln for ln in md.splitlines() if ln.startswith(f"| `{row['metric']}` |"))
+        line = next(ln for ln in md.splitlines() if ln.startswith(f"| {_cell(row['label'])} |"))  # titles, not names
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert float(cells[3]) == pytest.approx(row["mean"], abs=0.006) == pytest.approx(vals.mean(), abs=0.006)
         assert float(cells[7]) == pytest.approx(np.percentile(vals, 50), abs=0.006)
         assert float(cells[6]) == pytest.approx(np.percentile(vals, 5), abs=0.006)
         assert float(cells[5]) == pytest.approx(vals.std(ddof=1), abs=0.006)
+
+
+def test_tables_show_metric_titles_and_units_and_the_annex_the_names(miss):
+    out, data, s = miss
+    reg = metric_registry(s)
+    for fmt, code in (("aar.md", "`{}`"), ("aar.html", "<code>{}</code>")):
+        text = (out / fmt).read_text()
+        body, annex = text.split("Annex C. Metric names")
+        for o in data["objectives"]:
+            assert o["metric_label"] == metric_label(reg[o["metric"]])
+            assert code.format(o["metric"]) not in body and code.format(o["metric"]) in annex, (fmt, o["metric"])
+        for row in data["metrics"]:
+            assert code.format(row["metric"]) not in body and code.format(row["metric"]) in annex
+    md = (out / "aar.md").read_text()
+    air = reg["checkpoint.friday_noon_et.on_station.nato.aircraft"]
+    assert f"| {_cell(metric_label(air))} >= 100 |" in md  # the objective's target, in words and units
+    assert f"| {_cell(air.title)} | aircraft | count | `{air.name}` |" in md  # its raw name, in the annex
+    assert [a["name"] for a in data["metric_annex"]] == list(dict.fromkeys(
+        [o.metric for o in s.objectives.values()] + [m["metric"] for m in data["metrics"]]))
 
 
 def test_why_names_the_notice_to_move_that_caused_the_miss(miss):

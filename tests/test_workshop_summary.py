@@ -6,6 +6,7 @@ import pytest
 from conftest import BASELINE
 
 from sim import load_scenario, run
+from sim.scenario.metrics import metric_registry
 from sim.workshop import Session, compare_to_batch, percentile_rank, session_summary
 from sim.workshop.commands import execute
 from sim.workshop.summary import describe
@@ -29,14 +30,15 @@ def test_rank_against_a_large_sample_matches_the_distribution():
     assert r["below"] == pytest.approx(0.62, abs=0.015)   # binomial sd 0.0034: 4 sd
 
 
-def test_sentence_wording():
+def test_sentence_wording(baseline):
+    reg = metric_registry(baseline)  # the sentence reads the metric's kind from its spec
     r = percentile_rank(70, [60] * 62 + [80] * 38)
-    assert describe("force.vjtf.in_place_h", "VJTF in place", 70, r) == \
+    assert describe(reg["force.vjtf.in_place_h"], "VJTF in place", 70, r) == \
         "VJTF in place at H+70: later than 62% of 100 simulated runs"
     r = percentile_rank(3, [5] * 90 + [1] * 10)
-    assert describe("incidents", "Incidents", 3, r) == "Incidents: 3, lower than 90% of 100 simulated runs"
+    assert describe(reg["incidents"], "Incidents", 3, r) == "Incidents: 3, lower than 90% of 100 simulated runs"
     r = percentile_rank(60, [60] * 80 + [None] * 20)
-    assert describe("force.vjtf.in_place_h", "VJTF in place", 60, r) == \
+    assert describe(reg["force.vjtf.in_place_h"], "VJTF in place", 60, r) == \
         "VJTF in place at H+60: the same as in 80% of 100 simulated runs (later than 0%, earlier than 20%); " \
         "it never happened within the horizon in 20%"
 

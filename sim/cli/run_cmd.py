@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..engine.run import run as run_engine
 from ..narrative import STYLE, line, narrated
+from ..scenario.metrics import metric_registry
 from .common import fail, load, out, output_problems, seed_problems, write_output
 
 
@@ -56,10 +57,14 @@ def run(
     table.add_column("objective")
     table.add_column("target")
     table.add_column("value", justify="right")
+    table.add_column("unit")
     table.add_column("met")
+    reg = metric_registry(s)
     for o in result.objectives.values():
         v = "never" if o.value is None else f"{o.value:g}" if isinstance(o.value, int) else f"{o.value:.2f}"
-        table.add_row(o.title, o.target, v, Text("yes", style="green") if o.met else Text("NO", style="bold red"))
+        unit = reg[o.metric].unit if o.metric in reg else ""
+        table.add_row(Text(o.title), o.target, v, Text(unit),
+                      Text("yes", style="green") if o.met else Text("NO", style="bold red"))
     out.print(table)
     if trace:
         out.print(f"trace written to {trace}")

@@ -5,11 +5,13 @@ import json
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
-from ..scenario.metrics import metric_names
+from ..scenario.metrics import ALWAYS, MetricSpec, metric_registry
 from ..scenario.model import Scenario
 from ..scenario.yamlsrc import parse_yaml
 from .common import err, fail, load, out, project_dirs
@@ -61,7 +63,38 @@ def list_() -> None:
     out.print(table)
 
 
-def metrics(scenario: Path = typer.Argument(..., help="scenario YAML file")) -> None:
-    """List the metric names a scenario's runs measure (for objectives and --set)."""
-    for name in metric_names(load(scenario)):
-        print(name)
+def metrics(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+            json_: bool = typer.Option(False, "--json", help="print a JSON list of the metrics instead")) -> None:
+    """List the metrics a scenario's runs measure: name, title, unit, kind and description
+    (objectives, --metric and conditions name them)."""
+    reg = metric_registry(load(scenario))
+    if json_:
+        print(json.dumps([spec.to_dict() for spec in reg.values()], indent=2, ensure_ascii=False))
+        return
+    out.print(metrics_table(list(reg.values()), out.width))
+
+
+def metrics_table(specs: list[MetricSpec], width: int) -> Table:
+    """The metrics as a table: on a wide console one column per field; narrower (80 columns),
+    the name, title and description stacked in the first column beside unit and kind."""
+    wide = width >= 140
+    t = Table(show_header=True, show_lines=not wide, padding=(0, 1), box=box.SIMPLE_HEAD, pad_edge=False)
+    if wide:
+        t.add_column("name", no_wrap=True)
+        t.add_column("title", ratio=1)
+        t.add_column("unit", max_width=12)
+        t.add_column("kind", no_wrap=True)
+        t.add_column("description", ratio=2)
+    else:
+        t.add_column("name, title and description", overflow="fold", ratio=1)
+        t.add_column("unit, kind", max_width=12)
+    for m in specs:
+        about = Text(m.description, style="dim")
+        if m.none_means != ALWAYS:
+            about.append(f" None: {m.none_means}.", style="dim")
+        if wide:
+            t.add_row(Text(m.name, style="bold"), Text(m.title), Text(m.unit), m.kind.value, about)
+        else:
+            t.add_row(Text.assemble((m.name, "bold"), "\n", m.title, "\n", about),
+                      Text.assemble(m.unit, "\n", (m.kind.value, "italic")))
+    return t

@@ -1,104 +1,148 @@
 """The metrics measured at the end of a run and the objectives judged on them.
 
-Names match :func:`sim.scenario.metrics.metric_names`; a metric whose event did
-not happen within the run is ``None`` (and an objective on it is not met).
+What is measured is :func:`sim.scenario.metrics.metric_registry`: every spec's
+:class:`~sim.scenario.metrics.Family` says where its value is read (a run-wide quantity, a
+force's times, an event, an axis, a checkpoint's snapshot) and its subject fields say of
+what. A metric whose event did not happen within the run is ``None`` (and an objective on
+it is not met).
 
-Every run of a scenario measures the same names, so they (and what each one
-reads) are worked out once per scenario object (:class:`_Plan`); a run only
-looks the values up.
+Every run of a scenario measures the same names, so the readers are worked out once per
+scenario object (:class:`_Plan`); a run only looks the values up.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
+
 from ..scenario.conditions import FORCE_STATES
-from ..scenario.metrics import CHECKPOINT, FORCE_TIMES, event_names, units_on_station
+from ..scenario.metrics import Family, MetricSpec, metric_registry
+from ..scenario.model import Scenario
 from .memo import per_object
 from .trace import Outcome, r6
 from .world import World
 
+if TYPE_CHECKING:
+    from .escalation import Tension
+
+
+def _tension(w: World) -> Tension:
+    assert w.tension is not None  # set before the run starts
+    return w.tension
+
+
+# how each run-wide quantity is read at the horizon (the registry's RUN lists them)
+_RUN: dict[str, Callable[[World], float | None]] = {
+    "encounters": lambda w: w.encounters,
+    "incidents": lambda w: w.incidents,
+    "incident_share": lambda w: r6(w.incidents / w.encounters) if w.encounters else None,
+    "peak_tension": lambda w: r6(_tension(w).peak),
+    "final_tension": lambda w: r6(_tension(w).value()),
+    "peak_rung": lambda w: _tension(w).peak_rung,
+    "final_rung": lambda w: _tension(w).rung,
+    "committed_troops": lambda w: w.committed_troops,
+}
+
+
+def _id(v: str | None) -> str:
+    assert v is not None  # the registry sets the subject fields of each family
+    return v
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _grouped(pairs: Iterable[tuple[K, V]]) -> list[tuple[K, list[V]]]:
+    """(key, value) pairs as (key, [values]) in the order keys first come."""
+    out: dict[K, list[V]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return list(out.items())
+
 
 class _Plan:
-    """The metric names of one scenario, each paired with the key its value is read from."""
+    """The metric names of one scenario, grouped by where each value is read."""
 
-    def __init__(self, s):
-        self.forces = [(fid, [(f"force.{fid}.{name}", name.removesuffix("_h")) for name in FORCE_TIMES],
-                        f"force.{fid}.ready_after_activation_h", f"force.{fid}.in_place_after_activation_h")
-                       for fid in s.forces]
-        self.events = [(f"event.{e}.h", e) for e in sorted(event_names(s))]
-        self.axes = ([(aid, f"axis.{aid}.start_h", f"axis.{aid}.arrival_h") for aid in s.adversary.axes]
-                     if s.adversary else [])
-        units = sorted(units_on_station(s))
-        self.checkpoints = [(cid,
-                             [(f"checkpoint.{cid}.{k}", k) for k in CHECKPOINT],
-                             [(f"checkpoint.{cid}.force.{fid}.stage", fid) for fid in s.forces],
-                             [(f"checkpoint.{cid}.on_station.{side}.{u}", side, u) for side, u in units])
-                            for cid in s.checkpoints]
+    def __init__(self, s: Scenario):
+        reg = metric_registry(s)
+        self.names = list(reg)
+        by: dict[Family, list[MetricSpec]] = {f: [] for f in Family}
+        for spec in reg.values():
+            by[spec.family].append(spec)
+        if unread := [m.quantity for m in by[Family.RUN] if m.quantity not in _RUN]:
+            raise NotImplementedError(f"the engine cannot measure the run quantities {unread}")
+        self.run = [(m.name, _RUN[_id(m.quantity)]) for m in by.pop(Family.RUN)]
+        self.force_times = _grouped((_id(m.force), (m.name, _id(m.state))) for m in by.pop(Family.FORCE_TIME))
+        self.after_activation = _grouped((_id(m.force), (m.name, _id(m.state)))
+                                         for m in by.pop(Family.FORCE_AFTER_ACTIVATION))
+        self.events = [(m.name, _id(m.event)) for m in by.pop(Family.EVENT)]
+        self.axis_start = [(m.name, _id(m.axis)) for m in by.pop(Family.AXIS_START)]
+        self.axis_arrival = [(m.name, _id(m.axis)) for m in by.pop(Family.AXIS_ARRIVAL)]
+        # a checkpoint's quantities are read from the snapshot's key of the same name
+        values = dict(_grouped((_id(m.checkpoint), (m.name, _id(m.quantity))) for m in by.pop(Family.CHECKPOINT)))
+        stages = dict(_grouped((_id(m.checkpoint), (m.name, _id(m.force))) for m in by.pop(Family.CHECKPOINT_STAGE)))
+        units = dict(_grouped((_id(m.checkpoint), (m.name, _id(m.side), _id(m.element)))
+                              for m in by.pop(Family.CHECKPOINT_ON_STATION)))
+        self.checkpoints = [(cid, values.get(cid, []), stages.get(cid, []), units.get(cid, []))
+                            for cid in dict.fromkeys([*values, *stages, *units])]
+        if left := [f.value for f in by]:  # a family added to the registry without its reader here
+            raise NotImplementedError(f"the engine cannot measure the metric families {left}")
         self.targets = {oid: o.target.describe() for oid, o in s.objectives.items()}
 
 
 _plan = per_object()(_Plan)  # the plan of a scenario: computed once per scenario object, not per run
 
-
-def _r(x):
-    return None if x is None else r6(x)
-
-
 _STAGE = {st: i for i, st in enumerate(FORCE_STATES)}
 
 
 def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
-    s, t = w.s, w.tension
+    s = w.s
     plan = _plan(s)
-    m: dict[str, float | None] = {
-        "encounters": w.encounters,
-        "incidents": w.incidents,
-        "incident_share": r6(w.incidents / w.encounters) if w.encounters else None,
-        "peak_tension": r6(t.peak),
-        "final_tension": r6(t.value()),
-        "peak_rung": t.peak_rung,
-        "final_rung": t.rung,
-        "committed_troops": w.committed_troops,
-    }
+    m: dict[str, float | None] = dict.fromkeys(plan.names)  # the registry's order; None until measured
+    for name, read in plan.run:
+        m[name] = read(w)
     forces = w.forces
-    for fid, times, ready_name, in_place_name in plan.forces:
+    for fid, names in plan.force_times:
         ft = forces[fid].times
-        for name, st in times:
+        for name, st in names:
             v = ft.get(st)
-            m[name] = None if v is None else r6(v)
+            if v is not None:
+                m[name] = r6(v)
+    for fid, names in plan.after_activation:
+        ft = forces[fid].times
         act = ft.get("activated")
-        if act is None:
-            m[ready_name] = m[in_place_name] = None
-        else:
-            v = ft.get("ready")
-            m[ready_name] = None if v is None else r6(v - act)
-            v = ft.get("in_place")
-            m[in_place_name] = None if v is None else r6(v - act)
+        if act is not None:
+            for name, st in names:
+                v = ft.get(st)
+                if v is not None:
+                    m[name] = r6(v - act)
     happened = w.happened_at
     for name, e in plan.events:
         v = happened.get(e)
-        m[name] = None if v is None else r6(v)
-    for aid, start, arrival in plan.axes:
-        m[start] = _r(w.axis_start.get(aid))
-        m[arrival] = _r(w.axis_arrival.get(aid))
-    for cp in plan.checkpoints:
-        _checkpoint(m, w.checkpoints.get(cp[0]), *cp[1:])
+        if v is not None:
+            m[name] = r6(v)
+    for name, aid in plan.axis_start:
+        v = w.axis_start.get(aid)
+        if v is not None:
+            m[name] = r6(v)
+    for name, aid in plan.axis_arrival:
+        v = w.axis_arrival.get(aid)
+        if v is not None:
+            m[name] = r6(v)
+    for cid, values, stages, units in plan.checkpoints:
+        snap = w.checkpoints.get(cid)
+        if snap is None:  # a checkpoint after the horizon has no snapshot: its metrics stay None
+            continue
+        for name, key in values:
+            m[name] = r6(snap[key])
+        states = snap["forces"]
+        for name, fid in stages:
+            m[name] = _STAGE[states[fid]]
+        on_station = snap["on_station"]
+        for name, side, u in units:
+            m[name] = on_station.get(side, {}).get(u, 0)
     outcomes = {}
     for oid, o in s.objectives.items():
         v = m.get(o.metric)
         outcomes[oid] = Outcome(oid, o.title, o.metric, plan.targets[oid], v, o.target.met(v))
     return m, outcomes
-
-
-def _checkpoint(m: dict, snap: dict | None, values, stages, units) -> None:
-    if snap is None:
-        for names in (values, stages, units):
-            for name, *_ in names:
-                m[name] = None
-        return
-    for name, k in values:
-        m[name] = r6(snap[k])
-    forces = snap["forces"]
-    for name, fid in stages:
-        m[name] = _STAGE[forces[fid]]
-    on_station = snap["on_station"]
-    for name, side, u in units:
-        m[name] = on_station.get(side, {}).get(u, 0)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from .. import __version__
 from ..engine.trace import Result
 from ..narrative import h_label, narrated, when
+from ..scenario.metrics import metric_label, metric_registry
 from ..scenario.model import Scenario
 from . import causes as C
 from .montecarlo import Replications
@@ -80,12 +81,25 @@ def _r(x, nd: int):
 
 def _action(key: str, s: Scenario, oid: str) -> tuple[str, str]:
     o = s.objectives[oid]
-    parts = o.metric.split(".")
-    force = s.forces[parts[1]].name if parts[0] == "force" and len(parts) > 1 and parts[1] in s.forces else "the force"
+    spec = metric_registry(s).get(o.metric)
+    force = s.forces[spec.force].name if spec and spec.force in s.forces else "the force"
     for prefix, element, text in ACTIONS:
         if key.startswith(prefix):
             return element, text.format(force=force, target=o.target.describe(), owner=o.owner)
     return "Exercise", f"Examine \u201c{o.title}\u201d again in the next exercise with the cause ({key}) as the focus"
+
+
+def metric_text(s: Scenario, name: str) -> str:
+    """A metric as the report shows it: its title and unit (the raw name goes to the annex)."""
+    spec = metric_registry(s).get(name)
+    return metric_label(spec) if spec else name
+
+
+def metric_annex(s: Scenario, names: list[str]) -> list[dict[str, str]]:
+    """The annex of raw metric names: one row per metric shown, with its title, unit and kind."""
+    reg = metric_registry(s)
+    return [{"name": n, "title": reg[n].title, "unit": reg[n].unit, "kind": reg[n].kind.value}
+            for n in dict.fromkeys(names) if n in reg]
 
 
 def timeline(trace) -> list[dict]:
@@ -134,7 +148,8 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
             causes.append({"cause": c["cause"], "count": c["count"], "share": _r(c["share"], 3),
                            "example_rep": c["example_rep"], "example": ex.to_dict() if ex else None})
         entry = {
-            "id": oid, "title": o.title, "metric": o.metric, "target": o.target.describe(),
+            "id": oid, "title": o.title, "metric": o.metric, "metric_label": metric_text(s, o.metric),
+            "target": o.target.describe(),
             "capability": o.capability, "owner": o.owner, "description": o.description,
             "facts": [facts.get(i, {"id": i, "statement": "", "source": ""}) for i in o.facts],
             "narrated": {"value": _r(out.value, 2), "met": out.met, "why": why_now.to_dict() if why_now else None},
@@ -146,7 +161,7 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
         objectives.append(entry)
         pc = f"P = {entry['batch']['p']:.3f} ({entry['batch']['successes']}/{entry['batch']['n']})"
         observations.append(f"{o.title}: met in the narrated run: {'yes' if out.met else 'no'}"
-                            f" ({o.metric} = {num(out.value, 2)}, target {o.target.describe()}); over the batch {pc}, "
+                            f" ({metric_text(s, o.metric)} = {num(out.value, 2)}, target {o.target.describe()}); over the batch {pc}, "
                             f"rated {code}.")
         if code == "P":
             strengths.append({"objective": oid, "title": o.title, "capability": o.capability,
@@ -165,7 +180,7 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
         lessons.append({"observation": f"{o.title} missed in {bc['failed']} of {b['n']} replications; most often "
                                        f"because of {top['cause'] if top else 'unknown'}.",
                         "lesson": action, "action_body": o.owner})
-    metrics_table = [{"metric": m, **(metric_stats(summary, m) or {})} for m in key_metrics(s)
+    metrics_table = [{"metric": m, "label": metric_text(s, m), **(metric_stats(summary, m) or {})} for m in key_metrics(s)
                      if m in summary["metrics"]]
     if comparison is not None:
         for row in comparison["rows"]:
@@ -173,6 +188,8 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
                 row[k] = _r(row[k], 3)
             row["stat"] = _r(row["stat"], 3)
             row["p_value"] = _r(row["p_value"], 4)
+            if row["kind"] == "metric":
+                row["title"] = metric_text(s, row["id"])
     return {
         "report": {"generated": generated.isoformat(), "date": date.isoformat(), "tool": "crisis-sim",
                    "version": __version__, "rating_thresholds": {c: th for c, th, _ in RATINGS},
@@ -206,4 +223,5 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
         "sensitivity": sensitivity,
         "parameters": list(parameters),
         "charts": [],
+        "metric_annex": metric_annex(s, [o.metric for o in s.objectives.values()] + key_metrics(s)),
     }

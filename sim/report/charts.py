@@ -17,6 +17,7 @@ import numpy as np
 
 from ..engine.trace import Result
 from ..scenario.conditions import FORCE_STATES
+from ..scenario.metrics import metric_label, metric_registry
 from ..scenario.model import Scenario
 from . import tension as T
 from .causes import force_chain
@@ -52,6 +53,10 @@ def figure_bytes(fig, fmt: str) -> bytes:
     return buf.getvalue()
 
 
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1] + "\u2026"
+
+
 def _save(fig, name: str, title: str) -> Chart:
     svg, png = figure_bytes(fig, "svg"), figure_bytes(fig, "png")
     plt.close(fig)
@@ -59,11 +64,10 @@ def _save(fig, name: str, title: str) -> Chart:
 
 
 def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart:
-    """Each force's readiness states over the narrated run, with the 48 h / 72 h marks after activation."""
+    """Each force's readiness states over the narrated run, with the bounds of the objectives on its
+    times after activation (e.g. 48 h / 72 h) marked after its activation."""
     with plt.rc_context(STYLE):
-        forces = [f for f, spec in s.forces.items()
-                  if spec.initial_state != "in_place" or any(o.metric.startswith(f"force.{f}.")
-                                                             for o in s.objectives.values())]
+        forces = drawn_forces(s)
         fig, ax = plt.subplots(figsize=(8.2, 0.55 * max(len(forces), 2) + 1.4))
         horizon = r.horizon_h
         for row, fid in enumerate(reversed(forces)):
@@ -77,7 +81,7 @@ def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> 
                 face, hatch = STATE_LOOK[st]
                 ax.barh(row, t1 - t0, left=t0, height=0.6, color=face, hatch=hatch, edgecolor="#444444",
                         linewidth=0.5)
-            marks = _window_marks(s, fid)
+            marks = window_marks(s, fid)
             if marks and "activated" in fc.times:
                 for k, m in enumerate(marks):
                     x = fc.times["activated"] + m
@@ -97,11 +101,21 @@ def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> 
         return _save(fig, "readiness", f"Force readiness ({run_label})")
 
 
-def _window_marks(s: Scenario, fid: str) -> list[float]:
-    for o in s.objectives.values():
-        if o.metric == f"force.{fid}.ready_after_activation_h":
-            return [x for x in (o.target.gte, o.target.lte) if x is not None]
-    return [48.0, 72.0] if fid == "vjtf" else []
+def drawn_forces(s: Scenario) -> list[str]:
+    """The forces the readiness chart draws: those that do not start in place, and those an
+    objective's metric is about (its force, read from the metric registry)."""
+    reg = metric_registry(s)
+    named = {m.force for o in s.objectives.values() if (m := reg.get(o.metric)) and m.force is not None}
+    return [fid for fid, f in s.forces.items() if f.initial_state != "in_place" or fid in named]
+
+
+def window_marks(s: Scenario, fid: str) -> list[float]:
+    """The bounds of the objectives on ``fid``'s times after activation (the marks drawn after its
+    activation), in hours; none if no objective sets one."""
+    reg = metric_registry(s)
+    marks = [x for o in s.objectives.values() if (m := reg.get(o.metric)) and m.force == fid and m.after_activation
+             for x in (o.target.gte, o.target.lte) if x is not None]
+    return sorted(set(marks))
 
 
 def escalation(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart:
@@ -166,7 +180,9 @@ def distributions(s: Scenario, values: dict[str, list[float | None]],
                 ax.axvline(mark, color="black", linestyle="-", linewidth=2.2, alpha=0.55)
             ax.set_ylim(0, 1.02)
             ax.set_title(o.title if len(o.title) < 48 else o.title[:46] + "\u2026", fontsize=8)
-            ax.set_xlabel(o.metric + (f"  ({never} never)" if never else ""), fontsize=7)
+            spec = metric_registry(s).get(o.metric)
+            label = metric_label(spec) if spec else o.metric
+            ax.set_xlabel(_short(label, 70) + (f"  ({never} never)" if never else ""), fontsize=7)
             ax.set_ylabel("share of runs \u2264 x", fontsize=7)
         for ax in list(axes.flat)[len(objs):]:
             ax.set_visible(False)

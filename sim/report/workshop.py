@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..narrative import h_label
+from ..scenario.metrics import metric_registry
 from ..scenario.model import Scenario
 from . import aar
 from .montecarlo import Replications
@@ -193,7 +194,8 @@ def placement_metrics(s: Scenario) -> list[str]:
     from ..workshop.summary import default_metrics
     names = [o.metric for o in s.objectives.values()]
     names += [m for m, _ in default_metrics(s)]
-    names += [m for m in aar.key_metrics(s) if m.endswith("_h")]
+    reg = metric_registry(s)
+    names += [m for m in aar.key_metrics(s) if m in reg and reg[m].is_time]
     return list(dict.fromkeys(names))
 
 
@@ -208,7 +210,8 @@ def placement(s: Scenario, summ: dict, reps: Replications, summary: dict) -> dic
         objective_of.setdefault(o.metric, []).append(oid)
     out_rows = []
     for c in compared:
-        out_rows.append({"metric": c["metric"], "title": c["title"], "value": aar._r(c["value"], 4),
+        out_rows.append({"metric": c["metric"], "title": c["title"], "label": aar.metric_text(s, c["metric"]),
+                         "value": aar._r(c["value"], 4),
                          "n": c["n"], "below": aar._r(c["below"], 4), "equal": aar._r(c["equal"], 4),
                          "above": aar._r(c["above"], 4), "never": aar._r(c["never"], 4),
                          "percentile": aar._r(c["percentile"], 2), "sentence": c["sentence"],
@@ -227,6 +230,7 @@ def placement(s: Scenario, summ: dict, reps: Replications, summary: dict) -> dic
             sentence = (f"{o.title}: missed on the workshop path; met in {b['successes']} of {b['n']} "
                         f"default-decision runs (P = {p:.3f}).")
         objectives.append({"id": oid, "title": o.title, "target": o.target.describe(), "metric": o.metric,
+                           "metric_label": aar.metric_text(s, o.metric),
                            "value": aar._r(w.value, 4), "met": met, "p": aar._r(p, 3),
                            "ci_low": aar._r(b["ci_low"], 3), "ci_high": aar._r(b["ci_high"], 3),
                            "successes": b["successes"], "n": b["n"],
@@ -265,6 +269,7 @@ def apply(data: dict, s: Scenario, rec: dict, place: dict) -> None:
     notes_of = {b["objective"]: b["notes"] for b in rec["observations"]["by_objective"] if b["objective"]}
     place_of = {p["id"]: p for p in place["objectives"]}
     rank_of = {r["metric"]: r for r in place["rows"]}
+    data["metric_annex"] = aar.metric_annex(s, [a["name"] for a in data["metric_annex"]] + list(rank_of))
     date = datetime.fromisoformat(data["report"]["generated"]).date()
     strengths, afis, plan, observations, lessons = [], [], [], [], []
     for entry in data["objectives"]:
@@ -288,13 +293,15 @@ def apply(data: dict, s: Scenario, rec: dict, place: dict) -> None:
         if pl["met"]:
             strengths.append({"objective": oid, "title": o.title, "capability": o.capability,
                               "text": f"{o.title}: met on the workshop path "
-                                      f"({o.metric} = {aar.num(pl['value'], 2)}, target {pl['target']}); {pc}."
+                                      f"({aar.metric_text(s, o.metric)} = {aar.num(pl['value'], 2)}, "
+                                      f"target {pl['target']}); {pc}."
                                       + (f" {rank['sentence']}." if rank else "")})
         else:
             head = why["workshop_headline"] if why else "no cause found in the trace"
             afis.append({"objective": oid, "title": o.title, "capability": o.capability, "rating": entry["rating"],
                          "text": f"{o.title}: missed on the workshop path "
-                                 f"({o.metric} = {aar.num(pl['value'], 2)}, target {pl['target']}); {pc}.",
+                                 f"({aar.metric_text(s, o.metric)} = {aar.num(pl['value'], 2)}, "
+                                 f"target {pl['target']}); {pc}.",
                          "root_cause": head})
             element, action = aar._action(why["key"], s, oid) if why else ("Exercise", "Examine again")
             plan.append({"capability": o.capability or o.title, "issue": f"{o.title} (missed in the workshop; {pc})",

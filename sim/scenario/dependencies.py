@@ -15,6 +15,7 @@ not be run. ``tests/test_sensitivity_pruning.py`` checks this against full runs.
 from __future__ import annotations
 
 from .conditions import DecisionCond, EventCond, ForceCond, MetricCond, walk
+from .metrics import Family, metric_registry
 from .model import Effect, Scenario
 from .references import effects
 
@@ -110,14 +111,16 @@ def parameter_prefixes(s: Scenario, metric: str) -> set[str] | None:
     """The scenario paths (ending in ".") under which every parameter that can change ``metric``
     lies; None when any parameter can (the metric reads, or waits on, the run as a whole)."""
     w = _Walk(s)
-    parts = metric.split(".")
+    spec = metric_registry(s).get(metric)
     try:
-        if parts[0] == "force" and len(parts) == 3 and parts[1] in s.forces:
-            w.force(parts[1])
-        elif parts[0] == "event" and len(parts) >= 3 and parts[-1] == "h":
-            w.event(".".join(parts[1:-1]))
-        elif parts[0] == "axis" and len(parts) == 3 and s.adversary and parts[1] in s.adversary.axes:
-            w.axis(parts[1])
+        if spec is None or spec.checkpoint is not None or spec.family is Family.RUN:
+            return None
+        if spec.family is Family.EVENT and spec.event is not None:
+            w.event(spec.event)
+        elif spec.force is not None:
+            w.force(spec.force)
+        elif spec.axis is not None:
+            w.axis(spec.axis)
         else:
             return None
     except _Everything:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..engine.run import run
 from ..scenario.load import load_scenario
+from ..scenario.metrics import Family, MetricSpec, metric_registry
 from ..scenario.model import Scenario
 from .log import read_log
 from .session import EPS, Play, Session
@@ -136,26 +137,23 @@ def percentile_rank(value: float | None, values: Iterable[float | None], *, none
             "never": float(np.mean(np.isinf(xs))), "percentile": 100.0 * (below + equal / 2)}
 
 
-def _is_time(metric: str) -> bool:
-    return metric.endswith("_h") or metric.endswith(".h")
-
-
-def _fmt(metric: str, v: float | None) -> str:
+def _fmt(spec: MetricSpec, v: float | None) -> str:
     if v is None:
-        return "never within the horizon" if _is_time(metric) else "not measured"
-    if metric.endswith("after_activation_h"):
+        return "never within the horizon" if spec.is_time else "not measured"
+    if spec.after_activation:
         return f"{v:.0f} h after activation"
-    if _is_time(metric):
+    if spec.is_time:
         return f"at H+{v:.0f}"
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
-def describe(metric: str, title: str, value: float | None, rank: dict) -> str:
+def describe(spec: MetricSpec, title: str, value: float | None, rank: dict) -> str:
     """One sentence, e.g. "VJTF in place at H+70: later than 62% of simulated runs"."""
     pct = lambda share: f"{100 * share:.0f}%"  # noqa: E731
-    head = f"{title} {_fmt(metric, value)}:" if _is_time(metric) else f"{title}: {_fmt(metric, value)},"
+    time = spec.is_time
+    head = f"{title} {_fmt(spec, value)}:" if time else f"{title}: {_fmt(spec, value)},"
     n = rank["n"]
-    more, less = ("later", "earlier") if _is_time(metric) else ("higher", "lower")
+    more, less = ("later", "earlier") if time else ("higher", "lower")
     if rank["equal"] >= 0.5:
         s = f"{head} the same as in {pct(rank['equal'])} of {n} simulated runs"
         if rank["below"] or rank["above"]:
@@ -164,7 +162,7 @@ def describe(metric: str, title: str, value: float | None, rank: dict) -> str:
         s = f"{head} {more} than {pct(rank['below'])} of {n} simulated runs"
     else:
         s = f"{head} {less} than {pct(rank['above'])} of {n} simulated runs"
-    if _is_time(metric) and rank["never"] > 0 and value is not None:
+    if time and rank["never"] > 0 and value is not None:
         s += f"; it never happened within the horizon in {pct(rank['never'])}"
     return s
 
@@ -181,36 +179,19 @@ def simulate_distribution(scenario: Scenario, metrics: Iterable[str], *, n: int 
     return out
 
 
-HEADLINE = {"incidents": "Incidents", "encounters": "Encounters", "peak_tension": "Peak tension",
-            "peak_rung": "Peak escalation rung", "final_tension": "Final tension",
-            "incident_share": "Share of encounters that became incidents", "committed_troops": "Troops committed"}
-
-
 def metric_title(scenario: Scenario, metric: str) -> str:
-    """A readable name for a metric: "VJTF (France lead) in place", "NAC agrees to activate the NRF"."""
-    parts = metric.split(".")
-    if parts[0] == "force" and len(parts) == 3 and parts[1] in scenario.forces:
-        what = parts[2].removesuffix("_h").removesuffix("_after_activation").replace("_", " ")
-        return f"{scenario.forces[parts[1]].name} {what}"
-    if parts[0] == "event" and parts[-1] == "h":
-        ev = ".".join(parts[1:-1])
-        return scenario.injects[ev].title if ev in scenario.injects else ev.replace("_", " ").replace(".", " ")
-    if parts[0] == "checkpoint" and len(parts) >= 3 and parts[1] in scenario.checkpoints:
-        at = scenario.checkpoints[parts[1]].title
-        if parts[2] == "on_station" and len(parts) == 5:
-            side = scenario.sides[parts[3]].name if parts[3] in scenario.sides else parts[3]
-            return f"{side} {parts[4].replace('_', ' ')} on station at {at}"
-        return f"{HEADLINE.get(parts[2], parts[2].replace('_', ' '))} at {at}"
-    for o in scenario.objectives.values():
-        if o.metric == metric:
-            return HEADLINE.get(metric, o.title)
-    return HEADLINE.get(metric, metric)
+    """A readable name for a metric, from the registry: "VJTF (France lead) in place",
+    "NAC agrees to activate the NRF", "Peak tension"."""
+    spec = metric_registry(scenario).get(metric)
+    return spec.phrase if spec else metric
 
 
 def default_metrics(scenario: Scenario) -> list[tuple[str, str]]:
     """(metric, title) pairs worth comparing: the objectives' metrics, then a few headline ones."""
+    reg = metric_registry(scenario)
     names = [o.metric for o in scenario.objectives.values()]
-    names += [f"force.{fid}.in_place_h" for fid, f in scenario.forces.items() if f.deploy_when is not None]
+    names += [m.name for m in reg.values() if m.family is Family.FORCE_TIME and m.state == "in_place"
+              and m.force is not None and scenario.forces[m.force].deploy_when is not None]
     names += ["incidents", "peak_tension", "committed_troops"]
     return [(m, metric_title(scenario, m)) for m in dict.fromkeys(names)]
 
@@ -238,12 +219,13 @@ def compare_to_batch(summary: Mapping, batch: Mapping[str, list] | list[Mapping]
         flat = [row["metrics"] if isinstance(row.get("metrics"), Mapping) else row for row in batch]
         dist = {m: [row.get(m) for row in flat] for m, _ in wanted}
     out = []
+    reg = metric_registry(scenario)
     for m, title in wanted:
-        if m not in values or not dist.get(m):
+        if m not in values or not dist.get(m) or m not in reg:
             continue
-        rank = percentile_rank(values[m], dist[m], none_is_high=_is_time(m))
+        rank = percentile_rank(values[m], dist[m], none_is_high=reg[m].is_time)
         out.append({"metric": m, "title": title, "value": values[m], **rank,
-                    "sentence": describe(m, title, values[m], rank)})
+                    "sentence": describe(reg[m], title, values[m], rank)})
     return out
 
 
