@@ -311,3 +311,22 @@ def test_a_killed_server_resumes_with_its_state(tmp_path):
     finally:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(10)
+
+
+def test_end_writes_the_hotwash_and_the_room_shows_the_scoreboard(served):
+    live, server = served
+    fac, csrf = _facilitator(server), server.secrets.csrf
+    _until_pending(fac, csrf, live, "nrf_deploy")
+    _post(fac, "/api/facilitator/command", {"line": "decide nrf_deploy hold keep it calm"}, csrf)
+    room = _client(server)
+    assert room.get("/api/state/room").json()["scoreboard"] is None          # not before the end
+    r = _post(fac, "/api/facilitator/command", {"line": "end"}, csrf)
+    assert r.status_code == 200 and "HOT-WASH" in r.json()["items"][0]["text"]
+    board = room.get("/api/state/room").json()
+    rows = {x["id"]: x for x in board["scoreboard"]}
+    expected = live.session.final_result().objectives
+    assert {k: v["met"] for k, v in rows.items()} == {k: o.met for k, o in expected.items()}
+    assert rows["vjtf_in_place"]["met"] is False            # the NRF was held: the VJTF never deploys
+    entries = [json.loads(x) for x in live.session.log_path.read_text().splitlines()]
+    hw = next(e for e in entries if e["kind"] == "hotwash")
+    assert hw["summary"]["decisions"][-1]["option"] == "hold" and entries[-1]["kind"] == "close"

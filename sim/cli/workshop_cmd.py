@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
@@ -46,6 +47,8 @@ def workshop(
     resume: Path | None = typer.Option(None, "--resume", help="go on with the session logged in FILE "
                                                  "(refused while another session has it open)"),
     echo: bool = typer.Option(False, "--echo", help="echo each scripted command before its output"),
+    room: bool = typer.Option(False, "--room", help="the terminal is projected for the room: no expected actions, "
+                              "defaults or ahead on it"),
     web: bool = typer.Option(False, "--web", help="also serve the session to browsers: a room board, a facilitator "
                              "console and team pages (extra 'web')"),
     host: str = typer.Option("127.0.0.1", "--host", help="with --web: the address to listen on (loopback unless "
@@ -60,7 +63,8 @@ def workshop(
 ) -> None:
     """Run a tabletop workshop: the clock moves a turn (or to the next inject or decision) at a time.
 
-    Commands at the prompt: next, decide, inject, note, status, forces, history, undo, save, quit, help.
+    Commands at the prompt: next, decide, inject, note, status, forces, history, ahead, undo, save, end, quit,
+    help. Ctrl-D closes the session like quit; end closes it with the hot-wash (the objectives scoreboard).
     A session locks its log until it ends: a second session on the same log is refused (exit 2).
     """
     problems = seed_problems(seed=seed)
@@ -136,6 +140,7 @@ def workshop(
             fail(exc.problems)
         except OSError as exc:
             fail(f"{session_file}: cannot create: {exc.strerror}")
+    sess.room_mode = room
     if web:
         _serve(sess, lines, host=host, port=port, pin=pin, teams_decide=teams_decide, start=pace_start,
                minutes_per_turn=pace, echo=echo)
@@ -146,7 +151,8 @@ def workshop(
     else:
         print(f"session log: {sess.log_path}", flush=True)
     try:
-        loop(sess, lines, console=out, rich=rich, echo=echo, stream=sys.stdout)
+        loop(sess, lines, console=Console(highlight=False) if rich else out, rich=rich, echo=echo,
+             stream=sys.stdout)
     except KeyboardInterrupt:
         fail(f"interrupted; the session log {sess.log_path} keeps every entry so far: "
              f"crisis-sim workshop --resume {sess.log_path} goes on from there", code=130)
@@ -178,8 +184,8 @@ def _serve(sess: Session, lines: list[str] | None, *, host: str, port: int, pin:
     try:
         if lines is not None or sys.stdin.isatty():
             rich = out.is_terminal and lines is None
-            loop(sess, lines, console=out, rich=rich, echo=echo, stream=sys.stdout,
-                 run=lambda s, ln: live.execute(ln))
+            loop(sess, lines, console=Console(highlight=False) if rich else out, rich=rich, echo=echo,
+                 stream=sys.stdout, run=lambda s, ln: live.execute(ln))
             live.closed = True
         else:  # no terminal: the browsers drive the session until quit there, or Ctrl-C / SIGTERM
             print("no terminal: run the session from the facilitator console; Ctrl-C ends the server", flush=True)

@@ -99,37 +99,44 @@ def forces_text(b: dict) -> str:
     return "\n".join(lines)
 
 
-def inject_text(i: dict) -> str:
+def _show_forces(b: dict, forces: bool | None) -> bool:
+    """The forces table at the first stop, when a force changed since the last stop, or when asked."""
+    if forces is not None:
+        return forces
+    return b["clock_h"] == 0 or any(e["kind"] == "force" for e in b["events"])
+
+
+def inject_text(i: dict, room: bool = False) -> str:
     lines = [f"  INJECT {i['id']} [{i['h']:.1f} h] {i['title']}", f"    {i['text']}"]
     if i["sender"] or i["recipient"]:
         lines.append(f"    From: {i['sender'] or '-'}   To: {i['recipient'] or '-'}")
-    if i["expected_action"]:
+    if i["expected_action"] and not room:
         lines.append(f"    Expected action: {i['expected_action']}")
     return "\n".join(lines)
 
 
-def pending_text(p: dict) -> str:
+def pending_text(p: dict, room: bool = False) -> str:
     lines = [f"DECISION NEEDED ({p['team']}): {p['title']}  [{p['decision']}]"]
     if p["prompt"]:
         lines.append(f"  {p['prompt']}")
     for o in p["options"]:
-        lines.append(f"  - {o['id']}: {o['label']}{'  (scenario default)' if o['default'] else ''}")
+        lines.append(f"  - {o['id']}: {o['label']}{'  (scenario default)' if o['default'] and not room else ''}")
         if o["description"]:
             lines.append(f"      {o['description']}")
     lines.append(f"  -> decide {p['decision']} OPTION [rationale]")
     return "\n".join(lines)
 
 
-def board_text(b: dict) -> str:
-    parts = [header_text(b), forces_text(b)]
+def board_text(b: dict, room: bool = False, forces: bool | None = None) -> str:
+    parts = [header_text(b), forces_text(b) if _show_forces(b, forces) else "Forces: no change (forces shows them)"]
     since = "since H-hour" if b["since_h"] <= 0 and not b["clock_h"] else f"since {h_label(round(b['since_h'], 2))}"
     ev = [f"  {e['time']:<20} {h_label(e['h']):>8}  {e['kind']:<10} {e['text']}" for e in b["events"]
           if e["kind"] != "inject"]
     parts.append(f"What happened {since}:\n" + ("\n".join(ev) if ev else "  nothing new"))
     if b["injects"]:
-        parts.append("Injects:\n" + "\n".join(inject_text(i) for i in b["injects"]))
+        parts.append("Injects:\n" + "\n".join(inject_text(i, room) for i in b["injects"]))
     if b["pending"]:
-        parts.append(pending_text(b["pending"]))
+        parts.append(pending_text(b["pending"], room))
     elif b["at_horizon"]:
         parts.append("The exercise has reached its horizon. quit closes the session.")
     return "\n\n".join(parts)
@@ -148,7 +155,7 @@ def forces_table(b: dict) -> Table:
     return t
 
 
-def board_rich(b: dict) -> Group:
+def board_rich(b: dict, room: bool = False, forces: bool | None = None) -> Group:
     head = Text()
     head.append(f"{b['time']}  ", style="bold")
     head.append(f"{b['h']} of H+{b['horizon_h']:g}\n", style="bold cyan")
@@ -157,7 +164,9 @@ def board_rich(b: dict) -> Group:
     head.append(f"rung {b['rung']} {b['rung_name']}", style=rung_style)
     head.append(f", tension {b['tension']:.1f}   encounters {b['encounters']}, incidents {b['incidents']}, "
                 f"troops committed {b['committed_troops']:,.0f}")
-    items: list = [Panel(head, title=Text(b["title"]), title_align="left"), forces_table(b)]
+    items: list = [Panel(head, title=Text(b["title"]), title_align="left")]
+    items.append(forces_table(b) if _show_forces(b, forces) else Text("Forces: no change (forces shows them)",
+                                                                       style="dim"))
     ev = Table(title="What happened" + ("" if b["clock_h"] == 0 else f" since {h_label(round(b['since_h'], 2))}"),
                title_justify="left", show_header=False, box=None, padding=(0, 1))
     for e in b["events"]:
@@ -171,7 +180,7 @@ def board_rich(b: dict) -> Group:
     for i in b["injects"]:
         body = Text(i["text"] + "\n")
         body.append(f"From: {i['sender'] or '-'}   To: {i['recipient'] or '-'}", style="dim")
-        if i["expected_action"]:
+        if i["expected_action"] and not room:
             body.append(f"\nExpected action: {i['expected_action']}", style="italic")
         items.append(Panel(body, title=Text(f"INJECT {h_label(i['h'])}  {i['title']}"), title_align="left",
                            border_style="cyan"))
@@ -180,7 +189,7 @@ def board_rich(b: dict) -> Group:
         body = Text((p["prompt"] + "\n") if p["prompt"] else "")
         for o in p["options"]:
             body.append(f"\n{o['id']}", style="bold")
-            body.append(f": {o['label']}" + ("  (scenario default)" if o["default"] else ""))
+            body.append(f": {o['label']}" + ("  (scenario default)" if o["default"] and not room else ""))
             if o["description"]:
                 body.append(f"\n    {o['description']}", style="dim")
         body.append(f"\n\ndecide {p['decision']} OPTION [rationale]", style="magenta")

@@ -29,7 +29,9 @@ HELP = {
              "defaults (facilitator only: the MSEL from here)",
     "undo": "undo                            take back the last next/decide/inject/note (replays)",
     "save": "save [FILE]                     make sure the log is on disk; with FILE, write the board as JSON",
-    "quit": "quit                            close the session (the log keeps everything)",
+    "end": "end                             close the exercise with the hot-wash: the objectives scoreboard, "
+           "written to the log for the report",
+    "quit": "quit                            close the session (the log keeps everything); Ctrl-D too",
     "help": "help [COMMAND]                  this list",
 }
 COMMANDS = list(HELP)
@@ -170,27 +172,33 @@ def _history(session: Session, args: list[str]) -> Reply:
     return Reply([Output("history", history_lines(session))])
 
 
+def action_text(e: dict) -> str:
+    """One action of the table in words (``history`` and ``undo`` say it the same way)."""
+    if e["kind"] == "next":
+        return f"clock to {h_label(round(e['sim_h'], 2))} ({e['stop']})"
+    if e["kind"] == "decide":
+        return f"{e['team']} decided {e['decision']} = {e['option']}" + (
+            f": {e['rationale']}" if e["rationale"] else "")
+    if e["kind"] == "inject":
+        return f"inject {e['inject']}" if e["inject"] else f"ad-hoc inject: {e['adhoc']['text']}"
+    if e["kind"] == "response":
+        return f"{e['team']} responded to {e['inject']}: {e['text']}"
+    tags = ", ".join(x for x in (e["team"], e["objective"]) if x)
+    return f"note{f' [{tags}]' if tags else ''}: {e['text']}"
+
+
 def history_lines(session: Session) -> list[str]:
     cal = session.scenario.clock.calendar
     out = []
     for e in session.history():
         t = cal(e["sim_h"])
-        head = f"{t:%a %d %b %H:%M} {h_label(round(e['sim_h'], 2)):>8}  (wall {e['wall']})  "
-        if e["kind"] == "next":
-            body = f"clock to {h_label(round(e['sim_h'], 2))} ({e['stop']})"
-        elif e["kind"] == "decide":
-            body = f"{e['team']} decided {e['decision']} = {e['option']}" + (
-                f": {e['rationale']}" if e["rationale"] else "")
-        elif e["kind"] == "inject":
-            body = f"inject {e['inject']}" if e["inject"] else f"ad-hoc inject: {e['adhoc']['text']}"
-        else:
-            tags = ", ".join(x for x in (e["team"], e["objective"]) if x)
-            body = f"note{f' [{tags}]' if tags else ''}: {e['text']}"
-        out.append(head + body)
+        out.append(f"{t:%a %d %b %H:%M} {h_label(round(e['sim_h'], 2)):>8}  (wall {e['wall']})  {action_text(e)}")
     return out or ["nothing yet"]
 
 
 def _ahead(session: Session, args: list[str]) -> Reply:
+    if session.room_mode:
+        raise WorkshopError("ahead is for the facilitator's eyes: not shown on a projected (--room) console")
     return Reply([Output("history", ahead_lines(session, _count(args, "ahead", "items", 5)))])
 
 
@@ -209,8 +217,9 @@ def ahead_lines(session: Session, n: int = 5) -> list[str]:
 
 
 def _undo(session: Session, args: list[str]) -> Reply:
+    what = action_text(session.stack[-1][0]) if session.stack else ""
     e = session.undo()
-    return Reply([Output("text", f"undone entry {e['undoes']}"), _board(session)])
+    return Reply([Output("text", f"undone: {what} (entry {e['undoes']})"), _board(session)])
 
 
 def _save(session: Session, args: list[str]) -> Reply:
@@ -224,6 +233,15 @@ def _save(session: Session, args: list[str]) -> Reply:
                                                indent=2, ensure_ascii=False))
         msgs.append(f"board written to {args[0]}")
     return Reply([Output("text", m) for m in msgs])
+
+
+def _end(session: Session, args: list[str]) -> Reply:
+    from .hotwash import hotwash_lines, summary
+
+    h = summary(session)
+    session.end(h)
+    tail = f"; log: {session.log_path}" if session.writer else ""
+    return Reply([Output("history", hotwash_lines(h)), Output("text", f"session closed{tail}")], quit=True)
 
 
 def _quit(session: Session, args: list[str]) -> Reply:
@@ -241,4 +259,5 @@ def _help(session: Session, args: list[str]) -> Reply:
 
 
 _HANDLERS = {"next": _next, "decide": _decide, "inject": _inject, "note": _note, "status": _status,
-             "forces": _forces, "history": _history, "ahead": _ahead, "undo": _undo, "save": _save, "quit": _quit, "help": _help}
+             "forces": _forces, "history": _history, "ahead": _ahead, "undo": _undo,
+             "save": _save, "end": _end, "quit": _quit, "help": _help}

@@ -20,10 +20,13 @@ from .commands import COMMANDS, Output, Reply, execute
 from .session import Session
 
 
-def render(items: list[Output], console: Console, rich: bool, stream: TextIO) -> None:
+def render(items: list[Output], console: Console, rich: bool, stream: TextIO, room: bool = False) -> None:
     for it in items:
         if it.kind == "board":
-            console.print(board_rich(it.data)) if rich else print(board_text(it.data), file=stream)
+            if rich:
+                console.print(board_rich(it.data, room))
+            else:
+                print(board_text(it.data, room), file=stream)
         elif it.kind == "forces":
             if rich:
                 console.print(forces_table(it.data))
@@ -107,14 +110,15 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
     ``run`` carries out one command line (a :class:`~sim.workshop.live.LiveSession`'s, when the
     web serves the same session)."""
     stream = stream or sys.stdout
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False)   # long texts wrap at the terminal's width
     interactive = lines is None and sys.stdin.isatty()
     rich = console.is_terminal if rich is None else rich
     if lines is None:
         lines = _tty_lines(session) if interactive else _plain_lines(sys.stdin)
+    room = session.room_mode
     for w in session.warnings:
-        render([Output("error", w)], console, rich, stream)
-    render(run(session, "status").items, console, rich, stream)
+        render([Output("error", w)], console, rich, stream, room)
+    render(run(session, "status").items, console, rich, stream, room)
     try:
         for ln in lines:
             if not ln.strip() or ln.lstrip().startswith("#"):
@@ -122,8 +126,12 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
             if echo:
                 print(f"> {ln}", file=stream, flush=True)
             reply = run(session, ln)
-            render(reply.items, console, rich, stream)
+            render(reply.items, console, rich, stream, room)
             if reply.quit:
                 break
+        else:  # the end of the input (Ctrl-D at the prompt) closes the session like quit
+            if interactive:
+                render([Output("text", "session closed" + (f"; log: {session.log_path}" if session.writer
+                                                             else ""))], console, rich, stream, room)
     finally:
         session.close()

@@ -29,6 +29,7 @@ from typing import Any
 from ..narrative import h_label
 from .board import build_board
 from .commands import Output, Reply, ahead_lines, execute
+from .hotwash import scoreboard
 from .session import EPS, Session, WorkshopError
 
 
@@ -221,6 +222,7 @@ class LiveSession:
             "pending": self._pending(s, b["pending"]) if b["pending"] else None,
             "timeline": [{"h": round(i["h"], 3), "title": i["title"]} for i in delivered
                          if s.recipient_team(i["recipient"]) is None],
+            "scoreboard": scoreboard(s) if b["at_horizon"] or s.closed else None,
         }
 
 

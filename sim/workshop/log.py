@@ -34,7 +34,7 @@ except ImportError:  # not POSIX: sessions are not locked against each other
     fcntl = None
 
 SCHEMA_VERSION = 1
-KINDS = ("open", "next", "decide", "inject", "note", "undo", "close", "submit", "reject", "response")
+KINDS = ("open", "next", "decide", "inject", "note", "undo", "close", "submit", "reject", "response", "hotwash")
 COMMON = {"v": int, "n": int, "kind": str, "scenario": str, "scenario_hash": str, "sim_h": (int, float), "wall": str}
 PAYLOAD = {
     "open": {"path": str, "overrides": list, "turn_h": (int, float), "teams": list},
@@ -47,6 +47,7 @@ PAYLOAD = {
     "submit": {"decision": str, "option": str, "team": str, "rationale": str, "decision_h": (int, float)},
     "reject": {"submission": int, "reason": str},
     "response": {"team": str, "inject": str, "text": str},
+    "hotwash": {"summary": dict},
 }
 
 

@@ -60,6 +60,7 @@ class Session:
     warnings: list[str] = field(default_factory=list)
     submissions: list[dict] = field(default_factory=list)          # submit entries (teams' proposed decisions)
     actor: str = ""                 # who sends the next actions: "" (the terminal), "facilitator", "team:NAME"
+    room_mode: bool = False         # the terminal is projected: no expected actions, defaults or ahead
     _cache: tuple[Play, Result] | None = None
 
     # --- opening ------------------------------------------------------------
@@ -282,6 +283,12 @@ class Session:
         before = self.stack[-2][1] if len(self.stack) > 1 else Play()
         return self._log("undo", before.clock, undoes=entry["n"])
 
+    def end(self, summary: dict) -> dict:
+        """Close the exercise with its hot-wash ``summary`` (written to the log for the report)."""
+        e = self._log("hotwash", self.clock, summary=summary)
+        self.close()
+        return e
+
     def close(self) -> None:
         if not self.closed:
             self._log("close", self.clock)
@@ -330,7 +337,7 @@ class Session:
         if kind == "submit":
             self.submissions.append(e)
             return
-        if kind == "reject":
+        if kind in ("reject", "hotwash"):
             return
         if kind == "undo":
             if not self.stack or self.stack[-1][0]["n"] != e["undoes"]:

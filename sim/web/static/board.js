@@ -133,6 +133,12 @@
     const now = el("span", { class: "now" }, "");
     now.style.left = `${(100 * s.clock_h / span).toFixed(2)}%`;
     $("timeline").append(now);
+    const sb = $("scoreboard-panel");
+    sb.hidden = !s.scoreboard;
+    if (s.scoreboard) {
+      $("scoreboard").replaceChildren(...s.scoreboard.map((r) => el("li", { class: r.met ? "met" : "missed" },
+        el("strong", {}, r.met ? "MET " : "NOT MET "), `${r.title}: ${r.value_text} (target ${r.target})`)));
+    }
     if (VIEW === "facilitator") renderFacilitator(s);
     if (s.closed) $("conn").textContent = "session closed";
   }

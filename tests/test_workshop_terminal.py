@@ -1,0 +1,90 @@
+"""The terminal board: projected (--room) without answers, forces only when they changed, what undo
+removed, long texts wrapped, end with the hot-wash."""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from conftest import ROOT
+from rich.console import Console
+
+from sim.scenario.load import load_scenario
+from sim.workshop.commands import execute
+from sim.workshop.console import render
+from sim.workshop.session import Session
+
+BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
+
+
+def _session(**kw) -> Session:
+    return Session.start(load_scenario(BASELINE), seed=3, **kw)
+
+
+def _text(session: Session, line: str, room: bool = False) -> str:
+    buf = io.StringIO()
+    render(execute(session, line).items, Console(file=io.StringIO()), False, buf, room)
+    return buf.getvalue()
+
+
+def _to_decision(session: Session, room: bool = False) -> str:
+    out = ""
+    for _ in range(30):
+        out += _text(session, "next", room)
+        if session.pending:
+            return out
+    raise AssertionError("no decision came up")
+
+
+def test_room_mode_shows_no_expected_action_default_or_ahead():
+    plain, room = _session(), _session()
+    room.room_mode = True
+    a, b = _to_decision(plain), _to_decision(room, room=True)
+    assert "Expected action" in a and "(scenario default)" in a
+    assert "INJECT" in b and "Expected action" not in b and "(scenario default)" not in b
+    assert "error: ahead is for the facilitator's eyes" in _text(room, "ahead", room=True)
+    assert "error" not in _text(plain, "ahead")
+
+
+def test_forces_table_only_at_the_first_stop_and_when_a_force_changed():
+    s = _session()
+    first = _text(s, "status")
+    assert "VJTF (France lead)" in first and "Forces: no change" not in first
+    outs = [_text(s, "next") for _ in range(4)]
+    boards_with_table = [o for o in outs if "Forces:\n" in o]
+    quiet = [o for o in outs if "Forces: no change (forces shows them)" in o]
+    assert boards_with_table and quiet       # some stops changed a force, some did not
+    for o in quiet:
+        assert "force " not in o.split("What happened")[1].split("Injects:")[0]   # no force record then
+    assert "VJTF (France lead)" in _text(s, "forces")
+
+
+def test_undo_says_what_it_took_back():
+    s = _session()
+    _to_decision(s)
+    p = s.pending
+    _text(s, f"decide {p['decision']} {p['default']} because")
+    out = _text(s, "undo")
+    assert f"undone: {p['team']} decided {p['decision']} = {p['default']}: because" in out
+
+
+def test_long_inject_text_wraps_in_a_rich_terminal():
+    s = _session()
+    _text(s, 'inject "' + "word " * 60 + 'END" --title Long')
+    buf = io.StringIO()
+    console = Console(file=buf, width=80, force_terminal=True, color_system=None, highlight=False)
+    render(execute(s, "status").items, console, True, io.StringIO())
+    lines = buf.getvalue().splitlines()
+    assert "END" in buf.getvalue() and max(len(x) for x in lines) <= 80
+
+
+def test_end_prints_the_scoreboard_and_closes(tmp_path):
+    script = tmp_path / "s.txt"
+    script.write_text("next\nnext\nend\n")
+    r = subprocess.run([sys.executable, "-m", "sim", "workshop", str(BASELINE), "--script", str(script),
+                        "--session", str(tmp_path / "w.jsonl")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "HOT-WASH at H+" in r.stdout and "objectives met on the table's path" in r.stdout
+    assert r.stdout.count("[MET]") + r.stdout.count("[NOT MET]") == len(load_scenario(BASELINE).objectives)
+    kinds = [line.split('"kind": "')[1].split('"')[0] for line in (tmp_path / "w.jsonl").read_text().splitlines()]
+    assert kinds[-2:] == ["hotwash", "close"]
