@@ -25,8 +25,8 @@ def test_tension_replay_matches_checkpoint_and_end_snapshots():
         r = run(s, seed)
         cp = next(x for x in r.trace if x.kind == "checkpoint")
         end = r.trace[-1]
-        assert value_at(s, r.trace, cp.t_h) == pytest.approx(cp.state["tension"], abs=1e-3)
-        assert value_at(s, r.trace, end.t_h) == pytest.approx(end.state["tension"], abs=1e-3)
+        assert value_at(r.trace, cp.t_h) == pytest.approx(cp.tension, abs=1e-3)
+        assert value_at(r.trace, end.t_h) == pytest.approx(end.tension, abs=1e-3)
 
 
 def test_escalation_why_names_the_jump_that_crossed_the_line():
@@ -36,7 +36,7 @@ def test_escalation_why_names_the_jump_that_crossed_the_line():
     assert len(missed) >= 15
     for r in missed:
         w = explain(s, "no_armed_incident", r)
-        climb = next(x for x in r.trace if x.kind == "rung" and x.state["rung"] >= 3 and x.state["from"] < 3)
+        climb = next(x for x in r.trace if x.kind == "rung" and x.rung >= 3 and x.from_rung < 3)
         assert f"H+{climb.t_h:.1f}" in w.headline or f"H+{climb.t_h:.0f}" in w.headline
         assert "over rung 3 (Armed incident, threshold 78)" in w.headline
         assert any(st.text == climb.text for st in w.chain)
