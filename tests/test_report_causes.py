@@ -80,3 +80,45 @@ def test_statistics_against_known_values():
     t, df, p = stats.welch_t(10.0, 2.0, 30, 12.0, 2.0, 30)
     assert t == pytest.approx(-3.873, abs=1e-3) and df == pytest.approx(58.0) and p < 0.001
     assert stats.holm([0.01, 0.04, 0.03], 0.05) == [True, False, False]
+
+
+def test_every_cause_kind_has_a_wording_and_a_corrective_action():
+    from sim.report.causes.kinds import ACTIONS, INCIDENT_KINDS, WORDING, CauseKind, action, wording
+    from sim.scenario.model import Deconfliction
+
+    s = load_scenario(BASE)
+    assert set(WORDING) == set(ACTIONS) == set(CauseKind)
+    labels = [wording(k, "X") for k in CauseKind]
+    assert len(set(labels)) == len(labels)                      # two kinds never share a category
+    for k in CauseKind:
+        for oid in s.objectives:
+            element, text = action(k, s, oid)
+            assert element in ("Planning", "Organisation", "Equipment", "Training", "Exercise")
+            assert text and "{" not in text
+    # the forces' actions name the force behind the objective
+    assert "VJTF (France lead)" in action(CauseKind.SHORT_NOTICE, s, "vjtf_ready")[1]
+    # every encounter domain a scenario can have has its incident kind
+    assert set(INCIDENT_KINDS) == set(Deconfliction.model_fields["encounter_rate"].annotation.__args__[0].__args__)
+
+
+def test_short_notice_to_move_gets_its_planned_corrective_action():
+    """--set forces.vjtf.notice_to_move_h=30: the VJTF is ready too early, and the plan says so
+    (it used to fall through a text-prefix table to the generic "Examine ... again")."""
+    from datetime import UTC, datetime
+
+    from sim.report import aar
+    from sim.report.causes import CauseKind
+    from sim.report.montecarlo import replicate, summarise
+
+    s = load_scenario(BASE, ["forces.vjtf.notice_to_move_h=30"])
+    reps = replicate(s, 30, 0)
+    narrated = run(s, 0)
+    data = aar.build_report(s, narrated, reps, summarise(reps, sorted(narrated.metrics)), seed=0, source={},
+                            generated=datetime(2026, 1, 1, tzinfo=UTC))
+    ready = next(o for o in data["objectives"] if o["id"] == "vjtf_ready")
+    assert ready["causes"][0]["cause"] == "short notice to move" and ready["causes"][0]["count"] == 30
+    assert ready["causes"][0]["kind"] is CauseKind.SHORT_NOTICE
+    (plan,) = [p for p in data["plan"] if p["issue"].startswith(s.objectives["vjtf_ready"].title)]
+    assert plan["element"] == "Planning"
+    assert plan["corrective_action"] == ("Align the readiness window of VJTF (France lead) with the reception plan "
+                                         "(between 48 and 72)")
