@@ -16,13 +16,17 @@ engine and the readers of a trace compute it with the same function.
 from __future__ import annotations
 
 import math
+from collections.abc import Generator, Iterable
+from typing import Any
+
+from simpy.events import Event
 
 from .trace import DECAY, RungRecord, Source, TensionRecord, decayed
 from .world import World, first_of
 
 
 class Tension:
-    def __init__(self, world: World, condition_levels: list[float] = ()):
+    def __init__(self, world: World, condition_levels: Iterable[float] = ()) -> None:
         self.w = world
         # every level whose downward crossing matters: rung thresholds and condition comparisons
         self.levels = sorted({r.threshold for r in world.s.escalation.rungs} | set(condition_levels))
@@ -50,7 +54,7 @@ class Tension:
                 r = i
         return r
 
-    def _set(self, v: float, actor: str, cause: Source, facts=(), delta: float | None = None) -> None:
+    def _set(self, v: float, actor: str, cause: Source, facts: Iterable[str] = (), delta: float | None = None) -> None:
         """Tension jumps to ``v`` (not below the floor); ``delta`` is the amount added (None: a new floor)."""
         keep = self.w.keep_trace
         before = self.value() if keep else 0.0
@@ -71,10 +75,10 @@ class Tension:
         ev.succeed()
         self.w.notify("tension")
 
-    def add(self, amount: float, actor: str, cause: Source, facts=()) -> None:
+    def add(self, amount: float, actor: str, cause: Source, facts: Iterable[str] = ()) -> None:
         self._set(self.value() + amount, actor, cause, facts, amount)
 
-    def set_floor(self, floor: float, actor: str, cause: Source, facts=()) -> None:
+    def set_floor(self, floor: float, actor: str, cause: Source, facts: Iterable[str] = ()) -> None:
         cur = self.value()
         self.floor = floor
         self._set(max(cur, floor), actor, cause, facts)
@@ -86,7 +90,7 @@ class Tension:
         below = [x for x in self.levels if self.floor < x and (x < top if self._crossed is not None else x <= top)]
         return below[-1] if below else None
 
-    def decay_watch(self):
+    def decay_watch(self) -> Generator[Event, Any, None]:
         """Process: at each level decay crosses, step the ladder down (a rung's threshold) and wake
         whoever waits on a tension condition."""
         env = self.w.env

@@ -39,7 +39,8 @@ def decayed(v0: float, floor: float, half_life_h: float, dt_h: float) -> float:
     """Tension ``dt_h`` hours after it stood at ``v0``, decaying towards ``floor`` with ``half_life_h``:
     the engine's tension between two changes, and how readers of a trace get it between two
     :class:`TensionRecord` (the one formula, used by both)."""
-    return floor + (v0 - floor) * 2.0 ** (-dt_h / half_life_h)
+    f: float = 2.0 ** (-dt_h / half_life_h)
+    return floor + (v0 - floor) * f
 
 
 class SourceKind(StrEnum):
@@ -91,7 +92,7 @@ class Record:
     def text(self) -> str:  # pragma: no cover - every kind below has its own
         return self.kind
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["text"] = self.text
         return d
@@ -99,6 +100,9 @@ class Record:
 
 @dataclass(slots=True, kw_only=True)
 class StartRecord(Record):
+    """H-hour: the trace's format version, the scenario, the initial tension (with its floor and
+    half-life), rung and force states."""
+
     kind: Literal["start"] = "start"
     trace_format: int = TRACE_FORMAT
     scenario: str
@@ -116,6 +120,8 @@ class StartRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class InjectRecord(Record):
+    """An inject delivered: its id, title and message apart, with its MSEL fields."""
+
     kind: Literal["inject"] = "inject"
     inject: str
     title: str
@@ -132,6 +138,8 @@ class InjectRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class SignalRecord(Record):
+    """A signal effect: an event that conditions can wait on."""
+
     kind: Literal["signal"] = "signal"
     event: str
 
@@ -142,6 +150,8 @@ class SignalRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class ForceRecord(Record):
+    """A force moved on to a state (with the notice to move or transit time drawn for the step it starts)."""
+
     kind: Literal["force"] = "force"
     force: str
     name: str
@@ -158,6 +168,8 @@ class ForceRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class DecisionRecord(Record):
+    """A decision taken: the decision point, the option, its label and the team that took it."""
+
     kind: Literal["decision"] = "decision"
     decision: str
     title: str
@@ -174,6 +186,8 @@ class DecisionRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class PendingRecord(Record):
+    """A decision point waiting for an answer: the run pauses here."""
+
     kind: Literal["pending"] = "pending"
     decision: str
     title: str
@@ -187,6 +201,8 @@ class PendingRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class AxisRecord(Record):
+    """An adversary axis committed (its troops, the running total) or arrived at its objective."""
+
     kind: Literal["axis"] = "axis"
     axis: str
     name: str
@@ -204,6 +220,8 @@ class AxisRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class EncounterRecord(Record):
+    """An encounter between the two sides' forces, deconflicted."""
+
     kind: Literal["encounter"] = "encounter"
     domain: str
     p: float                # the incident probability it faced
@@ -216,6 +234,8 @@ class EncounterRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class IncidentRecord(Record):
+    """An encounter that turned into an incident, and the tension it adds."""
+
     kind: Literal["incident"] = "incident"
     domain: str
     p: float
@@ -243,9 +263,8 @@ class TensionRecord(Record):
 
     @property
     def text(self) -> str:
-        if self.change == "floor":
-            return f"tension floor set to {self.floor:g}"
-        return f"tension {self.delta or 0.0:+.1f}"
+        what = f"tension floor set to {self.floor:g}" if self.change == "floor" else f"tension {self.delta or 0.0:+.1f}"
+        return f"{what} ({self.before:.1f} \u2192 {self.after:.1f}, {self.cause.text})"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -272,6 +291,8 @@ class RungRecord(Record):
 # --- effects: kind "effect", told apart by ``effect`` -----------------------------------
 @dataclass(slots=True, kw_only=True)
 class OrderEffectRecord(Record):
+    """An alert, activation or deployment ordered by an inject or decision."""
+
     kind: Literal["effect"] = "effect"
     effect: Literal["order"] = "order"
     cause: Source
@@ -286,6 +307,8 @@ class OrderEffectRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class HoldEffectRecord(Record):
+    """A force held at readiness, or released."""
+
     kind: Literal["effect"] = "effect"
     effect: Literal["hold"] = "hold"
     cause: Source
@@ -300,6 +323,8 @@ class HoldEffectRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class DelayEffectRecord(Record):
+    """A delay added to a force's current step."""
+
     kind: Literal["effect"] = "effect"
     effect: Literal["delay"] = "delay"
     cause: Source
@@ -314,6 +339,8 @@ class DelayEffectRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class MeasureEffectRecord(Record):
+    """A deconfliction measure switched on or off."""
+
     kind: Literal["effect"] = "effect"
     effect: Literal["measure"] = "measure"
     cause: Source
@@ -328,6 +355,8 @@ class MeasureEffectRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class PresenceEffectRecord(Record):
+    """A force's presence (for encounters) scaled."""
+
     kind: Literal["effect"] = "effect"
     effect: Literal["presence"] = "presence"
     cause: Source
@@ -342,6 +371,8 @@ class PresenceEffectRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class EncounterFactorEffectRecord(Record):
+    """Every encounter rate scaled."""
+
     kind: Literal["effect"] = "effect"
     effect: Literal["encounter_factor"] = "encounter_factor"
     cause: Source
@@ -361,6 +392,8 @@ EFFECT_TYPES: tuple[type[Record], ...] = (OrderEffectRecord, HoldEffectRecord, D
 
 @dataclass(slots=True, kw_only=True)
 class CheckpointRecord(Record):
+    """A checkpoint: its id and title, and the posture at that hour."""
+
     kind: Literal["checkpoint"] = "checkpoint"
     checkpoint: str
     title: str
@@ -379,6 +412,8 @@ class CheckpointRecord(Record):
 
 @dataclass(slots=True, kw_only=True)
 class EndRecord(Record):
+    """The end of the run (not written when the run pauses at a decision)."""
+
     kind: Literal["end"] = "end"
     tension: float
     rung: int
@@ -393,7 +428,7 @@ RECORD_TYPES: tuple[type[Record], ...] = (
     EncounterRecord, IncidentRecord, TensionRecord, RungRecord, *EFFECT_TYPES, CheckpointRecord, EndRecord)
 
 
-def trace_schema() -> dict:
+def trace_schema() -> dict[str, Any]:
     """The JSON Schema of one line of the JSON Lines trace, generated from the record dataclasses
     (a union told apart by ``kind``, and for effects by ``effect``)."""
     from typing import Annotated, Union
@@ -435,12 +470,12 @@ class Result:
     horizon_h: float
     metrics: dict[str, float | None]
     objectives: dict[str, Outcome]
-    decisions: list[dict]
+    decisions: list[dict[str, Any]]
     trace: list[Record]
     state: dict[str, Any]
-    pending: dict | None = None
+    pending: dict[str, Any] | None = None
 
-    def to_dict(self, trace: bool = True) -> dict:
+    def to_dict(self, trace: bool = True) -> dict[str, Any]:
         d = {
             "scenario": self.scenario,
             "scenario_hash": self.scenario_hash,

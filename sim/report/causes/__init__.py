@@ -25,6 +25,7 @@ here dispatch to them.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ...engine.trace import Result
 from ...scenario.model import Scenario
@@ -40,7 +41,7 @@ __all__ = ["COMPONENTS", "TRIGGER_KINDS", "CauseKind", "ForceChain", "Step", "Wh
            "explain", "force_chain", "trigger_of", "wording"]
 
 
-def explain(s: Scenario, oid: str, r: Result, ctx: dict | None = None) -> Why | None:
+def explain(s: Scenario, oid: str, r: Result, ctx: dict[str, Any] | None = None) -> Why | None:
     """Why objective ``oid`` was missed in run ``r`` (None when it was met).
 
     ``ctx`` may hold ``medians`` (metric name -> batch median, the yardstick for a late activation)
@@ -67,10 +68,10 @@ def explain(s: Scenario, oid: str, r: Result, ctx: dict | None = None) -> Why | 
     return Why(CauseKind.OUTSIDE_TARGET, f"{m} = {num(v, 2)} against the target {o.target.describe()}", [], m)
 
 
-def batch_causes(s: Scenario, oid: str, results: list[Result], ctx: dict | None = None) -> dict:
+def batch_causes(s: Scenario, oid: str, results: list[Result], ctx: dict[str, Any] | None = None) -> dict[str, Any]:
     """The causes of the misses over a batch: {"failed", "causes": [{cause, kind, count, share, example_rep}]}
     (``cause`` the category as worded, ``kind`` its CauseKind)."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     kinds: dict[str, CauseKind] = {}
     failed = 0

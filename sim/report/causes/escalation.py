@@ -4,6 +4,7 @@ incidents and measure switches behind ``incidents`` / ``incident_share``."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ...engine.trace import (
     EncounterFactorEffectRecord,
@@ -37,12 +38,14 @@ def _jump_cause(rec: TensionRecord) -> tuple[CauseKind, str, str]:
     return CauseKind.INJECT, c.title, f"inject \u201c{c.title}\u201d at {at} ({what})"
 
 
-def _escalation_why(s: Scenario, o: Objective, r: Result, ctx: dict) -> Why:
+def _escalation_why(s: Scenario, o: Objective, r: Result, ctx: dict[str, Any]) -> Why:
     value = r.metrics.get(o.metric)
     rungs = s.escalation.rungs
     metric = o.metric.split(".")[-1]
     is_rung = metric in ("peak_rung", "final_rung", "rung")
     limit = o.target.lte if o.target.lte is not None else o.target.gte
+    if limit is None:   # a target with neither bound is met by any value (the model refuses it anyway)
+        return Why(CauseKind.TENSION_LEVEL, f"{o.metric} = {num(value, 2)}", [])
     line = rungs[int(limit) + 1].threshold if is_rung and int(limit) + 1 < len(rungs) else float(limit)
     upto = ctx.get("until_h", r.horizon_h)
     js = [j for j in T.jumps(r.trace) if j.t_h <= upto]
@@ -70,7 +73,7 @@ def _escalation_why(s: Scenario, o: Objective, r: Result, ctx: dict) -> Why:
 
 # --- deconfliction -----------------------------------------------------------------------
 
-def _deconfliction_why(s: Scenario, o: Objective, r: Result, ctx: dict) -> Why:
+def _deconfliction_why(s: Scenario, o: Objective, r: Result, ctx: dict[str, Any]) -> Why:
     value = r.metrics.get(o.metric)
     inc = [x for x in r.trace if isinstance(x, IncidentRecord)]
     switches = [x for x in r.trace

@@ -2,6 +2,8 @@
 (``checkpoint.<id>....``), and when an event came and what it waited for (``event.<name>.h``)."""
 from __future__ import annotations
 
+from typing import Any
+
 from ...engine.trace import CheckpointRecord, Result
 from ...narrative import h_label
 from ...scenario.model import Objective, Scenario
@@ -13,7 +15,7 @@ from .triggers import _trigger_name, event_record, trigger_of
 from .why import Step, Why, _miss
 
 
-def _checkpoint_why(s: Scenario, o: Objective, r: Result, ctx: dict) -> Why:
+def _checkpoint_why(s: Scenario, o: Objective, r: Result, ctx: dict[str, Any]) -> Why:
     parts = o.metric.split(".")
     cid = parts[1]
     cp_title = s.checkpoints[cid].title
@@ -55,7 +57,7 @@ def _checkpoint_why(s: Scenario, o: Objective, r: Result, ctx: dict) -> Why:
 
 # --- events -----------------------------------------------------------------------------------
 
-def _event_why(s: Scenario, o: Objective, r: Result, ctx: dict) -> Why:
+def _event_why(s: Scenario, o: Objective, r: Result, ctx: dict[str, Any]) -> Why:
     ev = o.metric[len("event."):-len(".h")]
     value = r.metrics.get(o.metric)
     title = event_title(s, ev)

@@ -4,6 +4,7 @@ chain, and why a force-timing objective (``force.<id>.<time>``) was missed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ...engine.trace import DelayEffectRecord, ForceRecord, HoldEffectRecord, Record, Result, StartRecord
 from ...narrative import h_label
@@ -106,7 +107,7 @@ def _force_steps(s: Scenario, fc: ForceChain, upto: str) -> list[Step]:
     return sorted(steps, key=lambda x: x.t_h)
 
 
-def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: dict) -> Why:
+def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: dict[str, Any]) -> Why:
     spec = s.forces[fid]
     fc = force_chain(s, r, fid)
     value = r.metrics.get(o.metric)

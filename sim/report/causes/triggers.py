@@ -36,7 +36,7 @@ def event_record(trace: list[Record], ev: str, upto: int | None = None) -> Recor
     return next((r for r in trace[:upto] if _makes(r, ev)), None)
 
 
-def _cond_record(trace: list[Record], upto: int, cond) -> Record | None:
+def _cond_record(trace: list[Record], upto: int, cond: C.Condition | None) -> Record | None:
     """The latest record (before index ``upto``) that made ``cond`` true, where the trace shows it."""
     if isinstance(cond, C.EventCond):
         return event_record(trace, cond.event, upto)
@@ -52,7 +52,8 @@ def _cond_record(trace: list[Record], upto: int, cond) -> Record | None:
     return None
 
 
-def trigger_of(trace: list[Record], rec: Record, cond=None, order: tuple[str, str] | None = None) -> Record | None:
+def trigger_of(trace: list[Record], rec: Record, cond: C.Condition | None = None,
+               order: tuple[str, str] | None = None) -> Record | None:
     """The record that set ``rec`` off.
 
     An order effect on the force (``order``: (force id, "activate")) first, then the record that made

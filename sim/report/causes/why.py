@@ -53,13 +53,13 @@ class Why:
         """The decisions this cause names: in the analysis or behind a step of the chain, in order."""
         return list(dict.fromkeys([*self.decisions, *(st.decision for st in self.chain if st.decision)]))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"key": self.key, "kind": self.kind.value, "subject": self.subject, "headline": self.headline,
                 "decision_ids": self.decision_ids(),
                 "chain": [asdict(s) | {"h": h_label(s.t_h)} for s in self.chain]}
 
 
-def _miss(o: Objective, value) -> str:
+def _miss(o: Objective, value: float | None) -> str:
     if value is None:
         return "never"
     if o.target.lte is not None and value > o.target.lte:
