@@ -122,3 +122,18 @@ def test_short_notice_to_move_gets_its_planned_corrective_action():
     assert plan["element"] == "Planning"
     assert plan["corrective_action"] == ("Align the readiness window of VJTF (France lead) with the reception plan "
                                          "(between 48 and 72)")
+
+
+def test_a_why_names_the_decisions_behind_it_by_id():
+    """The workshop report attaches the decisions a cause names by their ids, not by finding titles in prose."""
+    s = load_scenario(BASE, ["decisions.nrf_deploy.default=hold"])
+    w = explain(s, "vjtf_in_place", run(s, 1))
+    d = w.to_dict()
+    assert (d["kind"], d["key"], d["decision_ids"]) == ("held", "held at readiness", ["nrf_deploy"])
+    # a jump by a decision: the decision is named by id, its title and label are the subject
+    s = load_scenario(BASE, ["deconfliction.p_incident=0", "decisions.air_defence.options.supply.effects=[{tension: 60}]"])
+    r = run(s, 0)
+    w = explain(s, "no_armed_incident", r)
+    point = s.decisions["air_defence"]
+    assert (w.kind, w.subject) == ("decision", f"{point.title}: {point.options['supply'].label}")
+    assert w.key == f"decision: {point.title}: {point.options['supply'].label}" and "air_defence" in w.decision_ids()

@@ -104,12 +104,13 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     opt = point.options[choice.option]
     w.decided[did] = choice.option
     w.happened_at.setdefault(f"decision.{did}", w.env.now)
-    entry = {"decision": did, "option": choice.option, "label": opt.label, "team": choice.team or point.team,
+    team = choice.team or point.team
+    entry = {"decision": did, "option": choice.option, "label": opt.label, "team": team,
              "rationale": choice.rationale, "source": choice.source, "t_h": round(w.env.now, 6)}
     w.decision_log.append(entry)
     if w.keep_trace:
-        w.record(DecisionRecord(actor=entry["team"], facts=list(point.facts), decision=did, title=point.title,
-                                option=choice.option, label=opt.label, team=entry["team"],
+        w.record(DecisionRecord(actor=team, facts=list(point.facts), decision=did, title=point.title,
+                                option=choice.option, label=opt.label, team=team,
                                 rationale=choice.rationale, source=choice.source))
     cause = Source(SourceKind.DECISION, did, point.title, choice.option, opt.label)
     apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts, cause)
