@@ -22,8 +22,6 @@ from typing import Any, Literal
 
 TRACE_FORMAT = 2  # 1: records with free-form ``state`` dicts; 2: typed records (this module)
 
-KINDS = ("start", "inject", "signal", "force", "decision", "pending", "axis", "encounter", "incident",
-         "tension", "rung", "effect", "checkpoint", "end")
 
 
 def r6(x: float) -> float:
@@ -426,6 +424,8 @@ class EndRecord(Record):
 RECORD_TYPES: tuple[type[Record], ...] = (
     StartRecord, InjectRecord, SignalRecord, ForceRecord, DecisionRecord, PendingRecord, AxisRecord,
     EncounterRecord, IncidentRecord, TensionRecord, RungRecord, *EFFECT_TYPES, CheckpointRecord, EndRecord)
+# the kinds of record, in that order (every effect record is of kind "effect")
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(str(t.__dataclass_fields__["kind"].default) for t in RECORD_TYPES))
 
 
 def trace_schema() -> dict[str, Any]:
