@@ -103,14 +103,21 @@ def test_the_schema_refuses_a_record_without_its_ids(traces):
     assert not validator.is_valid(line | {"kind": "checkpoint"})
 
 
-def test_the_cli_prints_the_trace_schema():
+def test_the_cli_prints_the_trace_schema_that_run_trace_files_follow(tmp_path):
     from typer.testing import CliRunner
 
     from sim.cli.app import app
     r = CliRunner().invoke(app, ["schema", "--trace"])
     assert r.exit_code == 0
-    assert json.loads(r.output) == json.loads(json.dumps(trace_schema()))
-    assert f"trace_format {TRACE_FORMAT}" in json.loads(r.output)["title"]
+    schema = json.loads(r.output)
+    assert schema == json.loads(json.dumps(trace_schema()))
+    assert f"trace_format {TRACE_FORMAT}" in schema["title"]
+    out = tmp_path / "run.jsonl"
+    assert CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "strait-standoff.yaml"), "--seed", "2",
+                                    "--trace", str(out)]).exit_code == 0
+    validator = jsonschema.Draft202012Validator(schema)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert lines and all(validator.is_valid(x) for x in lines)
 
 
 def test_records_carry_ids_with_title_and_text_apart(baseline):
