@@ -12,7 +12,7 @@ from .engine.trace import Record
 NARRATED = ("inject", "force", "decision", "pending", "axis", "incident", "rung", "checkpoint", "signal", "start", "end")
 STYLE = {"inject": "bold cyan", "force": "green", "decision": "bold magenta", "pending": "bold magenta",
          "axis": "red", "incident": "bold red", "rung": "bold yellow", "checkpoint": "blue", "signal": "cyan",
-         "effect": "dim", "encounter": "dim", "start": "bold", "end": "bold"}
+         "effect": "dim", "tension": "dim", "encounter": "dim", "start": "bold", "end": "bold"}
 
 
 def when(rec: Record) -> str:
@@ -25,7 +25,7 @@ def h_label(t_h: float) -> str:
 
 
 def narrated(trace: list[Record], include_effects: bool = False) -> list[Record]:
-    kinds = NARRATED + (("effect",) if include_effects else ())
+    kinds = NARRATED + (("effect", "tension") if include_effects else ())
     return [r for r in trace if r.kind in kinds]
 
 

@@ -31,7 +31,9 @@ def test_json_and_trace_file(tmp_path):
     assert data["seed"] == 5 and data["scenario"] == "nato-response-2022"
     lines = [json.loads(x) for x in trace.read_text().splitlines()]
     assert [x["seq"] for x in lines] == [x["seq"] for x in data["trace"]]
-    assert {"t_h", "time", "kind", "actor", "text", "state", "facts"} <= set(lines[0])
+    # trace format 2 (issue 9): typed fields instead of a free-form "state"; the start record carries the version
+    assert {"t_h", "time", "kind", "actor", "text", "facts", "trace_format"} <= set(lines[0])
+    assert lines[0]["kind"] == "start" and lines[0]["trace_format"] == 2
     assert "wall" not in r.output and "elapsed" not in r.output
 
 

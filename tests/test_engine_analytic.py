@@ -38,10 +38,10 @@ def test_hold_decision_keeps_force_at_readiness(mini):
 
 def test_tension_jump_climbs_and_decay_descends_at_the_computed_hour(mini):
     r = run(mini, seed=0)
-    rungs = [(rec.t_h, rec.state["rung"]) for rec in r.trace if rec.kind == "rung"]
+    rungs = [(rec.t_h, rec.rung) for rec in r.trace if rec.kind == "rung"]
     # tension 10 at H+0 decays with a 10 h half-life: at H+20 it is 2.5; +30 -> 32.5 (rung 1)
     assert rungs[0] == (20, 1)
-    assert r.trace[[x.kind for x in r.trace].index("rung")].state["tension"] == pytest.approx(32.5)
+    assert r.trace[[x.kind for x in r.trace].index("rung")].after == pytest.approx(32.5)
     # back below 20 when 32.5 * 2^(-t/10) = 20
     t_down = 20 + 10 * math.log2(32.5 / 20)
     assert rungs[1][1] == 0 and rungs[1][0] == pytest.approx(t_down, abs=1e-6)

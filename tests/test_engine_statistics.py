@@ -42,7 +42,7 @@ def test_encounter_and_incident_rates_match_configuration(write):
     n, k = r.metrics["encounters"], r.metrics["incidents"]
     assert n == len(enc)
     assert abs(k / n - 0.1) < 4 * math.sqrt(0.1 * 0.9 / n), (k, n)
-    assert all(x.state["p"] == 0.1 for x in enc)
+    assert all(x.p == 0.1 for x in enc)
 
 
 def test_switching_a_measure_off_raises_the_incident_rate(write):
@@ -74,7 +74,7 @@ injects:
     r = run(load_scenario(write("rates.yaml", text)), seed=7)
     enc = [x.t_h for x in r.trace if x.kind in ("encounter", "incident")]
     inc = [x.t_h for x in r.trace if x.kind == "incident"]
-    fired = {x.state["inject"]: x.t_h for x in r.trace if x.kind == "inject"}
+    fired = {x.inject: x.t_h for x in r.trace if x.kind == "inject"}
     assert len(enc) >= 5 and inc
     assert fired["fifth"] == enc[4]
     assert fired["first_incident"] == inc[0]

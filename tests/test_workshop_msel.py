@@ -41,7 +41,7 @@ def test_rows_are_the_runs_injects_and_decisions_in_trace_order(baseline, played
     assert len(m.rows) == len(recs) >= 10
     assert [r.number for r in m.rows] == list(range(1, len(recs) + 1))
     assert [(r.type, r.id, r.sim_h, r.sim_time) for r in m.rows] == \
-        [(x.kind, x.state.get("inject") or x.state["decision"], x.t_h, x.time) for x in recs]
+        [(x.kind, x.inject if x.kind == "inject" else x.decision, x.t_h, x.time) for x in recs]
     assert {r.type for r in m.rows} == {"inject", "decision"}
     # the run a workshop started with this seed plays out when every answer is the default
     final = Session.start(baseline, seed=SEED).final_result()

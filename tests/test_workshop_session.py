@@ -146,11 +146,11 @@ def test_library_and_adhoc_injects_take_effect_at_the_clock(baseline):
 def test_a_scheduled_inject_brought_forward_is_delivered_once(baseline):
     # the facilitator pulls the summit forward to H+0: it comes then, not again at its scheduled hour
     planned = run(baseline, 2)
-    assert [r.t_h for r in planned.trace if r.kind == "inject" and r.state["inject"] == "summit"] != [0.0]
+    assert [r.t_h for r in planned.trace if r.kind == "inject" and r.inject == "summit"] != [0.0]
     sess = Session.start(baseline, seed=2, turn_h=6)
     execute(sess, "inject summit")
     final = sess.final_result()
-    assert [r.t_h for r in final.trace if r.kind == "inject" and r.state["inject"] == "summit"] == [0.0]
+    assert [r.t_h for r in final.trace if r.kind == "inject" and r.inject == "summit"] == [0.0]
     assert final.metrics["event.summit.h"] == 0.0
 
 

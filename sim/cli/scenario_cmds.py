@@ -9,6 +9,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..engine.trace import trace_schema
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.metrics import ALWAYS, MetricSpec, metric_registry
@@ -32,8 +33,12 @@ def validate(files: list[Path] = typer.Argument(..., help="scenario files"),
         fail(problems)
 
 
-def schema() -> None:
-    """Print the JSON Schema of the scenario format (for editors' YAML completion)."""
+def schema(trace: bool = typer.Option(False, "--trace", help="the schema of one line of a JSON Lines trace "
+                                        "(run --trace FILE) instead")) -> None:
+    """Print the JSON Schema of the scenario format (for editors' YAML completion), or with --trace of a trace line."""
+    if trace:
+        print(json.dumps(trace_schema(), indent=2, sort_keys=True))
+        return
     sch = Scenario.model_json_schema(by_alias=True)
     sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     sch["title"] = "crisis-sim scenario"

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..scenario.model import Axis
 from .timing import wait_timing
+from .trace import AxisRecord
 from .world import World
 
 
@@ -21,9 +22,9 @@ def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
     w.committed_troops += axis.troops
     w.axis_start[aid] = w.env.now
     if w.keep_trace:
-        w.record("axis", w.s.adversary.side,
-                 f"{axis.name}: {axis.troops:,.0f} troops committed (total {w.committed_troops:,.0f})",
-                 {"axis": aid, "committed_troops": w.committed_troops, "troops": axis.troops}, axis.facts)
+        w.record(AxisRecord(actor=w.s.adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
+                            event="committed", troops=axis.troops, committed_troops=w.committed_troops,
+                            objective=axis.objective or ""))
     w.mark(f"axis.{aid}.committed", record=False)
     w.notify("troops")
     effective = speed * (1.0 - opposition)
@@ -32,6 +33,7 @@ def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
     yield w.env.timeout(axis.distance_km / effective)
     w.axis_arrival[aid] = w.env.now
     if w.keep_trace:
-        w.record("axis", w.s.adversary.side, f"{axis.name}: reaches {axis.objective or 'its objective'}",
-                 {"axis": aid, "arrived": True}, axis.facts)
+        w.record(AxisRecord(actor=w.s.adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
+                            event="arrived", troops=axis.troops, committed_troops=w.committed_troops,
+                            objective=axis.objective or ""))
     w.mark(f"axis.{aid}.arrived", record=False)

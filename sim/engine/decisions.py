@@ -17,6 +17,7 @@ import numpy as np
 from ..scenario.model import DecisionPoint
 from .effects import apply_effects
 from .timing import wait_timing
+from .trace import DecisionRecord, PendingRecord, Source, SourceKind
 from .world import World
 
 
@@ -89,8 +90,8 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     yield from wait_timing(w, point, w.params)
     choice = source.choose(did, point, w, _LazyRng(w))
     if choice is None:
-        w.record("pending", point.team, f"Decision needed: {point.title}",
-                 {"decision": did, "options": list(point.options)}, point.facts)
+        w.record(PendingRecord(actor=point.team, facts=list(point.facts), decision=did, title=point.title,
+                               team=point.team, options=list(point.options)))
         w.pending = {"decision": did, "t_h": round(w.env.now, 6), "title": point.title, "team": point.team,
                      "prompt": point.prompt, "options": {k: {"label": o.label, "description": o.description}
                                                          for k, o in point.options.items()},
@@ -103,11 +104,14 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     opt = point.options[choice.option]
     w.decided[did] = choice.option
     w.happened_at.setdefault(f"decision.{did}", w.env.now)
-    entry = {"decision": did, "option": choice.option, "label": opt.label, "team": choice.team or point.team,
+    team = choice.team or point.team
+    entry = {"decision": did, "option": choice.option, "label": opt.label, "team": team,
              "rationale": choice.rationale, "source": choice.source, "t_h": round(w.env.now, 6)}
     w.decision_log.append(entry)
     if w.keep_trace:
-        w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
-                 {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)
-    apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts, f"{point.title}: {opt.label}")
+        w.record(DecisionRecord(actor=team, facts=list(point.facts), decision=did, title=point.title,
+                                option=choice.option, label=opt.label, team=team,
+                                rationale=choice.rationale, source=choice.source))
+    cause = Source(SourceKind.DECISION, did, point.title, choice.option, opt.label)
+    apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts, cause)
     w.notify("decision", "event")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from .trace import EncounterRecord, IncidentRecord, Source, SourceKind
 from .world import World
 
 
@@ -97,8 +98,7 @@ class Encounters:
         if u.random() < p:
             self._incident(dom, p)
         elif w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace
-            w.record("encounter", f"{self.a}/{self.b}", f"{dom.capitalize()} encounter deconflicted",
-                     {"domain": dom, "p": round(p, 6), "encounters": w.encounters})
+            w.record(EncounterRecord(actor=f"{self.a}/{self.b}", domain=dom, p=round(p, 6), encounters=w.encounters))
         w.notify("count")
         if self.timer is None:  # the encounter itself did not change presence (and redraw)
             self._schedule()
@@ -108,7 +108,6 @@ class Encounters:
         w.incidents += 1
         amount = d.incident_tension.sample(self.u)
         if w.keep_trace:
-            w.record("incident", actor, f"{dom.capitalize()} encounter turns into an incident (tension +{amount:.1f})",
-                     {"domain": dom, "p": round(p, 6), "incidents": w.incidents, "tension_delta": round(amount, 4)},
-                     d.facts)
-        w.tension.add(amount, actor, f"{dom} incident", d.facts)
+            w.record(IncidentRecord(actor=actor, facts=list(d.facts), domain=dom, p=round(p, 6), incidents=w.incidents,
+                                    tension_delta=amount))
+        w.tension.add(amount, actor, Source(SourceKind.INCIDENT, dom), d.facts)

@@ -6,16 +6,27 @@ rung whose threshold tension has reached; a process watches for the moment
 decay takes tension below the current rung and steps the ladder down, and for
 the moment it falls past a level a condition compares tension with (so that
 ``{metric: tension, lte: 40}`` holds from the exact hour decay brings it there).
+
+Every change is recorded with its cause: a :class:`~sim.engine.trace.TensionRecord` for each jump
+or new floor (tension just before and just after), a :class:`~sim.engine.trace.RungRecord` for each
+move of the ladder (by a jump, or by decay at the hour tension crosses the threshold). Between two
+tension records tension is :func:`~sim.engine.trace.decayed` from the earlier one's ``after``: the
+engine and the readers of a trace compute it with the same function.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Generator, Iterable
+from typing import Any
 
+from simpy.events import Event
+
+from .trace import DECAY, RungRecord, Source, TensionRecord, decayed
 from .world import World, first_of
 
 
 class Tension:
-    def __init__(self, world: World, condition_levels: list[float] = ()):
+    def __init__(self, world: World, condition_levels: Iterable[float] = ()) -> None:
         self.w = world
         # every level whose downward crossing matters: rung thresholds and condition comparisons
         self.levels = sorted({r.threshold for r in world.s.escalation.rungs} | set(condition_levels))
@@ -34,7 +45,7 @@ class Tension:
 
     def value(self, t: float | None = None) -> float:
         t = self.w.env.now if t is None else t
-        return self.floor + (self.v0 - self.floor) * 2.0 ** (-(t - self.t0) / self.half_life)
+        return decayed(self.v0, self.floor, self.half_life, t - self.t0)
 
     def _rung_for(self, v: float) -> int:
         r = 0
@@ -43,31 +54,34 @@ class Tension:
                 r = i
         return r
 
-    def _set(self, v: float, actor: str, why: str, facts=()) -> None:
-        before = self.value() if self.w.keep_trace else 0.0
+    def _set(self, v: float, actor: str, cause: Source, facts: Iterable[str] = (), delta: float | None = None) -> None:
+        """Tension jumps to ``v`` (not below the floor); ``delta`` is the amount added (None: a new floor)."""
+        keep = self.w.keep_trace
+        before = self.value() if keep else 0.0
         self.v0, self.t0 = max(v, self.floor, 0.0), self.w.env.now
         self._crossed = None
         self.peak = max(self.peak, self.v0)
+        if keep:
+            self.w.record(TensionRecord(actor=actor, facts=list(facts), change="floor" if delta is None else "jump",
+                                        before=before, after=self.v0, floor=self.floor, delta=delta, cause=cause))
         new = self._rung_for(self.v0)
         if new != self.rung:
             old, self.rung = self.rung, new
             self.peak_rung = max(self.peak_rung, new)
-            if self.w.keep_trace:
-                verb = "climbs" if new > old else "drops"
-                self.w.record("rung", actor, f"Escalation {verb} to rung {new}: {self.rungs[new].name} ({why})",
-                              {"rung": new, "from": old, "tension": round(self.v0, 4), "before": round(before, 4)},
-                              facts)
+            if keep:
+                self.w.record(RungRecord(actor=actor, facts=list(facts), rung=new, from_rung=old,
+                                         name=self.rungs[new].name, before=before, after=self.v0, cause=cause))
         ev, self._jump = self._jump, self.w.env.event()
         ev.succeed()
         self.w.notify("tension")
 
-    def add(self, amount: float, actor: str, why: str, facts=()) -> None:
-        self._set(self.value() + amount, actor, why, facts)
+    def add(self, amount: float, actor: str, cause: Source, facts: Iterable[str] = ()) -> None:
+        self._set(self.value() + amount, actor, cause, facts, amount)
 
-    def set_floor(self, floor: float, actor: str, why: str) -> None:
+    def set_floor(self, floor: float, actor: str, cause: Source, facts: Iterable[str] = ()) -> None:
         cur = self.value()
         self.floor = floor
-        self._set(max(cur, floor), actor, why)
+        self._set(max(cur, floor), actor, cause, facts)
 
     def _next_level(self) -> float | None:
         """The next level decay will take tension below: the highest one at or under the value at the
@@ -76,7 +90,7 @@ class Tension:
         below = [x for x in self.levels if self.floor < x and (x < top if self._crossed is not None else x <= top)]
         return below[-1] if below else None
 
-    def decay_watch(self):
+    def decay_watch(self) -> Generator[Event, Any, None]:
         """Process: at each level decay crosses, step the ladder down (a rung's threshold) and wake
         whoever waits on a tension condition."""
         env = self.w.env
@@ -96,7 +110,7 @@ class Tension:
                 old = self.rung
                 self.rung -= 1
                 if self.w.keep_trace:
-                    self.w.record("rung", "escalation",
-                                  f"Escalation eases to rung {self.rung}: {self.rungs[self.rung].name}",
-                                  {"rung": self.rung, "from": old, "tension": round(self.value(), 4)})
+                    v = self.value()
+                    self.w.record(RungRecord(actor="escalation", rung=self.rung, from_rung=old,
+                                             name=self.rungs[self.rung].name, before=v, after=v, cause=DECAY))
             self.w.notify("tension")

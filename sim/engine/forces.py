@@ -37,7 +37,7 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
     if fs.stage < ACTIVATED:
         chans = channels_of(spec.activate_when) | {"force"}
         yield from w.wait_for(activate, chans)
-        w.set_stage(fs, ACTIVATED, "notice to move {:.0f} h", notice_h=notice)
+        w.set_stage(fs, ACTIVATED, notice_h=notice)
     if fs.stage < READY:
         yield from _timed(w, fs, notice)
         w.set_stage(fs, READY)
@@ -45,7 +45,7 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
         cond = spec.deploy_when
         chans = channels_of(cond) | {"force"}
         yield from w.wait_for(lambda: not fs.held and (cond is None or fs.deploy_ordered or cond.test(w)), chans)
-        w.set_stage(fs, DEPLOYING, "transit {:.0f} h", transit_h=transit)
+        w.set_stage(fs, DEPLOYING, transit_h=transit)
     if fs.stage < IN_PLACE:
         yield from _timed(w, fs, transit)
         w.set_stage(fs, IN_PLACE)

@@ -6,16 +6,19 @@ import numpy as np
 from ..scenario.model import Inject
 from .effects import apply_effects
 from .timing import wait_timing
+from .trace import InjectRecord, Source, SourceKind
 from .world import World
 
 
 def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.happened_at.setdefault(iid, w.env.now)
+    adhoc = iid not in w.s.injects  # written at a workshop's table
     if w.keep_trace:
-        w.record("inject", inj.sender or "control", f"{inj.title}: {inj.text}",
-                 {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
-                  "expected_action": inj.expected_action}, inj.facts)
-    apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts, inj.title)
+        w.record(InjectRecord(actor=inj.sender or "control", facts=list(inj.facts), inject=iid, title=inj.title,
+                              message=inj.text, sender=inj.sender, recipient=inj.recipient,
+                              expected_action=inj.expected_action, adhoc=adhoc))
+    cause = Source(SourceKind.ADHOC_INJECT if adhoc else SourceKind.INJECT, iid, inj.title)
+    apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts, cause)
     w.notify("event")
 
 

@@ -19,7 +19,7 @@ from .forces import force_process
 from .injects import fire_inject, inject_process
 from .memo import per_object
 from .metrics import measure
-from .trace import Result
+from .trace import CheckpointRecord, EndRecord, Result, StartRecord
 from .world import Uniforms, World, first_of
 
 
@@ -35,9 +35,10 @@ def _checkpoint(w: World, cid: str, at: float):
     snap = w.snapshot()
     cp = w.s.checkpoints[cid]
     w.checkpoints[cid] = snap
-    w.record("checkpoint", "control", f"Checkpoint: {cp.title}",
-             {k: snap[k] for k in ("tension", "rung", "committed_troops", "encounters", "incidents", "forces",
-                                   "on_station")}, cp.facts)
+    w.record(CheckpointRecord(actor="control", facts=list(cp.facts), checkpoint=cid, title=cp.title,
+                              tension=snap["tension"], rung=snap["rung"], committed_troops=snap["committed_troops"],
+                              encounters=snap["encounters"], incidents=snap["incidents"], forces=snap["forces"],
+                              on_station=snap["on_station"]))
 
 
 def _wake_at(w: World, times: list[float]):
@@ -78,8 +79,9 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     source = as_source(decisions)
     horizon = scenario.clock.horizon_h if until_h is None else min(until_h, scenario.clock.horizon_h)
     if keep_trace:
-        w.record("start", "control", f"{scenario.title}: H-hour", {"tension": round(tension.value(), 4),
-                 "rung": tension.rung, "forces": {f: fs.state for f, fs in w.forces.items()}})
+        w.record(StartRecord(actor="control", scenario=scenario.name, title=scenario.title, tension=tension.v0,
+                             floor=tension.floor, half_life_h=tension.half_life, rung=tension.rung,
+                             forces={f: fs.state for f, fs in w.forces.items()}))
 
     env.process(tension.decay_watch())
     for fs in w.forces.values():
@@ -106,8 +108,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     end = env.timeout(horizon)
     env.run(until=first_of(env, (end, w.stop)))
     if w.pending is None and keep_trace:
-        w.record("end", "control", f"End of simulation at H+{env.now:g}",
-                 {"tension": round(tension.value(), 4), "rung": tension.rung})
+        w.record(EndRecord(actor="control", tension=round(tension.value(), 4), rung=tension.rung))
     metrics, outcomes = measure(w)
     return Result(scenario=scenario.name, scenario_hash=scenario.content_hash, seed=_seed_repr(seed),
                   horizon_h=horizon, metrics=metrics, objectives=outcomes, decisions=list(w.decision_log),

@@ -1,18 +1,27 @@
 """Trace records and the run result: the only things consumers of the engine read.
 
-A trace is an ordered list of :class:`Record`: simulated hour, calendar time,
-kind, actor, text, the state it changed and the fact ids behind it. JSON from
-here is deterministic: sorted keys, no wall-clock fields.
+A trace is an ordered list of typed records, one dataclass per kind (``InjectRecord``,
+``ForceRecord``, ``TensionRecord``, ...; effects one per effect, all of kind ``effect``). Every
+record has the simulated hour, the calendar time, the actor and the fact ids behind it, and
+the ids and values of what happened as fields: consumers read the fields. Each record's
+:attr:`~Record.text` is narrative derived from those fields, for display only (timelines,
+boards); nothing reads it back.
+
+JSON from here is deterministic: sorted keys, no wall-clock fields. The JSON Lines trace
+(``crisis-sim run --trace FILE``) is one record per line, ``text`` included; the first (the
+``start`` record) carries ``trace_format``, the version of this layout. :func:`trace_schema`
+gives its JSON Schema (``crisis-sim schema --trace``), generated from these dataclasses.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from math import floor
-from typing import Any
+from typing import Any, Literal
 
-KINDS = ("start", "inject", "signal", "force", "decision", "pending", "axis", "encounter", "incident",
-         "rung", "effect", "checkpoint", "end")
+TRACE_FORMAT = 2  # 1: records with free-form ``state`` dicts; 2: typed records (this module)
+
 
 
 def r6(x: float) -> float:
@@ -24,19 +33,421 @@ def r6(x: float) -> float:
     return floor(x * 1e6 + 0.5) / 1e6
 
 
-@dataclass(slots=True)
+def decayed(v0: float, floor: float, half_life_h: float, dt_h: float) -> float:
+    """Tension ``dt_h`` hours after it stood at ``v0``, decaying towards ``floor`` with ``half_life_h``:
+    the engine's tension between two changes, and how readers of a trace get it between two
+    :class:`TensionRecord` (the one formula, used by both)."""
+    f: float = 2.0 ** (-dt_h / half_life_h)
+    return floor + (v0 - floor) * f
+
+
+class SourceKind(StrEnum):
+    """What moved tension or applied an effect."""
+
+    INJECT = "inject"              # a scenario inject (scheduled, library, or brought forward)
+    ADHOC_INJECT = "adhoc_inject"  # an inject written at a workshop's table
+    DECISION = "decision"          # a decision option taken
+    INCIDENT = "incident"          # an encounter that turned into an incident
+    DECAY = "decay"                # tension decaying with its half-life
+
+
+@dataclass(slots=True, frozen=True)
+class Source:
+    """Who or what caused a change: its kind and id (inject id, decision id, incident domain)."""
+
+    kind: SourceKind
+    id: str = ""
+    title: str = ""    # the inject's or decision's title
+    option: str = ""   # a decision's option id
+    label: str = ""    # a decision option's label
+
+    @property
+    def text(self) -> str:
+        if self.kind is SourceKind.DECISION:
+            return f"{self.title}: {self.label}"
+        if self.kind is SourceKind.INCIDENT:
+            return f"{self.id} incident"
+        if self.kind is SourceKind.DECAY:
+            return "decay"
+        return self.title or self.id
+
+
+DECAY = Source(SourceKind.DECAY)
+
+
+@dataclass(slots=True, kw_only=True)
 class Record:
-    seq: int
-    t_h: float
-    time: str
-    kind: str
-    actor: str
-    text: str
-    state: dict[str, Any] = field(default_factory=dict)
+    """What every record has; the world fills ``seq``, ``t_h`` and ``time`` when it records one."""
+
+    kind: str = ""
+    seq: int = 0
+    t_h: float = 0.0
+    time: str = ""
+    actor: str = ""
     facts: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    @property
+    def text(self) -> str:  # pragma: no cover - every kind below has its own
+        return self.kind
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["text"] = self.text
+        return d
+
+
+@dataclass(slots=True, kw_only=True)
+class StartRecord(Record):
+    """H-hour: the trace's format version, the scenario, the initial tension (with its floor and
+    half-life), rung and force states."""
+
+    kind: Literal["start"] = "start"
+    trace_format: int = TRACE_FORMAT
+    scenario: str
+    title: str
+    tension: float          # initial tension (not below the floor)
+    floor: float
+    half_life_h: float
+    rung: int
+    forces: dict[str, str]  # force id -> initial state
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}: H-hour"
+
+
+@dataclass(slots=True, kw_only=True)
+class InjectRecord(Record):
+    """An inject delivered: its id, title and message apart, with its MSEL fields."""
+
+    kind: Literal["inject"] = "inject"
+    inject: str
+    title: str
+    message: str            # what the players are told
+    sender: str = ""
+    recipient: str = ""
+    expected_action: str = ""
+    adhoc: bool = False     # written at a workshop's table (not in the scenario)
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}: {self.message}"
+
+
+@dataclass(slots=True, kw_only=True)
+class SignalRecord(Record):
+    """A signal effect: an event that conditions can wait on."""
+
+    kind: Literal["signal"] = "signal"
+    event: str
+
+    @property
+    def text(self) -> str:
+        return self.event
+
+
+@dataclass(slots=True, kw_only=True)
+class ForceRecord(Record):
+    """A force moved on to a state (with the notice to move or transit time drawn for the step it starts)."""
+
+    kind: Literal["force"] = "force"
+    force: str
+    name: str
+    state: str
+    notice_h: float | None = None   # the notice to move drawn (on activation)
+    transit_h: float | None = None  # the transit time drawn (on deploying)
+
+    @property
+    def text(self) -> str:
+        note = (f" (notice to move {self.notice_h:.0f} h)" if self.notice_h is not None
+                else f" (transit {self.transit_h:.0f} h)" if self.transit_h is not None else "")
+        return f"{self.name}: {self.state.replace('_', ' ')}{note}"
+
+
+@dataclass(slots=True, kw_only=True)
+class DecisionRecord(Record):
+    """A decision taken: the decision point, the option, its label and the team that took it."""
+
+    kind: Literal["decision"] = "decision"
+    decision: str
+    title: str
+    option: str
+    label: str
+    team: str
+    rationale: str = ""
+    source: str = "default"
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}: {self.label}"
+
+
+@dataclass(slots=True, kw_only=True)
+class PendingRecord(Record):
+    """A decision point waiting for an answer: the run pauses here."""
+
+    kind: Literal["pending"] = "pending"
+    decision: str
+    title: str
+    team: str
+    options: list[str]
+
+    @property
+    def text(self) -> str:
+        return f"Decision needed: {self.title}"
+
+
+@dataclass(slots=True, kw_only=True)
+class AxisRecord(Record):
+    """An adversary axis committed (its troops, the running total) or arrived at its objective."""
+
+    kind: Literal["axis"] = "axis"
+    axis: str
+    name: str
+    event: Literal["committed", "arrived"]
+    troops: float
+    committed_troops: float
+    objective: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.event == "arrived":
+            return f"{self.name}: reaches {self.objective or 'its objective'}"
+        return f"{self.name}: {self.troops:,.0f} troops committed (total {self.committed_troops:,.0f})"
+
+
+@dataclass(slots=True, kw_only=True)
+class EncounterRecord(Record):
+    """An encounter between the two sides' forces, deconflicted."""
+
+    kind: Literal["encounter"] = "encounter"
+    domain: str
+    p: float                # the incident probability it faced
+    encounters: int         # encounters so far
+
+    @property
+    def text(self) -> str:
+        return f"{self.domain.capitalize()} encounter deconflicted"
+
+
+@dataclass(slots=True, kw_only=True)
+class IncidentRecord(Record):
+    """An encounter that turned into an incident, and the tension it adds."""
+
+    kind: Literal["incident"] = "incident"
+    domain: str
+    p: float
+    incidents: int          # incidents so far
+    tension_delta: float
+
+    @property
+    def text(self) -> str:
+        return f"{self.domain.capitalize()} encounter turns into an incident (tension +{self.tension_delta:.1f})"
+
+
+@dataclass(slots=True, kw_only=True)
+class TensionRecord(Record):
+    """A change of tension by a jump (an effect or an incident) or a new floor: the value just
+    before and just after, and its cause. Between two of these tension decays towards ``floor``
+    with the scenario's half-life (:func:`decayed`)."""
+
+    kind: Literal["tension"] = "tension"
+    change: Literal["jump", "floor"]
+    before: float
+    after: float
+    floor: float
+    delta: float | None = None      # the amount added (a jump)
+    cause: Source
+
+    @property
+    def text(self) -> str:
+        what = f"tension floor set to {self.floor:g}" if self.change == "floor" else f"tension {self.delta or 0.0:+.1f}"
+        return f"{what} ({self.before:.1f} \u2192 {self.after:.1f}, {self.cause.text})"
+
+
+@dataclass(slots=True, kw_only=True)
+class RungRecord(Record):
+    """The escalation ladder moved: by a jump (``before``/``after`` the jump) or by decay
+    (``before`` = ``after`` = tension as it crossed the rung's threshold)."""
+
+    kind: Literal["rung"] = "rung"
+    rung: int
+    from_rung: int
+    name: str
+    before: float
+    after: float
+    cause: Source
+
+    @property
+    def text(self) -> str:
+        if self.cause.kind is SourceKind.DECAY:
+            return f"Escalation eases to rung {self.rung}: {self.name}"
+        verb = "climbs" if self.rung > self.from_rung else "drops"
+        return f"Escalation {verb} to rung {self.rung}: {self.name} ({self.cause.text})"
+
+
+# --- effects: kind "effect", told apart by ``effect`` -----------------------------------
+@dataclass(slots=True, kw_only=True)
+class OrderEffectRecord(Record):
+    """An alert, activation or deployment ordered by an inject or decision."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["order"] = "order"
+    cause: Source
+    force: str
+    name: str
+    order: Literal["alert", "activate", "deploy"]
+
+    @property
+    def text(self) -> str:
+        return f"{self.order} ordered: {self.name}"
+
+
+@dataclass(slots=True, kw_only=True)
+class HoldEffectRecord(Record):
+    """A force held at readiness, or released."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["hold"] = "hold"
+    cause: Source
+    force: str
+    name: str
+    held: bool              # False: released
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} {'held at readiness' if self.held else 'released'}"
+
+
+@dataclass(slots=True, kw_only=True)
+class DelayEffectRecord(Record):
+    """A delay added to a force's current step."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["delay"] = "delay"
+    cause: Source
+    force: str
+    name: str
+    delay_h: float
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} delayed {self.delay_h:.1f} h"
+
+
+@dataclass(slots=True, kw_only=True)
+class MeasureEffectRecord(Record):
+    """A deconfliction measure switched on or off."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["measure"] = "measure"
+    cause: Source
+    measure: str
+    name: str
+    active: bool
+
+    @property
+    def text(self) -> str:
+        return f"deconfliction measure {self.name} {'on' if self.active else 'off'}"
+
+
+@dataclass(slots=True, kw_only=True)
+class PresenceEffectRecord(Record):
+    """A force's presence (for encounters) scaled."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["presence"] = "presence"
+    cause: Source
+    force: str
+    name: str
+    factor: float           # the force's presence scale from now on
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} presence x{self.factor:g}"
+
+
+@dataclass(slots=True, kw_only=True)
+class EncounterFactorEffectRecord(Record):
+    """Every encounter rate scaled."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["encounter_factor"] = "encounter_factor"
+    cause: Source
+    factor: float           # this effect's factor
+    encounter_factor: float  # the product of all so far
+
+    @property
+    def text(self) -> str:
+        return f"encounter rate x{self.factor:g}"
+
+
+EffectRecord = (OrderEffectRecord | HoldEffectRecord | DelayEffectRecord | MeasureEffectRecord
+                | PresenceEffectRecord | EncounterFactorEffectRecord)
+EFFECT_TYPES: tuple[type[Record], ...] = (OrderEffectRecord, HoldEffectRecord, DelayEffectRecord, MeasureEffectRecord,
+                                          PresenceEffectRecord, EncounterFactorEffectRecord)
+
+
+@dataclass(slots=True, kw_only=True)
+class CheckpointRecord(Record):
+    """A checkpoint: its id and title, and the posture at that hour."""
+
+    kind: Literal["checkpoint"] = "checkpoint"
+    checkpoint: str
+    title: str
+    tension: float
+    rung: int
+    committed_troops: float
+    encounters: int
+    incidents: int
+    forces: dict[str, str]                      # force id -> state
+    on_station: dict[str, dict[str, float]]     # side -> unit -> amount in place
+
+    @property
+    def text(self) -> str:
+        return f"Checkpoint: {self.title}"
+
+
+@dataclass(slots=True, kw_only=True)
+class EndRecord(Record):
+    """The end of the run (not written when the run pauses at a decision)."""
+
+    kind: Literal["end"] = "end"
+    tension: float
+    rung: int
+
+    @property
+    def text(self) -> str:
+        return f"End of simulation at H+{self.t_h:g}"
+
+
+RECORD_TYPES: tuple[type[Record], ...] = (
+    StartRecord, InjectRecord, SignalRecord, ForceRecord, DecisionRecord, PendingRecord, AxisRecord,
+    EncounterRecord, IncidentRecord, TensionRecord, RungRecord, *EFFECT_TYPES, CheckpointRecord, EndRecord)
+# the kinds of record, in that order (every effect record is of kind "effect")
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(str(t.__dataclass_fields__["kind"].default) for t in RECORD_TYPES))
+
+
+def trace_schema() -> dict[str, Any]:
+    """The JSON Schema of one line of the JSON Lines trace, generated from the record dataclasses
+    (a union told apart by ``kind``, and for effects by ``effect``)."""
+    from typing import Annotated, Union
+
+    from pydantic import Field, TypeAdapter
+
+    others = tuple(t for t in RECORD_TYPES if t not in EFFECT_TYPES)
+    effect = Annotated[Union[EFFECT_TYPES], Field(discriminator="effect")]  # type: ignore[valid-type]  # noqa: UP007
+    line = Annotated[Union[(*others, effect)], Field(discriminator="kind")]  # type: ignore[valid-type]
+    sch = TypeAdapter(line).json_schema(mode="serialization")
+    for name, d in sch.get("$defs", {}).items():
+        if name.endswith("Record"):  # the narrative every line carries, derived from the fields
+            d["properties"]["text"] = {"type": "string", "title": "Text",
+                                       "description": "narrative derived from the other fields, for display only"}
+            d["required"] = sorted(set(d.get("required", [])) | {"text", "kind"})
+            d["additionalProperties"] = False
+    sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    sch["title"] = f"crisis-sim trace record (trace_format {TRACE_FORMAT})"
+    return sch
 
 
 @dataclass
@@ -59,12 +470,12 @@ class Result:
     horizon_h: float
     metrics: dict[str, float | None]
     objectives: dict[str, Outcome]
-    decisions: list[dict]
+    decisions: list[dict[str, Any]]
     trace: list[Record]
     state: dict[str, Any]
-    pending: dict | None = None
+    pending: dict[str, Any] | None = None
 
-    def to_dict(self, trace: bool = True) -> dict:
+    def to_dict(self, trace: bool = True) -> dict[str, Any]:
         d = {
             "scenario": self.scenario,
             "scenario_hash": self.scenario_hash,

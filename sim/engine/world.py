@@ -20,7 +20,7 @@ from simpy.events import PENDING, Event
 from ..scenario.conditions import FORCE_STATES, DecisionCond, EventCond, ForceCond, MetricCond, walk
 from ..scenario.model import Force, Scenario
 from .memo import per_object
-from .trace import Record
+from .trace import ForceRecord, Record, SignalRecord
 
 
 @dataclass
@@ -223,13 +223,15 @@ class World:
     def calendar(self, t_h: float) -> str:
         return _calendar(self._start, self._tz, t_h)
 
-    def record(self, kind: str, actor: str, text: str, state: dict | None = None, facts=()) -> None:
-        """Append a trace record (when the trace is kept). Hot callers test ``keep_trace`` first,
-        so that runs without a trace do not even build the text and state."""
+    def record(self, rec: Record) -> None:
+        """Stamp ``rec`` with its sequence number, hour and calendar time and append it (when the
+        trace is kept). Hot callers test ``keep_trace`` first, so that runs without a trace do not
+        even build the record."""
         self._seq += 1
         if self.keep_trace:
             t = round(self.env.now, 6)
-            self.trace.append(Record(self._seq, t, self.calendar(t), kind, actor, text, state or {}, list(facts)))
+            rec.seq, rec.t_h, rec.time = self._seq, t, self.calendar(t)
+            self.trace.append(rec)
 
     # --- waiting on conditions ---------------------------------------------
     # A process waiting for a condition registers it on the channels the condition reads (see
@@ -300,16 +302,17 @@ class World:
         raise KeyError(name)
 
     # --- changes ------------------------------------------------------------
-    def mark(self, event: str, actor: str = "", text: str = "", facts=(), record: bool = True) -> None:
+    def mark(self, event: str, actor: str = "", facts=(), record: bool = True) -> None:
         if event not in self.happened_at:
             self.happened_at[event] = self.env.now
         if record and self.keep_trace:
-            self.record("signal", actor, text or event, {"event": event}, facts)
+            self.record(SignalRecord(actor=actor, facts=list(facts), event=event))
         self.notify("event")
 
-    def set_stage(self, fs: ForceState, stage: int, note: str = "", **hours: float) -> None:
-        """Move ``fs`` on to ``stage``. ``note``, a format string, is filled with the ``hours``
-        (recorded in the trace, rounded to 6 places) only when the trace is kept."""
+    def set_stage(self, fs: ForceState, stage: int, *, notice_h: float | None = None,
+                  transit_h: float | None = None) -> None:
+        """Move ``fs`` on to ``stage``; the notice to move or transit time drawn for the step it
+        starts is recorded (rounded to 6 places) when the trace is kept."""
         if stage <= fs.stage:
             return
         for st in FORCE_STATES[fs.stage + 1: stage + 1]:
@@ -317,10 +320,9 @@ class World:
         fs.stage = stage
         if self.keep_trace:
             spec = fs.spec
-            note = note.format(*hours.values())
-            text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
-            self.record("force", fs.id, text, {"force": fs.id, "state": fs.state,
-                                               **{k: round(v, 6) for k, v in hours.items()}}, spec.facts)
+            self.record(ForceRecord(actor=fs.id, facts=list(spec.facts), force=fs.id, name=spec.name, state=fs.state,
+                                    notice_h=None if notice_h is None else round(notice_h, 6),
+                                    transit_h=None if transit_h is None else round(transit_h, 6)))
         self.notify("force", presence=stage == 5)
 
     def presence(self, side: str, domain: str) -> float:

@@ -28,39 +28,6 @@ RATINGS = (("P", 0.9, "Performed without challenges"), ("S", 0.7, "Performed wit
 GLOBAL_METRICS = ("encounters", "incidents", "incident_share", "peak_tension", "peak_rung")
 PLAN_DAYS = 90
 
-# cause category -> (capability element, corrective action); {force}/{target}/{owner} filled in
-ACTIONS = (
-    ("long notice to move", "Organisation", "Shorten the notice to move of {force}: verify readiness, pre-position "
-     "equipment and lift so activation-to-ready stays within the target ({target})"),
-    ("short notice to move", "Planning", "Align the readiness window of {force} with the reception plan ({target})"),
-    ("late activation", "Planning", "Pre-agree activation procedures and graduated response plans so the "
-     "activation decision for {force} comes earlier"),
-    ("never activated", "Planning", "Define the activation trigger for {force} and who pulls it"),
-    ("held at readiness", "Planning", "Set criteria for releasing {force} from hold and the authority to do so"),
-    ("wait for the deployment order", "Planning", "Decouple the deployment order for {force} from later political "
-     "milestones, or pre-delegate it"),
-    ("deployment order never given", "Planning", "Decouple the deployment order for {force} from later political "
-     "milestones, or pre-delegate it"),
-    ("long transit", "Equipment", "Secure strategic lift and host-nation reception for {force} to shorten transit"),
-    ("delay effects", "Planning", "Build slack and alternatives into the movement plan of {force}"),
-    ("not ready by the end of the run", "Organisation", "Shorten the notice to move of {force}"),
-    ("still in transit", "Equipment", "Secure strategic lift for {force}"),
-    ("not in place at checkpoint", "Organisation", "Bring the forces short at the checkpoint to higher readiness "
-     "or activate them earlier"),
-    ("deconfliction measure off", "Equipment", "Provide redundant military-to-military deconfliction channels"),
-    ("more exposure", "Planning", "Weigh the exposure of forward posture against the deconfliction objective"),
-    ("incidents before measures took effect", "Planning", "Issue deconfliction measures at activation, not later"),
-    ("incidents by chance", "Training", "Train crews in safe-distance conduct and incident reporting"),
-    ("air incident", "Training", "Drill air deconfliction and de-escalation of air encounters"),
-    ("sea incident", "Training", "Drill maritime deconfliction (INCSEA-style procedures)"),
-    ("decision:", "Planning", "Weigh the escalatory cost of the decision in the decision brief"),
-    ("inject:", "Planning", "Prepare responses that absorb the tension of this event"),
-    ("late:", "Planning", "Bring the decision or event forward: prepare it before the crisis"),
-    ("early:", "Planning", "Bring the decision or event forward: prepare it before the crisis"),
-    ("never happened", "Planning", "Make sure the event is triggered: assign it an owner"),
-)
-
-
 def rating(p: float | None) -> tuple[str, str]:
     if p is None:
         return "U", RATINGS[-1][2]
@@ -79,14 +46,9 @@ def _r(x, nd: int):
     return round(x, nd)
 
 
-def _action(key: str, s: Scenario, oid: str) -> tuple[str, str]:
-    o = s.objectives[oid]
-    spec = metric_registry(s).get(o.metric)
-    force = s.forces[spec.force].name if spec and spec.force in s.forces else "the force"
-    for prefix, element, text in ACTIONS:
-        if key.startswith(prefix):
-            return element, text.format(force=force, target=o.target.describe(), owner=o.owner)
-    return "Exercise", f"Examine \u201c{o.title}\u201d again in the next exercise with the cause ({key}) as the focus"
+def _action(kind: C.CauseKind | str, s: Scenario, oid: str) -> tuple[str, str]:
+    """(capability element, corrective action) for a cause of ``kind``: looked up in causes.kinds."""
+    return C.action(kind, s, oid)
 
 
 def metric_text(s: Scenario, name: str) -> str:
@@ -145,7 +107,7 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
         causes = []
         for c in bc["causes"]:
             ex = C.explain(s, oid, reps.results[c["example_rep"]], ctx)
-            causes.append({"cause": c["cause"], "count": c["count"], "share": _r(c["share"], 3),
+            causes.append({"cause": c["cause"], "kind": c["kind"], "count": c["count"], "share": _r(c["share"], 3),
                            "example_rep": c["example_rep"], "example": ex.to_dict() if ex else None})
         entry = {
             "id": oid, "title": o.title, "metric": o.metric, "metric_label": metric_text(s, o.metric),
@@ -172,7 +134,7 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
                 f"({top['share'] * 100:.0f}%): {top['example']['headline']}") if top else "no miss recorded"
         afis.append({"objective": oid, "title": o.title, "capability": o.capability, "rating": code,
                      "text": f"{o.title}: {pc}, rated {code} ({label}).", "root_cause": root})
-        element, action = _action(top["cause"], s, oid) if top else ("Exercise", "Examine again")
+        element, action = _action(top["kind"], s, oid) if top else ("Exercise", "Examine again")
         plan.append({"capability": o.capability or o.title, "issue": f"{o.title} ({code}, {pc})",
                      "root_cause": top["cause"] if top else "", "corrective_action": action,
                      "element": element, "responsible": o.owner, "poc": "",

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..engine.trace import Result
+from ..engine.trace import Result, RungRecord, SourceKind, StartRecord
 from ..scenario.conditions import FORCE_STATES
 from ..scenario.metrics import metric_label, metric_registry
 from ..scenario.model import Scenario
@@ -122,15 +122,15 @@ def escalation(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart
     """Tension (rebuilt from the trace) and the escalation rung, with incidents marked."""
     with plt.rc_context(STYLE):
         fig, (ax, ax2) = plt.subplots(2, 1, figsize=(8.2, 4.6), sharex=True, height_ratios=[3, 1.3])
-        xs, ys = T.curve(s, r.trace, r.horizon_h)
+        xs, ys = T.curve(r.trace, r.horizon_h)
         ax.plot(xs, ys, color="black", linewidth=1.3, label="tension")
         for k, rung in enumerate(s.escalation.rungs[1:], start=1):
             ax.axhline(rung.threshold, color="#888888", linestyle=":", linewidth=0.8)
             ax.annotate(f"{k}: {rung.name}", (r.horizon_h, rung.threshold), fontsize=7, ha="right", va="bottom",
                         color="#444444")
-        inc = [j for j in T.jumps(s, r.trace) if j.record.kind == "incident"]
+        inc = [j for j in T.jumps(r.trace) if j.record.cause.kind is SourceKind.INCIDENT]
         for dom, marker in (("air", "^"), ("sea", "s"), ("land", "D")):
-            pts = [j for j in inc if j.record.state.get("domain") == dom]
+            pts = [j for j in inc if j.record.cause.id == dom]
             if pts:
                 ax.scatter([j.t_h for j in pts], [j.after for j in pts], marker=marker, s=28, facecolor="white",
                            edgecolor="black", zorder=3, label=f"{dom} incident")
@@ -139,11 +139,11 @@ def escalation(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart
         ax.set_ylim(0, top)
         ax.legend(loc="upper left", ncol=4)
         ax.set_title(f"Escalation, {run_label}")
-        rx, ry = [0.0], [next((x.state.get("rung", 0) for x in r.trace if x.kind == "start"), 0)]
+        rx, ry = [0.0], [next((x.rung for x in r.trace if isinstance(x, StartRecord)), 0)]
         for x in r.trace:
-            if x.kind == "rung":
+            if isinstance(x, RungRecord):
                 rx.append(x.t_h)
-                ry.append(x.state["rung"])
+                ry.append(x.rung)
         rx.append(r.horizon_h)
         ry.append(ry[-1])
         ax2.step(rx, ry, where="post", color="black", linewidth=1.2)

@@ -123,7 +123,7 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
     for idx, rec in enumerate(shown.trace):
         if rec.kind != "inject" or rec.t_h > summ["stopped_h"] + EPS:
             continue
-        iid = rec.state.get("inject")
+        iid = rec.inject
         key = (iid, round(rec.t_h, 6))
         k = seen[key] = seen.get(key, -1) + 1
         if fired.get(key):
@@ -245,12 +245,11 @@ def placement(s: Scenario, summ: dict, reps: Replications, summary: dict) -> dic
 
 
 def _decision_steps(why: dict | None, decisions: list[dict]) -> list[dict]:
-    """The workshop decisions a why chain names (``decision.<id>`` or the decision's title)."""
+    """The workshop decisions a why chain names (by id: ``why["decision_ids"]``)."""
     if not why:
         return []
-    text = " ".join([why["headline"]] + [st["text"] for st in why["chain"]])
-    return [d for d in decisions if d["option"] is not None
-            and (f"decision.{d['decision']}" in text or d["title"] in text)]
+    ids = set(why["decision_ids"])
+    return [d for d in decisions if d["option"] is not None and d["decision"] in ids]
 
 
 def _decision_sentence(d: dict) -> str:
@@ -303,7 +302,7 @@ def apply(data: dict, s: Scenario, rec: dict, place: dict) -> None:
                                  f"({aar.metric_text(s, o.metric)} = {aar.num(pl['value'], 2)}, "
                                  f"target {pl['target']}); {pc}.",
                          "root_cause": head})
-            element, action = aar._action(why["key"], s, oid) if why else ("Exercise", "Examine again")
+            element, action = aar._action(why["kind"], s, oid) if why else ("Exercise", "Examine again")
             plan.append({"capability": o.capability or o.title, "issue": f"{o.title} (missed in the workshop; {pc})",
                          "root_cause": why["key"] if why else "", "corrective_action": action, "element": element,
                          "responsible": o.owner, "poc": "", "start": date.isoformat(),

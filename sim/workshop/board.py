@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..engine.trace import Record, Result
+from ..engine.trace import InjectRecord, Result
 from ..narrative import STYLE, h_label, narrated, when
 from .session import EPS, Session
 
@@ -23,13 +23,9 @@ def _calendar(session: Session, t_h: float) -> str:
     return f"{t:%a %d %b %Y %H:%M} {t.tzname()}"
 
 
-def _inject_view(rec: Record) -> dict:
-    st = rec.state
-    title = st.get("title", "")
-    text = rec.text[len(title) + 2:] if title and rec.text.startswith(title + ": ") else rec.text
-    return {"id": st.get("inject", ""), "h": rec.t_h, "time": when(rec), "title": title, "text": text,
-            "sender": st.get("sender", ""), "recipient": st.get("recipient", ""),
-            "expected_action": st.get("expected_action", "")}
+def _inject_view(rec: InjectRecord) -> dict:
+    return {"id": rec.inject, "h": rec.t_h, "time": when(rec), "title": rec.title, "text": rec.message,
+            "sender": rec.sender, "recipient": rec.recipient, "expected_action": rec.expected_action}
 
 
 def forces_rows(session: Session, result: Result) -> list[dict]:
@@ -75,7 +71,7 @@ def build_board(session: Session) -> dict:
         "forces": forces_rows(session, r),
         "measures": st["measures"],
         "events": events,
-        "injects": [_inject_view(rec) for rec in window if rec.kind == "inject"],
+        "injects": [_inject_view(rec) for rec in window if isinstance(rec, InjectRecord)],
         "pending": pending,
         "decisions": [{k: e[k] for k in ("decision", "option", "team", "rationale", "decision_h")}
                       for e in play.choices],

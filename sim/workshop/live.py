@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ..engine.trace import InjectRecord
 from ..narrative import h_label
 from .board import build_board
 from .commands import Output, Reply, ahead_lines, execute
@@ -172,16 +173,9 @@ class LiveSession:
 
     def _delivered(self, s: Session) -> list[dict[str, Any]]:
         """Every inject delivered so far (the board's records, newest last)."""
-        out = []
-        for rec in s.view().trace:
-            if rec.kind == "inject":
-                st = rec.state
-                title = st.get("title", "")
-                text = rec.text[len(title) + 2:] if title and rec.text.startswith(title + ": ") else rec.text
-                out.append({"id": st.get("inject", ""), "h": rec.t_h, "title": title, "text": text,
-                            "sender": st.get("sender", ""), "recipient": st.get("recipient", ""),
-                            "expected_action": st.get("expected_action", "")})
-        return out
+        return [{"id": rec.inject, "h": rec.t_h, "title": rec.title, "text": rec.message, "sender": rec.sender,
+                 "recipient": rec.recipient, "expected_action": rec.expected_action}
+                for rec in s.view().trace if isinstance(rec, InjectRecord)]
 
     def _team_injects(self, s: Session, team: str) -> list[dict[str, Any]]:
         return [i for i in self._delivered(s) if s.recipient_team(i["recipient"]) in (None, team)]

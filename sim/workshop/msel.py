@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from ..engine.decisions import DefaultPolicy
 from ..engine.run import run
-from ..engine.trace import Record, Result
+from ..engine.trace import DecisionRecord, InjectRecord, Result
 from ..narrative import h_label
 from ..scenario import conditions as C
 from ..scenario.model import Scenario, Timing
@@ -113,10 +113,6 @@ def trigger_text(s: Scenario, item: Timing, t_h: float | None = None) -> str:
 
 
 # --- building -------------------------------------------------------------------------
-def _message(rec: Record, title: str) -> str:
-    return rec.text[len(title) + 2:] if title and rec.text.startswith(title + ": ") else rec.text
-
-
 def _team_name(s: Scenario, team: str) -> str:
     return s.sides[team].name if team in s.sides else team
 
@@ -137,26 +133,23 @@ def msel_from_result(scenario: Scenario, result: Result, *, turn_h: float = 6.0,
     rows: list[MselRow] = []
     seen_injects, seen_decisions = set(), set()
     for rec in result.trace:
-        if rec.kind not in ("inject", "decision"):
+        if not isinstance(rec, (InjectRecord, DecisionRecord)):
             continue
         t = float(rec.t_h)
         minutes = exercise_minutes(t, turn_h, minutes_per_turn)
         at = start + timedelta(minutes=minutes) if start is not None else None
         clock = dict(number=len(rows) + 1, sim_h=t, sim_time=rec.time, turn=turn_of(t, turn_h), exercise_min=minutes,
                      exercise_time=at, facts=tuple(rec.facts))
-        st = rec.state
-        if rec.kind == "inject":
-            iid = st.get("inject", "")
+        if isinstance(rec, InjectRecord):
+            iid = rec.inject
             spec = s.injects.get(iid)
             seen_injects.add(iid)
-            title = st.get("title", "")
-            rows.append(MselRow(type="inject", id=iid, title=title, text=_message(rec, title),
-                                sender=st.get("sender", ""), recipient=st.get("recipient", ""),
-                                expected_action=st.get("expected_action", ""),
+            rows.append(MselRow(type="inject", id=iid, title=rec.title, text=rec.message, sender=rec.sender,
+                                recipient=rec.recipient, expected_action=rec.expected_action,
                                 trigger=trigger_text(s, spec, t) if spec is not None and not spec.library
                                 else CONTINGENCY_TRIGGER, **clock))
         else:
-            did = st.get("decision", "")
+            did = rec.decision
             point = s.decisions[did]
             seen_decisions.add(did)
             options = tuple((k, o.label) for k, o in point.options.items())

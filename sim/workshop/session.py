@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..engine.decisions import Choice, DefaultPolicy, Scripted
 from ..engine.run import run
-from ..engine.trace import Result
+from ..engine.trace import InjectRecord, Result
 from ..scenario.model import Effect, Inject, Scenario
 from .log import SCHEMA_VERSION, LogContents, LogError, LogWriter, read_log, wall_now
 
@@ -235,7 +235,7 @@ class Session:
         team = self.check_team(team)
         if not text.strip():
             raise WorkshopError("a response needs some text")
-        delivered = {r.state.get("inject") for r in self.view().trace if r.kind == "inject"}
+        delivered = {r.inject for r in self.view().trace if isinstance(r, InjectRecord)}
         if inject_id not in delivered:
             raise WorkshopError(f"inject {inject_id!r} has not been delivered")
         return self._log("response", self.clock, team=team, inject=inject_id, text=text)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.run import run
+from ..engine.trace import InjectRecord
 from ..scenario.load import load_scenario
 from ..scenario.metrics import Family, MetricSpec, metric_registry
 from ..scenario.model import Scenario
@@ -113,8 +114,8 @@ def first_shown(sess: Session) -> dict[tuple[str, float, int], dict]:
     for e, p in [(sess.entries[0], Play())] + [(e, p) for e, p in sess.stack if e["kind"] != "note"]:
         seen: dict[tuple[str, float], int] = {}
         for rec in sess.replay(min(p.clock + EPS, sess.horizon), p).trace:
-            if rec.kind == "inject":
-                key = (rec.state.get("inject", ""), round(rec.t_h, 6))
+            if isinstance(rec, InjectRecord):
+                key = (rec.inject, round(rec.t_h, 6))
                 k = seen[key] = seen.get(key, -1) + 1
                 out.setdefault((*key, k), e)
     return out

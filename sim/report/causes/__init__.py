@@ -14,13 +14,18 @@ scenario's own parameters.
 * checkpoint posture (``checkpoint.<id>.on_station...``): the forces not yet in place;
 * event timing (``event.<name>.h``): when the event came and what it waited for.
 
-Modules: :mod:`.why` (Step, Why), :mod:`.triggers` (trace lookups), :mod:`.forces` (readiness
-chains), :mod:`.escalation` (escalation and deconfliction), :mod:`.events` (checkpoints and
-events); :func:`explain` and :func:`batch_causes` here dispatch to them.
+Every cause has a kind from one enum (:class:`.kinds.CauseKind`); its wording (the category a
+report counts) and its corrective action are looked up by the kind in :mod:`.kinds`.
+
+Modules: :mod:`.kinds` (CauseKind, wording, action), :mod:`.why` (Step, Why), :mod:`.triggers`
+(trace lookups), :mod:`.forces` (readiness chains), :mod:`.escalation` (escalation and
+deconfliction), :mod:`.events` (checkpoints and events); :func:`explain` and :func:`batch_causes`
+here dispatch to them.
 """
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ...engine.trace import Result
 from ...scenario.model import Scenario
@@ -28,14 +33,15 @@ from ..wording import num
 from .escalation import _deconfliction_why, _escalation_why
 from .events import _checkpoint_why, _event_why
 from .forces import COMPONENTS, ForceChain, _force_why, force_chain
+from .kinds import CauseKind, action, wording
 from .triggers import TRIGGER_KINDS, trigger_of
 from .why import Step, Why
 
-__all__ = ["COMPONENTS", "TRIGGER_KINDS", "ForceChain", "Step", "Why", "batch_causes", "explain",
-           "force_chain", "trigger_of"]
+__all__ = ["COMPONENTS", "TRIGGER_KINDS", "CauseKind", "ForceChain", "Step", "Why", "action", "batch_causes",
+           "explain", "force_chain", "trigger_of", "wording"]
 
 
-def explain(s: Scenario, oid: str, r: Result, ctx: dict | None = None) -> Why | None:
+def explain(s: Scenario, oid: str, r: Result, ctx: dict[str, Any] | None = None) -> Why | None:
     """Why objective ``oid`` was missed in run ``r`` (None when it was met).
 
     ``ctx`` may hold ``medians`` (metric name -> batch median, the yardstick for a late activation)
@@ -59,13 +65,15 @@ def explain(s: Scenario, oid: str, r: Result, ctx: dict | None = None) -> Why | 
     if parts[0] == "event" and m.endswith(".h"):
         return _event_why(s, o, r, ctx)
     v = r.metrics.get(m)
-    return Why(f"{m} outside target", f"{m} = {num(v, 2)} against the target {o.target.describe()}", [])
+    return Why(CauseKind.OUTSIDE_TARGET, f"{m} = {num(v, 2)} against the target {o.target.describe()}", [], m)
 
 
-def batch_causes(s: Scenario, oid: str, results: list[Result], ctx: dict | None = None) -> dict:
-    """The causes of the misses over a batch: {"failed", "causes": [{key, count, share, example}], "example_rep"}."""
-    counts: Counter = Counter()
+def batch_causes(s: Scenario, oid: str, results: list[Result], ctx: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The causes of the misses over a batch: {"failed", "causes": [{cause, kind, count, share, example_rep}]}
+    (``cause`` the category as worded, ``kind`` its CauseKind)."""
+    counts: Counter[str] = Counter()
     first: dict[str, int] = {}
+    kinds: dict[str, CauseKind] = {}
     failed = 0
     for i, r in enumerate(results):
         w = explain(s, oid, r, ctx)
@@ -74,6 +82,7 @@ def batch_causes(s: Scenario, oid: str, results: list[Result], ctx: dict | None 
         failed += 1
         counts[w.key] += 1
         first.setdefault(w.key, i)
-    causes = [{"cause": k, "count": n, "share": n / failed, "example_rep": first[k]}
+        kinds[w.key] = w.kind
+    causes = [{"cause": k, "kind": kinds[k], "count": n, "share": n / failed, "example_rep": first[k]}
               for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     return {"failed": failed, "causes": causes}

@@ -4,14 +4,16 @@ chain, and why a force-timing objective (``force.<id>.<time>``) was missed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from ...engine.trace import Record, Result
+from ...engine.trace import DelayEffectRecord, ForceRecord, HoldEffectRecord, Record, Result, StartRecord
 from ...narrative import h_label
 from ...scenario.conditions import FORCE_STATES
 from ...scenario.model import Objective, Scenario
 from ..wording import cond_text, dist_text, num
+from .kinds import CauseKind as K
 from .triggers import _trigger_name, trigger_of
-from .why import Step, Why, _miss
+from .why import Step, Why, _decision_of, _miss
 
 COMPONENTS = {  # which steps of the readiness chain make up each force time
     "alerted_h": ("alert",),
@@ -30,35 +32,34 @@ class ForceChain:
 
     fid: str
     times: dict[str, float]
-    records: dict[str, Record]
-    delays: list[Record]
-    holds: list[Record]
+    records: dict[str, ForceRecord]
+    delays: list[DelayEffectRecord]
+    holds: list[HoldEffectRecord]
     trigger: Record | None
     components: dict[str, float]
 
 
 def force_chain(s: Scenario, r: Result, fid: str) -> ForceChain:
     times: dict[str, float] = {}
-    recs: dict[str, Record] = {}
-    start = next((x for x in r.trace if x.kind == "start"), None)
-    init = (start.state.get("forces", {}).get(fid) if start else None) or s.forces[fid].initial_state
+    recs: dict[str, ForceRecord] = {}
+    start = next((x for x in r.trace if isinstance(x, StartRecord)), None)
+    init = (start.forces.get(fid) if start else None) or s.forces[fid].initial_state
     for st in FORCE_STATES[: FORCE_STATES.index(init) + 1]:
         times[st] = 0.0
     for x in r.trace:
-        if x.kind == "force" and x.state.get("force") == fid:
-            st = x.state["state"]
-            for prev in FORCE_STATES[: FORCE_STATES.index(st) + 1]:
+        if isinstance(x, ForceRecord) and x.force == fid:
+            for prev in FORCE_STATES[: FORCE_STATES.index(x.state) + 1]:
                 times.setdefault(prev, x.t_h)
-            recs[st] = x
-    delays = [x for x in r.trace if x.kind == "effect" and x.state.get("force") == fid and "delay_h" in x.state]
-    holds = [x for x in r.trace if x.kind == "effect" and x.state.get("force") == fid and "held" in x.state]
+            recs[x.state] = x
+    delays = [x for x in r.trace if isinstance(x, DelayEffectRecord) and x.force == fid]
+    holds = [x for x in r.trace if isinstance(x, HoldEffectRecord) and x.force == fid]
     spec = s.forces[fid]
     trig = (trigger_of(r.trace, recs["activated"], spec.activate_when, (fid, "activate"))
             if "activated" in recs else None)
 
     def delay_between(a: str, b: str) -> float:
         lo, hi = times.get(a), times.get(b, float("inf"))
-        return sum(d.state["delay_h"] for d in delays if lo is not None and lo <= d.t_h <= hi)
+        return sum(d.delay_h for d in delays if lo is not None and lo <= d.t_h <= hi)
 
     comp: dict[str, float] = {}
     if "alerted" in times:
@@ -78,6 +79,11 @@ def force_chain(s: Scenario, r: Result, fid: str) -> ForceChain:
     return ForceChain(fid, times, recs, delays, holds, trig, comp)
 
 
+def _decisions(rec: Record | None) -> list[str]:
+    d = _decision_of(rec) if rec is not None else ""
+    return [d] if d else []
+
+
 def _force_steps(s: Scenario, fc: ForceChain, upto: str) -> list[Step]:
     spec = s.forces[fc.fid]
     steps: list[Step] = []
@@ -87,7 +93,7 @@ def _force_steps(s: Scenario, fc: ForceChain, upto: str) -> list[Step]:
         if rec is None:
             continue
         if st == "activated":
-            steps.append(Step.of(rec, f"{spec.name} activated, set off by {_trigger_name(fc.trigger)}"))
+            steps.append(Step.of(rec, f"{spec.name} activated, set off by {_trigger_name(fc.trigger)}", fc.trigger))
             if "notice" in fc.components:
                 steps.append(Step.of(rec, f"notice to move drawn: {num(fc.components['notice'])} h "
                                           f"(scenario: {dist_text(spec.notice_to_move_h)} h)"))
@@ -96,12 +102,12 @@ def _force_steps(s: Scenario, fc: ForceChain, upto: str) -> list[Step]:
                                       f"readiness for {cond_text(s, spec.deploy_when)}"))
         else:
             steps.append(Step.of(rec))
-    for d in fc.delays + fc.holds:
+    for d in [*fc.delays, *fc.holds]:
         steps.append(Step.of(d, f"{d.text} (by {d.actor})"))
     return sorted(steps, key=lambda x: x.t_h)
 
 
-def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: dict) -> Why:
+def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: dict[str, Any]) -> Why:
     spec = s.forces[fid]
     fc = force_chain(s, r, fid)
     value = r.metrics.get(o.metric)
@@ -112,22 +118,22 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
     steps = _force_steps(s, fc, target_state)
     if miss == "never":
         reached = max((st for st in fc.times), key=FORCE_STATES.index, default="standby")
-        held = [h for h in fc.holds if h.state.get("held")]
+        held = [h for h in fc.holds if h.held]
         if reached in ("standby", "alerted"):
-            return Why("never activated", f"{spec.name} never activated: {cond_text(s, spec.activate_when)} "
+            return Why(K.NEVER_ACTIVATED, f"{spec.name} never activated: {cond_text(s, spec.activate_when)} "
                        f"did not happen by the end of the run (H+{num(r.horizon_h)})", steps)
         if reached == "activated":
-            return Why("not ready by the end of the run",
+            return Why(K.NOT_READY,
                        f"{spec.name} still on notice to move at the end of the run (activated "
                        f"{h_label(fc.times['activated'])}, notice {dist_text(spec.notice_to_move_h)} h)", steps)
         if reached == "ready" and held:
             h = held[-1]
-            return Why("held at readiness", f"{spec.name} held at readiness by {h.actor} at {h_label(h.t_h)} "
-                       f"and never released", steps)
+            return Why(K.HELD, f"{spec.name} held at readiness by {h.actor} at {h_label(h.t_h)} "
+                       f"and never released", steps, decisions=_decisions(h))
         if reached == "ready":
-            return Why("deployment order never given", f"{spec.name} ready at {h_label(fc.times['ready'])} but "
+            return Why(K.DEPLOY_ORDER_NEVER_GIVEN, f"{spec.name} ready at {h_label(fc.times['ready'])} but "
                        f"{cond_text(s, spec.deploy_when)} never came", steps)
-        return Why("still in transit at the end of the run", f"{spec.name} still in transit at the end of the run "
+        return Why(K.STILL_IN_TRANSIT, f"{spec.name} still in transit at the end of the run "
                    f"(deploying from {h_label(fc.times['deploying'])})", steps)
     parts = COMPONENTS.get(stat, ())
     comp = {k: fc.components.get(k, 0.0) for k in parts}
@@ -135,7 +141,8 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
     limit = o.target.lte if miss == "late" else o.target.gte
     if miss == "early":
         key = "notice" if "notice" in comp else parts[0] if parts else "activation"
-        return Why(f"short {key}", f"{spec.name}: {key.replace('notice', 'notice to move')} of only "
+        kind = {"notice": K.SHORT_NOTICE, "alert": K.EARLY_ALERT}.get(key, K.EARLY_ACTIVATION)
+        return Why(kind, f"{spec.name}: {key.replace('notice', 'notice to move')} of only "
                    f"{num(comp.get(key))} h brought it to {num(value)} h, before the {limit:g} h window", steps)
     # late: a step that alone breaks the limit decides; otherwise the step furthest above its usual length
     base = ctx.get("reference")
@@ -145,28 +152,29 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
            "alert": med.get(f"force.{fid}.alerted_h", comp.get("alert", 0.0))}
     alone = [k for k in comp if limit is not None and comp[k] > limit]
     culprit = alone[0] if alone else max(comp, key=lambda k: (comp[k] - ref.get(k, 0.0), -parts.index(k)))
-    held = [h for h in fc.holds if h.state.get("held") and h.t_h <= fc.times.get("deploying", 1e9)]
+    held = [h for h in fc.holds if h.held and h.t_h <= fc.times.get("deploying", 1e9)]
     over = f"{num(value)} h against a limit of {limit:g} h"
     if culprit == "notice":
-        return Why("long notice to move", f"notice to move {num(comp['notice'])} h for {spec.name} "
+        return Why(K.LONG_NOTICE, f"notice to move {num(comp['notice'])} h for {spec.name} "
                    f"(scenario: {dist_text(spec.notice_to_move_h)} h) took it to {over}", steps)
     if culprit == "activation":
         trig = _trigger_name(fc.trigger)
         medtxt = f" (batch median {h_label(ref['activation'])})" if f"force.{fid}.activated_h" in med else ""
-        return Why("late activation", f"{spec.name} activated late at {h_label(comp['activation'])}{medtxt}, "
-                   f"set off by {trig}; {over}", steps)
+        return Why(K.LATE_ACTIVATION, f"{spec.name} activated late at {h_label(comp['activation'])}{medtxt}, "
+                   f"set off by {trig}; {over}", steps, decisions=_decisions(fc.trigger))
     if culprit == "wait" and held:
         h = held[0]
-        return Why("held at readiness", f"{spec.name} held at readiness by {h.actor} at {h_label(h.t_h)}, waiting "
-                   f"{num(comp['wait'])} h before deploying; {over}", steps)
+        return Why(K.HELD, f"{spec.name} held at readiness by {h.actor} at {h_label(h.t_h)}, waiting "
+                   f"{num(comp['wait'])} h before deploying; {over}", steps, decisions=_decisions(h))
     if culprit == "wait":
-        return Why("wait for the deployment order", f"{spec.name} waited {num(comp['wait'])} h at readiness for "
+        return Why(K.WAIT_DEPLOY_ORDER, f"{spec.name} waited {num(comp['wait'])} h at readiness for "
                    f"{cond_text(s, spec.deploy_when)}; {over}", steps)
     if culprit == "delay":
         names = ", ".join(sorted({d.actor for d in fc.delays}))
-        return Why("delay effects", f"delays of {num(comp['delay'])} h imposed on {spec.name} by {names}; {over}", steps)
+        return Why(K.DELAY_EFFECTS, f"delays of {num(comp['delay'])} h imposed on {spec.name} by {names}; {over}",
+                   steps, decisions=[d for x in fc.delays if (d := _decision_of(x))])
     if culprit == "transit":
-        return Why("long transit", f"transit of {num(comp['transit'])} h for {spec.name} (scenario: "
+        return Why(K.LONG_TRANSIT, f"transit of {num(comp['transit'])} h for {spec.name} (scenario: "
                    f"{dist_text(spec.transit_h)} h); {over}", steps)
-    return Why("late alert", f"{spec.name} alerted at {h_label(comp.get('alert', 0))}; {over}", steps)
+    return Why(K.LATE_ALERT, f"{spec.name} alerted at {h_label(comp.get('alert', 0))}; {over}", steps)
 
