@@ -57,8 +57,8 @@ def workshop(
     pin: str | None = typer.Option(None, "--pin", help="with --web: the teams' PIN (default: six random digits)"),
     teams_decide: bool = typer.Option(False, "--teams-decide", help="with --web: a team's decision takes effect "
                                       "at once, without the facilitator's confirmation"),
-    start: str | None = typer.Option(None, "--start", help="STARTEX, the exercise's wall-clock start (ISO 8601), "
-                                     "for the pace shown to the facilitator"),
+    start: str | None = typer.Option(None, "--start", help="STARTEX, the exercise's wall-clock start (ISO 8601; "
+                                     "default now), for the pace: planned against actual exercise time"),
     minutes_per_turn: str = typer.Option("30", "--minutes-per-turn", help="minutes of exercise per turn (>= 1)"),
 ) -> None:
     """Run a tabletop workshop: the clock moves a turn (or to the next inject or decision) at a time.
@@ -69,21 +69,21 @@ def workshop(
     """
     problems = seed_problems(seed=seed)
     pace_start, pace = None, 30.0
-    if web:
-        from .msel_cmd import parse_minutes, parse_start
+    from .msel_cmd import parse_minutes, parse_start
 
-        for parse, value, name in ((parse_start, start, "start"), (parse_minutes, minutes_per_turn, "pace")):
-            if value is None:
-                continue
-            try:
-                got = parse(value)
-            except ValueError as exc:
-                problems.append(str(exc))
-                continue
-            if name == "start":
-                pace_start = got
-            else:
-                pace = got
+    try:
+        pace_start = parse_start(start) if start is not None else None
+        if pace_start is not None and pace_start.tzinfo is None:
+            pace_start = pace_start.astimezone()   # a local wall-clock time
+    except ValueError as exc:
+        problems.append(str(exc))
+    try:
+        pace = parse_minutes(minutes_per_turn)
+    except ValueError as exc:
+        problems.append(str(exc))
+    if resume is not None and (start is not None or minutes_per_turn != "30"):
+        problems.append("--resume FILE takes --start and --minutes-per-turn from the log; drop them")
+    if web:
         if not 0 <= port <= 65535:
             problems.append(f"--port: expected 0 to 65535, got {port}")
         if pin is not None and not re.fullmatch(r"\d{4,12}", pin):
@@ -135,15 +135,15 @@ def workshop(
             fail(f"{session_file}: already exists; use --resume {session_file} to go on with it")
         try:
             sess = Session.start(s, seed=seed, turn_h=turn_h, teams=team_list, log_path=session_file,
-                                 scenario_path=str(scenario.resolve()), overrides=set_)
+                                 scenario_path=str(scenario.resolve()), overrides=set_, startex=pace_start,
+                                 minutes_per_turn=pace)
         except LogError as exc:
             fail(exc.problems)
         except OSError as exc:
             fail(f"{session_file}: cannot create: {exc.strerror}")
     sess.room_mode = room
     if web:
-        _serve(sess, lines, host=host, port=port, pin=pin, teams_decide=teams_decide, start=pace_start,
-               minutes_per_turn=pace, echo=echo)
+        _serve(sess, lines, host=host, port=port, pin=pin, teams_decide=teams_decide, echo=echo)
         return
     rich = out.is_terminal and lines is None
     if rich:
@@ -159,7 +159,7 @@ def workshop(
 
 
 def _serve(sess: Session, lines: list[str] | None, *, host: str, port: int, pin: str | None, teams_decide: bool,
-           start: datetime | None, minutes_per_turn: float, echo: bool) -> None:
+           echo: bool) -> None:
     """The session served to browsers, the terminal console beside it (when there is a terminal)."""
     try:
         from ..web.serve import ServeError
@@ -168,7 +168,7 @@ def _serve(sess: Session, lines: list[str] | None, *, host: str, port: int, pin:
     except ImportError:
         sess.close()
         fail("--web needs the web extra: pip install 'crisis-sim[web]'")
-    live = LiveSession(sess, start=start, minutes_per_turn=minutes_per_turn, teams_decide=teams_decide)
+    live = LiveSession(sess, teams_decide=teams_decide)
     try:
         server = start_server(live, host, port, pin)
     except ServeError as exc:

@@ -8,6 +8,8 @@ JSON: a resumed session must show the same board, and tests compare it.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
@@ -62,6 +64,8 @@ def build_board(session: Session) -> dict:
         "horizon_h": session.horizon,
         "at_horizon": at_horizon,
         "since_h": max(play.prev, 0.0),
+        "minutes_per_turn": session.minutes_per_turn,
+        "planned_min": round(play.clock / session.turn_h * session.minutes_per_turn, 1),
         "tension": round(st["tension"], 1),
         "rung": st["rung"],
         "rung_name": st["rung_name"],
@@ -79,8 +83,24 @@ def build_board(session: Session) -> dict:
 
 
 # --- plain text ------------------------------------------------------------------
-def header_text(b: dict) -> str:
-    return (f"== {b['title']} ==\n{b['time']}  ({b['h']} of H+{b['horizon_h']:g}, turn {b['turn_h']:g} h)\n"
+def pace_text(b: dict, startex: str, now: datetime | None = None) -> str:
+    """"Exercise time +1:30 planned, +1:42 actual (12 min behind)": the board's planned time against the
+    wall clock now (worked out when shown, so the board itself stays the same on a resumed session)."""
+    def hm(m: float) -> str:
+        m = max(int(m), 0)
+        return f"+{m // 60}:{m % 60:02d}"
+    if not startex:
+        return ""
+    actual = ((now or datetime.now(UTC)) - datetime.fromisoformat(startex)).total_seconds() / 60
+    p = {"planned_min": b["planned_min"], "actual_min": actual, "behind_min": actual - b["planned_min"]}
+    late = p["behind_min"]
+    how = "on time" if abs(late) < 1 else f"{abs(late):.0f} min {'behind' if late > 0 else 'ahead'}"
+    return f"Exercise time {hm(p['planned_min'])} planned, {hm(p['actual_min'])} actual ({how})"
+
+
+def header_text(b: dict, startex: str = "") -> str:
+    return (f"== {b['title']} ==\n{b['time']}  ({b['h']} of H+{b['horizon_h']:g}, turn {b['turn_h']:g} h)  "
+            f"{pace_text(b, startex)}\n"
             f"Escalation: rung {b['rung']} {b['rung_name']}, tension {b['tension']:.1f}; "
             f"encounters {b['encounters']}, incidents {b['incidents']}; "
             f"troops committed {b['committed_troops']:,.0f}")
@@ -123,8 +143,8 @@ def pending_text(p: dict, room: bool = False) -> str:
     return "\n".join(lines)
 
 
-def board_text(b: dict, room: bool = False, forces: bool | None = None) -> str:
-    parts = [header_text(b), forces_text(b) if _show_forces(b, forces) else "Forces: no change (forces shows them)"]
+def board_text(b: dict, room: bool = False, forces: bool | None = None, startex: str = "") -> str:
+    parts = [header_text(b, startex), forces_text(b) if _show_forces(b, forces) else "Forces: no change (forces shows them)"]
     since = "since H-hour" if b["since_h"] <= 0 and not b["clock_h"] else f"since {h_label(round(b['since_h'], 2))}"
     ev = [f"  {e['time']:<20} {h_label(e['h']):>8}  {e['kind']:<10} {e['text']}" for e in b["events"]
           if e["kind"] != "inject"]
@@ -151,10 +171,11 @@ def forces_table(b: dict) -> Table:
     return t
 
 
-def board_rich(b: dict, room: bool = False, forces: bool | None = None) -> Group:
+def board_rich(b: dict, room: bool = False, forces: bool | None = None, startex: str = "") -> Group:
     head = Text()
     head.append(f"{b['time']}  ", style="bold")
-    head.append(f"{b['h']} of H+{b['horizon_h']:g}\n", style="bold cyan")
+    head.append(f"{b['h']} of H+{b['horizon_h']:g}", style="bold cyan")
+    head.append(f"   {pace_text(b, startex)}\n", style="dim")
     rung_style = "bold red" if b["rung"] >= 3 else "bold yellow" if b["rung"] >= 2 else "bold"
     head.append("Escalation: ")
     head.append(f"rung {b['rung']} {b['rung_name']}", style=rung_style)

@@ -42,6 +42,7 @@ ALIASES = {"exit": "quit", "n": "next", "?": "help"}
 class Output:
     kind: str                    # board | forces | text | error | history
     data: object = None
+    startex: str = ""            # a board: the session's STARTEX, for the pace shown beside it
 
 
 @dataclass
@@ -91,7 +92,7 @@ def execute(session: Session, line: str) -> Reply:
 
 
 def _board(session: Session) -> Output:
-    return Output("board", build_board(session))
+    return Output("board", build_board(session), session.startex)
 
 
 def _count(args: list[str], command: str, what: str, default: int) -> int:

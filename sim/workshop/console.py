@@ -24,9 +24,9 @@ def render(items: list[Output], console: Console, rich: bool, stream: TextIO, ro
     for it in items:
         if it.kind == "board":
             if rich:
-                console.print(board_rich(it.data, room))
+                console.print(board_rich(it.data, room, startex=it.startex))
             else:
-                print(board_text(it.data, room), file=stream)
+                print(board_text(it.data, room, startex=it.startex), file=stream)
         elif it.kind == "forces":
             if rich:
                 console.print(forces_table(it.data))

@@ -23,7 +23,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from ..engine.trace import InjectRecord
@@ -35,16 +34,12 @@ from .session import EPS, Session, WorkshopError
 
 
 class LiveSession:
-    def __init__(self, session: Session, *, start: datetime | None = None, minutes_per_turn: float = 30.0,
-                 teams_decide: bool = False):
+    def __init__(self, session: Session, *, teams_decide: bool = False):
         self.session = session
-        self.start = start
-        self.minutes_per_turn = minutes_per_turn
         self.teams_decide = teams_decide          # a team's submission is its decision, without confirmation
         self.version = 0
         self.closed = False
         self._cond = threading.Condition(threading.RLock())
-        self.started_wall = datetime.now(UTC)
 
     # --- changing the session -----------------------------------------------------
     @contextmanager
@@ -132,7 +127,7 @@ class LiveSession:
                                    for e in s.open_submissions()]
             data["responses"] = [dict(r) for r in s.play.responses]
             data["notes"] = [dict(n) for n in s.play.notes]
-            data["pace"] = self.pace(s)
+            data["pace"] = s.pace()
             data["log"] = str(s.log_path) if s.log_path else ""
             data["teams_decide"] = self.teams_decide
             return data
@@ -152,17 +147,6 @@ class LiveSession:
             return data
 
     # --- building blocks -----------------------------------------------------------
-    def pace(self, s: Session) -> dict[str, Any]:
-        """Planned against actual exercise time: STARTEX + turns x minutes per turn, against the wall clock."""
-        planned_min = s.clock / s.turn_h * self.minutes_per_turn
-        start = self.start or self.started_wall
-        now = datetime.now(UTC)
-        actual_min = (now - start.astimezone(UTC)).total_seconds() / 60 if start.tzinfo else \
-            (now.replace(tzinfo=None) - start).total_seconds() / 60
-        return {"startex": start.isoformat(timespec="minutes"), "minutes_per_turn": self.minutes_per_turn,
-                "planned_min": round(planned_min, 1), "actual_min": round(actual_min, 1),
-                "behind_min": round(actual_min - planned_min, 1)}
-
     def _decides(self, s: Session, team: str, side: str) -> bool:
         return team == side or s.team_of_side(side) == team
 

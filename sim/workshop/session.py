@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..engine.decisions import Choice, DefaultPolicy, Scripted
@@ -61,22 +62,27 @@ class Session:
     submissions: list[dict] = field(default_factory=list)          # submit entries (teams' proposed decisions)
     actor: str = ""                 # who sends the next actions: "" (the terminal), "facilitator", "team:NAME"
     room_mode: bool = False         # the terminal is projected: no expected actions, defaults or ahead
+    startex: str = ""               # the planned wall-clock start (ISO 8601), from the log's open entry
+    minutes_per_turn: float = 30.0  # the planned pace: minutes of exercise per turn
     _cache: tuple[Play, Result] | None = None
 
     # --- opening ------------------------------------------------------------
     @classmethod
     def start(cls, scenario: Scenario, *, seed: int = 0, turn_h: float = 6.0, teams: list[str] | None = None,
-              log_path: str | Path | None = None, scenario_path: str = "", overrides: list[str] | None = None
-              ) -> Session:
-        """A new session; with ``log_path`` its log is created there (it must not exist)."""
+              log_path: str | Path | None = None, scenario_path: str = "", overrides: list[str] | None = None,
+              startex: datetime | None = None, minutes_per_turn: float = 30.0) -> Session:
+        """A new session; with ``log_path`` its log is created there (it must not exist). ``startex`` and
+        ``minutes_per_turn`` set the planned pace (STARTEX: the wall-clock time it starts, by default now)."""
         if not turn_h > 0 or not math.isfinite(turn_h):
             raise ValueError(f"turn must be a positive number of hours, got {turn_h!r}")
         sess = cls(scenario, int(seed), float(turn_h), list(teams or default_teams(scenario)),
                    scenario_path or scenario.source, list(overrides or []))
         if log_path is not None:
             sess.writer = LogWriter(log_path)
+        sess.startex = (startex or datetime.now(UTC)).isoformat(timespec="seconds")
+        sess.minutes_per_turn = float(minutes_per_turn)
         sess._log("open", 0.0, path=sess.scenario_path, overrides=sess.overrides, turn_h=sess.turn_h,
-                  teams=sess.teams)
+                  teams=sess.teams, startex=sess.startex, minutes_per_turn=sess.minutes_per_turn)
         return sess
 
     @classmethod
@@ -97,6 +103,8 @@ class Session:
                             f"the session; restore that version or start a new session"])
         sess = cls(scenario, int(first["seed"]), float(first["turn_h"]), list(first["teams"]), first["path"],
                    list(first["overrides"]), warnings=list(contents.warnings))
+        sess.startex = str(first.get("startex") or first["wall"])
+        sess.minutes_per_turn = float(first.get("minutes_per_turn", 30.0))
         for lineno, entry in zip(contents.linenos, contents.entries, strict=False):
             try:
                 sess._fold(entry)
@@ -294,6 +302,15 @@ class Session:
             self._log("close", self.clock)
         if self.writer:
             self.writer.close()
+
+    def pace(self, now: datetime | None = None) -> dict:
+        """Planned against actual exercise time: STARTEX + clock / turn x minutes per turn, against the
+        wall clock (a negative ``behind_min`` is ahead of plan)."""
+        planned = self.clock / self.turn_h * self.minutes_per_turn
+        start = datetime.fromisoformat(self.startex) if self.startex else datetime.now(UTC)
+        actual = ((now or datetime.now(UTC)) - start).total_seconds() / 60
+        return {"startex": self.startex, "minutes_per_turn": self.minutes_per_turn, "planned_min": round(planned, 1),
+                "actual_min": round(actual, 1), "behind_min": round(actual - planned, 1)}
 
     # --- teams --------------------------------------------------------------
     def team_names(self) -> list[str]:
