@@ -111,6 +111,17 @@ def key_metrics(s: Scenario) -> list[str]:
     return names
 
 
+def comparison_method(comparison: dict | None) -> str:
+    """The comparison's tests in words: paired when both batches share seeds, else unpaired."""
+    paired = ("McNemar's test (objectives; exact binomial below 25 discordant pairs, chi-square with continuity "
+              "correction from there) and the paired t-test (means, over the replications where the metric "
+              "happened in both) when both batches share seeds (common random numbers, the default)")
+    unpaired = "two-proportion z-test (objectives) and Welch t-test (means) for batches on different seeds"
+    tests = paired if comparison is not None and comparison.get("paired") else unpaired if comparison else \
+        f"{paired}; {unpaired}"
+    return f"{tests}; alpha 0.05 with Holm-Bonferroni over the family"
+
+
 def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary: dict, *, seed: int,
                  source: dict, generated: datetime, reference: Scenario | None = None,
                  differences: list[dict] = (), reference_how: str = "", parameters: list[dict] = (),
@@ -187,8 +198,7 @@ def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary:
                    "proportions": "Wilson score interval, z = 1.96",
                    "means": "Student-t interval of the mean (95%)",
                    "percentiles": "numpy default (linear interpolation): p5, p50, p95",
-                   "comparison": "two-proportion z-test (objectives), Welch t-test (means), alpha 0.05 with "
-                                 "Holm-Bonferroni over the family"},
+                   "comparison": comparison_method(comparison)},
         "reference": {"how": reference_how, "differences": list(differences)},
         "timeline": timeline(narrated_run.trace),
         "narrated": {"seed": seed, "decisions": narrated_run.decisions,

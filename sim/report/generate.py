@@ -18,8 +18,8 @@ from ..engine.run import run
 from ..scenario.model import Scenario
 from . import aar, render
 from . import charts as CH
-from .compare import compare
-from .montecarlo import replicate, summarise
+from .compare import compare, shares_seeds
+from .montecarlo import Replications, replicate, summarise
 from .parameters import baseline_of, differences, fact_lookup, parameters
 
 FORMATS = ("html", "md", "pdf")
@@ -50,14 +50,16 @@ class Written:
     data: dict = field(default_factory=dict)
 
 
-def _compare_block(s: Scenario, summary: dict, other: Scenario, reps: int, seed: int, metrics: list[str],
-                   progress=None):
-    other_reps = replicate(other, reps, seed, progress=progress)
+def _compare_block(s: Scenario, summary: dict, this_reps: Replications, other: Scenario, seed: int,
+                   metrics: list[str], progress=None):
+    """Run the reference on ``seed`` and compare; paired tests when it shares the batch's seeds."""
+    other_reps = replicate(other, this_reps.reps, seed, progress=progress)
     other_summary = summarise(other_reps, metrics)
     shared = {oid: o.title for oid, o in s.objectives.items() if oid in other.objectives}
     comp = compare(summary, other_summary, shared, [m for m in metrics if m in other_summary["metrics"]],
                    this_label=s.name if s.name != other.name else f"{s.name} (this run)",
-                   other_label=other.name if s.name != other.name else f"{other.name} (reference)")
+                   other_label=other.name if s.name != other.name else f"{other.name} (reference)",
+                   pairs=(this_reps, other_reps) if shares_seeds(this_reps, other_reps) else None)
     return comp, other_summary
 
 
@@ -94,7 +96,7 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     diffs = differences(s, reference, list(sets))
     comp = other_summary = None
     if compare_with is not None:
-        comp, other_summary = _compare_block(s, summary, compare_with, reps,
+        comp, other_summary = _compare_block(s, summary, reps_, compare_with,
                                              seed if compare_seed is None else compare_seed, aar.key_metrics(s),
                                              progress)
     data = aar.build_report(s, narrated_run, reps_, summary, seed=seed,
