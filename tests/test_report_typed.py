@@ -95,3 +95,30 @@ def test_comparison_on_other_seeds_stays_unpaired(reports):
     assert {r.test for r in comp.rows} == {"two-proportion z", "Welch t"}
     table = (out / "aar.md").read_text().split(". Comparison:")[1]
     assert "Tests unpaired: the batches ran on different seeds" in table and "McNemar" not in table
+
+
+def test_workshop_report_extends_the_aar_and_reads_back(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+    from sim.report.workshop import WorkshopObjective
+
+    log, script, out = tmp_path / "ws.jsonl", tmp_path / "script.txt", tmp_path / "aar"
+    script.write_text('next\nnote --team blue --objective vjtf_ready "lift is thin"\nquit\n')
+    runner = CliRunner()
+    r = runner.invoke(app, ["workshop", str(BASE), "--seed", "3", "--session", str(log), "--script", str(script)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["report", "--session", str(log), "--reps", "8", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    data = json.loads((out / "data.json").read_text())
+    back = WorkshopAAR.from_dict(data)
+    assert back.to_dict() == data
+    assert isinstance(back.objectives[0], WorkshopObjective) and back.narrated.source == "workshop"
+    ready = next(o for o in back.objectives if o.id == "vjtf_ready")
+    assert [n["text"] for n in ready.notes] == ["lift is thin"]
+    ids = [s.id for s in back.sections]
+    assert ids == ["overview", "workshop", "timeline", "objectives", "placement", "findings", "plan"]
+    md = (out / "aar.md").read_text()
+    heads = re.findall(r"^## (\d+)\. (.+)$", md, re.M)
+    assert [int(k) for k, _ in heads] == list(range(1, 8))
+    assert heads[1][1] == "Workshop record" and heads[4][1] == "Where this workshop falls"
