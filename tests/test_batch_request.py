@@ -59,3 +59,22 @@ def test_a_resume_is_told_with_its_counts(tmp_path):
     assert 5 <= info.stored < 10 and info.to_run == 10 - info.stored
     assert (info.batch_id, info.total, info.traced, info.keep_traces, info.workers) == (1, 10, 0, True, 1)
     assert [e[1] for e in rec.events if e[0] == "row"] == list(range(10))
+
+
+def test_rows_are_built_only_for_an_observer_that_reads_them():
+    from sim.batch import Callbacks
+
+    assert not Quiet().wants_rows and Recorder().wants_rows
+    assert not Callbacks().wants_rows and Callbacks(on_row=print).wants_rows
+
+    class Counting(Quiet):
+        def __init__(self) -> None:
+            self.done = 0
+
+        def progress(self, done, total):
+            self.done = done
+
+    c = Counting()
+    assert not c.wants_rows
+    execute_batch(BatchRequest(BASELINE, 3, 1), c)
+    assert c.done == 3

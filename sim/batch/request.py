@@ -64,7 +64,11 @@ class ResumeInfo:
 
 
 class BatchObserver(Protocol):
-    """Hears how a batch goes. Rows and progress come in replication order."""
+    """Hears how a batch goes. Rows and progress come in replication order. ``wants_rows``: whether
+    :meth:`row` does anything (when False, the batch does not build the rows for it)."""
+
+    @property
+    def wants_rows(self) -> bool: ...
 
     def started(self, batch_id: int | None, resumed: bool) -> None:
         """Once the store row exists (``batch_id`` None without a store); ``resumed``: an unfinished batch
@@ -86,6 +90,10 @@ class BatchObserver(Protocol):
 
 class Quiet:
     """An observer that hears nothing; subclass it and override what you need."""
+
+    @property
+    def wants_rows(self) -> bool:
+        return type(self).row is not Quiet.row
 
     def started(self, batch_id: int | None, resumed: bool) -> None:
         return None
@@ -112,6 +120,10 @@ class Callbacks(Quiet):
     on_start: Callable[[int | None, bool], None] | None = None
     on_resume: Callable[[ResumeInfo], None] | None = None
     on_resume_miss: Callable[[list[str]], None] | None = None
+
+    @property
+    def wants_rows(self) -> bool:
+        return self.on_row is not None
 
     def started(self, batch_id: int | None, resumed: bool) -> None:
         if self.on_start is not None:

@@ -168,6 +168,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
     then :meth:`~BatchObserver.row` and :meth:`~BatchObserver.progress` in replication order.
     """
     obs: BatchObserver = observer if observer is not None else Quiet()
+    rows_wanted = obs.wants_rows
     scenario, reps, seed, sets, vary = request.scenario, request.reps, request.seed, request.sets, request.vary
     explore_decisions, workers, cluster, db = request.explore_decisions, request.workers, request.cluster, request.db
     resume, keep_traces, chunk, command = request.resume, request.keep_traces, request.chunk, request.command
@@ -255,12 +256,14 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
             if result is None or (resumed and len(todo) < hi - lo):
                 for row in store.rows(batch_id, pi, lo, hi):  # stored (and just finished), in order
                     stats[pi].add(row)
-                    obs.row(row)
+                    if rows_wanted:
+                        obs.row(row)
                     fed_one()
             else:
                 for rep in result.reps:
                     stats[pi].add_values(result.names, rep.values, rep.met, result.oids, rep.decisions)
-                    obs.row({**result.row(rep), "values": values[pi]})
+                    if rows_wanted:
+                        obs.row({**result.row(rep), "values": values[pi]})
                     fed_one()
             obs.progress(done, total)
 
