@@ -101,7 +101,7 @@ class QuantileSketch:
         order = np.argsort(vals, kind="stable")
         vals, cum = vals[order], np.cumsum(wts[order])
         total = int(cum[-1])
-        out = []
+        out: list[float | None] = []
         for q in qs:
             h = (total - 1) * q / 100.0
             lo = math.floor(h)
@@ -152,7 +152,7 @@ class MetricStats:
             n = int(self.count[j])
             mean = float(self.mean[j]) if n else None
             sd = math.sqrt(self.m2[j] / (n - 1)) if n >= 2 else None
-            lo, hi = mean_interval(mean, sd, n) if n >= 2 else (None, None)
+            lo, hi = mean_interval(mean, sd, n) if mean is not None and sd is not None else (None, None)
             p5, p50, p95 = self.sketches[j].quantiles(PERCENTILES)
             out[name] = {"n": n, "never": int(self.never[j]), "mean": _r(mean), "sd": _r(sd), "p5": _r(p5),
                          "p50": _r(p50), "p95": _r(p95), "ci_low": _r(lo), "ci_high": _r(hi)}
@@ -180,11 +180,11 @@ class PointStats:
         self.metrics: MetricStats | None = None
         self.n = 0
         self.successes = [0] * len(self.oids)
-        self.by_option: dict[str, dict[str, list]] | None = {} if by_option else None
+        self.by_option: dict[str, dict[str, list[Any]]] | None = {} if by_option else None
         self._rows: list[list[float]] = []
         self._names: tuple[str, ...] = ()
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict[str, Any]) -> None:
         m = row["metrics"]
         names = self.metrics.names if self.metrics is not None else list(m)
         met = row["objectives"]
