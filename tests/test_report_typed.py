@@ -122,3 +122,20 @@ def test_workshop_report_extends_the_aar_and_reads_back(tmp_path):
     heads = re.findall(r"^## (\d+)\. (.+)$", md, re.M)
     assert [int(k) for k, _ in heads] == list(range(1, 8))
     assert heads[1][1] == "Workshop record" and heads[4][1] == "Where this workshop falls"
+
+
+def test_pairs_follow_replication_indices():
+    """A stored batch may hold replications 5 and 7 only: the reference runs those two, and they pair."""
+    from sim import run
+    from sim.batch.seeds import replication_seed
+    from sim.report.compare import shares_seeds
+    from sim.report.montecarlo import Replications, replicate
+
+    s, base = load_scenario(SLIP), load_scenario(BASE)
+    stored = Replications(s, 4, [run(s, replication_seed(4, i), keep_trace=True) for i in (5, 7)], [5, 7])
+    ref = replicate(base, 2, 4, indices=stored.replication_indices())
+    assert ref.replication_indices() == [5, 7]
+    assert ref.results[1].metrics == run(base, replication_seed(4, 7)).metrics
+    assert shares_seeds(stored, ref)
+    assert not shares_seeds(stored, replicate(base, 2, 4))          # replications 0 and 1: not pairs
+    assert replicate(base, 2, 4).replication_indices() == [0, 1]

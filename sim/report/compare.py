@@ -27,7 +27,7 @@ UNPAIRED = "unpaired: the batches ran on different seeds, so they are independen
 
 def shares_seeds(a: Replications, b: Replications) -> bool:
     """Whether replication i of ``a`` and of ``b`` were drawn from the same seed, for every i."""
-    return a.seed == b.seed and a.reps == b.reps
+    return a.seed == b.seed and a.replication_indices() == b.replication_indices()
 
 
 def compare(this: dict[str, Any], other: dict[str, Any], objectives: dict[str, str], metrics: list[str], *,

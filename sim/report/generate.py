@@ -123,7 +123,8 @@ def _compare_block(s: Scenario, summary: dict[str, Any], this_reps: Replications
                    metrics: list[str], obs: ReportObserver) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the reference on ``seed`` and compare; paired tests when it shares the batch's seeds."""
     obs.stage("reference")
-    other_reps = replicate(other, this_reps.reps, seed, progress=obs.progress)
+    other_reps = replicate(other, this_reps.reps, seed, progress=obs.progress,
+                           indices=this_reps.replication_indices())  # the same replications, so they can pair
     other_summary = summarise(other_reps, metrics)
     shared = {oid: o.title for oid, o in s.objectives.items() if oid in other.objectives}
     comp = compare(summary, other_summary, shared, [m for m in metrics if m in other_summary["metrics"]],
