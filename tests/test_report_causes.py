@@ -2,13 +2,13 @@
 and the tension replay agrees with the engine's own snapshots."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sim import load_scenario, run
-from sim.report import stats
+from sim import load_scenario, run, stats
 from sim.report.causes import batch_causes, explain
 from sim.report.tension import value_at
 
@@ -74,9 +74,12 @@ def test_met_objectives_have_no_why():
 
 
 def test_statistics_against_known_values():
-    assert stats.t_cdf(2.0, 10) == pytest.approx(0.963306, abs=1e-6)
-    z, p = stats.two_proportion_z(30, 60, 30, 60)
-    assert (z, p) == (0.0, 1.0)
+    # t = 2.0 on 10 df: P(T <= 2) = 0.963306 (tables), so the two-sided p is 2 * (1 - 0.963306)
+    z = np.arange(11.0) - 5
+    d = 2.0 / math.sqrt(11) + z / z.std(ddof=1)
+    assert stats.paired_t(list(d), [0.0] * 11).p_value == pytest.approx(2 * (1 - 0.963306), abs=2e-6)
+    same = stats.two_proportion_z(30, 60, 30, 60)
+    assert (same.stat, same.p_value) == (0.0, 1.0)
     t, df, p = stats.welch_t(10.0, 2.0, 30, 12.0, 2.0, 30)
     assert t == pytest.approx(-3.873, abs=1e-3) and df == pytest.approx(58.0) and p < 0.001
     assert stats.holm([0.01, 0.04, 0.03], 0.05) == [True, False, False]
@@ -113,14 +116,15 @@ def test_short_notice_to_move_gets_its_planned_corrective_action():
     s = load_scenario(BASE, ["forces.vjtf.notice_to_move_h=30"])
     reps = replicate(s, 30, 0)
     narrated = run(s, 0)
-    data = aar.build_report(s, narrated, reps, summarise(reps, sorted(narrated.metrics)), seed=0, source={},
-                            generated=datetime(2026, 1, 1, tzinfo=UTC))
-    ready = next(o for o in data["objectives"] if o["id"] == "vjtf_ready")
-    assert ready["causes"][0]["cause"] == "short notice to move" and ready["causes"][0]["count"] == 30
-    assert ready["causes"][0]["kind"] is CauseKind.SHORT_NOTICE
-    (plan,) = [p for p in data["plan"] if p["issue"].startswith(s.objectives["vjtf_ready"].title)]
-    assert plan["element"] == "Planning"
-    assert plan["corrective_action"] == ("Align the readiness window of VJTF (France lead) with the reception plan "
+    report = aar.build_report(aar.Inputs(s, narrated, reps, summarise(reps, sorted(narrated.metrics)), seed=0,
+                                         source=aar.Source("scenario", "", []),
+                                         generated=datetime(2026, 1, 1, tzinfo=UTC)))
+    ready = next(o for o in report.objectives if o.id == "vjtf_ready")
+    assert ready.causes[0].cause == "short notice to move" and ready.causes[0].count == 30
+    assert ready.causes[0].kind is CauseKind.SHORT_NOTICE
+    (plan,) = [p for p in report.plan if p.issue.startswith(s.objectives["vjtf_ready"].title)]
+    assert plan.element == "Planning"
+    assert plan.corrective_action == ("Align the readiness window of VJTF (France lead) with the reception plan "
                                          "(between 48 and 72)")
 
 

@@ -15,12 +15,14 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
 from .executors import Backend, DaskCluster, LocalPool, Serial, ignoring_sigint
 from .replicate import Chunk, ChunkResult, run_chunk
+from .request import BatchObserver, BatchRequest, Callbacks, Quiet, ResumeInfo
 from .stats import PointStats
 from .store import Store
 from .sweep import Point, Vary, expand_grid, parse_varies
@@ -145,33 +147,32 @@ def resume_misses(unfinished: list[dict], plan: Plan, seed: int, reps: int, expl
     return out
 
 
-def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets: Iterable[str] = (),
-              vary: Iterable[str | Vary] | None = None, explore_decisions: bool = False, workers: int = 1,
-              cluster: str | None = None, db: str | Path | None = None, resume: bool = False,
-              progress: Callable[[int, int], None] | None = None, keep_traces: bool = False,
-              on_row: Callable[[dict], None] | None = None, chunk: int | None = None, command: str = "",
-              stop_after: int | None = None, on_start: Callable[[int | None, bool], None] | None = None,
-              on_resume: Callable[[dict], None] | None = None,
-              on_resume_miss: Callable[[list[str]], None] | None = None) -> BatchSummary:
-    """Run ``reps`` replications of ``scenario`` at every sweep point and summarise them.
+def run_batch(scenario: Scenario | str | Path | Plan, reps: int, seed: int = 0, *,
+              progress: Callable[[int, int], None] | None = None,
+              on_row: Callable[[dict[str, Any]], None] | None = None,
+              on_start: Callable[[int | None, bool], None] | None = None,
+              on_resume: Callable[[ResumeInfo], None] | None = None,
+              on_resume_miss: Callable[[list[str]], None] | None = None, **options: Any) -> BatchSummary:
+    """:func:`execute_batch` with the request's fields as arguments (``options``: the other fields of
+    :class:`~sim.batch.request.BatchRequest`) and callbacks for the observer's methods."""
+    return execute_batch(BatchRequest(scenario, reps, seed, **options),
+                         Callbacks(progress, on_row, on_start, on_resume, on_resume_miss))
 
-    ``scenario``: a Scenario or a file path; ``sets``: ``path=value`` overrides; ``vary``: sweep
-    specs (see :mod:`sim.batch.sweep`). Replication ``i`` of every point uses
-    ``SeedSequence(seed).spawn(reps)[i]``. ``explore_decisions``: decisions by weighted random,
-    summarised per option. ``workers`` > 1: a local process pool; ``cluster``: a Dask scheduler
-    address. ``db``: store every replication there (``resume``: complete the unfinished batch with
-    the same scenario, seed, reps, sweep and decision mode; ``workers``, ``cluster`` and
-    ``keep_traces`` are not part of that match and apply to the replications still to run).
-    ``progress(done, total)`` and ``on_row(row)`` are called in replication order; a row is
-    ``{"point", "values", "index", "metrics", "objectives", "decisions"}`` (+ ``"trace"`` with
-    ``keep_traces``, or when a resumed batch's earlier run kept it).
-    ``stop_after``: raise :class:`Interrupted` once that many replications are fed (for tests).
-    ``on_start(batch_id, resumed)`` is called once the store row exists; then, when a batch is
-    resumed, ``on_resume(info)`` with ``batch_id``, ``total``, ``stored`` (replications stored
-    before), ``traced`` (how many of those kept their trace), ``to_run``, ``workers`` and
-    ``keep_traces`` (as this run applies them). When ``resume`` finds no batch to complete,
-    ``on_resume_miss(lines)`` says, for each unfinished batch of the same scenario, what differs.
+
+def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) -> BatchSummary:
+    """Run the replications of ``request`` at every sweep point and summarise them.
+
+    ``observer`` hears, in this order: :meth:`~BatchObserver.started` once the store row exists; when
+    ``resume`` finds no batch to complete, :meth:`~BatchObserver.resume_missed` (for each unfinished
+    batch of the same scenario, what differs); when a batch is resumed, :meth:`~BatchObserver.resuming`;
+    then :meth:`~BatchObserver.row` and :meth:`~BatchObserver.progress` in replication order.
     """
+    obs: BatchObserver = observer if observer is not None else Quiet()
+    rows_wanted = obs.wants_rows
+    scenario, reps, seed, sets, vary = request.scenario, request.reps, request.seed, request.sets, request.vary
+    explore_decisions, workers, cluster, db = request.explore_decisions, request.workers, request.cluster, request.db
+    resume, keep_traces, chunk, command = request.resume, request.keep_traces, request.chunk, request.command
+    stop_after = request.stop_after
     if reps < 1:
         raise BatchError("--reps must be at least 1")
     if workers < 1:
@@ -213,15 +214,14 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                                               points=len(plan.points), version=_version(), command=command)
             else:
                 stored, traced = store.count(batch_id), store.traced(batch_id)
-                resume_info = {"batch_id": batch_id, "total": total, "stored": stored, "traced": traced,
-                               "to_run": total - stored, "workers": backend.workers, "keep_traces": keep_traces}
+                resume_info = ResumeInfo(batch_id, total, stored, traced, total - stored, backend.workers,
+                                         keep_traces)
                 store.record_resume(batch_id, {"command": command, "keep_traces": keep_traces, "stored": stored})
-        if on_start:
-            on_start(batch_id, resumed)
-        if misses and on_resume_miss:
-            on_resume_miss(misses)
-        if resumed and on_resume:
-            on_resume(resume_info)
+        obs.started(batch_id, resumed)
+        if misses:
+            obs.resume_missed(misses)
+        if resumed:
+            obs.resuming(resume_info)
         size = chunk or chunk_size(reps, backend.workers)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
@@ -256,17 +256,16 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
             if result is None or (resumed and len(todo) < hi - lo):
                 for row in store.rows(batch_id, pi, lo, hi):  # stored (and just finished), in order
                     stats[pi].add(row)
-                    if on_row:
-                        on_row(row)
+                    if rows_wanted:
+                        obs.row(row)
                     fed_one()
             else:
                 for rep in result.reps:
                     stats[pi].add_values(result.names, rep.values, rep.met, result.oids, rep.decisions)
-                    if on_row:
-                        on_row({**result.row(rep), "values": values[pi]})
+                    if rows_wanted:
+                        obs.row({**result.row(rep), "values": values[pi]})
                     fed_one()
-            if progress:
-                progress(done, total)
+            obs.progress(done, total)
 
         window = max(2, 3 * backend.workers)
         for seq, result in backend.unordered(run_chunk, tasks(), window):

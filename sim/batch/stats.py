@@ -19,64 +19,30 @@ Memory stays flat in the number of replications:
   ``never`` and left out of mean, sd and percentiles.
 * objectives: success counts with Wilson score intervals; a run whose metric is
   ``None`` did not meet the objective.
+
+The intervals (Student-t for means, Wilson for proportions) come from :mod:`sim.stats`.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+
+from ..stats import mean_interval, t_quantile, wilson_interval
 
 BLOCK = 256
 SKETCH_K = 2048
 PERCENTILES = (5.0, 50.0, 95.0)
 DIGITS = 6
 
+__all__ = ["MetricStats", "PointStats", "QuantileSketch", "mean_interval", "percentile", "t_quantile",
+           "wilson_interval"]
+
 
 def _r(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), DIGITS)
-
-
-def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for ``k`` successes in ``n`` trials (``(0, 1)`` when ``n`` is 0)."""
-    if n <= 0:
-        return 0.0, 1.0
-    if not 0 <= k <= n:
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def t_quantile(p: float, df: int) -> float:
-    """Quantile of Student's t: exact for 1 and 2 degrees of freedom, else the Cornish-Fisher
-    expansion (Abramowitz & Stegun 26.7.5), within 0.2 % of tables from 3 df, 0.01 % from 10 df."""
-    if df < 1:
-        raise ValueError("df must be at least 1")
-    if df == 1:
-        return math.tan(math.pi * (p - 0.5))
-    if df == 2:
-        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
-    z = NormalDist().inv_cdf(p)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    v = float(df)
-    return z + g1 / v + g2 / v**2 + g3 / v**3 + g4 / v**4
-
-
-def mean_interval(mean: float, sd: float, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
-    """t interval for the mean (``(None, None)`` below two values)."""
-    if n < 2:
-        return None, None
-    half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
-    return mean - half, mean + half
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -135,7 +101,7 @@ class QuantileSketch:
         order = np.argsort(vals, kind="stable")
         vals, cum = vals[order], np.cumsum(wts[order])
         total = int(cum[-1])
-        out = []
+        out: list[float | None] = []
         for q in qs:
             h = (total - 1) * q / 100.0
             lo = math.floor(h)
@@ -186,7 +152,7 @@ class MetricStats:
             n = int(self.count[j])
             mean = float(self.mean[j]) if n else None
             sd = math.sqrt(self.m2[j] / (n - 1)) if n >= 2 else None
-            lo, hi = mean_interval(mean, sd, n) if n >= 2 else (None, None)
+            lo, hi = mean_interval(mean, sd, n) if mean is not None and sd is not None else (None, None)
             p5, p50, p95 = self.sketches[j].quantiles(PERCENTILES)
             out[name] = {"n": n, "never": int(self.never[j]), "mean": _r(mean), "sd": _r(sd), "p5": _r(p5),
                          "p50": _r(p50), "p95": _r(p95), "ci_low": _r(lo), "ci_high": _r(hi)}
@@ -214,11 +180,11 @@ class PointStats:
         self.metrics: MetricStats | None = None
         self.n = 0
         self.successes = [0] * len(self.oids)
-        self.by_option: dict[str, dict[str, list]] | None = {} if by_option else None
+        self.by_option: dict[str, dict[str, list[Any]]] | None = {} if by_option else None
         self._rows: list[list[float]] = []
         self._names: tuple[str, ...] = ()
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict[str, Any]) -> None:
         m = row["metrics"]
         names = self.metrics.names if self.metrics is not None else list(m)
         met = row["objectives"]

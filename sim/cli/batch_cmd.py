@@ -8,6 +8,7 @@ import fnmatch
 import json
 import os
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -17,7 +18,8 @@ from rich.text import Text
 from ..batch.executors import BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError
 from ..batch.export import export as export_rows
-from ..batch.runner import BatchError, run_batch
+from ..batch.request import BatchRequest, Quiet, ResumeInfo
+from ..batch.runner import BatchError, execute_batch
 from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
@@ -158,48 +160,23 @@ def batch(
     if problems := (_count_problems(reps=reps, workers=workers) + too_many(reps, workers) + seed_problems(seed=seed)
                     + _chart_problems(chart)):
         fail(problems)
-    state: dict = {}
-
-    def started(batch_id, resumed) -> None:
-        state["id"] = batch_id
-        if resume and not resumed:
-            err.print(f"no unfinished batch matches this command in {db}; starting batch {batch_id}")
-
-    def missed(lines: list[str]) -> None:
-        for line in lines:
-            err.print(f"  {line}")
-
-    def resuming(info: dict) -> None:
-        w = info["workers"]
-        err.print(f"resuming batch {info['batch_id']} from {db}: {info['stored']} of {info['total']} replications "
-                  f"stored, {info['to_run']} to run" + (f" with {w} worker{'s' if w != 1 else ''}"
-                                                         if info["to_run"] else ""))
-        untraced = info["stored"] - info["traced"]
-        if not info["to_run"]:
-            return
-        if info["keep_traces"] and untraced:
-            err.print(f"--keep-traces: the {info['to_run']} replications still to run keep their traces; "
-                      f"{untraced} of the {info['stored']} stored earlier were run without --keep-traces and have none")
-        elif not info["keep_traces"] and info["traced"]:
-            err.print(f"no --keep-traces: the {info['to_run']} replications still to run are stored without traces, "
-                      f"unlike the {info['traced']} stored earlier; add --keep-traces to keep them")
-
-    show = err.is_terminal and not json_
+    observer = _BatchLines(db, resume)
     try:
-        with progress_bar(show, "replications") as progress:
-            summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
-                                workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
-                                keep_traces=keep_traces, on_start=started, on_resume=resuming, on_resume_miss=missed,
-                                command=_command("batch", scenario, [
-                                    ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary),
-                                    ("--workers", workers), ("--cluster", cluster), ("--db", db),
-                                    ("--explore-decisions", explore), ("--keep-traces", keep_traces)]))
+        with progress_bar(err.is_terminal and not json_, "replications") as progress:
+            observer.bar = progress
+            summary = execute_batch(BatchRequest(
+                scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore, workers=workers,
+                cluster=cluster, db=db, resume=resume, keep_traces=keep_traces,
+                command=_command("batch", scenario, [
+                    ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary), ("--workers", workers),
+                    ("--cluster", cluster), ("--db", db), ("--explore-decisions", explore),
+                    ("--keep-traces", keep_traces)])), observer)
     except ScenarioError as exc:
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError, StoreError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        bid = state.get("id")
+        bid = observer.batch_id
         if bid is not None:
             with ignoring_sigint(), Store(db) as st:  # a second Ctrl-C must not cut this line short
                 n = st.count(bid)
@@ -213,6 +190,43 @@ def batch(
     if chart is not None:
         from ..report.batch_charts import batch_chart
         _write_chart(chart, lambda fmt: batch_chart(summary.to_dict(), fmt), to_stderr=json_)
+
+
+class _BatchLines(Quiet):
+    """What `crisis-sim batch` tells on stderr as the batch goes: starting, resuming, the progress bar."""
+
+    def __init__(self, db: Path, resume: bool) -> None:
+        self.db, self.resume = db, resume
+        self.batch_id: int | None = None
+        self.bar: Callable[[int, int], None] | None = None
+
+    def started(self, batch_id: int | None, resumed: bool) -> None:
+        self.batch_id = batch_id
+        if self.resume and not resumed:
+            err.print(f"no unfinished batch matches this command in {self.db}; starting batch {batch_id}")
+
+    def resume_missed(self, lines: list[str]) -> None:
+        for line in lines:
+            err.print(f"  {line}")
+
+    def resuming(self, info: ResumeInfo) -> None:
+        w = info.workers
+        err.print(f"resuming batch {info.batch_id} from {self.db}: {info.stored} of {info.total} replications "
+                  f"stored, {info.to_run} to run" + (f" with {w} worker{'s' if w != 1 else ''}"
+                                                     if info.to_run else ""))
+        untraced = info.stored - info.traced
+        if not info.to_run:
+            return
+        if info.keep_traces and untraced:
+            err.print(f"--keep-traces: the {info.to_run} replications still to run keep their traces; "
+                      f"{untraced} of the {info.stored} stored earlier were run without --keep-traces and have none")
+        elif not info.keep_traces and info.traced:
+            err.print(f"no --keep-traces: the {info.to_run} replications still to run are stored without traces, "
+                      f"unlike the {info.traced} stored earlier; add --keep-traces to keep them")
+
+    def progress(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar(done, total)
 
 
 def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str], db: Path, metric: list[str],

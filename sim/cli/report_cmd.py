@@ -31,7 +31,7 @@ def report(
 ) -> None:
     """Write an after-action report: exercise overview, timeline, objectives with why, improvement plan, annex."""
     try:
-        from ..report.generate import FORMATS, ReportError, report_from_scenario
+        from ..report.generate import FORMATS, ProgressOnly, ReportError, ReportRequest, make_report
         from ..report.render import PdfUnavailable
     except ModuleNotFoundError as exc:
         fail(f"reports need the 'report' extra ({exc.name} is not installed): pip install -e '.[report]'")
@@ -91,8 +91,9 @@ def report(
                 sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"], workers=workers,
                                        progress=progress)
         with progress_bar(show, "replications") as progress:
-            w = report_from_scenario(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
-                                     sensitivity=sens, sensitivity_objective=sensitivity, progress=progress, **kw)
+            w = make_report(ReportRequest(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
+                                          sensitivity=sens, sensitivity_objective=sensitivity, **kw),
+                            ProgressOnly(progress))
     except ReportError as exc:
         fail(str(exc))
     except OSError as exc:  # the report folder or a file in it cannot be written

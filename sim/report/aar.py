@@ -1,9 +1,12 @@
-"""The after-action report as data: every number and sentence the report shows, in one dict.
+"""The after-action report as typed data: every number and sentence the report shows, built once.
 
 Structure follows HSEEP's After-Action Report / Improvement Plan and the military AAR's four
 questions (what was supposed to happen, what happened, why, what to sustain and improve),
-framed as NATO's lessons process (observations -> lessons identified). The dict is written
-as ``data.json``; templates and charts only format what is here.
+framed as NATO's lessons process (observations -> lessons identified). :func:`build_report`
+returns an :class:`AAR`; ``dataclasses.asdict`` of it is ``data.json``, and templates and charts
+only format what is there. The workshop report (:mod:`sim.report.workshop`) is an
+:class:`AAR` too, extended with its own sections. Section numbers are data (:attr:`AAR.sections`):
+the templates print them, they do not count.
 
 HSEEP ratings come from the batch probability of meeting the objective:
 P (performed without challenges) p >= 0.9; S (some challenges) p >= 0.7;
@@ -11,8 +14,14 @@ M (major challenges) p >= 0.3; U (unable to be performed) below.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date as Date
 from datetime import datetime, timedelta
+from types import UnionType
+from typing import Any, Self, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from .. import __version__
 from ..engine.trace import Result
@@ -27,6 +36,8 @@ RATINGS = (("P", 0.9, "Performed without challenges"), ("S", 0.7, "Performed wit
            ("M", 0.3, "Performed with major challenges"), ("U", 0.0, "Unable to be performed"))
 GLOBAL_METRICS = ("encounters", "incidents", "incident_share", "peak_tension", "peak_rung")
 PLAN_DAYS = 90
+T = TypeVar("T")
+
 
 def rating(p: float | None) -> tuple[str, str]:
     if p is None:
@@ -37,13 +48,368 @@ def rating(p: float | None) -> tuple[str, str]:
     return "U", RATINGS[-1][2]
 
 
-def _r(x, nd: int):
+def rounded(x: Any, nd: int) -> float | None:
+    """``x`` rounded to ``nd`` places; None for None, NaN and infinities."""
     if x is None:
         return None
-    x = float(x)
-    if not math.isfinite(x):
+    v = float(x)
+    if not math.isfinite(v):
         return None
-    return round(x, nd)
+    return round(v, nd)
+
+
+# the report's parts ----------------------------------------------------------------------------
+
+@dataclass
+class ReportInfo:
+    generated: str
+    date: str
+    tool: str
+    version: str
+    rating_thresholds: dict[str, float]
+    rating_labels: dict[str, str]
+    plan_days: int
+
+
+@dataclass
+class Source:
+    kind: str
+    path: str
+    sets: list[str]
+
+
+@dataclass
+class ScenarioInfo:
+    name: str
+    title: str
+    description: str
+    purpose: str
+    hash: str
+    start: str
+    horizon_h: float
+    display_tz: str
+
+
+@dataclass
+class Method:
+    seed: int
+    reps: int
+    narrated_seed: int
+    seeding: str
+    proportions: str
+    means: str
+    percentiles: str
+    comparison: str
+
+
+@dataclass
+class Reference:
+    how: str
+    differences: list[dict[str, Any]]
+
+
+@dataclass
+class TimelineEntry:
+    time: str
+    h: str
+    t_h: float
+    kind: str
+    text: str
+
+
+@dataclass
+class NarratedRun:
+    seed: int
+    decisions: list[dict[str, Any]]
+    metrics: dict[str, float | None]
+
+
+@dataclass
+class MetricSummary:
+    """A metric over the batch (rounded to 2 places): count, never-happened count, mean with its
+    95 % t interval, sd and percentiles."""
+
+    n: int
+    never: int
+    mean: float | None
+    sd: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass
+class MetricRow(MetricSummary):
+    metric: str = ""
+    label: str = ""
+
+
+@dataclass
+class Outcome:
+    """An objective in the narrated run (or on the workshop path): the value, met or not, and why not."""
+
+    value: float | None
+    met: bool
+    why: dict[str, Any] | None
+
+
+@dataclass
+class Odds:
+    """An objective over the batch: successes of n with the Wilson interval (3 places)."""
+
+    n: int
+    successes: int
+    p: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass
+class BatchOdds(Odds):
+    failed: int = 0
+
+
+@dataclass
+class Cause:
+    cause: str
+    kind: str
+    count: int
+    share: float | None
+    example_rep: int
+    example: dict[str, Any] | None
+
+
+@dataclass
+class Objective:
+    id: str
+    title: str
+    metric: str
+    metric_label: str
+    target: str
+    capability: str
+    owner: str
+    description: str
+    facts: list[dict[str, Any]]
+    narrated: Outcome
+    batch: BatchOdds
+    metric_stats: MetricSummary | None
+    rating: str
+    rating_label: str
+    causes: list[Cause]
+
+
+@dataclass
+class Strength:
+    objective: str
+    title: str
+    capability: str
+    text: str
+
+
+@dataclass
+class Improvement:
+    objective: str
+    title: str
+    capability: str
+    rating: str
+    text: str
+    root_cause: str
+
+
+@dataclass
+class PlanItem:
+    capability: str
+    issue: str
+    root_cause: str
+    corrective_action: str
+    element: str
+    responsible: str
+    poc: str
+    start: str
+    completion: str
+
+
+@dataclass
+class Lesson:
+    observation: str
+    lesson: str
+    action_body: str
+
+
+@dataclass
+class Lessons:
+    observations: list[str]
+    identified: list[Lesson]
+
+
+@dataclass
+class Findings:
+    """What to sustain and improve: strengths, areas for improvement, the plan and the lessons."""
+
+    strengths: list[Strength]
+    improvements: list[Improvement]
+    plan: list[PlanItem]
+    lessons: Lessons
+
+    @property
+    def sustain(self) -> list[str]:
+        return [x.text for x in self.strengths]
+
+    @property
+    def improve(self) -> list[str]:
+        return [f"{p.issue}: {p.corrective_action}" for p in self.plan]
+
+
+@dataclass
+class ComparisonRow:
+    kind: str
+    id: str
+    title: str
+    this: float | None
+    other: float | None
+    diff: float | None
+    stat: float | None
+    test: str
+    n: int
+    p_value: float | None
+    significant: bool
+
+
+@dataclass
+class Comparison:
+    """This batch against a reference batch (see :mod:`sim.report.compare`): paired tests when they share seeds."""
+
+    this: str
+    other: str
+    alpha: float
+    correction: str
+    paired: bool
+    design: str
+    rows: list[ComparisonRow]
+    other_objectives: dict[str, Odds]
+    other_seed: int
+
+
+@dataclass
+class SweepPoint:
+    n: int
+    overrides: list[str]
+    odds: list[Odds]
+
+
+@dataclass
+class Sweep:
+    """Every point of a stored sweep, beside the point the report analyses."""
+
+    vary: list[str]
+    reported: int
+    reps: int
+    objectives: list[dict[str, str]]
+    points: list[SweepPoint]
+
+
+@dataclass
+class ChartRef:
+    name: str
+    title: str
+    svg: str
+    png: str
+
+
+@dataclass
+class Section:
+    """A numbered section of the report: ``id`` is what templates look it up by."""
+
+    id: str
+    number: int
+
+
+@dataclass
+class AAR:
+    """The after-action report. ``asdict`` of it is ``data.json``."""
+
+    report: ReportInfo
+    source: Source
+    scenario: ScenarioInfo
+    method: Method
+    reference: Reference
+    timeline: list[TimelineEntry]
+    narrated: NarratedRun
+    objectives: Sequence[Objective]
+    metrics: list[MetricRow]
+    strengths: list[Strength]
+    improvements: list[Improvement]
+    plan: list[PlanItem]
+    sustain: list[str]
+    improve: list[str]
+    lessons: Lessons
+    comparison: Comparison | None
+    sensitivity: list[dict[str, Any]] | None
+    parameters: list[dict[str, Any]]
+    sweep: Sweep | None
+    metric_annex: list[dict[str, str]] = field(default_factory=list)
+    workshop: Any = None
+    sections: list[Section] = field(default_factory=list)
+    charts: list[ChartRef] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.sections:
+            self.sections = self.numbered()
+
+    def optional_sections(self) -> list[tuple[str, bool]]:
+        """Every section in report order, with whether this report has it."""
+        return [("overview", True), ("timeline", True), ("objectives", True), ("findings", True), ("plan", True),
+                ("comparison", self.comparison is not None), ("sensitivity", bool(self.sensitivity)),
+                ("sweep", self.sweep is not None)]
+
+    def numbered(self) -> list[Section]:
+        return [Section(sid, k) for k, sid in enumerate((sid for sid, shown in self.optional_sections() if shown),
+                                                         start=1)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``data.json`` holds."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """The report back from :meth:`to_dict` (or ``data.json``)."""
+        return from_dict(cls, data)
+
+    def objective_dicts(self) -> list[dict[str, Any]]:
+        """The objectives as plain dicts (what the charts read)."""
+        return [asdict(o) for o in self.objectives]
+
+
+def _typed(tp: Any, v: Any) -> Any:
+    """``v`` (from JSON) as type ``tp``: dataclasses, lists and dicts of them, optional ones."""
+    if v is None:
+        return None
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Union or origin is UnionType:
+        inner = [a for a in args if a is not type(None)]
+        return _typed(inner[0], v) if len(inner) == 1 else v
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return from_dict(tp, v)
+    if origin in (list, Sequence):
+        return [_typed(args[0], x) for x in v]
+    if origin is dict:
+        return {k: _typed(args[1], x) for k, x in v.items()}
+    return v
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """A dataclass of this module (or one extending it) from its ``asdict`` form."""
+    hints = get_type_hints(cls)
+    return cls(**{f.name: _typed(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                  if f.name in data})
+
+
+def findings_lists(f: Findings) -> dict[str, Any]:
+    """The findings as the AAR's fields."""
+    return {"strengths": f.strengths, "improvements": f.improvements, "plan": f.plan, "sustain": f.sustain,
+            "improve": f.improve, "lessons": f.lessons}
 
 
 def _action(kind: C.CauseKind | str, s: Scenario, oid: str) -> tuple[str, str]:
@@ -64,16 +430,23 @@ def metric_annex(s: Scenario, names: list[str]) -> list[dict[str, str]]:
             for n in dict.fromkeys(names) if n in reg]
 
 
-def timeline(trace) -> list[dict]:
-    return [{"time": when(r), "h": h_label(r.t_h), "t_h": r.t_h, "kind": r.kind, "text": r.text}
-            for r in narrated(trace)]
+# building --------------------------------------------------------------------------------------
+
+def timeline(trace: Any) -> list[TimelineEntry]:
+    return [TimelineEntry(when(r), h_label(r.t_h), r.t_h, r.kind, r.text) for r in narrated(trace)]
 
 
-def metric_stats(summary: dict, name: str) -> dict | None:
+def metric_stats(summary: dict[str, Any], name: str) -> MetricSummary | None:
     m = summary["metrics"].get(name)
     if m is None:
         return None
-    return {k: (_r(v, 2) if isinstance(v, float) else v) for k, v in m.items()}
+    return MetricSummary(int(m["n"]), int(m["never"]), *(rounded(m[k], 2) for k in
+                                                        ("mean", "sd", "p5", "p50", "p95", "ci_low", "ci_high")))
+
+
+def odds(o: dict[str, Any]) -> Odds:
+    """An objective's odds from a batch summary, as the report shows them (to 3 places)."""
+    return Odds(int(o["n"]), int(o["successes"]), *(rounded(o[x], 3) for x in ("p", "ci_low", "ci_high")))
 
 
 def key_metrics(s: Scenario) -> list[str]:
@@ -87,103 +460,170 @@ def key_metrics(s: Scenario) -> list[str]:
     return names
 
 
-def build_report(s: Scenario, narrated_run: Result, reps: Replications, summary: dict, *, seed: int,
-                 source: dict, generated: datetime, reference: Scenario | None = None,
-                 differences: list[dict] = (), reference_how: str = "", parameters: list[dict] = (),
-                 comparison: dict | None = None, sensitivity: list[dict] | None = None,
-                 facts: dict | None = None) -> dict:
-    """Assemble the AAR: ``summary`` is the batch point of :func:`sim.report.montecarlo.summarise`."""
-    facts = facts or {}
-    medians = {k: v["p50"] for k, v in summary["metrics"].items() if v.get("p50") is not None}
-    ctx = {"medians": medians, "reference": reference}
-    date = generated.date()
-    objectives, strengths, afis, plan, observations, lessons = [], [], [], [], [], []
+def comparison_method(comparison: dict[str, Any] | None) -> str:
+    """The comparison's tests in words: paired when both batches share seeds, else unpaired."""
+    paired = ("the McNemar test (objectives; exact binomial below 25 discordant pairs, chi-square with continuity "
+              "correction from there) and the paired t-test (means, over the replications where the metric "
+              "happened in both) when both batches share seeds (common random numbers, the default)")
+    unpaired = "two-proportion z-test (objectives) and Welch t-test (means) for batches on different seeds"
+    tests = paired if comparison is not None and comparison.get("paired") else unpaired if comparison else \
+        f"{paired}; {unpaired}"
+    return f"{tests}; alpha 0.05 with Holm-Bonferroni over the family"
+
+
+def report_info(generated: datetime) -> ReportInfo:
+    return ReportInfo(generated.isoformat(), generated.date().isoformat(), "crisis-sim", __version__,
+                      {c: th for c, th, _ in RATINGS}, {c: lab for c, _, lab in RATINGS}, PLAN_DAYS)
+
+
+def scenario_info(s: Scenario) -> ScenarioInfo:
+    return ScenarioInfo(s.name, s.title, s.description, s.purpose, s.content_hash, s.clock.start.isoformat(),
+                        s.clock.horizon_h, s.clock.display_tz)
+
+
+def method(seed: int, reps: int, comparison: dict[str, Any] | None, *, narrated_seed: int | None = None,
+           seeding: str | None = None) -> Method:
+    return Method(seed, reps, seed if narrated_seed is None else narrated_seed,
+                  seeding or f"replication i uses numpy SeedSequence({seed}).spawn({reps})[i]; the narrated "
+                             f"run uses seed {seed}",
+                  "Wilson score interval, z = 1.96", "Student-t interval of the mean (95%)",
+                  "numpy default (linear interpolation): p5, p50, p95", comparison_method(comparison))
+
+
+def narrated_metrics(s: Scenario, r: Result) -> dict[str, float | None]:
+    return {m: rounded(r.metrics.get(m), 2) for m in key_metrics(s) if m in r.metrics}
+
+
+def metrics_table(s: Scenario, summary: dict[str, Any]) -> list[MetricRow]:
+    rows = []
+    for m in key_metrics(s):
+        st = metric_stats(summary, m)
+        if st is not None:
+            rows.append(MetricRow(**asdict(st), metric=m, label=metric_text(s, m)))
+    return rows
+
+
+def analyse_objectives(s: Scenario, narrated_run: Result, reps: Replications, summary: dict[str, Any],
+                       ctx: dict[str, Any], facts: dict[str, Any]) -> list[Objective]:
+    """Each objective: target, the narrated run's value and why, the batch's odds, rating and causes."""
+    out = []
     for oid, o in s.objectives.items():
         b = summary["objectives"][oid]
         code, label = rating(b["p"])
-        out = narrated_run.objectives[oid]
+        res = narrated_run.objectives[oid]
         why_now = C.explain(s, oid, narrated_run, ctx)
         bc = C.batch_causes(s, oid, reps.results, ctx)
         causes = []
         for c in bc["causes"]:
             ex = C.explain(s, oid, reps.results[c["example_rep"]], ctx)
-            causes.append({"cause": c["cause"], "kind": c["kind"], "count": c["count"], "share": _r(c["share"], 3),
-                           "example_rep": c["example_rep"], "example": ex.to_dict() if ex else None})
-        entry = {
-            "id": oid, "title": o.title, "metric": o.metric, "metric_label": metric_text(s, o.metric),
-            "target": o.target.describe(),
-            "capability": o.capability, "owner": o.owner, "description": o.description,
-            "facts": [facts.get(i, {"id": i, "statement": "", "source": ""}) for i in o.facts],
-            "narrated": {"value": _r(out.value, 2), "met": out.met, "why": why_now.to_dict() if why_now else None},
-            "batch": {"n": b["n"], "successes": b["successes"], "failed": bc["failed"], "p": _r(b["p"], 3),
-                      "ci_low": _r(b["ci_low"], 3), "ci_high": _r(b["ci_high"], 3)},
-            "metric_stats": metric_stats(summary, o.metric),
-            "rating": code, "rating_label": label, "causes": causes,
-        }
-        objectives.append(entry)
-        pc = f"P = {entry['batch']['p']:.3f} ({entry['batch']['successes']}/{entry['batch']['n']})"
+            causes.append(Cause(c["cause"], c["kind"], c["count"], rounded(c["share"], 3), c["example_rep"],
+                                ex.to_dict() if ex else None))
+        out.append(Objective(
+            id=oid, title=o.title, metric=o.metric, metric_label=metric_text(s, o.metric), target=o.target.describe(), capability=o.capability,
+            owner=o.owner, description=o.description,
+            facts=[facts.get(i, {"id": i, "statement": "", "source": ""}) for i in o.facts],
+            narrated=Outcome(rounded(res.value, 2), res.met, why_now.to_dict() if why_now else None),
+            batch=BatchOdds(b["n"], b["successes"], rounded(b["p"], 3), rounded(b["ci_low"], 3),
+                            rounded(b["ci_high"], 3), failed=bc["failed"]),
+            metric_stats=metric_stats(summary, o.metric), rating=code, rating_label=label, causes=causes))
+    return out
+
+
+def batch_findings(s: Scenario, objectives: Sequence[Objective], narrated_run: Result, date: Date) -> Findings:
+    """Strengths, areas for improvement, plan and lessons from the batch's odds and causes."""
+    strengths, afis, plan, observations, lessons = [], [], [], [], []
+    for entry in objectives:
+        oid, o = entry.id, s.objectives[entry.id]
+        out = narrated_run.objectives[oid]
+        code, label, b = entry.rating, entry.rating_label, entry.batch
+        pc = f"P = {b.p:.3f} ({b.successes}/{b.n})"
         observations.append(f"{o.title}: met in the narrated run: {'yes' if out.met else 'no'}"
                             f" ({metric_text(s, o.metric)} = {num(out.value, 2)}, target {o.target.describe()}); over the batch {pc}, "
                             f"rated {code}.")
         if code == "P":
-            strengths.append({"objective": oid, "title": o.title, "capability": o.capability,
-                              "text": f"{o.title}: {pc}, rated P ({label})."})
+            strengths.append(Strength(oid, o.title, o.capability, f"{o.title}: {pc}, rated P ({label})."))
             continue
-        top = causes[0] if causes else None
-        root = (f"{top['cause']} in {top['count']} of {bc['failed']} missed replications "
-                f"({top['share'] * 100:.0f}%): {top['example']['headline']}") if top else "no miss recorded"
-        afis.append({"objective": oid, "title": o.title, "capability": o.capability, "rating": code,
-                     "text": f"{o.title}: {pc}, rated {code} ({label}).", "root_cause": root})
-        element, action = _action(top["kind"], s, oid) if top else ("Exercise", "Examine again")
-        plan.append({"capability": o.capability or o.title, "issue": f"{o.title} ({code}, {pc})",
-                     "root_cause": top["cause"] if top else "", "corrective_action": action,
-                     "element": element, "responsible": o.owner, "poc": "",
-                     "start": date.isoformat(), "completion": (date + timedelta(days=PLAN_DAYS)).isoformat()})
-        lessons.append({"observation": f"{o.title} missed in {bc['failed']} of {b['n']} replications; most often "
-                                       f"because of {top['cause'] if top else 'unknown'}.",
-                        "lesson": action, "action_body": o.owner})
-    metrics_table = [{"metric": m, "label": metric_text(s, m), **(metric_stats(summary, m) or {})} for m in key_metrics(s)
-                     if m in summary["metrics"]]
-    if comparison is not None:
-        for row in comparison["rows"]:
-            for k in ("this", "other", "diff"):
-                row[k] = _r(row[k], 3)
-            row["stat"] = _r(row["stat"], 3)
-            row["p_value"] = _r(row["p_value"], 4)
-            if row["kind"] == "metric":
-                row["title"] = metric_text(s, row["id"])
-    return {
-        "report": {"generated": generated.isoformat(), "date": date.isoformat(), "tool": "crisis-sim",
-                   "version": __version__, "rating_thresholds": {c: th for c, th, _ in RATINGS},
-                   "rating_labels": {c: lab for c, _, lab in RATINGS}, "plan_days": PLAN_DAYS},
-        "source": source,
-        "scenario": {"name": s.name, "title": s.title, "description": s.description, "purpose": s.purpose,
-                     "hash": s.content_hash, "start": s.clock.start.isoformat(), "horizon_h": s.clock.horizon_h,
-                     "display_tz": s.clock.display_tz},
-        "method": {"seed": seed, "reps": reps.reps, "narrated_seed": seed,
-                   "seeding": f"replication i uses numpy SeedSequence({seed}).spawn({reps.reps})[i]; the narrated "
-                              f"run uses seed {seed}",
-                   "proportions": "Wilson score interval, z = 1.96",
-                   "means": "Student-t interval of the mean (95%)",
-                   "percentiles": "numpy default (linear interpolation): p5, p50, p95",
-                   "comparison": "two-proportion z-test (objectives), Welch t-test (means), alpha 0.05 with "
-                                 "Holm-Bonferroni over the family"},
-        "reference": {"how": reference_how, "differences": list(differences)},
-        "timeline": timeline(narrated_run.trace),
-        "narrated": {"seed": seed, "decisions": narrated_run.decisions,
-                     "metrics": {m: _r(narrated_run.metrics.get(m), 2) for m in key_metrics(s)
-                                 if m in narrated_run.metrics}},
-        "objectives": objectives,
-        "metrics": metrics_table,
-        "strengths": strengths,
-        "improvements": afis,
-        "plan": plan,
-        "sustain": [x["text"] for x in strengths],
-        "improve": [f"{p['issue']}: {p['corrective_action']}" for p in plan],
-        "lessons": {"observations": observations, "identified": lessons},
-        "comparison": comparison,
-        "sensitivity": sensitivity,
-        "parameters": list(parameters),
-        "charts": [],
-        "metric_annex": metric_annex(s, [o.metric for o in s.objectives.values()] + key_metrics(s)),
-    }
+        top = entry.causes[0] if entry.causes else None
+        root = (f"{top.cause} in {top.count} of {b.failed} missed replications "
+                f"({(top.share or 0.0) * 100:.0f}%): {top.example['headline'] if top.example else ''}") \
+            if top else "no miss recorded"
+        afis.append(Improvement(oid, o.title, o.capability, code, f"{o.title}: {pc}, rated {code} ({label}).", root))
+        element, action = _action(top.kind, s, oid) if top else ("Exercise", "Examine again")
+        plan.append(PlanItem(o.capability or o.title, f"{o.title} ({code}, {pc})", top.cause if top else "", action,
+                             element, o.owner, "", date.isoformat(), (date + timedelta(days=PLAN_DAYS)).isoformat()))
+        lessons.append(Lesson(f"{o.title} missed in {b.failed} of {b.n} replications; most often "
+                              f"because of {top.cause if top else 'unknown'}.", action, o.owner))
+    return Findings(strengths, afis, plan, Lessons(observations, lessons))
+
+
+def comparison_of(s: Scenario, comp: dict[str, Any] | None, other_summary: dict[str, Any] | None,
+                  other_seed: int) -> Comparison | None:
+    """The comparison of :func:`sim.report.compare.compare` as the report shows it (rounded)."""
+    if comp is None or other_summary is None:
+        return None
+    rows = [ComparisonRow(r["kind"], r["id"], metric_text(s, r["id"]) if r["kind"] == "metric" else r["title"], rounded(r["this"], 3), rounded(r["other"], 3),
+                          rounded(r["diff"], 3), rounded(r["stat"], 3), r["test"], r["n"], rounded(r["p_value"], 4),
+                          r["significant"]) for r in comp["rows"]]
+    return Comparison(comp["this"], comp["other"], comp["alpha"], comp["correction"], comp["paired"], comp["design"],
+                      rows, {k: odds(v) for k, v in other_summary["objectives"].items()}, other_seed)
+
+
+def sweep_of(s: Scenario, sweep: dict[str, Any] | None) -> Sweep | None:
+    """The sweep overview: each point's overrides and objective odds (the reported point marked)."""
+    if sweep is None:
+        return None
+    oids = list(s.objectives)
+    return Sweep([v["path"] for v in sweep["vary"]], sweep["reported"], sweep["reps"],
+                 [{"id": oid, "title": o.title} for oid, o in s.objectives.items()],
+                 [SweepPoint(k, list(pt["overrides"]), [odds(pt["objectives"][oid]) for oid in oids])
+                  for k, pt in enumerate(sweep["points"], 1)])
+
+
+@dataclass
+class Inputs:
+    """What every report is built from: the scenario, the narrated run (or the workshop path), the batch
+    and its summary, and what the request adds (reference, comparison, sensitivity, sweep)."""
+
+    scenario: Scenario
+    narrated_run: Result
+    reps: Replications
+    summary: dict[str, Any]
+    seed: int
+    source: Source
+    generated: datetime
+    reference: Scenario | None = None
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    reference_how: str = ""
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
+    other_summary: dict[str, Any] | None = None
+    other_seed: int = 0
+    sensitivity: list[dict[str, Any]] | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    sweep: dict[str, Any] | None = None
+
+    def context(self) -> dict[str, Any]:
+        """What the cause analysis compares against: the batch's medians and the baseline."""
+        medians = {k: v["p50"] for k, v in self.summary["metrics"].items() if v.get("p50") is not None}
+        return {"medians": medians, "reference": self.reference}
+
+
+def common_parts(x: Inputs) -> dict[str, Any]:
+    """The AAR's fields every report has in common (all but the findings, the objectives and the method)."""
+    return {"report": report_info(x.generated), "source": x.source, "scenario": scenario_info(x.scenario),
+            "reference": Reference(x.reference_how, list(x.differences)), "timeline": timeline(x.narrated_run.trace),
+            "metrics": metrics_table(x.scenario, x.summary),
+            "comparison": comparison_of(x.scenario, x.comparison, x.other_summary, x.other_seed),
+            "sensitivity": x.sensitivity, "parameters": list(x.parameters), "sweep": sweep_of(x.scenario, x.sweep),
+            "metric_annex": metric_annex(x.scenario, [o.metric for o in x.scenario.objectives.values()]
+                                         + key_metrics(x.scenario))}
+
+
+def build_report(x: Inputs) -> AAR:
+    """Assemble the AAR: ``x.summary`` is the batch point of :func:`sim.report.montecarlo.summarise`."""
+    s = x.scenario
+    objectives = analyse_objectives(s, x.narrated_run, x.reps, x.summary, x.context(), x.facts)
+    findings = batch_findings(s, objectives, x.narrated_run, x.generated.date())
+    return AAR(**common_parts(x), method=method(x.seed, x.reps.reps, x.comparison),
+               narrated=NarratedRun(x.seed, x.narrated_run.decisions, narrated_metrics(s, x.narrated_run)),
+               objectives=objectives, **findings_lists(findings))

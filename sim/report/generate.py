@@ -1,25 +1,31 @@
 """From a source (scenario file, stored batch, workshop log) to the report files on disk.
 
-``report_from_scenario`` runs the narrated run and the Monte Carlo batch, assembles the AAR
-data, draws the charts and writes ``aar.html``, ``aar.md``, ``charts/*.svg|png``,
-``data.json`` (and ``aar.pdf`` when asked and available), each atomically.
-The generation time honours ``SOURCE_DATE_EPOCH``.
+:func:`make_report` takes a :class:`ReportRequest`: it runs the narrated run and the Monte Carlo
+batch, builds the AAR once (:func:`sim.report.aar.build_report`, or
+:func:`sim.report.workshop.build_report` for a workshop), draws the charts and writes ``aar.html``,
+``aar.md``, ``charts/*.svg|png``, ``data.json`` (and ``aar.pdf`` when asked and available), each
+atomically. Progress goes to one :class:`ReportObserver`. The generation time honours
+``SOURCE_DATE_EPOCH``.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from ..atomic import atomic_write
 from ..engine.run import run
+from ..engine.trace import Result
 from ..scenario.model import Scenario
 from . import aar, render
 from . import charts as CH
-from .compare import compare
-from .montecarlo import replicate, summarise
+from .compare import compare, shares_seeds
+from .montecarlo import Replications, replicate, summarise
 from .parameters import baseline_of, differences, fact_lookup, parameters
 
 FORMATS = ("html", "md", "pdf")
@@ -47,135 +53,170 @@ def default_out_dir(s: Scenario, when: datetime, root: Path = Path("reports")) -
 class Written:
     out: Path
     files: list[Path] = field(default_factory=list)
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    report: aar.AAR | None = None
 
 
-def _compare_block(s: Scenario, summary: dict, other: Scenario, reps: int, seed: int, metrics: list[str],
-                   progress=None):
-    other_reps = replicate(other, reps, seed, progress=progress)
+@dataclass(frozen=True)
+class ReportRequest:
+    """A report on scenario ``scenario`` (loaded from ``path`` with ``sets``).
+
+    ``narrated_run`` (default: ``run(scenario, seed)``), ``replications`` and ``summary`` (default: a
+    fresh batch of ``reps``) let a stored batch or a workshop session supply its own. ``workshop`` is
+    the session summary of :func:`sim.report.sources.load_session`: its result is the narrated run,
+    the batch (``seed``, ``reps``) is the distribution it is placed in, and the findings are the
+    workshop's. ``compare_with``: a reference scenario, run on ``compare_seed`` (default ``seed``:
+    the same seeds, so the comparison's tests are paired). ``sweep`` (a stored batch with
+    ``--vary``: every point's objective odds) adds an overview of the sweep, with its chart, beside
+    the analysis of the point reported on.
+    """
+
+    scenario: Scenario
+    path: str | Path
+    sets: Sequence[str] = ()
+    reps: int = 200
+    seed: int = 0
+    out: Path | None = None
+    formats: tuple[str, ...] = ("html", "md")
+    compare_with: Scenario | None = None
+    compare_seed: int | None = None
+    sensitivity: list[dict[str, Any]] | None = None
+    sensitivity_objective: str | None = None
+    narrated_run: Result | None = None
+    replications: Replications | None = None
+    summary: dict[str, Any] | None = None
+    source_kind: str = "scenario"
+    workshop: dict[str, Any] | None = None
+    sweep: dict[str, Any] | None = None
+
+
+class ReportObserver(Protocol):
+    """Hears how a report goes: which batch runs (``stage``: "batch" or "reference"), then its progress."""
+
+    def stage(self, name: str) -> None: ...
+
+    def progress(self, done: int, total: int) -> None: ...
+
+
+class QuietReport:
+    """A report observer that hears nothing."""
+
+    def stage(self, name: str) -> None:
+        return None
+
+    def progress(self, done: int, total: int) -> None:
+        return None
+
+
+@dataclass
+class ProgressOnly(QuietReport):
+    """An observer from one ``progress(done, total)`` function (None: nothing)."""
+
+    on_progress: Callable[[int, int], None] | None = None
+
+    def progress(self, done: int, total: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(done, total)
+
+
+def _compare_block(s: Scenario, summary: dict[str, Any], this_reps: Replications, other: Scenario, seed: int,
+                   metrics: list[str], obs: ReportObserver) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the reference on ``seed`` and compare; paired tests when it shares the batch's seeds."""
+    obs.stage("reference")
+    other_reps = replicate(other, this_reps.reps, seed, progress=obs.progress,
+                           indices=this_reps.replication_indices())  # the same replications, so they can pair
     other_summary = summarise(other_reps, metrics)
     shared = {oid: o.title for oid, o in s.objectives.items() if oid in other.objectives}
     comp = compare(summary, other_summary, shared, [m for m in metrics if m in other_summary["metrics"]],
                    this_label=s.name if s.name != other.name else f"{s.name} (this run)",
-                   other_label=other.name if s.name != other.name else f"{other.name} (reference)")
+                   other_label=other.name if s.name != other.name else f"{other.name} (reference)",
+                   pairs=(this_reps, other_reps) if shares_seeds(this_reps, other_reps) else None)
     return comp, other_summary
 
 
-def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (), reps: int = 200, seed: int = 0,
-                         out: Path | None = None, formats: tuple[str, ...] = ("html", "md"),
-                         compare_with: Scenario | None = None, compare_seed: int | None = None,
-                         sensitivity: list[dict] | None = None, sensitivity_objective: str | None = None,
-                         narrated_run=None, replications=None, summary=None,
-                         source_kind: str = "scenario", workshop: dict | None = None, sweep: dict | None = None,
-                         progress=None) -> Written:
-    """Report on scenario ``s`` (loaded from ``path`` with ``sets``).
+def report_from_scenario(s: Scenario, path: str | Path, *, progress: Callable[[int, int], None] | None = None,
+                         **options: Any) -> Written:
+    """:func:`make_report` with the request's fields as arguments (``options``: the other fields of
+    :class:`ReportRequest`) and one progress function."""
+    return make_report(ReportRequest(s, path, **options), ProgressOnly(progress))
 
-    ``narrated_run`` (default: ``run(s, seed)``), ``replications`` and ``summary`` (default: a fresh
-    batch of ``reps``) let a stored batch or a workshop session supply its own. ``workshop`` is the
-    session summary of :func:`sim.report.sources.load_session`: its result is the narrated run, the
-    batch (``seed``, ``reps``) is the distribution it is placed in, and the findings are the workshop's.
-    ``sweep`` (a stored batch with ``--vary``: every point's objective odds) adds an overview of the
-    sweep, with its chart, beside the analysis of the point reported on.
-    """
-    if reps < 1:
+
+def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> Written:
+    """Build the report of ``req`` and write its files."""
+    obs: ReportObserver = observer if observer is not None else QuietReport()
+    s, seed = req.scenario, req.seed
+    if req.reps < 1:
         raise ReportError("--reps: give at least 1 replication")
-    bad = [f for f in formats if f not in FORMATS]
+    bad = [f for f in req.formats if f not in FORMATS]
     if bad:
         raise ReportError(f"--format: unknown format {', '.join(bad)}; choose from {', '.join(FORMATS)}")
     when = generation_time()
-    if workshop is not None and narrated_run is None:
-        narrated_run = workshop["result"]
+    narrated_run = req.narrated_run
+    if req.workshop is not None and narrated_run is None:
+        narrated_run = req.workshop["result"]
     narrated_run = narrated_run if narrated_run is not None else run(s, seed)
-    reps_ = replications if replications is not None else replicate(s, reps, seed, progress=progress)
-    reps = reps_.reps
+    if req.replications is not None:
+        reps_ = req.replications
+    else:
+        obs.stage("batch")
+        reps_ = replicate(s, req.reps, seed, progress=obs.progress)
     metrics = sorted(narrated_run.metrics)
-    summary = summary if summary is not None else summarise(reps_, metrics)
-    reference, how = baseline_of(path, list(sets))
-    diffs = differences(s, reference, list(sets))
+    summary = req.summary if req.summary is not None else summarise(reps_, metrics)
+    reference, how = baseline_of(req.path, list(req.sets))
+    other_seed = seed if req.compare_seed is None else req.compare_seed
     comp = other_summary = None
-    if compare_with is not None:
-        comp, other_summary = _compare_block(s, summary, compare_with, reps,
-                                             seed if compare_seed is None else compare_seed, aar.key_metrics(s),
-                                             progress)
-    data = aar.build_report(s, narrated_run, reps_, summary, seed=seed,
-                            source={"kind": source_kind, "path": str(path), "sets": list(sets)},
-                            generated=when, reference=reference, differences=diffs, reference_how=how,
-                            parameters=parameters(s), comparison=comp, sensitivity=sensitivity,
-                            facts=fact_lookup(s))
-    data["workshop"] = None
-    if workshop is not None:
-        _workshop_block(data, s, workshop, reps_, summary, seed)
-    if comp is not None:
-        data["comparison"]["other_objectives"] = {k: _odds(v) for k, v in other_summary["objectives"].items()}
-        data["comparison"]["other_seed"] = seed if compare_seed is None else compare_seed
+    if req.compare_with is not None:
+        comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs)
+    x = aar.Inputs(s, narrated_run, reps_, summary, seed,
+                   aar.Source(req.source_kind, str(req.path), list(req.sets)), when, reference=reference,
+                   differences=differences(s, reference, list(req.sets)), reference_how=how,
+                   parameters=parameters(s), comparison=comp, other_summary=other_summary, other_seed=other_seed,
+                   sensitivity=req.sensitivity, facts=fact_lookup(s), sweep=req.sweep)
+    if req.workshop is not None:
+        from . import workshop as W
+        report: aar.AAR = W.build_report(x, req.workshop)
+    else:
+        report = aar.build_report(x)
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
-    label = "workshop path" if workshop is not None else "narrated run"
+    label = "workshop path" if req.workshop is not None else "narrated run"
+    objectives = report.objective_dicts()
     drawn = [CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label),
-             CH.distributions(s, values, narrated_run.metrics if workshop is not None else None, label),
-             CH.probabilities(data["objectives"], data["report"]["rating_thresholds"])]
-    if comp is not None:
-        this_obj = {o["id"]: o["batch"] for o in data["objectives"]}
-        drawn.append(CH.comparison(data["comparison"], this_obj, data["comparison"]["other_objectives"]))
-    if sensitivity:
-        base_p = next((o["batch"]["p"] for o in data["objectives"] if o["id"] == sensitivity_objective), None)
-        drawn.append(CH.tornado(sensitivity, sensitivity_objective or "", base_p))
-    data["sweep"] = None
-    if sweep is not None:
-        drawn.append(_sweep_block(data, sweep))
-    out = out or default_out_dir(s, when)
-    return write(out, data, drawn, formats)
+             CH.distributions(s, values, narrated_run.metrics if req.workshop is not None else None, label),
+             CH.probabilities(objectives, report.report.rating_thresholds)]
+    if report.comparison is not None:
+        comparison = dataclasses.asdict(report.comparison)
+        drawn.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},
+                                   comparison["other_objectives"]))
+    if req.sensitivity:
+        base_p = next((o.batch.p for o in report.objectives if o.id == req.sensitivity_objective), None)
+        drawn.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p))
+    if req.sweep is not None:
+        drawn.append(_sweep_chart(req.sweep))
+    return write(req.out or default_out_dir(s, when), report, drawn, req.formats)
 
 
-def _odds(o: dict) -> dict:
-    """An objective's odds from a batch summary, as the report shows them (to 3 places)."""
-    return {x: aar._r(o[x], 3) if isinstance(o[x], float) else o[x] for x in ("n", "successes", "p", "ci_low", "ci_high")}
-
-
-def _sweep_block(data: dict, sweep: dict) -> CH.Chart:
-    """The sweep overview: each point's overrides and objective odds (the reported point marked),
-    and the batch's sweep chart."""
+def _sweep_chart(sweep: dict[str, Any]) -> CH.Chart:
+    """The batch's sweep chart, for the sweep overview."""
     from .batch_charts import batch_chart
 
-    oids = [o["id"] for o in data["objectives"]]
-    data["sweep"] = {
-        "vary": [v["path"] for v in sweep["vary"]], "reported": sweep["reported"], "reps": sweep["reps"],
-        "objectives": [{"id": o["id"], "title": o["title"]} for o in data["objectives"]],
-        "points": [{"n": k, "overrides": pt["overrides"],
-                    "odds": [_odds(pt["objectives"][oid]) for oid in oids]}
-                   for k, pt in enumerate(sweep["points"], 1)]}
-    title = f"P(success) across the sweep of {', '.join(data['sweep']['vary'])}"
+    title = f"P(success) across the sweep of {', '.join(v['path'] for v in sweep['vary'])}"
     return CH.Chart("sweep", title, batch_chart(sweep, "svg").data, batch_chart(sweep, "png").data)
 
 
-def _workshop_block(data: dict, s: Scenario, summ: dict, reps_, summary: dict, seed: int) -> None:
-    from . import workshop as W
-    rec = W.record(s, summ, summ.get("log_entries") or [], batch_seed=seed, reps=reps_.reps)
-    place = W.placement(s, summ, reps_, summary)
-    data["workshop"] = {"record": rec, "placement": place}
-    W.apply(data, s, rec, place)
-    m = data["method"]
-    m["narrated_seed"] = summ["seed"]
-    data["narrated"]["seed"] = summ["seed"]
-    data["narrated"]["source"] = "workshop"
-    m["seeding"] = (f"the workshop path is the session's (seed {summ['seed']}, the teams' decisions and injects, "
-                    f"defaults for decisions not taken); batch replication i uses numpy "
-                    f"SeedSequence({seed}).spawn({reps_.reps})[i] with the scenario's default decisions")
-
-
-def write(out: Path, data: dict, drawn: list, formats: tuple[str, ...]) -> Written:
+def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str, ...]) -> Written:
     """Write the report files; PDF last (and only if WeasyPrint imports: else PdfUnavailable before writing)."""
+    report.charts = [aar.ChartRef(c.name, c.title, f"charts/{c.name}.svg", f"charts/{c.name}.png") for c in drawn]
+    data = report.to_dict()
     page = render.html(data, drawn) if ("html" in formats or "pdf" in formats) else None
-    pdf_bytes = render.pdf(page) if "pdf" in formats else None
-    w = Written(out, data=data)
-    data["charts"] = [{"name": c.name, "title": c.title, "svg": f"charts/{c.name}.svg", "png": f"charts/{c.name}.png"}
-                      for c in drawn]
+    pdf_bytes = render.pdf(page) if page is not None and "pdf" in formats else None
+    w = Written(out, data=data, report=report)
     for c in drawn:
         w.files.append(atomic_write(out / "charts" / f"{c.name}.svg", c.svg))
         w.files.append(atomic_write(out / "charts" / f"{c.name}.png", c.png))
     w.files.append(atomic_write(out / "data.json", json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False,
                                                               allow_nan=False) + "\n"))
-    if "html" in formats:
-        w.files.append(atomic_write(out / "aar.html", render.html(data, drawn)))
+    if "html" in formats and page is not None:
+        w.files.append(atomic_write(out / "aar.html", page))
     if "md" in formats:
         w.files.append(atomic_write(out / "aar.md", render.markdown(data, drawn)))
     if pdf_bytes is not None:

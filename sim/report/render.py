@@ -7,7 +7,9 @@ Templates live in ``templates/`` (Jinja2). Charts are embedded in the HTML as ba
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -21,17 +23,17 @@ class PdfUnavailable(RuntimeError):
     pass
 
 
-def _fmt(nd: int):
-    def f(x):
+def _fmt(nd: int) -> Callable[[float | None], str]:
+    def f(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.{nd}f}"
     return f
 
 
-def _val(x):
+def _val(x: float | None) -> str:
     return "never" if x is None else f"{x:.2f}"
 
 
-def _cell(x) -> str:
+def _cell(x: object) -> str:
     return str(x).replace("|", "\\|").replace("\n", " ")
 
 
@@ -42,24 +44,30 @@ def _env(autoescape: bool) -> Environment:
     return env
 
 
-def _charts(charts: list[Chart], embed: bool) -> list[dict]:
+def _charts(charts: list[Chart], embed: bool) -> list[dict[str, str]]:
     return [{"name": c.name, "title": c.title,
              "uri": ("data:image/svg+xml;base64," + base64.b64encode(c.svg).decode("ascii")) if embed
              else f"charts/{c.name}.svg"} for c in charts]
 
 
-def html(data: dict, charts: list[Chart]) -> str:
+def _numbers(data: dict[str, Any]) -> dict[str, int]:
+    """Section id -> its number, from the report's own list of sections."""
+    return {s["id"]: s["number"] for s in data["sections"]}
+
+
+def html(data: dict[str, Any], charts: list[Chart]) -> str:
     css = (TEMPLATES / "aar.css").read_text(encoding="utf-8")
-    return _env(True).get_template("aar.html.j2").render(d=data, charts=_charts(charts, True), css=css)
+    return _env(True).get_template("aar.html.j2").render(d=data, charts=_charts(charts, True), css=css,
+                                                         n=_numbers(data))
 
 
-def markdown(data: dict, charts: list[Chart]) -> str:
-    return _env(False).get_template("aar.md.j2").render(d=data, charts=_charts(charts, False))
+def markdown(data: dict[str, Any], charts: list[Chart]) -> str:
+    return _env(False).get_template("aar.md.j2").render(d=data, charts=_charts(charts, False), n=_numbers(data))
 
 
 def pdf(html_text: str) -> bytes:
     try:
-        from weasyprint import HTML  # type: ignore
+        from weasyprint import HTML
     except Exception:
         raise PdfUnavailable(PDF_HINT) from None
-    return HTML(string=html_text).write_pdf()
+    return bytes(HTML(string=html_text).write_pdf())

@@ -87,6 +87,7 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
         if {k: v for k, v in r.metrics.items()} != row["metrics"]:
             raise ReportError(f"{db}: replication {row['index']} does not reproduce (engine version changed?)")
         reps.results.append(r)
+        reps.indices.append(int(row["index"]))
     titles = {oid: o.title for oid, o in s.objectives.items()}
     summary = summarise_rows(rows, titles)
     where = (f"point {point} of {len(points)} ({', '.join(pt['overrides'])})" if len(points) > 1 else "")

@@ -10,20 +10,27 @@ the same scenario with its default decisions. Out come
 * ``placement``: each objective metric and key time on the workshop path, its percentile rank in
   the batch (:func:`sim.workshop.summary.compare_to_batch` fed the batch's own rows, so the numbers
   are the batch's) and the objectives met on the path against P(success) over the batch;
-* :func:`apply` rewrites the findings (strengths, areas for improvement, improvement plan,
-  observations -> lessons identified) on the workshop's result rather than the batch's.
+* :func:`build_report`: the workshop's AAR (:class:`WorkshopAAR`, an :class:`~sim.report.aar.AAR`
+  extended with those two sections), whose findings (strengths, areas for improvement, improvement
+  plan, observations -> lessons identified) are drawn on the workshop's result rather than the batch's.
 
 Everything here only reads: the workshop package is imported, never the other way round.
 """
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date as date_
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..narrative import h_label
 from ..scenario.metrics import metric_registry
 from ..scenario.model import Scenario
 from . import aar
 from .montecarlo import Replications
+from .wording import num
 
 EPS = 1e-5
 
@@ -56,9 +63,9 @@ def _wall_label(iso: str | None) -> str:
     return "" if w is None else f"{w:%Y-%m-%d %H:%M:%S} {w:%Z}".strip()
 
 
-def applied_entries(entries: list[dict]) -> list[dict]:
+def applied_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The log's actions still in effect: undone ones (and the undo entries) left out."""
-    stack: list[dict] = []
+    stack: list[dict[str, Any]] = []
     for e in entries:
         if e.get("kind") == "undo":
             if stack and stack[-1].get("n") == e.get("undoes"):
@@ -68,7 +75,8 @@ def applied_entries(entries: list[dict]) -> list[dict]:
     return stack
 
 
-def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, reps: int) -> dict:
+def record(s: Scenario, summ: dict[str, Any], entries: list[dict[str, Any]], *, batch_seed: int,
+           reps: int) -> dict[str, Any]:
     """The workshop record: session facts, decisions, injects (MSEL), observations."""
     opened = _wall(summ.get("opened_wall"))
     applied = applied_entries(entries)
@@ -87,7 +95,7 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
             "rationale": d["rationale"] or "", "played": bool(d["played"]),
             "status": "played" if d["played"] else ("defaulted" if d["option"] else "not reached"),
             "default": default, "is_default": d["option"] == default,
-            "decision_h": aar._r(d["decision_h"], 4), "h": h_label(d["decision_h"]) if d["decision_h"] is not None
+            "decision_h": aar.rounded(d["decision_h"], 4), "h": h_label(d["decision_h"]) if d["decision_h"] is not None
             else "", "time": _cal(d["time"]), "time_iso": d["time"],
             "wall": d.get("wall"), "wall_label": _wall_label(d.get("wall")), "exercise_s": secs,
             "exercise_time": ex, "after_stop": d["decision_h"] is not None and d["decision_h"] > summ["stopped_h"] + EPS,
@@ -95,13 +103,13 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
 
     # the facilitator's injects, by id and the hour they went in: one the facilitator fires again after
     # its scheduled delivery (or a library inject fired twice) is in the trace once per delivery
-    fired: dict[tuple[str, float], list[dict]] = {}
+    fired: dict[tuple[str, float], list[dict[str, Any]]] = {}
     for i in summ["injects"]:
         fired.setdefault((i["id"], round(float(i.get("at_h", i["sim_h"])), 6)), []).append(i)
     first_shown = summ.get("shown") or {}
     injects = []
 
-    def facilitator_row(i: dict, idx: float) -> dict:
+    def facilitator_row(i: dict[str, Any], idx: float) -> dict[str, Any]:
         secs, ex = _elapsed(i.get("wall"), opened)
         spec = s.injects.get(i["inject"]) if i["inject"] else None
         return {"id": i["id"], "inject": i["inject"], "title": i["title"], "text": i["text"],
@@ -110,7 +118,7 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
                 "adhoc": bool(i["adhoc"]),
                 "source": "ad hoc" if i["adhoc"] else "library" if spec is None or spec.library
                 else "fired by the facilitator",      # a scheduled inject brought forward or read out again
-                "sim_h": aar._r(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
+                "sim_h": aar.rounded(i["sim_h"], 4), "h": h_label(i["sim_h"]), "time": _cal(i["time"]),
                 "wall": i.get("wall"), "exercise_s": secs, "exercise_time": ex, "_order": idx}
 
     # the scenario's own injects that reached the table before the session stopped: read from the board
@@ -140,7 +148,7 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
         injects.append({"id": iid, "inject": iid, "title": spec.title, "text": spec.text,
                         "sender": spec.sender or "", "recipient": spec.recipient or "",
                         "expected_action": spec.expected_action or "", "adhoc": False, "source": "scheduled",
-                        "sim_h": aar._r(rec.t_h, 4), "h": h_label(rec.t_h),
+                        "sim_h": aar.rounded(rec.t_h, 4), "h": h_label(rec.t_h),
                         "time": _cal(cal(rec.t_h).isoformat(timespec="minutes")),
                         "wall": wall, "exercise_s": secs, "exercise_time": ex, "_order": idx})
     injects += [facilitator_row(i, float("inf")) for rest in fired.values() for i in rest]
@@ -149,11 +157,11 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
     for x in injects:
         del x["_order"]
 
-    def note(n: dict) -> dict:
+    def note(n: dict[str, Any]) -> dict[str, Any]:
         secs, ex = _elapsed(n.get("wall"), opened)
         o = s.objectives.get(n["objective"]) if n.get("objective") else None
         return {"text": n["text"], "team": n["team"] or "", "objective": n["objective"] or "",
-                "objective_title": o.title if o else "", "sim_h": aar._r(n["sim_h"], 4), "h": h_label(n["sim_h"]),
+                "objective_title": o.title if o else "", "sim_h": aar.rounded(n["sim_h"], 4), "h": h_label(n["sim_h"]),
                 "time": _cal(n["time"]), "wall": n.get("wall"), "exercise_s": secs, "exercise_time": ex}
 
     notes = [note(n) for n in summ["notes"]]
@@ -175,7 +183,7 @@ def record(s: Scenario, summ: dict, entries: list[dict], *, batch_seed: int, rep
         "opened_wall": summ.get("opened_wall"), "last_wall": summ.get("last_wall"),
         "opened_label": _wall_label(summ.get("opened_wall")), "last_label": _wall_label(summ.get("last_wall")),
         "duration_s": duration, "duration": "" if duration is None else str(timedelta(seconds=int(duration))),
-        "closed": bool(summ["closed"]), "stopped_h": aar._r(summ["stopped_h"], 4), "stopped": h_label(summ["stopped_h"]),
+        "closed": bool(summ["closed"]), "stopped_h": aar.rounded(summ["stopped_h"], 4), "stopped": h_label(summ["stopped_h"]),
         "stopped_time": _cal(summ["stopped_time"]), "horizon_h": summ["horizon_h"],
         "played_decisions": sum(d["played"] for d in decisions),
         "defaulted_decisions": sum(not d["played"] and d["option"] is not None for d in decisions),
@@ -199,24 +207,24 @@ def placement_metrics(s: Scenario) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def placement(s: Scenario, summ: dict, reps: Replications, summary: dict) -> dict:
+def placement(s: Scenario, summ: dict[str, Any], reps: Replications, summary: dict[str, Any]) -> dict[str, Any]:
     """Where the workshop's path falls in the batch of default-decision runs."""
     from ..workshop.summary import compare_to_batch
-    rows = [{"metrics": r.metrics} for r in reps.results]
+    rows: list[Mapping[str, Any]] = [{"metrics": r.metrics} for r in reps.results]
     names = [m for m in placement_metrics(s) if m in summ["metrics"]]
     compared = compare_to_batch(summ, rows, metrics=names, scenario=s)
-    objective_of = {}
+    objective_of: dict[str, list[str]] = {}
     for oid, o in s.objectives.items():
         objective_of.setdefault(o.metric, []).append(oid)
     out_rows = []
     for c in compared:
         out_rows.append({"metric": c["metric"], "title": c["title"], "label": aar.metric_text(s, c["metric"]),
-                         "value": aar._r(c["value"], 4),
-                         "n": c["n"], "below": aar._r(c["below"], 4), "equal": aar._r(c["equal"], 4),
-                         "above": aar._r(c["above"], 4), "never": aar._r(c["never"], 4),
-                         "percentile": aar._r(c["percentile"], 2), "sentence": c["sentence"],
+                         "value": aar.rounded(c["value"], 4),
+                         "n": c["n"], "below": aar.rounded(c["below"], 4), "equal": aar.rounded(c["equal"], 4),
+                         "above": aar.rounded(c["above"], 4), "never": aar.rounded(c["never"], 4),
+                         "percentile": aar.rounded(c["percentile"], 2), "sentence": c["sentence"],
                          "objectives": objective_of.get(c["metric"], []),
-                         "median": aar._r((summary["metrics"].get(c["metric"]) or {}).get("p50"), 4)})
+                         "median": aar.rounded((summary["metrics"].get(c["metric"]) or {}).get("p50"), 4)})
     objectives = []
     for oid, o in s.objectives.items():
         w = summ["result"].objectives[oid]
@@ -230,9 +238,8 @@ def placement(s: Scenario, summ: dict, reps: Replications, summary: dict) -> dic
             sentence = (f"{o.title}: missed on the workshop path; met in {b['successes']} of {b['n']} "
                         f"default-decision runs (P = {p:.3f}).")
         objectives.append({"id": oid, "title": o.title, "target": o.target.describe(), "metric": o.metric,
-                           "metric_label": aar.metric_text(s, o.metric),
-                           "value": aar._r(w.value, 4), "met": met, "p": aar._r(p, 3),
-                           "ci_low": aar._r(b["ci_low"], 3), "ci_high": aar._r(b["ci_high"], 3),
+                           "metric_label": aar.metric_text(s, o.metric), "value": aar.rounded(w.value, 4), "met": met, "p": aar.rounded(p, 3),
+                           "ci_low": aar.rounded(b["ci_low"], 3), "ci_high": aar.rounded(b["ci_high"], 3),
                            "successes": b["successes"], "n": b["n"],
                            "against_odds": (met and p is not None and p < 0.5) or (not met and p is not None and p >= 0.5),
                            "sentence": sentence})
@@ -244,7 +251,7 @@ def placement(s: Scenario, summ: dict, reps: Replications, summary: dict) -> dic
             "rows": out_rows, "objectives": objectives}
 
 
-def _decision_steps(why: dict | None, decisions: list[dict]) -> list[dict]:
+def _decision_steps(why: dict[str, Any] | None, decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The workshop decisions a why chain names (by id: ``why["decision_ids"]``)."""
     if not why:
         return []
@@ -252,7 +259,7 @@ def _decision_steps(why: dict | None, decisions: list[dict]) -> list[dict]:
     return [d for d in decisions if d["option"] is not None and d["decision"] in ids]
 
 
-def _decision_sentence(d: dict) -> str:
+def _decision_sentence(d: dict[str, Any]) -> str:
     who = f"team {d['team']}" if d["played"] and d["team"] else "the scenario's default (not played)"
     s = f"\u201c{d['title']}\u201d: {d['label']} ({d['option']}), taken at {d['h']} by {who}"
     if d["rationale"]:
@@ -262,63 +269,141 @@ def _decision_sentence(d: dict) -> str:
     return s
 
 
-def apply(data: dict, s: Scenario, rec: dict, place: dict) -> None:
-    """Rebuild the findings on the workshop's result; attach notes and decisions to the objectives."""
-    decisions = rec["decisions"]
+@dataclass
+class WorkshopObjective(aar.Objective):
+    """An objective of the workshop report: the AAR's, with the teams' notes on it, where the workshop
+    path falls against the batch (``workshop``) and the percentile rank of its metric (``rank``)."""
+
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    workshop: dict[str, Any] = field(default_factory=dict)
+    rank: dict[str, Any] | None = None
+
+
+@dataclass
+class WorkshopNarrated(aar.NarratedRun):
+    source: str = "workshop"
+
+
+@dataclass
+class WorkshopLessons(aar.Lessons):
+    team_observations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class WorkshopPart:
+    """The workshop's own sections: the record of the table and where its path falls in the batch."""
+
+    record: dict[str, Any]
+    placement: dict[str, Any]
+
+
+@dataclass
+class WorkshopAAR(aar.AAR):
+    """The AAR of a workshop: the narrated run is the workshop's path, the findings are the workshop's,
+    and two sections are added: the workshop record (after the overview) and where it falls (after
+    the analysis of objectives)."""
+
+    narrated: WorkshopNarrated
+    objectives: Sequence[WorkshopObjective]
+    lessons: WorkshopLessons
+    workshop: WorkshopPart | None = None
+
+    def optional_sections(self) -> list[tuple[str, bool]]:
+        base = super().optional_sections()
+        out: list[tuple[str, bool]] = []
+        for sid, shown in base:
+            out.append((sid, shown))
+            if sid == "overview":
+                out.append(("workshop", True))
+            elif sid == "objectives":
+                out.append(("placement", True))
+        return out
+
+
+def _workshop_why(why: dict[str, Any] | None, decisions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The why of the workshop path, with the workshop decisions it names."""
+    if why is None:
+        return None
+    steps = _decision_steps(why, decisions)
+    said = [_decision_sentence(d) for d in steps]
+    headline = why["headline"]
+    if steps:
+        headline += ". Decision" + ("s" if len(steps) > 1 else "") + " on the workshop path: " + "; ".join(said)
+    return {**why, "decisions": said, "workshop_headline": headline}
+
+
+def workshop_objectives(objectives: list[aar.Objective], s: Scenario, rec: dict[str, Any],
+                        place: dict[str, Any]) -> list[WorkshopObjective]:
+    """The AAR's objectives, extended with the workshop's notes, placement and rank."""
     notes_of = {b["objective"]: b["notes"] for b in rec["observations"]["by_objective"] if b["objective"]}
     place_of = {p["id"]: p for p in place["objectives"]}
     rank_of = {r["metric"]: r for r in place["rows"]}
-    data["metric_annex"] = aar.metric_annex(s, [a["name"] for a in data["metric_annex"]] + list(rank_of))
-    date = datetime.fromisoformat(data["report"]["generated"]).date()
+    out = []
+    for o in objectives:
+        fields = {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
+        fields["narrated"] = dataclasses.replace(o.narrated, why=_workshop_why(o.narrated.why, rec["decisions"]))
+        out.append(WorkshopObjective(**fields, notes=notes_of.get(o.id, []), workshop=place_of[o.id],
+                                     rank=rank_of.get(s.objectives[o.id].metric)))
+    return out
+
+
+def workshop_findings(s: Scenario, objectives: list[WorkshopObjective], rec: dict[str, Any],
+                      date: date_) -> aar.Findings:
+    """The findings on the workshop's result (met or missed on its path) rather than the batch's odds."""
     strengths, afis, plan, observations, lessons = [], [], [], [], []
-    for entry in data["objectives"]:
-        oid, o = entry["id"], s.objectives[entry["id"]]
-        why = entry["narrated"]["why"]
-        steps = _decision_steps(why, decisions)
-        if why is not None:
-            why["decisions"] = [_decision_sentence(d) for d in steps]
-            if steps:
-                why["workshop_headline"] = (why["headline"] + ". Decision" + ("s" if len(steps) > 1 else "")
-                                            + " on the workshop path: " + "; ".join(why["decisions"]))
-            else:
-                why["workshop_headline"] = why["headline"]
-        entry["notes"] = notes_of.get(oid, [])
-        entry["workshop"] = place_of[oid]
-        entry["rank"] = rank_of.get(o.metric)
-        pl = place_of[oid]
+    for entry in objectives:
+        oid, o = entry.id, s.objectives[entry.id]
+        why = entry.narrated.why
+        pl, rank = entry.workshop, entry.rank
         pc = f"P = {pl['p']:.3f} ({pl['successes']}/{pl['n']}) over the batch"
-        said = "; ".join(f"team {n['team'] or '?'} at {n['h']}: \u201c{n['text']}\u201d" for n in entry["notes"])
-        rank = rank_of.get(o.metric)
+        said = "; ".join(f"team {n['team'] or '?'} at {n['h']}: \u201c{n['text']}\u201d" for n in entry.notes)
         if pl["met"]:
-            strengths.append({"objective": oid, "title": o.title, "capability": o.capability,
-                              "text": f"{o.title}: met on the workshop path "
-                                      f"({aar.metric_text(s, o.metric)} = {aar.num(pl['value'], 2)}, "
-                                      f"target {pl['target']}); {pc}."
-                                      + (f" {rank['sentence']}." if rank else "")})
+            strengths.append(aar.Strength(oid, o.title, o.capability,
+                                          f"{o.title}: met on the workshop path "
+                                          f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}."
+                                          + (f" {rank['sentence']}." if rank else "")))
         else:
             head = why["workshop_headline"] if why else "no cause found in the trace"
-            afis.append({"objective": oid, "title": o.title, "capability": o.capability, "rating": entry["rating"],
-                         "text": f"{o.title}: missed on the workshop path "
-                                 f"({aar.metric_text(s, o.metric)} = {aar.num(pl['value'], 2)}, "
-                                 f"target {pl['target']}); {pc}.",
-                         "root_cause": head})
+            afis.append(aar.Improvement(oid, o.title, o.capability, entry.rating,
+                                        f"{o.title}: missed on the workshop path "
+                                        f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}.",
+                                        head))
             element, action = aar._action(why["kind"], s, oid) if why else ("Exercise", "Examine again")
-            plan.append({"capability": o.capability or o.title, "issue": f"{o.title} (missed in the workshop; {pc})",
-                         "root_cause": why["key"] if why else "", "corrective_action": action, "element": element,
-                         "responsible": o.owner, "poc": "", "start": date.isoformat(),
-                         "completion": (date + timedelta(days=aar.PLAN_DAYS)).isoformat()})
-            lessons.append({"observation": f"{o.title} missed on the workshop path: {head}."
-                                           + (f" Team observations: {said}." if said else ""),
-                            "lesson": action, "action_body": o.owner})
+            plan.append(aar.PlanItem(o.capability or o.title, f"{o.title} (missed in the workshop; {pc})",
+                                     why["key"] if why else "", action, element, o.owner, "", date.isoformat(),
+                                     (date + timedelta(days=aar.PLAN_DAYS)).isoformat()))
+            lessons.append(aar.Lesson(f"{o.title} missed on the workshop path: {head}."
+                                      + (f" Team observations: {said}." if said else ""), action, o.owner))
         observations.append(f"{o.title}: {'met' if pl['met'] else 'missed'} on the workshop path "
-                            f"({o.metric} = {aar.num(pl['value'], 2)}, target {pl['target']}); {pc}."
+                            f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}."
                             + (f" Team observations: {said}." if said else ""))
     observations[:0] = [f"Team {n['team'] or '(none)'}"
                         + (f" on \u201c{n['objective_title']}\u201d" if n["objective_title"] else "")
                         + f" at {n['h']} ({n['time']}): {n['text']}" for n in rec["notes"]]
-    data["strengths"], data["improvements"], data["plan"] = strengths, afis, plan
-    data["sustain"] = [x["text"] for x in strengths]
-    data["improve"] = [f"{p['issue']}: {p['corrective_action']}" for p in plan]
-    data["lessons"] = {"observations": observations, "identified": lessons,
-                       "team_observations": [{"team": n["team"], "objective": n["objective"], "h": n["h"],
-                                              "time": n["time"], "text": n["text"]} for n in rec["notes"]]}
+    team = [{"team": n["team"], "objective": n["objective"], "h": n["h"], "time": n["time"], "text": n["text"]}
+            for n in rec["notes"]]
+    return aar.Findings(strengths, afis, plan, WorkshopLessons(observations, lessons, team))
+
+
+def build_report(x: aar.Inputs, summ: dict[str, Any]) -> WorkshopAAR:
+    """The AAR of a workshop session (``summ``: :func:`sim.report.sources.load_session`); ``x.narrated_run``
+    is the workshop's path and ``x.reps`` the batch of default-decision runs it is placed in."""
+    s = x.scenario
+    rec = record(s, summ, summ.get("log_entries") or [], batch_seed=x.seed, reps=x.reps.reps)
+    place = placement(s, summ, x.reps, x.summary)
+    objectives = workshop_objectives(aar.analyse_objectives(s, x.narrated_run, x.reps, x.summary, x.context(),
+                                                            x.facts), s, rec, place)
+    findings = workshop_findings(s, objectives, rec, x.generated.date())
+    seeding = (f"the workshop path is the session's (seed {summ['seed']}, the teams' decisions and injects, "
+               f"defaults for decisions not taken); batch replication i uses numpy "
+               f"SeedSequence({x.seed}).spawn({x.reps.reps})[i] with the scenario's default decisions")
+    common = aar.common_parts(x)
+    common["metric_annex"] = aar.metric_annex(s, [a["name"] for a in common["metric_annex"]]
+                                              + [r["metric"] for r in place["rows"]])
+    return WorkshopAAR(**common,
+                       method=aar.method(x.seed, x.reps.reps, x.comparison, narrated_seed=summ["seed"],
+                                         seeding=seeding),
+                       narrated=WorkshopNarrated(summ["seed"], x.narrated_run.decisions,
+                                                 aar.narrated_metrics(s, x.narrated_run)),
+                       objectives=objectives, **aar.findings_lists(findings),
+                       workshop=WorkshopPart(rec, place))
