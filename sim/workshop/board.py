@@ -161,8 +161,8 @@ def board_text(b: dict, room: bool = False, forces: bool | None = None, startex:
 # --- rich ------------------------------------------------------------------------
 def forces_table(b: dict) -> Table:
     t = Table(title="Forces", title_justify="left", expand=False)
-    for col, kw in (("force", {}), ("side", {}), ("strength", {"justify": "right"}), ("state", {})):
-        t.add_column(col, **kw)
+    for col in ("force", "side", "strength", "state"):
+        t.add_column(col, justify="right" if col == "strength" else "left")
     colour = {"standby": "dim", "alerted": "yellow", "activated": "yellow", "ready": "cyan", "deploying": "cyan",
               "in_place": "green"}
     for f in b["forces"]:

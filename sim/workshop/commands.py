@@ -10,6 +10,7 @@ import json
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..atomic import atomic_write
 from ..narrative import h_label
@@ -41,7 +42,7 @@ ALIASES = {"exit": "quit", "n": "next", "?": "help"}
 @dataclass
 class Output:
     kind: str                    # board | forces | text | error | history
-    data: object = None
+    data: Any = None
     startex: str = ""            # a board: the session's STARTEX, for the pace shown beside it
 
 
@@ -207,13 +208,13 @@ def ahead_lines(session: Session, n: int = 5) -> list[str]:
     """The next ``n`` MSEL rows after the clock on the session's path (recorded decisions, defaults
     for the rest): what the facilitator should expect, not a forecast of what the teams will do."""
     m = msel_from_result(session.scenario, session.final_result(), turn_h=session.turn_h)
-    rows = [r for r in m.rows if r.sim_h > session.clock + EPS][:n]
+    rows = [r for r in m.rows if r.sim_h is not None and r.sim_h > session.clock + EPS][:n]
     if not rows:
         return ["nothing more before the end of the scenario"]
     out = []
     for r in rows:
         who = f"{r.sender} -> {r.recipient}" if r.type == "inject" else f"{r.recipient} decides"
-        out.append(f"{h_label(round(r.sim_h, 2)):>8}  turn {r.turn:<3} {r.type:<8} {r.title} ({who}; {r.trigger})")
+        out.append(f"{h_label(round(r.sim_h or 0.0, 2)):>8}  turn {r.turn:<3} {r.type:<8} {r.title} ({who}; {r.trigger})")
     return out
 
 

@@ -87,7 +87,7 @@ def _tty_lines(session: Session) -> Iterator[str]:
                 if c.startswith(word):
                     yield Completion(c, start_position=-len(word))
 
-    ps = PromptSession(completer=_Completer(), complete_while_typing=False)
+    ps: PromptSession[str] = PromptSession(completer=_Completer(), complete_while_typing=False)
     while True:
         try:
             yield ps.prompt(f"{session.scenario.name} H+{session.clock:.1f}> ")

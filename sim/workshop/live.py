@@ -211,7 +211,7 @@ def reply_text(reply: Reply) -> list[dict[str, Any]]:
         if item.kind in ("text", "error"):
             out.append({"kind": item.kind, "text": str(item.data)})
         elif item.kind == "history":
-            out.append({"kind": "text", "text": "\n".join(item.data)})  # type: ignore[arg-type]
+            out.append({"kind": "text", "text": "\n".join(item.data)})
     return out
 
 

@@ -27,16 +27,17 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
 except ImportError:  # not POSIX: sessions are not locked against each other
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 KINDS = ("open", "next", "decide", "inject", "note", "undo", "close", "submit", "reject", "response", "hotwash")
-COMMON = {"v": int, "n": int, "kind": str, "scenario": str, "scenario_hash": str, "sim_h": (int, float), "wall": str}
-PAYLOAD = {
+COMMON: dict[str, Any] = {"v": int, "n": int, "kind": str, "scenario": str, "scenario_hash": str, "sim_h": (int, float), "wall": str}
+PAYLOAD: dict[str, dict[str, Any]] = {
     "open": {"path": str, "overrides": list, "turn_h": (int, float), "teams": list},
     "next": {"from_h": (int, float), "stop": str},
     "decide": {"decision": str, "option": str, "team": str, "rationale": str, "decision_h": (int, float)},

@@ -19,12 +19,14 @@ import io
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..engine.decisions import DefaultPolicy
 from ..engine.run import run
 from ..engine.trace import DecisionRecord, InjectRecord, Result
 from ..narrative import h_label
 from ..scenario import conditions as C
+from ..scenario.distributions import Fixed
 from ..scenario.model import Scenario, Timing
 from ..scenario.wording import cond_text, dist_text
 from .session import ADHOC_SENDER, EPS
@@ -100,7 +102,7 @@ def trigger_text(s: Scenario, item: Timing, t_h: float | None = None) -> str:
     "at 2022-02-25T12:00-05:00 (H+38)", "after inject “...”", "when tension >= 60".
     ``t_h``: the hour it came in this run (shown for a sampled hour)."""
     if item.at_h is not None:
-        if getattr(item.at_h, "dist", "fixed") == "fixed":
+        if isinstance(item.at_h, Fixed):
             return f"at {h_label(max(item.at_h.value, 0.0))}"
         drawn = f"at {h_label(t_h)} " if t_h is not None else "at "
         return f"{drawn}({dist_text(item.at_h)} h)"
@@ -138,8 +140,8 @@ def msel_from_result(scenario: Scenario, result: Result, *, turn_h: float = 6.0,
         t = float(rec.t_h)
         minutes = exercise_minutes(t, turn_h, minutes_per_turn)
         at = start + timedelta(minutes=minutes) if start is not None else None
-        clock = dict(number=len(rows) + 1, sim_h=t, sim_time=rec.time, turn=turn_of(t, turn_h), exercise_min=minutes,
-                     exercise_time=at, facts=tuple(rec.facts))
+        clock: dict[str, Any] = dict(number=len(rows) + 1, sim_h=t, sim_time=rec.time, turn=turn_of(t, turn_h),
+                                     exercise_min=minutes, exercise_time=at, facts=tuple(rec.facts))
         if isinstance(rec, InjectRecord):
             iid = rec.inject
             spec = s.injects.get(iid)
@@ -232,7 +234,7 @@ def render_md(m: Msel) -> str:
               "|---:|---|---|---:|---|---|---|---|---|---|---|---|---|"]
     for r in m.rows:
         rec_time = _calendar_cell(r.sim_time)
-        cells = [r.number, h_label(r.sim_h), rec_time, r.turn, _exercise_text(m, r.exercise_min, fmt), r.type,
+        cells = [r.number, h_label(r.sim_h or 0.0), rec_time, r.turn, _exercise_text(m, r.exercise_min, fmt), r.type,
                  f"{r.title} (`{r.id}`)", r.text, r.sender, r.recipient, r.expected_action, r.trigger,
                  ", ".join(r.facts)]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
