@@ -5,6 +5,7 @@ import functools
 
 import typer
 
+from ..engine.deconfliction import EncounterBudgetExceeded
 from . import batch_cmd, msel_cmd, report_cmd, run_cmd, scenario_cmds, workshop_cmd
 from .common import fail
 
@@ -34,6 +35,8 @@ def _interruptible(callback):
             return callback(*args, **kwargs)
         except KeyboardInterrupt:
             fail("interrupted", code=130)
+        except EncounterBudgetExceeded as exc:   # raised by a run (here or in a worker): one line, exit 2
+            fail(str(exc))
     return wrapper
 
 

@@ -73,7 +73,7 @@ def workshop(
         except LogError as exc:
             fail(exc.problems)
         except ScenarioError as exc:
-            fail([f"{resume}: the scenario it names cannot be loaded"] + [str(p) for p in exc.problems])
+            fail([f"{resume}:1: open entry: the scenario it names cannot be loaded: {p}" for p in exc.problems])
         except OSError as exc:
             fail(f"{resume}: cannot append: {exc.strerror}")
     else:

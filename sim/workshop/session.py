@@ -23,7 +23,7 @@ from ..engine.decisions import Choice, DefaultPolicy, Scripted
 from ..engine.run import run
 from ..engine.trace import Result
 from ..scenario.model import Effect, Inject, Scenario
-from .log import SCHEMA_VERSION, LogContents, LogError, LogWriter, read_log, wall_now
+from .log import MAX_ADHOC_TENSION, SCHEMA_VERSION, LogContents, LogError, LogWriter, read_log, wall_now
 
 EPS = 1e-5          # hours (36 ms): the clock resolution; the trace rounds times to 1e-6 h
 ADHOC_SENDER = "Exercise control"
@@ -206,8 +206,9 @@ class Session:
         """Fire an ad-hoc inject written at the table, optionally adding tension."""
         if not text.strip():
             raise WorkshopError("an ad-hoc inject needs some text")
-        if tension is not None and not math.isfinite(tension):
-            raise WorkshopError(f"--tension must be a number, got {tension!r}")
+        if tension is not None and not (math.isfinite(tension) and abs(tension) <= MAX_ADHOC_TENSION):
+            raise WorkshopError(f"--tension must be a number from {-MAX_ADHOC_TENSION:g} to "
+                                f"{MAX_ADHOC_TENSION:g}, got {tension!r}")
         adhoc = {"title": title or "Facilitator inject", "text": text, "tension": tension,
                  "sender": sender or ADHOC_SENDER, "recipient": recipient}
         n = self.writer.next_n if self.writer else len(self.entries) + 1
