@@ -6,6 +6,7 @@ checked. Every problem is reported as ``FILE:LINE: field.path: message``.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import types
@@ -115,8 +116,13 @@ def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | None = Non
     return _merge(bdata, blines, data, lines), blines
 
 
-def apply_set(data: dict, lines: LineMap, item: str) -> tuple:
-    """Apply one ``path=value`` override in place; return the path it set."""
+_UNPARSED = object()
+
+
+def apply_set(data: dict, lines: LineMap, item: str, parsed: Any = _UNPARSED, copy_path: bool = False) -> tuple:
+    """Apply one ``path=value`` override in place; return the path it set. ``parsed``: the value, already
+    parsed from the text; ``copy_path``: copy each mapping or list on the way instead of changing it (the
+    caller passes a shallow copy of ``data``)."""
     label = f"{getattr(item, 'option', '--set')} {excerpt(getattr(item, 'typed', item), 80)}"
     if "=" not in item:
         raise ScenarioError([Problem(label, None, "", "expected path=value, e.g. forces.vjtf.notice_to_move_h=96")])
@@ -125,7 +131,7 @@ def apply_set(data: dict, lines: LineMap, item: str) -> tuple:
     if not raw_path.strip() or any(not k for k in keys):
         raise ScenarioError([Problem(label, None, raw_path, "empty field name in path")])
     try:
-        value = parse_value(raw_value)
+        value = parse_value(raw_value) if parsed is _UNPARSED else parsed
     except ScenarioError as exc:
         msg = exc.problems[0].message
         raise ScenarioError([Problem(label, None, raw_path.strip(),
@@ -134,8 +140,12 @@ def apply_set(data: dict, lines: LineMap, item: str) -> tuple:
     path: tuple = ()
     for k in keys[:-1]:
         if isinstance(node, list) and k.isdigit() and int(k) < len(node):
+            if copy_path:
+                node[int(k)] = copy.copy(node[int(k)])
             node, path = node[int(k)], path + (int(k),)
         elif isinstance(node, dict) and k in node:
+            if copy_path:
+                node[k] = copy.copy(node[k])
             node, path = node[k], path + (k,)
         else:
             have = f"; has {', '.join(sorted(map(str, node)))}" if isinstance(node, dict) and node else ""
@@ -292,6 +302,9 @@ def _validation_problems(exc: ValidationError, data: dict, lines: LineMap, label
                 f, n = lines.get(below[-1], (f, n))
                 n = n or None
                 field = dotted(below[-1]) if n is None else field
+        if e["type"] == "extra_forbidden" and f.startswith("--") and "did you mean" not in msg:
+            if fields := _fields_at(data, loc[:-1]):   # typed on the command line: say what would do
+                msg += f"; the fields here are {', '.join(sorted(fields))}"
         probs.append(Problem(f, n, field, msg))
     return probs
 
@@ -301,6 +314,59 @@ def _capped(problems: list[Problem], label: str) -> list[Problem]:
         return problems
     return problems[:MAX_PROBLEMS] + [Problem(label, None, "", f"... and {len(problems) - MAX_PROBLEMS} more "
                                               "problems (is this a scenario file?)")]
+
+
+def _owner(data: Any, loc: tuple) -> tuple[tuple, Any] | None:
+    """The deepest block along ``loc`` that is one pydantic model (its path and class)."""
+    best = None
+    for i in range(len(loc) + 1):
+        try:
+            node = data
+            for seg in loc[:i]:
+                node = node[seg]
+        except (KeyError, IndexError, TypeError):
+            break
+        tp = _unwrap(_type_at(data, loc[:i]), node)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            best = (loc[:i], tp)
+    return best
+
+
+def override_checker(path: str | Path, overrides: Iterable[str] = ()):
+    """A quick check of one more ``path=value`` override on top of ``overrides``: it validates only the
+    block the value lands in (a force, a distribution, ...), so a sweep's thousands of values are checked in
+    a blink; the whole scenario is still validated for every point later. The check returns the problem
+    (None: none found)."""
+    path = find_scenario(path)
+    data, lines = _resolve(path, ())
+    for item in overrides:
+        apply_set(data, lines, item)
+
+    def check(item: str, parsed: Any = _UNPARSED) -> Problem | None:
+        mine = dict(data)
+        mlines: LineMap = {}
+        try:
+            full = apply_set(mine, mlines, item, parsed, copy_path=True)
+        except ScenarioError as exc:
+            return exc.problems[0]
+        owner = _owner(mine, full)
+        if owner is None or owner[0] == ():
+            return None
+        where, model = owner
+        node: Any = mine
+        for seg in where:
+            node = node[seg]
+        try:
+            model.model_validate(node)
+        except ValidationError as exc:
+            for e in exc.errors():
+                e = {**e, "loc": where + tuple(e["loc"])}
+                loc = _data_path(mine, tuple(e["loc"]))
+                label = mlines[full][0]
+                return Problem(label, None, dotted(loc), _message(e, mine, loc))
+        return None
+
+    return check
 
 
 def content_hash(s: Scenario) -> str:

@@ -24,6 +24,7 @@ from ..engine.decisions import DefaultPolicy
 from ..engine.run import run
 from ..engine.trace import Record, Result
 from ..narrative import h_label
+from ..safetext import csv_cell, markdown
 from ..scenario import conditions as C
 from ..scenario.model import Scenario, Timing
 from ..scenario.wording import cond_text, dist_text
@@ -214,7 +215,7 @@ def _calendar_cell(iso: str) -> str:
 
 
 def _cell(text) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return markdown(" ".join(str(text).split()).replace("|", "\\|"))
 
 
 def _pace(m: Msel) -> str:
@@ -223,7 +224,7 @@ def _pace(m: Msel) -> str:
 
 def render_md(m: Msel) -> str:
     fmt = _md_time_format(m)
-    lines = [f"# MSEL: {m.title}", "",
+    lines = [f"# MSEL: {markdown(m.title)}", "",
              (f"Master Scenario Events List. Scenario `{m.scenario}` (hash `{m.scenario_hash}`), seed {m.seed}, "
               "the scenario's default decisions.  "),
              f"Turn: {_pace(m)}.  ",
@@ -280,7 +281,7 @@ def render_csv(m: Msel) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
     w.writeheader()
-    w.writerows(csv_rows(m))
+    w.writerows({k: csv_cell(v) for k, v in row.items()} for row in csv_rows(m))
     return buf.getvalue()
 
 
