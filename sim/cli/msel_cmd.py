@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..workshop.msel import RENDERERS, build_msel, render
-from .common import fail, load, output_problems, seed_problems, write_output
+from .common import clean, fail, load, output_problems, seed_problems, write_output
 from .workshop_cmd import parse_turn
 
 MAX_MINUTES_PER_TURN = 1440
@@ -79,7 +79,7 @@ def msel(
     except OverflowError:
         fail(f"--start {start}: the exercise would run past the year 9999 at this pace; give an earlier --start")
     if out_file is None:
-        sys.stdout.write(text)
+        sys.stdout.write(clean(text))  # on a terminal: no escape sequences from the scenario
         return
     write_output("--out", out_file, text)
     print(f"MSEL written to {out_file}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..scenario.errors import ScenarioError
-from ..scenario.load import load_scenario
+from ..scenario.load import find_scenario, load_scenario
 from ..workshop.console import loop
 from ..workshop.log import LogError, read_log
 from ..workshop.session import Session
@@ -97,7 +97,7 @@ def workshop(
             fail(f"{session_file}: already exists; use --resume {session_file} to go on with it")
         try:
             sess = Session.start(s, seed=seed, turn_h=turn_h, teams=team_list, log_path=session_file,
-                                 scenario_path=str(scenario.resolve()), overrides=set_)
+                                 scenario_path=str(find_scenario(scenario).resolve()), overrides=set_)
         except LogError as exc:
             fail(exc.problems)
         except OSError as exc:

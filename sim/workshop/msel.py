@@ -233,7 +233,7 @@ def render_md(m: Msel) -> str:
              + f"; ENDEX (H+{m.horizon_h:g}) at {_exercise_text(m, m.endex_min, fmt)}.  ",
              ]
     if m.overrides:
-        lines.append("Overrides: " + ", ".join(f"`{o}`" for o in m.overrides) + ".  ")
+        lines.append("Overrides: " + ", ".join(_cell(o) for o in m.overrides) + ".  ")
     lines[-1] = lines[-1].rstrip()
     lines += ["", ("| # | Sim time | Scenario time | Turn | Exercise time | Type | Title | Message | From | To "
                    "| Expected action | Trigger | Facts |"),
@@ -248,7 +248,7 @@ def render_md(m: Msel) -> str:
         lines.append("| | | | | | | (no inject or decision point in this run) | | | | | | |")
     if m.unreached:
         lines += ["", "Not reached in this run (with another seed or other decisions they may be): "
-                  + "; ".join(f"{t} `{i}` ({trig})" for t, i, trig in m.unreached) + "."]
+                  + "; ".join(f"{_cell(t)} `{i}` ({_cell(trig)})" for t, i, trig in m.unreached) + "."]
     lines += ["", "## Contingency injects", ""]
     if m.contingency:
         lines += [("Library injects, fired by the facilitator when needed (`inject ID` in a workshop); "

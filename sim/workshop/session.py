@@ -22,6 +22,7 @@ from pathlib import Path
 from ..engine.decisions import Choice, DefaultPolicy, Scripted
 from ..engine.run import run
 from ..engine.trace import Result
+from ..scenario.errors import ScenarioError
 from ..scenario.model import Effect, Inject, Scenario
 from .log import MAX_ADHOC_TENSION, SCHEMA_VERSION, LogContents, LogError, LogWriter, read_log, wall_now
 
@@ -86,7 +87,11 @@ class Session:
         contents = log if isinstance(log, LogContents) else read_log(log)
         label = str(contents.path)
         first = contents.entries[0]
-        scenario = load(first["path"], list(first["overrides"]))
+        try:
+            scenario = load(first["path"], list(first["overrides"]))
+        except ScenarioError as exc:   # a hand-edited path or override: the log's line, then the problem
+            raise LogError([f"{label}:{contents.linenos[0]}: open entry: the scenario it names cannot be loaded: "
+                            f"{p}" for p in exc.problems]) from None
         if scenario.content_hash != first["scenario_hash"]:
             raise LogError([f"{label}: written for scenario {first['scenario']!r} with hash {first['scenario_hash']}, "
                             f"but {first['path']} now has hash {scenario.content_hash}: the scenario changed since "
