@@ -10,7 +10,7 @@ import copy
 import hashlib
 import json
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -25,6 +25,8 @@ from .suggest import did_you_mean
 from .yamlsrc import SCENARIO_SUFFIXES, LineMap, dotted, excerpt, parse_value, parse_yaml, read_text_file
 
 MAX_EXTENDS = 10
+Data = dict[str, Any]
+Key = tuple[str | int, ...]
 MAX_PROBLEMS = 30  # one file that is not a scenario at all would otherwise give a line per key it holds
 
 
@@ -65,7 +67,7 @@ def find_scenario(path: str | Path) -> Path:
     return p
 
 
-def _read(path: Path, label: str) -> tuple[dict, LineMap]:
+def _read(path: Path, label: str) -> tuple[Data, LineMap]:
     text = read_text_file(path, label)
     data, lines = parse_yaml(text, label)
     if not isinstance(data, dict):
@@ -73,7 +75,7 @@ def _read(path: Path, label: str) -> tuple[dict, LineMap]:
     return data, lines
 
 
-def _merge(base: dict, blines: LineMap, over: dict, olines: LineMap, prefix=()) -> dict:
+def _merge(base: Data, blines: LineMap, over: Data, olines: LineMap, prefix: Key = ()) -> Data:
     out = dict(base)
     for k, v in over.items():
         path = prefix + (k,)
@@ -87,7 +89,7 @@ def _merge(base: dict, blines: LineMap, over: dict, olines: LineMap, prefix=()) 
     return out
 
 
-def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | None = None) -> tuple[dict, LineMap]:
+def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | None = None) -> tuple[Data, LineMap]:
     label = str(path)
     data, lines = _read(path, label)
     if chain is not None:
@@ -103,8 +105,8 @@ def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | None = Non
                                      f"got {excerpt(parent)!r}")])
     base_path = (path.parent / parent).resolve()
     if base_path in stack or base_path == path.resolve():
-        chain = " -> ".join(str(p) for p in (*stack, path.resolve(), base_path))
-        raise ScenarioError([Problem(label, where[1], "extends", f"extends loop: {chain}")])
+        loop = " -> ".join(str(p) for p in (*stack, path.resolve(), base_path))
+        raise ScenarioError([Problem(label, where[1], "extends", f"extends loop: {loop}")])
     if len(stack) >= MAX_EXTENDS:
         raise ScenarioError([Problem(label, where[1], "extends", f"more than {MAX_EXTENDS} levels of extends")])
     if not base_path.exists():
@@ -119,7 +121,7 @@ def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | None = Non
 _UNPARSED = object()
 
 
-def apply_set(data: dict, lines: LineMap, item: str, parsed: Any = _UNPARSED, copy_path: bool = False) -> tuple:
+def apply_set(data: Data, lines: LineMap, item: str, parsed: Any = _UNPARSED, copy_path: bool = False) -> Key:
     """Apply one ``path=value`` override in place; return the path it set. ``parsed``: the value, already
     parsed from the text; ``copy_path``: copy each mapping or list on the way instead of changing it (the
     caller passes a shallow copy of ``data``)."""
@@ -137,7 +139,7 @@ def apply_set(data: dict, lines: LineMap, item: str, parsed: Any = _UNPARSED, co
         raise ScenarioError([Problem(label, None, raw_path.strip(),
                                      msg if msg.startswith("bad value") else f"bad value: {msg}")]) from None
     node: Any = data
-    path: tuple = ()
+    path: Key = ()
     for k in keys[:-1]:
         if isinstance(node, list) and k.isdigit() and int(k) < len(node):
             if copy_path:
@@ -170,7 +172,7 @@ def apply_set(data: dict, lines: LineMap, item: str, parsed: Any = _UNPARSED, co
     return full
 
 
-def _line(lines: LineMap, loc: tuple, default: str) -> tuple[str, int | None]:
+def _line(lines: LineMap, loc: Key, default: str) -> tuple[str, int | None]:
     for i in range(len(loc), -1, -1):
         if loc[:i] in lines:
             f, n = lines[loc[:i]]
@@ -178,7 +180,7 @@ def _line(lines: LineMap, loc: tuple, default: str) -> tuple[str, int | None]:
     return default, None
 
 
-def _data_path(data: Any, loc: tuple) -> tuple:
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Key:
     """The part of a pydantic error location that names real fields (drops union tags)."""
     out, node = [], data
     for seg in loc:
@@ -212,9 +214,10 @@ def _unwrap(tp: Any, node: Any) -> Any:
             return tp
 
 
-def _type_at(data: Any, loc: tuple) -> Any:
+def _type_at(data: Any, loc: Key) -> Any:
     """The annotation the scenario format has at ``loc`` (None where that is not clear-cut)."""
-    tp, node = Scenario, data
+    tp: Any = Scenario
+    node = data
     for seg in loc:
         tp = _unwrap(tp, node)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
@@ -233,7 +236,7 @@ def _type_at(data: Any, loc: tuple) -> Any:
     return tp
 
 
-def _fields_at(data: Any, loc: tuple) -> list[str]:
+def _fields_at(data: Any, loc: Key) -> list[str]:
     """The field names the scenario format allows at ``loc`` (empty where that is not clear-cut)."""
     try:
         node = data
@@ -257,9 +260,9 @@ def _is_dist(tp: Any) -> bool:
 _DISTS = "a number, or a distribution such as {dist: uniform, low: 1, high: 2}"
 
 
-def _message(e: Any, data: dict, loc: tuple) -> str:
+def _message(e: Any, data: Data, loc: Key) -> str:
     """pydantic's message in the scenario's words: what was given, what is valid, the nearest choice."""
-    msg = e["msg"].removeprefix("Value error, ")
+    msg: str = e["msg"].removeprefix("Value error, ")
     given = e.get("input")
     shown = excerpt(repr(given)) if isinstance(given, (str, int, float, bool)) else None
     if e["type"] == "extra_forbidden":
@@ -284,8 +287,8 @@ def _message(e: Any, data: dict, loc: tuple) -> str:
     return msg
 
 
-def _validation_problems(exc: ValidationError, data: dict, lines: LineMap, label: str,
-                         overridden: list[tuple] = ()) -> list[Problem]:  # type: ignore[assignment]
+def _validation_problems(exc: ValidationError, data: Data, lines: LineMap, label: str,
+                         overridden: Iterable[Key] = ()) -> list[Problem]:
     probs, seen = [], set()
     for e in exc.errors():
         loc = _data_path(data, tuple(e["loc"]))
@@ -316,7 +319,7 @@ def _capped(problems: list[Problem], label: str) -> list[Problem]:
                                               "problems (is this a scenario file?)")]
 
 
-def _owner(data: Any, loc: tuple) -> tuple[tuple, Any] | None:
+def _owner(data: Any, loc: Key) -> tuple[Key, Any] | None:
     """The deepest block along ``loc`` that is one pydantic model (its path and class)."""
     best = None
     for i in range(len(loc) + 1):
@@ -332,7 +335,7 @@ def _owner(data: Any, loc: tuple) -> tuple[tuple, Any] | None:
     return best
 
 
-def override_checker(path: str | Path, overrides: Iterable[str] = ()):
+def override_checker(path: str | Path, overrides: Iterable[str] = ()) -> Callable[..., Problem | None]:
     """A quick check of one more ``path=value`` override on top of ``overrides``: it validates only the
     block the value lands in (a force, a distribution, ...), so a sweep's thousands of values are checked in
     a blink; the whole scenario is still validated for every point later. The check returns the problem
@@ -375,7 +378,8 @@ def content_hash(s: Scenario) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _register_problems(data: dict, lines: LineMap, cites: list, chain: list[Path], label: str) -> list[Problem]:
+def _register_problems(data: Data, lines: LineMap, cites: list[tuple[Key, str]], chain: list[Path],
+                       label: str) -> list[Problem]:
     """Check the cited fact ids against the register: the ``fact_register:`` path relative to the file that
     names it, else the nearest ``seeds/facts.yaml`` above the scenario or above each file it extends."""
     reg_field = data.get("fact_register")
@@ -386,7 +390,7 @@ def _register_problems(data: dict, lines: LineMap, cites: list, chain: list[Path
                                                    f"got {excerpt(str(reg_field))!r}")]
         named_by = Path(f) if Path(f).is_file() else Path.cwd() / "--set"   # a --set path is relative to here
         reg_path: Path | None = named_by.parent / reg_field
-        if not reg_path.is_file():
+        if reg_path is None or not reg_path.is_file():
             return [Problem(f, n, "fact_register", f"no such fact register: {excerpt(reg_field)} "
                                                    f"(looked in {named_by.parent})")]
     else:
@@ -398,6 +402,8 @@ def _register_problems(data: dict, lines: LineMap, cites: list, chain: list[Path
             return [Problem(f, n, dotted(p0), f"fact ids are cited but no fact register was found: looked for "
                                               f"seeds/facts.yaml at and above {looked}; give fact_register: "
                                               f"in {label}")]
+    if reg_path is None:  # pragma: no cover - returned above
+        return []
     known = load_register(str(reg_path.resolve())).by_id()
     out = []
     for p, fid in cites:

@@ -48,7 +48,7 @@ def dotted(path: Path) -> str:
     return ".".join(excerpt(str(p)) for p in path)
 
 
-def read_text_file(path: str | os.PathLike, label: str, what: str = "scenario file") -> str:
+def read_text_file(path: str | os.PathLike[str], label: str, what: str = "scenario file") -> str:
     """The text of a regular UTF-8 file of at most :data:`MAX_BYTES` bytes, or one located problem.
 
     Opened without blocking and checked on the open file, so a device (``/dev/zero``), a pipe that nobody
@@ -108,7 +108,7 @@ class _CappedLoader(yaml.SafeLoader):
         self.depth += 1
         try:
             if self.nodes > MAX_NODES or self.depth > MAX_DEPTH + 2:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 what = (f"document too large (more than {MAX_NODES} values)" if self.nodes > MAX_NODES
                         else f"nested deeper than {MAX_DEPTH} levels")
                 raise ScenarioError([Problem(self.label, mark.line + 1, "", what, mark.column + 1)])

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 try:
     import fcntl
 except ImportError:  # not POSIX: sessions are not locked against each other
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 KINDS = ("open", "next", "decide", "inject", "note", "undo", "close")
@@ -141,7 +141,7 @@ class LogLocked(LogError):
 @dataclass
 class LogContents:
     path: Path
-    entries: list[dict]
+    entries: list[dict[str, Any]]
     linenos: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     good_bytes: int = 0          # length of the file up to the end of the last good line
@@ -153,7 +153,7 @@ def wall_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _open_problem(entry: dict) -> str | None:
+def _open_problem(entry: dict[str, Any]) -> str | None:
     """The open entry's values in the words of the options they came from (--seed, --turn, --teams, --set)."""
     seed, turn, teams, overrides = (entry.get(k) for k in ("seed", "turn_h", "teams", "overrides"))
     if "seed" in entry and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED):
@@ -167,7 +167,7 @@ def _open_problem(entry: dict) -> str | None:
     return None
 
 
-def _problem(entry, n: int) -> str | None:
+def _problem(entry: Any, n: int) -> str | None:
     """What is wrong with one parsed entry (None: nothing)."""
     if not isinstance(entry, dict):
         return "not a JSON object"
@@ -196,7 +196,7 @@ def _problem(entry, n: int) -> str | None:
     return None
 
 
-def read_log(path: str | os.PathLike) -> LogContents:
+def read_log(path: str | os.PathLike[str]) -> LogContents:
     """Parse and check a session log; raise :class:`LogError` if it cannot be used."""
     path = Path(path)
     label = str(path)
@@ -211,7 +211,7 @@ def read_log(path: str | os.PathLike) -> LogContents:
     lines = raw.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     linenos: list[int] = []
     warnings: list[str] = []
     offset = good = 0
@@ -279,7 +279,7 @@ class LogWriter:
     nothing, when another session holds it).
     """
 
-    def __init__(self, path: str | os.PathLike, *, resume: LogContents | None = None):
+    def __init__(self, path: str | os.PathLike[str], *, resume: LogContents | None = None) -> None:
         self.path = Path(path)
         if resume is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -313,7 +313,7 @@ class LogWriter:
         finally:
             os.close(dfd)
 
-    def append(self, entry: dict) -> dict:
+    def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Number, write, flush and fsync one entry; return it as written."""
         entry = {**entry, "n": self.next_n}
         data = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
