@@ -233,7 +233,7 @@ def render_md(m: Msel) -> str:
              + f"; ENDEX (H+{m.horizon_h:g}) at {_exercise_text(m, m.endex_min, fmt)}.  ",
              ]
     if m.overrides:
-        lines.append("Overrides: " + ", ".join(_cell(o) for o in m.overrides) + ".  ")
+        lines.append("Overrides: " + ", ".join(f"`{markdown(o.replace('`', chr(39)))}`" for o in m.overrides) + ".  ")
     lines[-1] = lines[-1].rstrip()
     lines += ["", ("| # | Sim time | Scenario time | Turn | Exercise time | Type | Title | Message | From | To "
                    "| Expected action | Trigger | Facts |"),
