@@ -53,7 +53,7 @@ def test_batch_table_output(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--vary", "forces.vjtf.notice_to_move_h=48:96"], "--vary forces.vjtf.notice_to_move_h=48:96: "
                                                         "forces.vjtf.notice_to_move_h: a range is start:stop:step"),
-    (["--vary", "deconfliction.p_incident=0.1,1.5"], "--set deconfliction.p_incident=1.5: deconfliction.p_incident:"),
+    (["--vary", "deconfliction.p_incident=0.1,1.5"], "--vary deconfliction.p_incident=1.5: deconfliction.p_incident:"),
     (["--vary", "forces.nope.transit_h=1,2"], "forces.nope: no such field"),
     (["--set", "forces.vjtf.notice_to_move_h"], "expected path=value"),
     (["--set", "escalation.half_life_h=-3"], "escalation.half_life_h: Input should be greater than 0"),

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from ..safetext import csv_cell
 from .store import Store, StoreError
 
 FORMATS = ("csv", "parquet")
@@ -49,9 +50,9 @@ def to_csv(store: Store, batch_id: int) -> str:
     cols, rows = columns_and_rows(store, batch_id)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
+    w.writerow([csv_cell(c) for c in cols])
     for r in rows:
-        w.writerow(["" if v is None else v for v in r])
+        w.writerow(["" if v is None else csv_cell(v) for v in r])
     return buf.getvalue()
 
 

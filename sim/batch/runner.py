@@ -25,7 +25,7 @@ from .replicate import Chunk, ChunkResult, run_chunk
 from .request import BatchObserver, BatchRequest, Callbacks, Quiet, ResumeInfo
 from .stats import PointStats
 from .store import Store
-from .sweep import Point, Vary, expand_grid, parse_varies
+from .sweep import Point, Vary, check_varies, expand_grid, parse_varies
 
 MAX_CHUNK = 100
 
@@ -87,6 +87,7 @@ def plan_batch(scenario: Scenario | str | Path, sets: Iterable[str] = (), vary: 
     points = expand_grid(varies)
     if varies and not path:
         raise ScenarioError([Problem("--vary", None, "", "a sweep needs the scenario's file path")])
+    check_varies(path, sets, varies)  # each value once, by itself: one line per bad spec, in a blink
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
     for p in points:
@@ -97,6 +98,7 @@ def plan_batch(scenario: Scenario | str | Path, sets: Iterable[str] = (), vary: 
             scenarios.append(load_scenario(path, sets + p.overrides))
         except ScenarioError as exc:
             problems += [q for q in exc.problems if q not in problems]
+            break  # a combination refused: the first is enough to fix (a 10,000-point grid gave 10,000 lines)
     if problems:
         raise ScenarioError(problems)
     return Plan(base, path, sets, varies, points, scenarios)

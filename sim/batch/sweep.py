@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scenario.errors import Problem, ScenarioError
+from ..scenario.load import Override, override_checker
 from ..scenario.yamlsrc import parse_value
 
 MAX_VALUES = 10_000
+FEW = 3  # refused values of one spec reported one line each; more are one line with their count
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def parse_vary(spec: str) -> Vary:
     if not rhs:
         raise _bad(spec, path, "no values given")
     parts = rhs.split(":")
-    if "," not in rhs and len(parts) == 3 and all(_number(p) is not None for p in parts):
+    is_range = "," not in rhs and len(parts) == 3 and all(_number(p) is not None for p in parts)
+    if is_range:
         raw = _range(spec, path, parts)
     elif "," not in rhs and len(parts) in (2, 3) and all(p.strip() and _number(p) is not None for p in parts[:2]):
         raise _bad(spec, path, "a range is start:stop:step, all three numbers")
@@ -98,8 +101,11 @@ def parse_vary(spec: str) -> Vary:
         raw = split_top(rhs)
         if any(not r for r in raw):
             raise _bad(spec, path, "empty value in the list")
-    values = []
+    values: list[Any] = []
     for r in raw:
+        if is_range:  # numbers written by _range: read them as numbers without a YAML parser per value
+            values.append(int(r) if "." not in r and "e" not in r and "inf" not in r else float(r))
+            continue
         try:
             values.append(parse_value(r))
         except ScenarioError as exc:
@@ -134,5 +140,26 @@ def expand_grid(varies: list[Vary]) -> list[Point]:
     points = []
     for combo in itertools.product(*(range(len(v.raw)) for v in varies)):
         points.append(Point({v.path: v.values[k] for v, k in zip(varies, combo, strict=False)},
-                            tuple(f"{v.path}={v.raw[k]}" for v, k in zip(varies, combo, strict=False))))
+                            tuple(Override(f"{v.path}={v.raw[k]}", "--vary")
+                                  for v, k in zip(varies, combo, strict=False))))
     return points
+
+
+def check_varies(path: str, sets: tuple[str, ...], varies: list[Vary]) -> None:
+    """Check each ``--vary`` value once, by itself (not once per grid point): a line per refused value, or,
+    with more than :data:`FEW`, one line for the spec saying how many are refused (raises ScenarioError)."""
+    if not varies:
+        return
+    check = override_checker(path, sets)
+    problems = []
+    for v in varies:
+        bad = [(raw, q) for raw, value in zip(v.raw, v.values, strict=True)
+               if (q := check(Override(f"{v.path}={raw}", "--vary"), value)) is not None]
+        if 0 < len(bad) <= FEW:
+            problems += [q for _, q in bad]
+        elif bad:
+            q = bad[0][1]
+            problems.append(Problem(q.file, q.line, q.path, f"{q.message} ({len(bad):,} of the {len(v.raw):,} "
+                                                            "values refused; the first shown)"))
+    if problems:
+        raise ScenarioError(problems)

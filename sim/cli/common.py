@@ -10,9 +10,11 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..atomic import atomic_write
+from ..safetext import terminal
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
@@ -21,9 +23,14 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+clean = terminal  # text from scenarios and users, made safe for a terminal (control characters dropped)
+
+
 def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
     for ln in [lines] if isinstance(lines, str) else lines:
-        err.print(f"[red]error:[/red] {ln}", markup=True) if err.is_terminal else print(f"error: {ln}", file=sys.stderr)
+        ln = " ".join(clean(ln).split("\n"))
+        err.print(f"[red]error:[/red] {escape(ln)}", markup=True) if err.is_terminal else \
+            print(f"error: {ln}", file=sys.stderr)
     raise typer.Exit(code)
 
 

@@ -14,7 +14,7 @@ from ..workshop.msel import RENDERERS, Msel, build_msel, render
 from ..workshop.msel_cards import render_cards
 from ..workshop.msel_import import MselImportError, apply_edits, dump_yaml, read_edited
 from ..workshop.msel_sheet import MissingExtra, render_xlsx
-from .common import fail, load, output_problems, seed_problems, write_output
+from .common import clean, fail, load, output_problems, seed_problems, write_output
 from .workshop_cmd import parse_turn
 
 MAX_MINUTES_PER_TURN = 1440
@@ -101,7 +101,7 @@ def msel(
         text = render_cards(m) if fmt == "html" else render(m, fmt)
     if out_file is None:
         assert isinstance(text, str)  # xlsx needs --out (checked above)
-        sys.stdout.write(text)
+        sys.stdout.write(clean(text))  # on a terminal: no escape sequences from the scenario
         return
     write_output("--out", out_file, text)
     print(f"MSEL written to {out_file}")

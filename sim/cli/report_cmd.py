@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..scenario.suggest import did_you_mean
 from .common import err, fail, load, out, output_problems, progress_bar, seed_problems, too_many
 
 
@@ -82,7 +83,8 @@ def report(
                       source_kind=f"workshop session {session}")
         other = load(compare) if compare is not None else None
         if sensitivity is not None and sensitivity not in s.objectives:
-            fail(f"--sensitivity: no objective {sensitivity!r}; objectives: {', '.join(s.objectives)}")
+            fail(f"--sensitivity: no objective {sensitivity!r}{did_you_mean(sensitivity, s.objectives)}; "
+                 f"objectives: {', '.join(s.objectives)}")
         sens = None
         show = err.is_terminal
         if sensitivity is not None:

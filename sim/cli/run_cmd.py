@@ -11,7 +11,7 @@ from rich.text import Text
 from ..engine.run import run as run_engine
 from ..narrative import STYLE, line, narrated
 from ..scenario.metrics import metric_registry
-from .common import fail, load, out, output_problems, seed_problems, write_output
+from .common import clean, fail, load, out, output_problems, seed_problems, write_output
 
 
 def run(
@@ -33,7 +33,7 @@ def run(
     if json_:
         print(result.to_json())
         return
-    out.print(Text(f"{s.title}  (seed {seed}, scenario {s.content_hash})", style="bold"))
+    out.print(Text(clean(f"{s.title}  (seed {seed}, scenario {s.content_hash})"), style="bold"))
     recs = narrated(result.trace, include_effects=effects)
     if encounters:
         recs = [r for r in result.trace if r.kind in {x.kind for x in recs} | {"encounter"}]
@@ -42,14 +42,14 @@ def run(
         t = Text()
         t.append(f"{cal:<22} {h:>8}  ", style="dim")
         t.append(f"{kind:<10} ", style=STYLE.get(kind, ""))
-        t.append(text)
+        t.append(clean(text))
         out.print(t)
     counts = Counter(r.kind for r in result.trace)
     m = result.metrics
     out.print()
     out.print(Text(f"Encounters {m['encounters']}, incidents {m['incidents']} "
                    f"({counts['encounter']} deconflicted); peak tension {m['peak_tension']:.1f}, "
-                   f"peak rung {m['peak_rung']} ({s.escalation.rungs[int(m['peak_rung'])].name}); "
+                   f"peak rung {m['peak_rung']} ({clean(s.escalation.rungs[int(m['peak_rung'])].name)}); "
                    f"troops committed {m['committed_troops']:,.0f} of {s.adversary.massed_troops:,.0f}"
                    if s.adversary else
                    f"Encounters {m['encounters']}, incidents {m['incidents']}; peak rung {m['peak_rung']}"))
@@ -63,7 +63,7 @@ def run(
     for o in result.objectives.values():
         v = "never" if o.value is None else f"{o.value:g}" if isinstance(o.value, int) else f"{o.value:.2f}"
         unit = reg[o.metric].unit if o.metric in reg else ""
-        table.add_row(Text(o.title), o.target, v, Text(unit),
+        table.add_row(clean(o.title), clean(o.target), v, Text(unit),
                       Text("yes", style="green") if o.met else Text("NO", style="bold red"))
     out.print(table)
     if trace:

@@ -15,7 +15,7 @@ from ..scenario.load import load_scenario
 from ..scenario.metrics import ALWAYS, MetricSpec, metric_registry
 from ..scenario.model import Scenario
 from ..scenario.yamlsrc import parse_yaml
-from .common import err, fail, load, out, project_dirs
+from .common import clean, err, fail, load, out, project_dirs
 
 
 def validate(files: list[Path] = typer.Argument(..., help="scenario files"),
@@ -64,7 +64,7 @@ def list_() -> None:
                 rel = f.relative_to(Path.cwd())
             except ValueError:
                 rel = f
-            table.add_row(str(rel), name, desc)
+            table.add_row(str(rel), clean(str(name)), clean(str(desc)))
     out.print(table)
 
 

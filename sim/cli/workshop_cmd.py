@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..scenario.errors import ScenarioError
-from ..scenario.load import load_scenario
+from ..scenario.load import find_scenario, load_scenario
 from ..workshop.console import loop
 from ..workshop.log import LogError, read_log
 from ..workshop.session import Session, default_teams
@@ -109,7 +109,7 @@ def workshop(
         except LogError as exc:
             fail(exc.problems)
         except ScenarioError as exc:
-            fail([f"{resume}: the scenario it names cannot be loaded"] + [str(p) for p in exc.problems])
+            fail([f"{resume}:1: open entry: the scenario it names cannot be loaded: {p}" for p in exc.problems])
         except OSError as exc:
             fail(f"{resume}: cannot append: {exc.strerror}")
     else:
@@ -135,8 +135,8 @@ def workshop(
             fail(f"{session_file}: already exists; use --resume {session_file} to go on with it")
         try:
             sess = Session.start(s, seed=seed, turn_h=turn_h, teams=team_list, log_path=session_file,
-                                 scenario_path=str(scenario.resolve()), overrides=set_, startex=pace_start,
-                                 minutes_per_turn=pace)
+                                 scenario_path=str(find_scenario(scenario).resolve()), overrides=set_,
+                                 startex=pace_start, minutes_per_turn=pace)
         except LogError as exc:
             fail(exc.problems)
         except OSError as exc:

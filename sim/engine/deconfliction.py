@@ -22,6 +22,15 @@ import math
 from .trace import EncounterRecord, IncidentRecord, Source, SourceKind
 from .world import World
 
+MAX_ENCOUNTERS = 20_000  # per run; the shipped scenarios have fewer than 100
+
+
+class EncounterBudgetExceeded(RuntimeError):
+    """A run met more encounters than :data:`MAX_ENCOUNTERS`: its rates are out of all proportion."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
 
 def measure_product(w: World) -> float:
     """``p_incident`` times the factors of the active measures, multiplied in the scenario's
@@ -94,6 +103,11 @@ class Encounters:
                 break
             pick -= rate
         w.encounters += 1
+        if w.encounters > MAX_ENCOUNTERS:
+            raise EncounterBudgetExceeded(
+                f"the run stopped at H+{w.env.now:.4g}: more than {MAX_ENCOUNTERS:,} encounters (now "
+                f"{self.total:.3g} an hour); lower deconfliction.encounter_rate.{dom} "
+                f"(or the {dom} forces' strength and presence it multiplies)")
         p = incident_probability(w)
         if u.random() < p:
             self._incident(dom, p)

@@ -13,7 +13,7 @@ from ..scenario.model import Inject, Scenario
 from ..scenario.references import conditions
 from .adversary import axis_process
 from .decisions import as_source, decision_process
-from .deconfliction import Encounters
+from .deconfliction import EncounterBudgetExceeded, Encounters
 from .escalation import Tension
 from .forces import force_process
 from .injects import fire_inject, inject_process
@@ -21,6 +21,8 @@ from .memo import per_object
 from .metrics import measure
 from .trace import CheckpointRecord, EndRecord, Result, StartRecord
 from .world import Uniforms, World, first_of
+
+__all__ = ["EncounterBudgetExceeded", "run"]
 
 
 def _seed_repr(seed) -> int | list:

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..safetext import markdown as md_safe
 from .charts import Chart
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -39,7 +40,9 @@ def _cell(x: object) -> str:
 
 def _env(autoescape: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
-                      autoescape=select_autoescape(["html.j2"]) if autoescape else False, trim_blocks=False)
+                      autoescape=select_autoescape(["html.j2"]) if autoescape else False, trim_blocks=False,
+                      # Markdown viewers render raw HTML: every value shown in Markdown has its tags neutralised
+                      finalize=None if autoescape else (lambda v: md_safe(v) if isinstance(v, str) else v))
     env.filters.update(p3=_fmt(3), p4=_fmt(4), f2=_fmt(2), val=_val, cell=_cell, g=lambda x: f"{x:g}")
     return env
 

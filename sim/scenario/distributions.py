@@ -21,11 +21,22 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 _STD = NormalDist()
 _U_MIN = 1e-12  # keep inverse CDFs finite at u == 0
+MAX_PARAM = 1e12   # any parameter of a distribution, in magnitude: every quantile stays a finite float
+MAX_SIGMA = 10.0   # lognormal: exp(10 * 7.03) at the extreme quantile is finite (exp of 1e300 is not)
 
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     facts: list[str] = Field(default_factory=list, description="fact ids this value is taken from")
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        for name in type(self).model_fields:
+            v = getattr(self, name)
+            if isinstance(v, float) and math.isfinite(v) and abs(v) > MAX_PARAM:
+                field = type(self).model_fields[name].alias or name
+                raise ValueError(f"{field} must lie within +-{MAX_PARAM:g}, got {v:g}")
+        return self
 
     def sample(self, rng: np.random.Generator) -> float:
         """One draw: the quantile at one uniform number from ``rng``."""
@@ -132,7 +143,7 @@ class TruncNormal(_Dist):
 class LogNormal(_Dist):
     dist: Literal["lognormal"]
     median: float = Field(gt=0)
-    sigma: float = Field(ge=0, description="sd of the underlying normal")
+    sigma: float = Field(ge=0, le=MAX_SIGMA, description="sd of the underlying normal")
 
     def quantile(self, u):
         return self.median * math.exp(self.sigma * _STD.inv_cdf(u))

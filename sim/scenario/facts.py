@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import Problem, ScenarioError
-from .yamlsrc import parse_yaml
+from .yamlsrc import parse_yaml, read_text_file
 
 
 class Source(BaseModel):
@@ -49,11 +49,7 @@ class FactRegister(BaseModel):
 
 @lru_cache(maxsize=8)
 def load_register(path: str) -> FactRegister:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(path, None, "", f"cannot read fact register: {exc.strerror}")]) from None
+    text = read_text_file(path, path, "fact register")
     data, lines = parse_yaml(text, path)
     try:
         reg = FactRegister.model_validate(data)

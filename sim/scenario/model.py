@@ -10,16 +10,27 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
+from .suggest import did_you_mean
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
+YEARS = (1000, 8999)   # calendar arithmetic (offsets, time zones, + the horizon) stays inside datetime's range
+MAX_RATE = 1.0         # encounters per hour per unit of one side per unit of the other (the baseline: 7.5e-5)
+MAX_FACTOR = 100.0     # a scaling effect (presence)
+MAX_STRENGTH = 1e8     # troops, aircraft or ships in one force
+
+
+def _in_years(v: datetime | None) -> datetime | None:
+    if v is not None and not YEARS[0] <= v.year <= YEARS[1]:
+        raise ValueError(f"give a date in the years {YEARS[0]} to {YEARS[1]}, got {v.isoformat()}")
+    return v
 
 
 class M(BaseModel):
@@ -43,7 +54,7 @@ class Clock(M):
     def _aware(cls, v: datetime):
         if v.tzinfo is None:
             raise ValueError("give the start with a UTC offset, e.g. 2022-02-24T03:00:00+00:00")
-        return v
+        return _in_years(v)
 
     @field_validator("display_tz")
     @classmethod
@@ -84,7 +95,7 @@ class Timing(M):
     def _aware(cls, v):
         if v is not None and v.tzinfo is None:
             raise ValueError("give the time with a UTC offset")
-        return v
+        return _in_years(v)
 
 
 class Delay(M):
@@ -99,7 +110,7 @@ class MeasureSwitch(M):
 
 class Scale(M):
     force: str
-    factor: float = Field(ge=0)
+    factor: float = Field(ge=0, le=MAX_FACTOR)
 
 
 class Effect(M):
@@ -136,7 +147,7 @@ class Force(M):
     name: str
     side: str
     kind: Literal["land", "air", "sea"]
-    strength: float = Field(ge=0)
+    strength: float = Field(ge=0, le=MAX_STRENGTH)
     unit: Literal["troops", "aircraft", "ships"]
     includes: dict[str, float] = Field(default_factory=dict, description="counted sub-elements, e.g. carrier_strike_groups: 3")
     origin: str = ""
@@ -188,7 +199,7 @@ class Measure(M):
 
 class Deconfliction(M):
     between: tuple[str, str]
-    encounter_rate: dict[Literal["air", "sea", "land"], float] = Field(
+    encounter_rate: dict[Literal["air", "sea", "land"], Annotated[float, Field(ge=0, le=MAX_RATE)]] = Field(
         description="encounters per hour per unit of one side per unit of the other, by domain")
     p_incident: float = Field(ge=0, le=1, description="chance an encounter becomes an incident, before measures")
     tension_sensitivity: float = Field(0, ge=0, description="p grows by this share per 100 tension (spiral)")
@@ -263,7 +274,8 @@ class DecisionPoint(Timing):
         if self._timing_count() != 1:
             raise ValueError("give exactly one of at_h, at_time, when")
         if self.default not in self.options:
-            raise ValueError(f"default {self.default!r} is not one of the options {sorted(self.options)}")
+            raise ValueError(f"default {self.default!r} is not one of the options {sorted(self.options)}"
+                             f"{did_you_mean(self.default, self.options)}")
         return self
 
 
@@ -300,7 +312,7 @@ class Objective(M):
 
 class Checkpoint(M):
     title: str
-    at_h: float | None = None
+    at_h: float | None = Field(None, ge=-1e6, le=1e6)
     at_time: datetime | None = None
     facts: Facts = Field(default_factory=list)
 
@@ -310,6 +322,7 @@ class Checkpoint(M):
             raise ValueError("give exactly one of at_h, at_time")
         if self.at_time is not None and self.at_time.tzinfo is None:
             raise ValueError("give at_time with a UTC offset")
+        _in_years(self.at_time)
         return self
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .conditions import DecisionCond, EventCond, ForceCond, walk
 from .metrics import event_names, metric_names
 from .model import Effect, Scenario
+from .suggest import did_you_mean
 
 Path = tuple
 
@@ -46,7 +47,7 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
     def known(kind, name, pool, path):
         if name not in pool:
             hint = f"; known: {', '.join(sorted(pool))}" if pool else f"; the scenario has no {kind}s"
-            out.append((path, f"unknown {kind} {name!r}{hint}"))
+            out.append((path, f"unknown {kind} {name!r}{did_you_mean(name, pool)}{hint}"))
 
     for fid, f in s.forces.items():
         known("side", f.side, sides, ("forces", fid, "side"))
@@ -73,7 +74,8 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
     valid = set(metric_names(s))
     for oid, o in s.objectives.items():
         if o.metric not in valid:
-            out.append((("objectives", oid, "metric"), f"unknown metric {o.metric!r}; see `crisis-sim metrics`"))
+            out.append((("objectives", oid, "metric"), f"unknown metric {o.metric!r}"
+                        f"{did_you_mean(o.metric, valid)}; see `crisis-sim metrics`"))
     return out
 
 

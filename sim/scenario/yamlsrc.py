@@ -4,10 +4,19 @@ The node tree is composed with PyYAML's safe loader and turned into plain Python
 values here, so only the standard YAML tags are accepted (no ``!!python/...``),
 nesting depth and total size are bounded (no alias bombs), and every value's
 path is mapped to the ``(file, line)`` it was written on.
+
+Size is bounded three times: the text (:data:`MAX_BYTES`, checked by the caller
+before reading and here), the nodes while composing (:data:`MAX_NODES`, so a big
+file stops early instead of being composed whole), and the values after alias
+expansion. A scalar the standard tags cannot make (``2022-02-30``, ``!!int abc``,
+an integer of more than 4,300 digits) is one located problem, not an exception.
 """
 from __future__ import annotations
 
 import copy
+import os
+import re
+import stat
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +28,9 @@ Path = tuple[str | int, ...]
 LineMap = dict[Path, tuple[str, int]]
 
 MAX_DEPTH = 40
-MAX_NODES = 200_000
+MAX_NODES = 50_000             # the baseline scenario has about 700
+MAX_BYTES = 512 * 1024         # the baseline scenario is 18 KB
+MAX_SCALAR = 100_000           # characters in one value
 _SAFE_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -30,8 +41,80 @@ _SAFE_TAGS = {
 }
 
 
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
 def dotted(path: Path) -> str:
-    return ".".join(str(p) for p in path)
+    return ".".join(excerpt(str(p)) for p in path)
+
+
+def read_text_file(path: str | os.PathLike[str], label: str, what: str = "scenario file") -> str:
+    """The text of a regular UTF-8 file of at most :data:`MAX_BYTES` bytes, or one located problem.
+
+    Opened without blocking and checked on the open file, so a device (``/dev/zero``), a pipe that nobody
+    writes to or a folder is refused at once instead of read for ever.
+    """
+    def bad(msg: str) -> ScenarioError:
+        return ScenarioError([Problem(label, None, "", msg)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise bad("no such file") from None
+    except IsADirectoryError:
+        raise bad(f"is a directory, not a {what}") from None
+    except OSError as exc:
+        raise bad(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise bad(f"is a directory, not a {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise bad(f"is not a regular file (a device, pipe or socket), not a {what}")
+        if st.st_size > MAX_BYTES:
+            raise bad(f"too large for a {what} ({st.st_size:,} bytes; at most {MAX_BYTES:,})")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise bad(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:
+        raise bad(f"too large for a {what} (more than {MAX_BYTES:,} bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad("not UTF-8 text") from None
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """A short quotation of user text for an error message (never the whole of a big value)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _CappedLoader(yaml.SafeLoader):
+    """The safe loader, counting nodes and depth while it composes (before anything is built).
+
+    It also reads ``1e-3`` and ``2.5E6`` as numbers, as YAML 1.2 does (YAML 1.1 wants a dot and a signed
+    exponent, so ``--set deconfliction.p_incident=1e-3`` was the text ``'1e-3'``).
+    """
+
+    def __init__(self, stream: str, label: str):
+        super().__init__(stream)
+        self.label, self.nodes, self.depth = label, 0, 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        self.nodes += 1
+        self.depth += 1
+        try:
+            if self.nodes > MAX_NODES or self.depth > MAX_DEPTH + 2:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                what = (f"document too large (more than {MAX_NODES} values)" if self.nodes > MAX_NODES
+                        else f"nested deeper than {MAX_DEPTH} levels")
+                raise ScenarioError([Problem(self.label, mark.line + 1, "", what, mark.column + 1)])
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _Builder:
@@ -80,7 +163,25 @@ class _Builder:
     def scalar(self, node: yaml.Node, path: Path) -> Any:
         if node.tag not in _SAFE_TAGS:
             self.fail(node, path, f"unsupported YAML tag {node.tag!r} (only plain data is allowed)")
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            text = excerpt(str(node.value))
+            if kind == "int" and "4300 digits" in str(exc):
+                why = "a whole number of more than 4,300 digits"
+            elif kind == "timestamp":
+                why = f"not a real date and time ({exc})" if isinstance(exc, ValueError) and str(exc) else \
+                    "not a date and time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+HH:MM)"
+            else:
+                why = {"int": "not a whole number", "float": "not a number",
+                       "bool": "not true or false", "null": "not null"}.get(kind, f"not a valid {kind}")
+            self.fail(node, path, f"bad value {text!r}: {why}")
+
+
+_CappedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
 
 
 def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
@@ -93,19 +194,37 @@ def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
     return copy.deepcopy(data), dict(lines)
 
 
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
 @lru_cache(maxsize=64)
 def _parse_cached(text: str, label: str) -> tuple[Any, LineMap]:
+    if len(text) > MAX_BYTES:
+        raise ScenarioError([Problem(label, None, "", f"too large for a scenario ({len(text):,} characters; "
+                                                      f"at most {MAX_BYTES:,})")])
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _CappedLoader(text, label)   # the reader checks every character here
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise ScenarioError([Problem(label, line, "", f"YAML syntax error: {msg}")]) from None
+        raise ScenarioError([Problem(label, line, "", f"YAML syntax error: {msg}", col)]) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise ScenarioError([Problem(label, line, "", f"YAML syntax error: character {char!r} "
+                                     f"(#x{ord(char):04x}) is not allowed in YAML text", col)]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(label, None, "", f"YAML error: {exc}")]) from None
+        raise ScenarioError([Problem(label, None, "", "YAML error: " + " ".join(str(exc).split()))]) from None
     except RecursionError:
         raise ScenarioError([Problem(label, None, "", f"nested too deeply (limit {MAX_DEPTH})")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return {}, {}
     builder = _Builder(label)

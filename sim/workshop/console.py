@@ -15,6 +15,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from ..safetext import deep, terminal
 from .board import board_rich, board_text, forces_table, forces_text, header_text
 from .commands import COMMANDS, Output, Reply, execute
 from .session import Session
@@ -22,6 +23,7 @@ from .session import Session
 
 def render(items: list[Output], console: Console, rich: bool, stream: TextIO, room: bool = False) -> None:
     for it in items:
+        it = Output(it.kind, deep(terminal, it.data))  # scenario and facilitator text: no escape sequences
         if it.kind == "board":
             if rich:
                 console.print(board_rich(it.data, room, startex=it.startex))

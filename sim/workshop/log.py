@@ -7,9 +7,11 @@ wall-clock time ``wall`` (exercise time and real time are both kept). Each entry
 is written with one ``write`` call, flushed and fsynced before the command's
 result is shown, so killing the process loses at most the command being typed.
 
-Reading is strict in the middle and forgiving at the end: a truncated or corrupt
-*last* line (a write cut short by a crash) is reported and skipped; a corrupt line
-anywhere else is an error naming ``FILE:LINE``.
+Reading is strict in the middle and forgiving at the end: a truncated *last* line
+(a write cut short by a crash) is reported and skipped; a corrupt line anywhere
+else, or a whole entry that fails its model (:class:`OpenEntry`, :class:`InjectEntry`,
+...: a missing field, a wrong type, NaN, a turn of a nanosecond, a team name that
+``--teams`` would refuse), is an error naming ``FILE:LINE`` and the field.
 
 A :class:`LogWriter` holds an exclusive advisory lock (``flock``) on the log from
 before its first write until it is closed, so two facilitators cannot write to the
@@ -22,12 +24,13 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 try:
     import fcntl
@@ -36,20 +39,127 @@ except ImportError:  # not POSIX: sessions are not locked against each other
 
 SCHEMA_VERSION = 1
 KINDS = ("open", "next", "decide", "inject", "note", "undo", "close", "submit", "reject", "response", "hotwash")
-COMMON: dict[str, Any] = {"v": int, "n": int, "kind": str, "scenario": str, "scenario_hash": str, "sim_h": (int, float), "wall": str}
-PAYLOAD: dict[str, dict[str, Any]] = {
-    "open": {"path": str, "overrides": list, "turn_h": (int, float), "teams": list},
-    "next": {"from_h": (int, float), "stop": str},
-    "decide": {"decision": str, "option": str, "team": str, "rationale": str, "decision_h": (int, float)},
-    "inject": {"id": str, "inject": (str, type(None)), "adhoc": (dict, type(None)), "at_h": (int, float)},
-    "note": {"text": str, "team": (str, type(None)), "objective": (str, type(None))},
-    "undo": {"undoes": int},
-    "close": {},
-    "submit": {"decision": str, "option": str, "team": str, "rationale": str, "decision_h": (int, float)},
-    "reject": {"submission": int, "reason": str},
-    "response": {"team": str, "inject": str, "text": str},
-    "hotwash": {"summary": dict},
-}
+TEAM = r"^[A-Za-z][\w\-]*$"          # the rule --teams applies
+MIN_TURN_H, MAX_TURN_H = 1 / 60, 2160.0  # a minute to 90 days, as --turn
+MAX_HOURS = 1e6                       # any simulated hour in a log (a scenario runs at most 2,160)
+MAX_ADHOC_TENSION = 1000.0            # tension an ad-hoc inject may add or take away
+MAX_SEED = 2**63 - 1
+
+_Hours = Annotated[float, Field(ge=-MAX_HOURS, le=MAX_HOURS)]
+_Text = Annotated[str, Field(max_length=100_000)]
+
+
+class _Entry(BaseModel):
+    """The fields every entry carries. Strict: ``"5"`` is not a number, ``true`` not a count; NaN and
+    infinities are refused; unknown fields are kept (a newer minor writer may add some)."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="allow")
+    v: int
+    n: int
+    scenario: _Text
+    scenario_hash: _Text
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
+    sim_h: _Hours
+    wall: _Text
+
+
+class OpenEntry(_Entry):
+    kind: Literal["open"]
+    path: _Text
+    overrides: list[_Text]
+    turn_h: Annotated[float, Field(ge=MIN_TURN_H, le=MAX_TURN_H)]
+    teams: Annotated[list[Annotated[str, Field(pattern=TEAM, max_length=100)]], Field(min_length=1, max_length=100)]
+    startex: _Text | None = None                                  # the planned wall-clock start
+    minutes_per_turn: Annotated[float, Field(ge=1, le=1440)] = 30.0
+
+
+class NextEntry(_Entry):
+    kind: Literal["next"]
+    from_h: _Hours
+    stop: _Text
+
+
+class DecideEntry(_Entry):
+    kind: Literal["decide"]
+    decision: _Text
+    option: _Text
+    team: _Text
+    rationale: _Text
+    decision_h: _Hours
+
+
+class AdHoc(BaseModel):
+    """An inject written at the table."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
+    title: _Text
+    text: _Text
+    sender: _Text = ""
+    recipient: _Text = ""
+    tension: Annotated[float, Field(ge=-MAX_ADHOC_TENSION, le=MAX_ADHOC_TENSION)] | None = None
+
+
+class InjectEntry(_Entry):
+    kind: Literal["inject"]
+    id: _Text
+    inject: _Text | None
+    adhoc: AdHoc | None
+    at_h: _Hours
+
+
+class NoteEntry(_Entry):
+    kind: Literal["note"]
+    text: _Text
+    team: Annotated[str, Field(pattern=TEAM, max_length=100)] | None
+    objective: _Text | None
+
+
+class UndoEntry(_Entry):
+    kind: Literal["undo"]
+    undoes: int
+
+
+class CloseEntry(_Entry):
+    kind: Literal["close"]
+
+
+class SubmitEntry(_Entry):
+    """A team's proposed answer to the pending decision, from its own device."""
+
+    kind: Literal["submit"]
+    decision: _Text
+    option: _Text
+    team: Annotated[str, Field(pattern=TEAM, max_length=100)]
+    rationale: _Text
+    decision_h: _Hours
+
+
+class RejectEntry(_Entry):
+    kind: Literal["reject"]
+    submission: int
+    reason: _Text
+
+
+class ResponseEntry(_Entry):
+    """A team's actual action on an inject it received."""
+
+    kind: Literal["response"]
+    team: Annotated[str, Field(pattern=TEAM, max_length=100)]
+    inject: _Text
+    text: _Text
+
+
+class HotwashEntry(_Entry):
+    """The hot-wash written by ``end``: the objectives scoreboard and what the table did."""
+
+    kind: Literal["hotwash"]
+    summary: dict[str, Any]
+
+
+_ENTRY: TypeAdapter[Any] = TypeAdapter(Annotated[
+    OpenEntry | NextEntry | DecideEntry | InjectEntry | NoteEntry | UndoEntry | CloseEntry | SubmitEntry
+    | RejectEntry | ResponseEntry | HotwashEntry,
+    Field(discriminator="kind")])
 
 
 class LogError(Exception):
@@ -67,7 +177,7 @@ class LogLocked(LogError):
 @dataclass
 class LogContents:
     path: Path
-    entries: list[dict]
+    entries: list[dict[str, Any]]
     linenos: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     good_bytes: int = 0          # length of the file up to the end of the last good line
@@ -79,7 +189,21 @@ def wall_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _problem(entry, n: int) -> str | None:
+def _open_problem(entry: dict[str, Any]) -> str | None:
+    """The open entry's values in the words of the options they came from (--seed, --turn, --teams, --set)."""
+    seed, turn, teams, overrides = (entry.get(k) for k in ("seed", "turn_h", "teams", "overrides"))
+    if "seed" in entry and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED):
+        return f"open entry: 'seed' must be a whole number from 0 to {MAX_SEED}, got {seed!r}"[:200]
+    if isinstance(turn, (int, float)) and not isinstance(turn, bool) and not turn > 0:
+        return f"open entry: 'turn_h' must be a positive number of hours, got {turn!r}"
+    if isinstance(teams, list) and not teams:
+        return f"open entry: 'teams' must be a list of team names, got {teams!r}"
+    if isinstance(overrides, list) and not all(isinstance(o, str) for o in overrides):
+        return f"open entry: 'overrides' must be a list of path=value texts, got {overrides!r}"[:200]
+    return None
+
+
+def _problem(entry: Any, n: int) -> str | None:
     """What is wrong with one parsed entry (None: nothing)."""
     if not isinstance(entry, dict):
         return "not a JSON object"
@@ -88,24 +212,19 @@ def _problem(entry, n: int) -> str | None:
         return f"schema version {v} is newer than this crisis-sim reads ({SCHEMA_VERSION}); upgrade crisis-sim"
     kind = entry.get("kind")
     if kind not in KINDS:
-        return f"unknown entry kind {kind!r}"
-    for key, typ in {**COMMON, **PAYLOAD[kind]}.items():
-        if key not in entry:
-            return f"{kind} entry lacks {key!r}"
-        if not isinstance(entry[key], typ) or (typ in (int, (int, float)) and isinstance(entry[key], bool)):
-            return f"{kind} entry: {key!r} has the wrong type"
-    if "seed" not in entry:
-        return f"{kind} entry lacks 'seed'"
-    if kind == "open":
-        seed, turn = entry["seed"], entry["turn_h"]
-        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-            return f"open entry: 'seed' must be a whole number from 0 to {2**63 - 1}, got {seed!r}"
-        if not (math.isfinite(turn) and turn > 0):
-            return f"open entry: 'turn_h' must be a positive number of hours, got {turn!r}"
-        if not entry["teams"] or not all(isinstance(t, str) and t for t in entry["teams"]):
-            return f"open entry: 'teams' must be a list of team names, got {entry['teams']!r}"
-        if not all(isinstance(o, str) for o in entry["overrides"]):
-            return f"open entry: 'overrides' must be a list of path=value texts, got {entry['overrides']!r}"
+        return f"unknown entry kind {str(kind)[:40]!r}"
+    if kind == "open" and (why := _open_problem(entry)):
+        return why
+    try:
+        _ENTRY.validate_python(entry)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(x) for x in e["loc"][1:])   # the first is the kind's tag
+        if e["type"] == "missing":
+            return f"{kind} entry lacks {loc!r}"
+        given = e.get("input")
+        got = f", got {json.dumps(given)[:40]}" if isinstance(given, (str, int, float, bool)) or given is None else ""
+        return f"{kind} entry: {loc}: {e['msg']}{got}"
     if entry["v"] != SCHEMA_VERSION:
         return f"unknown schema version {entry['v']!r}"
     if entry["n"] != n:
@@ -113,7 +232,7 @@ def _problem(entry, n: int) -> str | None:
     return None
 
 
-def read_log(path: str | os.PathLike) -> LogContents:
+def read_log(path: str | os.PathLike[str]) -> LogContents:
     """Parse and check a session log; raise :class:`LogError` if it cannot be used."""
     path = Path(path)
     label = str(path)
@@ -128,7 +247,7 @@ def read_log(path: str | os.PathLike) -> LogContents:
     lines = raw.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     linenos: list[int] = []
     warnings: list[str] = []
     offset = good = 0
@@ -155,7 +274,8 @@ def read_log(path: str | os.PathLike) -> LogContents:
         if problem is None and (entry["kind"] == "open") != (not entries):
             problem = "the first entry must be the only 'open' entry"
         if problem is not None:
-            if i == last_idx and entries and "newer than" not in problem:
+            # only a write cut short (a torn line) is skipped; a whole entry that fails its model is an error
+            if i == last_idx and entries and entry is None:
                 warnings.append(f"{label}:{lineno}: corrupt entry skipped ({problem})")
                 break
             raise LogError([f"{label}:{lineno}: {problem}"])
@@ -195,7 +315,7 @@ class LogWriter:
     nothing, when another session holds it).
     """
 
-    def __init__(self, path: str | os.PathLike, *, resume: LogContents | None = None):
+    def __init__(self, path: str | os.PathLike[str], *, resume: LogContents | None = None) -> None:
         self.path = Path(path)
         if resume is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -229,7 +349,7 @@ class LogWriter:
         finally:
             os.close(dfd)
 
-    def append(self, entry: dict) -> dict:
+    def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Number, write, flush and fsync one entry; return it as written."""
         entry = {**entry, "n": self.next_n}
         data = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

@@ -25,6 +25,7 @@ from ..engine.decisions import DefaultPolicy
 from ..engine.run import run
 from ..engine.trace import DecisionRecord, InjectRecord, Result
 from ..narrative import h_label
+from ..safetext import csv_cell, markdown
 from ..scenario import conditions as C
 from ..scenario.distributions import Fixed
 from ..scenario.model import Scenario, Timing
@@ -209,7 +210,7 @@ def _calendar_cell(iso: str) -> str:
 
 
 def _cell(text) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return markdown(" ".join(str(text).split()).replace("|", "\\|"))
 
 
 def _pace(m: Msel) -> str:
@@ -218,7 +219,7 @@ def _pace(m: Msel) -> str:
 
 def render_md(m: Msel) -> str:
     fmt = _md_time_format(m)
-    lines = [f"# MSEL: {m.title}", "",
+    lines = [f"# MSEL: {markdown(m.title)}", "",
              (f"Master Scenario Events List. Scenario `{m.scenario}` (hash `{m.scenario_hash}`), seed {m.seed}, "
               "the scenario's default decisions.  "),
              f"Turn: {_pace(m)}.  ",
@@ -227,7 +228,7 @@ def render_md(m: Msel) -> str:
              + f"; ENDEX (H+{m.horizon_h:g}) at {_exercise_text(m, m.endex_min, fmt)}.  ",
              ]
     if m.overrides:
-        lines.append("Overrides: " + ", ".join(f"`{o}`" for o in m.overrides) + ".  ")
+        lines.append("Overrides: " + ", ".join(f"`{markdown(o.replace('`', chr(39)))}`" for o in m.overrides) + ".  ")
     lines[-1] = lines[-1].rstrip()
     lines += ["", ("| # | Sim time | Scenario time | Turn | Exercise time | Type | Title | Message | From | To "
                    "| Expected action | Trigger | Facts |"),
@@ -242,7 +243,7 @@ def render_md(m: Msel) -> str:
         lines.append("| | | | | | | (no inject or decision point in this run) | | | | | | |")
     if m.unreached:
         lines += ["", "Not reached in this run (with another seed or other decisions they may be): "
-                  + "; ".join(f"{t} `{i}` ({trig})" for t, i, trig in m.unreached) + "."]
+                  + "; ".join(f"{_cell(t)} `{i}` ({_cell(trig)})" for t, i, trig in m.unreached) + "."]
     lines += ["", "## Contingency injects", ""]
     if m.contingency:
         lines += [("Library injects, fired by the facilitator when needed (`inject ID` in a workshop); "
@@ -275,7 +276,7 @@ def render_csv(m: Msel) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
     w.writeheader()
-    w.writerows(csv_rows(m))
+    w.writerows({k: csv_cell(v) for k, v in row.items()} for row in csv_rows(m))
     return buf.getvalue()
 
 

@@ -23,8 +23,9 @@ from pathlib import Path
 from ..engine.decisions import Choice, DefaultPolicy, Scripted
 from ..engine.run import run
 from ..engine.trace import InjectRecord, Result
+from ..scenario.errors import ScenarioError
 from ..scenario.model import Effect, Inject, Scenario
-from .log import SCHEMA_VERSION, LogContents, LogError, LogWriter, read_log, wall_now
+from .log import MAX_ADHOC_TENSION, SCHEMA_VERSION, LogContents, LogError, LogWriter, read_log, wall_now
 
 EPS = 1e-5          # hours (36 ms): the clock resolution; the trace rounds times to 1e-6 h
 ADHOC_SENDER = "Exercise control"
@@ -96,7 +97,11 @@ class Session:
         contents = log if isinstance(log, LogContents) else read_log(log)
         label = str(contents.path)
         first = contents.entries[0]
-        scenario = load(first["path"], list(first["overrides"]))
+        try:
+            scenario = load(first["path"], list(first["overrides"]))
+        except ScenarioError as exc:   # a hand-edited path or override: the log's line, then the problem
+            raise LogError([f"{label}:{contents.linenos[0]}: open entry: the scenario it names cannot be loaded: "
+                            f"{p}" for p in exc.problems]) from None
         if scenario.content_hash != first["scenario_hash"]:
             raise LogError([f"{label}: written for scenario {first['scenario']!r} with hash {first['scenario_hash']}, "
                             f"but {first['path']} now has hash {scenario.content_hash}: the scenario changed since "
@@ -261,8 +266,9 @@ class Session:
         """Fire an ad-hoc inject written at the table, optionally adding tension."""
         if not text.strip():
             raise WorkshopError("an ad-hoc inject needs some text")
-        if tension is not None and not math.isfinite(tension):
-            raise WorkshopError(f"--tension must be a number, got {tension!r}")
+        if tension is not None and not (math.isfinite(tension) and abs(tension) <= MAX_ADHOC_TENSION):
+            raise WorkshopError(f"--tension must be a number from {-MAX_ADHOC_TENSION:g} to "
+                                f"{MAX_ADHOC_TENSION:g}, got {tension!r}")
         adhoc = {"title": title or "Facilitator inject", "text": text, "tension": tension,
                  "sender": sender or ADHOC_SENDER, "recipient": recipient}
         n = self.writer.next_n if self.writer else len(self.entries) + 1
