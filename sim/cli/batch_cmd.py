@@ -17,6 +17,7 @@ from rich.text import Text
 from ..batch.executors import BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError
 from ..batch.export import export as export_rows
+from ..batch.gsa import METHODS, Outcome
 from ..batch.runner import BatchError, run_batch
 from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
@@ -235,8 +236,15 @@ def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str
 
 def sensitivity(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
-    objective: str = typer.Option(..., "--objective", "-o", help="objective id whose odds to explain"),
-    reps: int = typer.Option(200, "--reps", "-n", help="replications at each end of each parameter"),
+    objective: str | None = typer.Option(None, "--objective", "-o", help="objective id whose odds to explain"),
+    metric: str | None = typer.Option(None, "--metric", "-m", help="or a metric whose mean to explain "
+                                      "(sobol, morris)"),
+    method: str = typer.Option("oat", "--method", help="oat (one at a time: a local view), morris (screening: "
+                               "mu*, sigma) or sobol (first-order and total indices with intervals)"),
+    samples: int | None = typer.Option(None, "--samples", "-N", help="sobol: N base samples, a power of 2 (runs: "
+                                       "N x (D + 2)); morris: trajectories (runs: N x (D + 1)); default 256 / 20"),
+    reps: int | None = typer.Option(None, "--reps", "-n", help="oat: replications at each end of each parameter "
+                                    "(default 200); sobol, morris: replications per sample point (default 1)"),
     seed: int = typer.Option(0, "--seed", "-s", help="the same seeds at every end (common random numbers)"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
     range_: list[str] = typer.Option([], "--range", help="vary this parameter over path=low:high (repeatable)"),
@@ -247,9 +255,33 @@ def sensitivity(
                                         "causal path to the objective (their swing is 0: by default they are not run)"),
     json_: bool = typer.Option(False, "--json", help="print the ranking as JSON (tornado chart data)"),
     chart: Path | None = typer.Option(None, "--chart", help="also draw the tornado chart to FILE (.svg or .png; "
-                                         "extra 'report'); with --top, of the parameters shown"),
+                                         "extra 'report'); with --top, of the parameters shown; sobol: the "
+                                         "indices with intervals; morris: mu* against sigma"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="sobol, morris: the results database the analysis is "
+                            "stored in"),
 ) -> None:
-    """Which uncertain parameters move P(OBJECTIVE) most? One at a time, each to its low and high end."""
+    """Which uncertain parameters move P(OBJECTIVE) most? oat: one at a time, each to its low and high end;
+    morris and sobol: global, every parameter at once over its range (extra 'analysis')."""
+    if method not in METHODS:
+        fail(f"--method: one of {', '.join(METHODS)}, not {method!r}")
+    if method != "oat":
+        if range_ or top:
+            fail(f"--range and --top go with --method oat, not {method}")
+        if (objective is None) == (metric is None):
+            fail("give --objective ID or --metric NAME")
+        from .gsa_cmd import run_gsa
+        n = samples if samples is not None else (256 if method == "sobol" else 20)
+        r = 1 if reps is None else reps
+        run_gsa(method, scenario, Outcome(objective, metric), n, r, seed, set_, workers, cluster, not all_parameters,
+                json_, chart, db, _command("sensitivity", scenario, [
+                    ("--objective", objective), ("--metric", metric), ("--method", method), ("--samples", n),
+                    ("--reps", r), ("--seed", seed), ("--set", set_), ("--db", db)]))
+        return
+    if objective is None or metric is not None:
+        fail("--method oat explains an objective: give --objective ID (--metric goes with morris or sobol)")
+    if samples is not None:
+        fail("--samples goes with --method morris or sobol; oat runs --reps replications at each end")
+    reps = 200 if reps is None else reps
     problems = _count_problems(reps=reps, workers=workers) + too_many(reps, workers) + seed_problems(seed=seed)
     if top < 0:
         problems.append(f"--top: must be 0 (every parameter) or more, got {top}")
@@ -357,5 +389,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("batch")(batch)
     app.command("sensitivity")(sensitivity)
+    from .gsa_cmd import discover
+    app.command("discover")(discover)
     app.command("results")(results)
     app.command("export")(export)

@@ -1,0 +1,302 @@
+"""Global sensitivity analysis: Sobol indices and Morris screening (SALib, extra ``analysis``).
+
+The factors (:mod:`sim.batch.factors`) span a unit hypercube; SALib draws the sample
+(``SALib.sample.sobol``: Saltelli's scheme on a scrambled Sobol sequence, N x (D + 2) points
+without second-order indices; ``SALib.sample.morris``: N trajectories of D + 1 points on a
+4-level grid), each point becomes ``--set`` overrides of the scenario, and every point runs the
+same ``reps`` replication seeds (common random numbers) through :func:`sim.batch.runner.run_batch`,
+so the result does not depend on the workers or the backend. The output at a point is
+P(objective met) over its replications, or the mean of a metric; SALib then analyses it
+(bootstrap confidence intervals, seeded). Points that give the same overrides (categorical
+factors on Morris's grid) are run once.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..scenario.errors import Problem, ScenarioError
+from ..scenario.load import load_scenario
+from ..scenario.model import Scenario
+from .factors import Factor, factors
+from .runner import Plan, run_batch
+from .sweep import Point
+
+METHODS = ("oat", "morris", "sobol")
+MORRIS_LEVELS = 4
+RESAMPLES = 1000
+
+
+class AnalysisUnavailable(RuntimeError):
+    """SALib (or scikit-learn) is not installed."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What is analysed: an objective met (``objective``) or a metric's value (``metric``),
+    with, for discovery, a threshold (``above`` / ``below``) that marks a run as of interest."""
+
+    objective: str | None = None
+    metric: str | None = None
+    above: float | None = None
+    below: float | None = None
+
+    def check(self, s: Scenario, where: str) -> str:
+        """The metric behind the outcome; raises ScenarioError naming what is wrong."""
+        if (self.objective is None) == (self.metric is None):
+            raise ScenarioError([Problem("--objective/--metric", None, "", "give exactly one of them")])
+        if self.objective is not None:
+            if self.objective not in s.objectives:
+                raise ScenarioError([Problem(where, None, "objectives", f"no objective {self.objective!r}; "
+                                             f"objectives: {', '.join(s.objectives)}")])
+            return s.objectives[self.objective].metric
+        return str(self.metric)
+
+    def describe(self, s: Scenario) -> str:
+        if self.objective is not None:
+            return f"P({self.objective})"
+        return f"mean {self.metric}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("objective", self.objective), ("metric", self.metric), ("above", self.above),
+                                  ("below", self.below)) if v is not None}
+
+
+@dataclass
+class SamplePlan:
+    """What an analysis will run, known before any run (for the line printed first)."""
+
+    method: str
+    samples: int
+    factors: list[Factor]
+    pruned: list[Factor]
+    points: int  # rows of the sample
+    distinct: int  # distinct override sets among them (each run once)
+    reps: int
+
+    @property
+    def runs(self) -> int:
+        return self.distinct * self.reps
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "samples": self.samples, "dimensions": len(self.factors),
+                "points": self.points, "distinct": self.distinct, "reps": self.reps, "runs": self.runs,
+                "pruned": [f.path for f in self.pruned]}
+
+
+def _nan_none(x: Any) -> float | None:
+    x = float(x)
+    return None if not math.isfinite(x) else round(x, 6)
+
+
+@dataclass
+class GsaResult:
+    """A Sobol or Morris analysis: one row per factor, ranked (total index, or mu*)."""
+
+    method: str
+    scenario: str
+    scenario_hash: str
+    path: str
+    sets: list[str]
+    outcome: Outcome
+    samples: int
+    reps: int
+    seed: int
+    runs: int
+    points: int
+    parameters: list[dict[str, Any]]
+    pruned: list[dict[str, Any]]
+    y_mean: float | None
+    y_var: float | None
+    conf_level: float = 0.95
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "scenario": self.scenario, "scenario_hash": self.scenario_hash,
+                "path": self.path, "sets": list(self.sets), **self.outcome.to_dict(), "samples": self.samples,
+                "reps": self.reps, "seed": self.seed, "runs": self.runs, "points": self.points,
+                "conf_level": self.conf_level, "y_mean": self.y_mean, "y_var": self.y_var,
+                "parameters": self.parameters, "pruned": self.pruned, "notes": list(self.notes)}
+
+
+def _salib() -> Any:
+    try:
+        import SALib  # noqa: F401
+    except ModuleNotFoundError:
+        raise AnalysisUnavailable("--method sobol and morris need the 'analysis' extra (SALib): "
+                                  "pip install -e '.[analysis]'") from None
+    return SALib
+
+
+def problem(fs: Sequence[Factor]) -> dict[str, Any]:
+    """SALib's problem: every factor on the unit interval (mapped to its range or categories)."""
+    return {"num_vars": len(fs), "names": [f.path for f in fs], "bounds": [[0.0, 1.0]] * len(fs)}
+
+
+def sample_unit(method: str, fs: Sequence[Factor], samples: int, seed: int) -> np.ndarray:
+    """The unit-hypercube sample of ``method`` (rows: points, columns: factors)."""
+    _salib()
+    if method == "sobol":
+        from SALib.sample import sobol as sobol_sample
+        return np.asarray(sobol_sample.sample(problem(fs), samples, calc_second_order=False, seed=seed))
+    if method == "morris":
+        from SALib.sample import morris as morris_sample
+        return np.asarray(morris_sample.sample(problem(fs), samples, num_levels=MORRIS_LEVELS, seed=seed))
+    raise ValueError(method)
+
+
+def overrides(fs: Sequence[Factor], u: np.ndarray) -> list[tuple[str, ...]]:
+    """Each row of a unit sample as ``--set`` overrides."""
+    return [tuple(f.override(float(x)) for f, x in zip(fs, row, strict=True)) for row in u]
+
+
+def evaluate(path: str, sets: Sequence[str], base: Scenario, rows: Sequence[tuple[str, ...]], outcome: Outcome,
+             reps: int, seed: int, *, workers: int = 1, cluster: str | None = None,
+             progress: Callable[[int, int], None] | None = None) -> list[list[float]]:
+    """Run every distinct row of overrides ``reps`` times on the same seeds; per row, per
+    replication, the outcome's value (1.0/0.0 for an objective met, the metric's value or NaN)."""
+    distinct = list(dict.fromkeys(rows))
+    where = {ov: k for k, ov in enumerate(distinct)}
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    for ov in distinct:
+        try:
+            scenarios.append(load_scenario(path, tuple(sets) + ov))
+        except ScenarioError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise ScenarioError(problems)
+    points = [Point({}, ov) for ov in distinct]
+    plan = Plan(base, path, tuple(sets), [], points, scenarios)
+    got: list[list[float]] = [[] for _ in distinct]
+
+    def on_row(row: dict) -> None:
+        if outcome.objective is not None:
+            got[row["point"]].append(1.0 if row["objectives"][outcome.objective] else 0.0)
+        else:
+            v = row["metrics"].get(outcome.metric)
+            got[row["point"]].append(math.nan if v is None else float(v))
+
+    run_batch(plan, reps, seed, workers=workers, cluster=cluster, progress=progress, on_row=on_row,
+              chunk=min(reps, 100))
+    return [got[where[ov]] for ov in rows]
+
+
+def _point_outputs(values: list[list[float]], outcome: Outcome) -> np.ndarray:
+    """P(met) or the metric's mean per point; a point where the metric never happened is an error."""
+    ys = []
+    never = 0
+    for v in values:
+        x = [a for a in v if not math.isnan(a)]
+        if not x:
+            never += 1
+            ys.append(math.nan)
+        else:
+            ys.append(sum(x) / len(x))
+    if never:
+        raise ScenarioError([Problem(f"--metric {outcome.metric}", None, "",
+                                     f"the metric never happened in any replication at {never} of {len(values)} "
+                                     "sample points, so it has no value there to analyse; analyse an objective "
+                                     "on it (--objective) or give more --reps")])
+    return np.asarray(ys, dtype=float)
+
+
+def plan_analysis(method: str, base: Scenario, outcome: Outcome, samples: int, reps: int, seed: int,
+                  prune: bool = True, where: str = "") -> tuple[SamplePlan, np.ndarray, list[tuple[str, ...]]]:
+    """The factors, the unit sample and its overrides of a Sobol or Morris analysis."""
+    if method not in ("sobol", "morris"):
+        raise ValueError(method)
+    metric = outcome.check(base, where)
+    kept, pruned = factors(base, metric, prune=prune)
+    if not kept:
+        raise ScenarioError([Problem(where, None, "", "no uncertain parameter, decision or measure can move "
+                                     f"{outcome.describe(base)}: nothing to analyse")])
+    if method == "sobol" and (samples < 2 or samples & (samples - 1)):
+        raise ScenarioError([Problem("--samples", None, "", f"Sobol sampling needs a power of 2 (64, 128, 256, "
+                                     f"...), got {samples}")])
+    u = sample_unit(method, kept, samples, seed)
+    rows = overrides(kept, u)
+    plan = SamplePlan(method, samples, kept, pruned, len(rows), len(set(rows)), reps)
+    return plan, u, rows
+
+
+def analyse(method: str, scenario_path: str | Path, outcome: Outcome, samples: int = 256, reps: int = 1,
+            seed: int = 0, sets: Iterable[str] = (), *, workers: int = 1, cluster: str | None = None,
+            progress: Callable[[int, int], None] | None = None, prune: bool = True,
+            on_plan: Callable[[SamplePlan], None] | None = None, conf_level: float = 0.95) -> GsaResult:
+    """A Sobol (``method="sobol"``) or Morris (``"morris"``) analysis of ``outcome`` over the
+    scenario's factors. ``samples``: N (Sobol: base samples, a power of 2; Morris: trajectories).
+    ``on_plan(plan)`` is called before any run. Raises ScenarioError on bad input."""
+    _salib()
+    sets = tuple(sets)
+    path = str(scenario_path)
+    base = load_scenario(path, sets)
+    plan, u, rows = plan_analysis(method, base, outcome, samples, reps, seed, prune, path)
+    if on_plan:
+        on_plan(plan)
+    values = evaluate(path, sets, base, rows, outcome, reps, seed, workers=workers, cluster=cluster,
+                      progress=progress)
+    y = _point_outputs(values, outcome)
+    notes: list[str] = []
+    var = float(np.var(y))
+    if var == 0:
+        notes.append("the outcome was the same at every sample point: no parameter moves it over these ranges")
+    fs = plan.factors
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a constant output divides 0 by 0; said above
+        params = _sobol(fs, y, seed, conf_level) if method == "sobol" else _morris(fs, u, y, seed, conf_level)
+    return GsaResult(method, base.name, base.content_hash, path, list(sets), outcome, samples, reps, seed,
+                     plan.runs, plan.points, params,
+                     [{"name": f.path, "label": f.label} for f in plan.pruned],
+                     _nan_none(np.mean(y)), _nan_none(var), conf_level, notes)
+
+
+def _sobol(fs: Sequence[Factor], y: np.ndarray, seed: int, conf: float) -> list[dict[str, Any]]:
+    from SALib.analyze import sobol as sobol_analyze
+
+    if float(np.var(y)) == 0:
+        res: dict[str, Any] = {k: np.zeros(len(fs)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+    else:
+        res = sobol_analyze.analyze(problem(fs), y, calc_second_order=False, num_resamples=RESAMPLES,
+                                    conf_level=conf, seed=seed)
+    rows = [{**f.to_dict(), "S1": _nan_none(res["S1"][k]), "S1_conf": _nan_none(res["S1_conf"][k]),
+             "ST": _nan_none(res["ST"][k]), "ST_conf": _nan_none(res["ST_conf"][k])} for k, f in enumerate(fs)]
+    rows.sort(key=lambda r: (-(r["ST"] or 0.0), r["name"]))
+    return rows
+
+
+def _morris(fs: Sequence[Factor], u: np.ndarray, y: np.ndarray, seed: int, conf: float) -> list[dict[str, Any]]:
+    from SALib.analyze import morris as morris_analyze
+
+    res = morris_analyze.analyze(problem(fs), u, y, num_resamples=RESAMPLES, conf_level=conf,
+                                 num_levels=MORRIS_LEVELS, seed=seed)
+    rows = [{**f.to_dict(), "mu": _nan_none(res["mu"][k]), "mu_star": _nan_none(res["mu_star"][k]),
+             "mu_star_conf": _nan_none(res["mu_star_conf"][k]), "sigma": _nan_none(res["sigma"][k])}
+            for k, f in enumerate(fs)]
+    rows.sort(key=lambda r: (-(r["mu_star"] or 0.0), r["name"]))
+    return rows
+
+
+LIMITS = {
+    "sobol": ("Sobol indices (Saltelli sampling, Jansen/Saltelli estimators, SALib): S1 is the share of the "
+              "outcome's variance due to the parameter alone, ST its share including every interaction; "
+              "intervals are bootstrap. Each parameter is varied uniformly over its range and the indices "
+              "describe those ranges only; with few samples the estimates are noisy (an index can come out "
+              "slightly below 0), and the replication seeds are the same at every point, so the outcome is "
+              "a fixed function of the parameters for those seeds."),
+    "morris": ("Morris elementary effects (SALib, 4-level grid): mu* ranks parameters by their mean absolute "
+               "effect over the range (in units of the outcome), sigma shows non-linearity or interactions. "
+               "A screening method: it ranks, it does not apportion variance."),
+    "oat": ("One at a time: each parameter to its low and high end with the others at their distributions. "
+            "A local view: it misses interactions and is not valid for a non-linear model."),
+}
+
+
+__all__ = ["LIMITS", "METHODS", "AnalysisUnavailable", "GsaResult", "Outcome", "SamplePlan", "analyse",
+           "evaluate", "plan_analysis"]
