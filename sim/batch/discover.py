@@ -124,8 +124,8 @@ def sentence(s: Scenario, o: Outcome, box: dict[str, Any], cases: int, interest:
                 "and no restriction raises that significantly.")
     when = " and ".join(restriction_text(r) for r in box["restrictions"])
     return (f"When {when}, {what} in {box['density']:.0%} of runs ({box['k']} of {box['n']}); this region holds "
-            f"{box['coverage']:.0%} of all {called} ({box['k']} of {interest}); over the whole sample {what} "
-            f"in {base:.0%} of runs.")
+            f"{box['coverage']:.0%} of all {called} ({box['k']} of {interest}); over the whole sample, "
+            f"{base:.0%} of runs.")
 
 
 def discover(scenario_path: str | Path, outcome: Outcome, samples: int = 500, reps: int = 1, seed: int = 0,

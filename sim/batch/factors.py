@@ -78,15 +78,17 @@ def parameter_label(s: Scenario, path: str) -> str:
     if head == "injects" and len(rest) >= 2 and rest[0] in s.injects:
         return f"inject \u201c{s.injects[rest[0]].title}\u201d {' '.join(_field(p) for p in rest[1:])}"
     if head == "decisions" and len(rest) >= 2 and rest[0] in s.decisions:
-        tail = "option taken" if rest[1:] == ["default"] else " ".join(_field(p) for p in rest[1:])
-        return f"decision \u201c{s.decisions[rest[0]].title}\u201d {tail}"
+        title = s.decisions[rest[0]].title
+        if rest[1:] == ["default"]:
+            return f"option taken at decision \u201c{title}\u201d"
+        return f"decision \u201c{title}\u201d {' '.join(_field(p) for p in rest[1:])}"
     if head == "adversary" and len(rest) >= 3 and rest[0] == "axes" and s.adversary and rest[1] in s.adversary.axes:
         return f"{s.adversary.axes[rest[1]].name} {' '.join(_field(p) for p in rest[2:])}"
     d = s.deconfliction
     if head == "deconfliction" and d is not None:
         if len(rest) >= 2 and rest[0] == "measures" and rest[1] in d.measures:
-            tail = "in force" if rest[2:] == ["active"] else " ".join(_field(p) for p in rest[2:])
-            return f"measure \u201c{d.measures[rest[1]].name}\u201d {tail}"
+            tail = "" if rest[2:] == ["active"] else " " + " ".join(_field(p) for p in rest[2:])
+            return f"measure \u201c{d.measures[rest[1]].name}\u201d{tail}"
         if len(rest) == 2 and rest[0] == "encounter_rate":
             return f"{rest[1]} encounter rate"
         return " ".join(_field(p) for p in rest)

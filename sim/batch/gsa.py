@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -127,7 +127,7 @@ class GsaResult:
 
 def _salib() -> Any:
     try:
-        import SALib  # noqa: F401
+        import SALib
     except ModuleNotFoundError:
         raise AnalysisUnavailable("--method sobol and morris need the 'analysis' extra (SALib): "
                                   "pip install -e '.[analysis]'") from None
@@ -176,14 +176,14 @@ def evaluate(path: str, sets: Sequence[str], base: Scenario, rows: Sequence[tupl
     plan = Plan(base, path, tuple(sets), [], points, scenarios)
     got: list[list[float]] = [[] for _ in distinct]
 
-    def on_row(row: dict) -> None:
+    def on_row(row: dict[str, Any]) -> None:
         if outcome.objective is not None:
             got[row["point"]].append(1.0 if row["objectives"][outcome.objective] else 0.0)
         else:
             v = row["metrics"].get(outcome.metric)
             got[row["point"]].append(math.nan if v is None else float(v))
 
-    run_batch(plan, reps, seed, workers=workers, cluster=cluster, progress=progress, on_row=on_row,
+    run_batch(cast(Any, plan), reps, seed, workers=workers, cluster=cluster, progress=progress, on_row=on_row,
               chunk=min(reps, 100))
     return [got[where[ov]] for ov in rows]
 

@@ -18,7 +18,7 @@ from ..batch.executors import BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError
 from ..batch.export import export as export_rows
 from ..batch.gsa import METHODS, Outcome
-from ..batch.runner import BatchError, run_batch
+from ..batch.runner import BatchError, Plan, plan_batch, resume_key, run_batch
 from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
@@ -149,6 +149,8 @@ def batch(
     all_metrics: bool = typer.Option(False, "--all-metrics", help="show every metric in the table"),
     chart: Path | None = typer.Option(None, "--chart", help="also draw P(success) per objective to FILE (.svg or "
                                          ".png; extra 'report'): bars, or lines against the --vary values"),
+    detail: bool = typer.Option(False, "--detail", help="a sweep: every point's own tables of metrics and "
+                                "objectives, after one another (by default one table of the points side by side)"),
 ) -> None:
     """Run SCENARIO many times and summarise metrics and objective odds (per sweep point).
 
@@ -187,14 +189,17 @@ def batch(
 
     show = err.is_terminal and not json_
     try:
+        command = _command("batch", scenario, [
+            ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary), ("--workers", workers),
+            ("--cluster", cluster), ("--db", db), ("--explore-decisions", explore), ("--keep-traces", keep_traces)])
+        plan = plan_batch(scenario, set_, vary)
+        if not resume:
+            _point_at_resume(plan, db, seed, reps, explore, command)
         with progress_bar(show, "replications") as progress:
-            summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
+            summary = run_batch(plan, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
                                 workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
                                 keep_traces=keep_traces, on_start=started, on_resume=resuming, on_resume_miss=missed,
-                                command=_command("batch", scenario, [
-                                    ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary),
-                                    ("--workers", workers), ("--cluster", cluster), ("--db", db),
-                                    ("--explore-decisions", explore), ("--keep-traces", keep_traces)]))
+                                command=command)
     except ScenarioError as exc:
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError, StoreError) as exc:
@@ -210,20 +215,41 @@ def batch(
     if json_:
         print(summary.to_json())
     else:
-        _print_summary(summary, scenario, reps, seed, set_, db, metric, all_metrics)
+        _print_summary(summary, scenario, reps, seed, set_, db, metric, all_metrics, detail)
     if chart is not None:
         from ..report.batch_charts import batch_chart
         _write_chart(chart, lambda fmt: batch_chart(summary.to_dict(), fmt), to_stderr=json_)
 
 
+def _point_at_resume(plan: Plan, db: Path, seed: int, reps: int, explore: bool, command: str) -> None:
+    """The same command as an unfinished batch: say so, and how to complete that one instead."""
+    try:
+        if not db.is_file() or db.stat().st_size == 0:
+            return
+        with Store(db, create=False) as st:
+            bid = st.find_unfinished(resume_key(plan, seed, reps, explore))
+            b = st.batch(bid) if bid is not None else None
+    except (OSError, StoreError):
+        return  # the batch itself says what is wrong with the file
+    if b is None:
+        return
+    line = shlex.join([*shlex.split(command), "--resume"])
+    err.print(f"note: batch {b['id']} in {db} is this same command, {b['status']} with {b['stored']} of "
+              f"{b['reps'] * b['points']} replications stored; this starts a new batch. To complete batch "
+              f"{b['id']} instead: {line}", markup=False)
+
+
 def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str], db: Path, metric: list[str],
-                   all_metrics: bool) -> None:
+                   all_metrics: bool, detail: bool = False) -> None:
     d = summary.to_dict()
     out.print(Text(f"{scenario}: {reps} replications per point, seed {seed}, scenario {d['scenario_hash']}"
                    + (f", {len(d['points'])} sweep points" if len(d["points"]) > 1 else "")
                    + f"  (batch {summary.batch_id} in {db})", style="bold"))
     objective_metrics = {o.metric for o in load_scenario(scenario, set_).objectives.values()}
     hidden = 0
+    if len(d["points"]) > 1 and not detail:
+        _print_sweep_table(d, metric, all_metrics)
+        return
     for pt in d["points"]:
         names = list(pt["metrics"])
         shown = _shown_metrics(names, objective_metrics, metric, all_metrics)
@@ -232,6 +258,50 @@ def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str
         _print_point(pt, shown, f"Point: {where}" if where else "Metrics")
     if hidden:
         out.print(Text(f"{hidden} more metrics per point: --metric GLOB or --all-metrics; --json for all", style="dim"))
+
+
+SWEEP_HEADLINE = ("incidents", "peak_tension", "peak_rung")
+
+
+def sweep_table(d: dict, metric_patterns: list[str] = (), all_metrics: bool = False) -> tuple[Table, list[str]]:
+    """One row per sweep point: the varied values, each objective's P(success) with its 95 % Wilson
+    interval, and the mean of the headline metrics (or of those --metric picks); the key of the objectives."""
+    from ..report.batch_charts import value_label
+
+    paths = [v["path"] for v in d["vary"]]
+    oids = list(d["points"][0]["objectives"]) if d["points"] else []
+    names = list(d["points"][0]["metrics"]) if d["points"] else []
+    metrics = names if all_metrics else [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in metric_patterns)] \
+        if metric_patterns else [n for n in SWEEP_HEADLINE if n in names]
+    t = Table(title=f"{len(d['points'])} sweep points, {d['reps']} replications each: P(success) over its 95% "
+                    "Wilson interval (in %), and metric means", title_justify="left", padding=(0, 1), show_lines=True)
+    t.add_column("#", justify="right", no_wrap=True)
+    for p in paths:
+        t.add_column(".".join(p.split(".")[-2:]), justify="right", overflow="fold", min_width=8)
+    for k, _oid in enumerate(oids, 1):
+        t.add_column(f"O{k}", justify="right", no_wrap=True)
+    for m in metrics:
+        t.add_column(m.replace("_", " "), justify="right", overflow="fold", min_width=6)
+    for i, pt in enumerate(d["points"], 1):
+        cells = [str(i)] + [value_label(pt["point"].get(p)) for p in paths]
+        for oid in oids:
+            o = pt["objectives"][oid]
+            p = o["p"] or 0.0
+            style = "green" if p >= 0.9 else "yellow" if p >= 0.5 else "bold red"
+            cells.append(Text(f"{p:.0%}\n{o['ci_low'] * 100:.0f}-{o['ci_high'] * 100:.0f}", style=style))
+        cells += [_fmt(pt["metrics"][m]["mean"]) if m in pt["metrics"] else "-" for m in metrics]
+        t.add_row(*cells)
+    key = [f"O{k} {pt_title} ({oid})" for k, (oid, pt_title) in
+           enumerate(((oid, d["points"][0]["objectives"][oid]["title"]) for oid in oids), 1)]
+    return t, key
+
+
+def _print_sweep_table(d: dict, metric: list[str], all_metrics: bool) -> None:
+    t, key = sweep_table(d, metric, all_metrics)
+    out.print(t)
+    for line in key:
+        out.print(Text(f"  {line}", style="dim"))
+    out.print(Text("every point's metrics and objectives in full: --detail; all of it: --json", style="dim"))
 
 
 def sensitivity(
@@ -337,32 +407,89 @@ def _print_sensitivity(rows: list[dict], objective: str, reps: int, seed: int) -
     out.print(t)
 
 
+def _varied(b: dict) -> str:
+    """What a stored batch varied and set, as typed: --vary path=v1,v2; --set path=v; --explore-decisions."""
+    from ..report.batch_charts import value_label
+
+    p = b["params"]
+    parts = [f"--vary {v['path']}={','.join(value_label(x) for x in v['values'])}" for v in p.get("vary", [])]
+    parts += [f"--set {x}" for x in p.get("sets", [])]
+    if p.get("explore_decisions"):
+        parts.append("--explore-decisions")
+    return " ".join(parts) or "(baseline)"
+
+
+def _resume_line(b: dict) -> str | None:
+    """The command that completes an unfinished batch, or None when it finished."""
+    if b["status"] == "done" or not b.get("command"):
+        return None
+    words = shlex.split(b["command"])
+    return shlex.join(words if "--resume" in words else [*words, "--resume"])
+
+
+def _analysis_outcome(a: dict) -> str:
+    p = a["params"]
+    if "objective" in p:
+        return f"objective {p['objective']}"
+    if "above" in p:
+        return f"{p['metric']} above {p['above']:g}"
+    if "below" in p:
+        return f"{p['metric']} below {p['below']:g}"
+    return f"metric {p.get('metric')}"
+
+
 def results(
     db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
-    json_: bool = typer.Option(False, "--json", help="print the batches as JSON"),
+    json_: bool = typer.Option(False, "--json", help="print the batches (and analyses, with their kind) as JSON"),
 ) -> None:
-    """List the batches stored in the results database."""
+    """List the batches (what each varied and set, its status, replications done of asked) and the
+    sensitivity and discovery analyses stored in the results database."""
+    from ..batch.analyses import listing
+
     try:
         with Store(db, create=False) as st:
             rows = st.batches()
+        analyses = listing(db)
     except StoreError as exc:
         fail(str(exc))
     if json_:
-        print(json.dumps(rows, sort_keys=True, indent=2))
+        for b in rows:
+            b["varied"], b["resume_command"] = _varied(b), _resume_line(b)
+        print(json.dumps(rows + analyses, sort_keys=True, indent=2))
         return
-    if not rows:
+    if not rows and not analyses:
         out.print(f"no batches in {db}")
         return
-    t = Table(title=f"Batches in {db}", title_justify="left")
-    for col in ("id", "scenario", "seed", "reps", "points", "stored", "status", "started (UTC)"):
-        t.add_column(col, justify="right" if col in ("id", "seed", "reps", "points", "stored") else "left",
-                     overflow="fold")
-    for b in rows:
-        style = {"done": "green", "running": "yellow", "interrupted": "yellow", "failed": "red"}[b["status"]]
-        t.add_row(str(b["id"]), b["scenario"], str(b["seed"]), str(b["reps"]), str(b["points"]),
-                  f"{b['stored']}/{b['reps'] * b['points']}", Text(b["status"], style=style),
-                  b["started"][:16].replace("T", " "))
-    out.print(t)
+    if rows:
+        t = Table(title=f"Batches in {db} (times UTC)", title_justify="left")
+        for col in ("id", "scenario: varied and set", "seed", "points", "replications", "status", "started"):
+            t.add_column(col, justify="right" if col in ("id", "seed", "points", "replications") else "left",
+                         overflow="fold", no_wrap=not col.startswith("scenario"), min_width=24 if
+                         col.startswith("scenario") else None)
+        for b in rows:
+            style = {"done": "green", "running": "yellow", "interrupted": "yellow", "failed": "red"}[b["status"]]
+            t.add_row(str(b["id"]), Text(b["scenario"], style="bold") + Text("\n" + _varied(b)), str(b["seed"]),
+                      str(b["points"]), f"{b['stored']}/{b['reps'] * b['points']}", Text(b["status"], style=style),
+                      b["started"][5:16].replace("T", " "))
+        out.print(t)
+        for b in rows:
+            if (line := _resume_line(b)) is not None and b["status"] != "running":
+                out.print(Text(f"batch {b['id']} is {b['status']} ({b['stored']} of {b['reps'] * b['points']} "
+                               f"replications stored); to complete it: {line}", style="yellow"))
+    if analyses:
+        a_t = Table(title=f"Analyses in {db} (times UTC; crisis-sim report --db {db} --analysis ID)",
+                    title_justify="left")
+        for col in ("id", "method", "scenario: of, set", "samples", "reps", "seed", "runs", "stored"):
+            a_t.add_column(col, justify="right" if col in ("id", "samples", "reps", "seed", "runs") else "left",
+                           overflow="fold", no_wrap=not col.startswith("scenario"), min_width=24 if
+                           col.startswith("scenario") else None)
+        for a in analyses:
+            p = a["params"]
+            what = _analysis_outcome(a) + "".join(f" --set {x}" for x in p.get("sets", []))
+            a_t.add_row(str(a["id"]), a["kind"], Text(a["scenario"], style="bold") + Text("\n" + what),
+                        str(p.get("samples", "-")), str(p.get("reps", "-")), str(p.get("seed", "-")),
+                        str(p.get("runs", "-")), a["created"][5:16].replace("T", " "))
+        out.print(a_t)
 
 
 def export(

@@ -8,7 +8,7 @@ bytes, the same on every run (:func:`sim.report.charts.figure_bytes`).
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,6 +17,7 @@ from matplotlib.patches import Rectangle
 from .charts import STYLE, figure_bytes  # first: it picks matplotlib's Agg backend
 
 FORMATS = ("svg", "png")
+_STYLE = cast(Any, STYLE)
 
 
 def _check(fmt: str) -> None:
@@ -43,7 +44,7 @@ def sobol_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:
     """First-order and total Sobol indices per parameter with their bootstrap intervals, ranked by total."""
     _check(fmt)
     rows = list(reversed(d["parameters"]))
-    with plt.rc_context(STYLE):
+    with plt.rc_context(_STYLE):
         fig, ax = plt.subplots(figsize=(8.2, 0.5 * len(rows) + 1.6))
         ys = np.arange(len(rows))
         for dy, key, face, hatch, lab in ((0.18, "ST", "#404040", "", "total (ST)"),
@@ -67,7 +68,7 @@ def morris_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:
     """Morris screening: mu* (with its interval) against sigma, one labelled point per parameter."""
     _check(fmt)
     rows = d["parameters"]
-    with plt.rc_context(STYLE):
+    with plt.rc_context(_STYLE):
         fig, ax = plt.subplots(figsize=(8.2, 5.2))
         for k, r in enumerate(rows):
             mu, s, c = r["mu_star"] or 0.0, r["sigma"] or 0.0, r["mu_star_conf"] or 0.0
@@ -104,7 +105,7 @@ def discovery_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:
     """Left: PRIM's peeling trajectory, density against coverage, the chosen box marked.
     Right: the cases on the box's two main parameters (of interest filled), the box drawn."""
     _check(fmt)
-    with plt.rc_context(STYLE):
+    with plt.rc_context(_STYLE):
         fig, (ax, bx) = plt.subplots(1, 2, figsize=(10.5, 4.6))
         cov = [b["coverage"] for b in d["boxes"]]
         den = [b["density"] for b in d["boxes"]]
