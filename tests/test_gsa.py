@@ -230,3 +230,33 @@ def test_cli_discover_prints_a_sentence(tmp_path):
     assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
     r = runner.invoke(app, ["discover", str(p), "--metric", "event.d.h"])
     assert r.exit_code == 2 and "give exactly one of --above X or --below X" in r.stderr
+
+
+def test_report_sections_fresh_and_stored(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    p = tmp_path / "planted.yaml"
+    p.write_text(PLANTED)
+    runner = CliRunner()
+    db = tmp_path / "r.db"
+    r = runner.invoke(app, ["discover", str(p), "--objective", "early", "--samples", "60", "-w", "1",
+                            "--all-parameters", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    # the stored discovery, on its own scenario, and a fresh Morris screening beside it
+    r = runner.invoke(app, ["report", "--db", str(db), "--analysis", "1", "--reps", "3", "-w", "1", "--sensitivity",
+                            "early", "--method", "morris", "--samples", "4", "--out", str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "b" / "aar.md").read_text()
+    assert "Scenario discovery: where early is missed" in md and "(stored analysis 1)" in md
+    assert "When inject" in md and "| Restriction | p-value |" in md
+    assert "Global sensitivity of P(early): Morris screening" in md and "Morris elementary effects" in md
+    assert "| inject \u201cAlpha\u201d time (H+) | " in md and "*Limits:*" in md
+    data = json.loads((tmp_path / "b" / "data.json").read_text())
+    assert [a["kind"] for a in data["analyses"]] == ["discover", "morris"]
+    assert {r["name"] for r in data["analyses"][0]["box"]["restrictions"]} <= {"injects.a.at_h", "injects.b.at_h"}
+    assert (tmp_path / "b" / "charts" / "analysis-2.svg").exists()
+    html = (tmp_path / "b" / "aar.html").read_text()
+    assert "Morris screening" in html and "Scenario discovery (PRIM)" in html
+    r = runner.invoke(app, ["report", "--db", str(db), "--analysis", "7"])
+    assert r.exit_code == 2 and "no analysis 7" in r.stderr
+    r = runner.invoke(app, ["report", str(p), "--method", "sobol"])
+    assert r.exit_code == 2 and "--method goes with --sensitivity" in r.stderr

@@ -117,7 +117,7 @@ def outcome_text(s: Scenario, o: Outcome) -> tuple[str, str]:
 def sentence(s: Scenario, o: Outcome, box: dict[str, Any], cases: int, interest: int) -> str:
     what, called = outcome_text(s, o)
     if not interest:
-        return f"In none of the {cases} runs {what}: there is nothing to discover."
+        return f"Not one of the {cases} runs is a case of interest ({what}): there is nothing to discover."
     base = interest / cases
     if not box["restrictions"]:
         return (f"No region of the parameters concentrates the {called}: {what} in {base:.0%} of all runs, "

@@ -191,7 +191,7 @@ def discover(
     command = _command("discover", scenario, [("--objective", objective), ("--metric", metric), ("--above", above),
                                               ("--below", below), ("--samples", samples), ("--reps", reps),
                                               ("--seed", seed), ("--set", set_), ("--db", db)])
-    _store(db, "discover", d, command, json_)
+    _store(db, "discover", res.to_dict(cases=True), command, json_)  # the cases too: the report draws the box
 
 
 def print_discovery(d: dict[str, Any]) -> None:

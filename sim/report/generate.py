@@ -67,7 +67,7 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
                          sensitivity: list[dict] | None = None, sensitivity_objective: str | None = None,
                          narrated_run=None, replications=None, summary=None,
                          source_kind: str = "scenario", workshop: dict | None = None, sweep: dict | None = None,
-                         progress=None) -> Written:
+                         progress=None, analyses: list[dict] | None = None) -> Written:
     """Report on scenario ``s`` (loaded from ``path`` with ``sets``).
 
     ``narrated_run`` (default: ``run(s, seed)``), ``replications`` and ``summary`` (default: a fresh
@@ -75,7 +75,8 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     session summary of :func:`sim.report.sources.load_session`: its result is the narrated run, the
     batch (``seed``, ``reps``) is the distribution it is placed in, and the findings are the workshop's.
     ``sweep`` (a stored batch with ``--vary``: every point's objective odds) adds an overview of the
-    sweep, with its chart, beside the analysis of the point reported on.
+    sweep, with its chart, beside the analysis of the point reported on. ``analyses`` (results of
+    Sobol, Morris or discovery, fresh or stored) add a section each.
     """
     if reps < 1:
         raise ReportError("--reps: give at least 1 replication")
@@ -122,6 +123,11 @@ def report_from_scenario(s: Scenario, path: str | Path, *, sets: list[str] = (),
     data["sweep"] = None
     if sweep is not None:
         drawn.append(_sweep_block(data, sweep))
+    data["analyses"] = []
+    if analyses:  # Sobol, Morris, discovery: sections of their own (sim.report.analyses)
+        from .analyses import sections
+        data["analyses"], more = sections(analyses)
+        drawn += more
     out = out or default_out_dir(s, when)
     return write(out, data, drawn, formats)
 

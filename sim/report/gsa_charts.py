@@ -139,7 +139,8 @@ def discovery_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:
             bx.set_ylabel(_wrap(pj["label"], 40))
             bx.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
         else:
-            bx.text(0.5, 0.5, "fewer than two numeric parameters", ha="center", va="center")
+            bx.text(0.5, 0.5, "fewer than two numeric parameters" if len(dims) < 2 else "no cases given",
+                    ha="center", va="center")
             bx.set_axis_off()
         fig.suptitle(f"{d['scenario']}: scenario discovery (PRIM), {d['runs']} runs, seed {d['seed']}", x=0.01,
                      ha="left", fontsize=10)
