@@ -8,7 +8,9 @@ import fnmatch
 import json
 import os
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import typer
 from rich.table import Table
@@ -196,7 +198,7 @@ def batch(
         if not resume:
             _point_at_resume(plan, db, seed, reps, explore, command)
         with progress_bar(show, "replications") as progress:
-            summary = run_batch(plan, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
+            summary = run_batch(cast(Any, plan), reps, seed, sets=set_, vary=vary, explore_decisions=explore,
                                 workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
                                 keep_traces=keep_traces, on_start=started, on_resume=resuming, on_resume_miss=missed,
                                 command=command)
@@ -263,7 +265,8 @@ def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str
 SWEEP_HEADLINE = ("incidents", "peak_tension", "peak_rung")
 
 
-def sweep_table(d: dict, metric_patterns: list[str] = (), all_metrics: bool = False) -> tuple[Table, list[str]]:
+def sweep_table(d: dict[str, Any], metric_patterns: Sequence[str] = (), all_metrics: bool = False
+                ) -> tuple[Table, list[str]]:
     """One row per sweep point: the varied values, each objective's P(success) with its 95 % Wilson
     interval, and the mean of the headline metrics (or of those --metric picks); the key of the objectives."""
     from ..report.batch_charts import value_label
@@ -283,7 +286,7 @@ def sweep_table(d: dict, metric_patterns: list[str] = (), all_metrics: bool = Fa
     for m in metrics:
         t.add_column(m.replace("_", " "), justify="right", overflow="fold", min_width=6)
     for i, pt in enumerate(d["points"], 1):
-        cells = [str(i)] + [value_label(pt["point"].get(p)) for p in paths]
+        cells: list[str | Text] = [str(i), *(value_label(pt["point"].get(p)) for p in paths)]
         for oid in oids:
             o = pt["objectives"][oid]
             p = o["p"] or 0.0
@@ -296,7 +299,7 @@ def sweep_table(d: dict, metric_patterns: list[str] = (), all_metrics: bool = Fa
     return t, key
 
 
-def _print_sweep_table(d: dict, metric: list[str], all_metrics: bool) -> None:
+def _print_sweep_table(d: dict[str, Any], metric: list[str], all_metrics: bool) -> None:
     t, key = sweep_table(d, metric, all_metrics)
     out.print(t)
     for line in key:
@@ -407,7 +410,7 @@ def _print_sensitivity(rows: list[dict], objective: str, reps: int, seed: int) -
     out.print(t)
 
 
-def _varied(b: dict) -> str:
+def _varied(b: dict[str, Any]) -> str:
     """What a stored batch varied and set, as typed: --vary path=v1,v2; --set path=v; --explore-decisions."""
     from ..report.batch_charts import value_label
 
@@ -419,7 +422,7 @@ def _varied(b: dict) -> str:
     return " ".join(parts) or "(baseline)"
 
 
-def _resume_line(b: dict) -> str | None:
+def _resume_line(b: dict[str, Any]) -> str | None:
     """The command that completes an unfinished batch, or None when it finished."""
     if b["status"] == "done" or not b.get("command"):
         return None
@@ -427,7 +430,7 @@ def _resume_line(b: dict) -> str | None:
     return shlex.join(words if "--resume" in words else [*words, "--resume"])
 
 
-def _analysis_outcome(a: dict) -> str:
+def _analysis_outcome(a: dict[str, Any]) -> str:
     p = a["params"]
     if "objective" in p:
         return f"objective {p['objective']}"
