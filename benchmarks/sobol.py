@@ -49,8 +49,8 @@ def main() -> None:
 
     load = os.getloadavg()[0]
     walls, cpus, results = [], [], []
+    plan_info: dict = {}
     for k in range(args.rounds):
-        plan_info: dict = {}
         c0, t0 = _cpu(), time.perf_counter()
         res = analyse("sobol", BASELINE, Outcome(objective=args.objective), samples=args.samples, seed=0,
                       workers=args.workers, on_plan=lambda p: plan_info.update(p.to_dict()))

@@ -260,3 +260,18 @@ def test_report_sections_fresh_and_stored(tmp_path, monkeypatch):
     assert r.exit_code == 2 and "no analysis 7" in r.stderr
     r = runner.invoke(app, ["report", str(p), "--method", "sobol"])
     assert r.exit_code == 2 and "--method goes with --sensitivity" in r.stderr
+
+
+def test_charts_are_reproducible_and_take_any_label(sobol_serial):
+    from sim.report.gsa_charts import discovery_chart, gsa_chart
+
+    d = sobol_serial.to_dict()
+    d["parameters"][0]["label"] = "cost in $ and $x$ [bold]"  # mathtext and markup are shown as typed
+    a, b = gsa_chart(d, "svg"), gsa_chart(d, "svg")
+    assert a == b and a.startswith(b"<?xml")
+    rng = np.random.default_rng(0)
+    x = rng.random((50, 2)).tolist()
+    disc = {"scenario": "s", "runs": 50, "seed": 0, "boxes": [{"coverage": 1, "density": 0.2}],
+            "box": {"coverage": 1, "density": 0.2, "restrictions": []}, "x": x, "y": [int(r[0] > 0.8) for r in x],
+            "parameters": [{"name": n, "label": n, "kind": "continuous", "low": 0, "high": 1} for n in "ab"]}
+    assert discovery_chart(disc, "png") == discovery_chart(disc, "png")

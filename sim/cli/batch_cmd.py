@@ -286,7 +286,7 @@ def sweep_table(d: dict[str, Any], metric_patterns: Sequence[str] = (), all_metr
     for m in metrics:
         t.add_column(m.replace("_", " "), justify="right", overflow="fold", min_width=6)
     for i, pt in enumerate(d["points"], 1):
-        cells: list[str | Text] = [str(i), *(value_label(pt["point"].get(p)) for p in paths)]
+        cells: list[str | Text] = [str(i), *(Text(value_label(pt["point"].get(p))) for p in paths)]
         for oid in oids:
             o = pt["objectives"][oid]
             p = o["p"] or 0.0

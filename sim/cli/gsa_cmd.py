@@ -110,7 +110,7 @@ def print_gsa(d: dict[str, Any]) -> None:
         t.add_column("first order S1 [interval]", justify="right", no_wrap=True)
         t.add_column("", no_wrap=True)
         for i, r in enumerate(d["parameters"], 1):
-            t.add_row(str(i), r["label"], _interval(r["ST"], r["ST_conf"]), _interval(r["S1"], r["S1_conf"]),
+            t.add_row(str(i), Text(r["label"]), _interval(r["ST"], r["ST_conf"]), _interval(r["S1"], r["S1_conf"]),
                       "█" * round(12 * max(0.0, min(1.0, r["ST"] or 0.0))))
     else:
         t = Table(title=f"Morris screening of {what}, ranked by mu* ({d['conf_level']:.0%} bootstrap intervals; "
@@ -121,7 +121,7 @@ def print_gsa(d: dict[str, Any]) -> None:
         t.add_column("mu", justify="right", no_wrap=True)
         t.add_column("sigma", justify="right", no_wrap=True)
         for i, r in enumerate(d["parameters"], 1):
-            t.add_row(str(i), r["label"], _interval(r["mu_star"], r["mu_star_conf"]), f"{r['mu'] or 0.0:.3f}",
+            t.add_row(str(i), Text(r["label"]), _interval(r["mu_star"], r["mu_star_conf"]), f"{r['mu'] or 0.0:.3f}",
                       f"{r['sigma'] or 0.0:.3f}")
     out.print(t)
     out.print(Text(f"{what} over the sample: mean {d['y_mean'] if d['y_mean'] is not None else '-'}", style="dim"))
@@ -205,7 +205,8 @@ def print_discovery(d: dict[str, Any]) -> None:
         t.add_column("p-value", justify="right", no_wrap=True)
         from ..batch.discover import restriction_text
         for r in box["restrictions"]:
-            t.add_row(r["label"], restriction_text(r).removeprefix(r["label"]).strip(), f"{r['p_value']:.2g}")
+            t.add_row(Text(r["label"]), Text(restriction_text(r).removeprefix(r["label"]).strip()),
+                      f"{r['p_value']:.2g}")
         out.print(t)
     for r in box.get("dropped", []):
         out.print(Text(f"left out: the restriction on {r['label']} (p = {r['p_value']:.2g}, not significant)",

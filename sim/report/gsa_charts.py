@@ -26,6 +26,8 @@ def _check(fmt: str) -> None:
 
 
 def _wrap(label: str, width: int = 38) -> str:
+    """A scenario's label wrapped, with ``$`` escaped (matplotlib would read ``$...$`` as mathtext)."""
+    label = label.replace("$", r"\$")
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
@@ -59,7 +61,7 @@ def sobol_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:
         ax.set_xlabel(f"Sobol index of {_outcome(d)} ({d['conf_level']:.0%} bootstrap intervals)")
         ax.legend(loc="lower right")
         ax.grid(axis="y", visible=False)
-        ax.set_title(f"{d['scenario']}: Sobol indices of {_outcome(d)}\nN = {d['samples']}, {d['runs']} runs, "
+        ax.set_title(f"{_wrap(d['scenario'], 200)}: Sobol indices of {_outcome(d)}\nN = {d['samples']}, {d['runs']} runs, "
                      f"seed {d['seed']}", loc="left")
         return _done(fig, fmt)
 
@@ -83,7 +85,7 @@ def morris_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:
         ax.legend(loc="upper left")
         key = "\n".join(f"{k + 1}. {_wrap(r['label'], 60)}" for k, r in enumerate(rows[:12]))
         fig.text(0.01, -0.01, key, fontsize=7, va="top", ha="left")
-        ax.set_title(f"{d['scenario']}: Morris screening of {_outcome(d)}\n{d['samples']} trajectories, "
+        ax.set_title(f"{_wrap(d['scenario'], 200)}: Morris screening of {_outcome(d)}\n{d['samples']} trajectories, "
                      f"{d['runs']} runs, seed {d['seed']}", loc="left")
         return _done(fig, fmt)
 
@@ -142,7 +144,7 @@ def discovery_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:
             bx.text(0.5, 0.5, "fewer than two numeric parameters" if len(dims) < 2 else "no cases given",
                     ha="center", va="center")
             bx.set_axis_off()
-        fig.suptitle(f"{d['scenario']}: scenario discovery (PRIM), {d['runs']} runs, seed {d['seed']}", x=0.01,
+        fig.suptitle(f"{_wrap(d['scenario'], 200)}: scenario discovery (PRIM), {d['runs']} runs, seed {d['seed']}", x=0.01,
                      ha="left", fontsize=10)
         return _done(fig, fmt)
 
