@@ -3,7 +3,7 @@ metric pass a threshold)?
 
 The factors (:mod:`sim.batch.factors`) are sampled by a Latin hypercube
 (``scipy.stats.qmc.LatinHypercube``, seeded); every sample point runs the same ``reps``
-replication seeds (common random numbers) through :func:`sim.batch.runner.run_batch`; each run
+replication seeds (common random numbers) on the batch executors (:func:`sim.batch.gsa.evaluate`); each run
 is one case, of interest when the objective is missed (or the metric is above / below the
 threshold). PRIM (:mod:`sim.batch.prim`) peels a box where those cases concentrate; the box
 shown is the densest on the peeling trajectory that still holds ``min_coverage`` of them, with

@@ -4,8 +4,10 @@ The factors (:mod:`sim.batch.factors`) span a unit hypercube; SALib draws the sa
 (``SALib.sample.sobol``: Saltelli's scheme on a scrambled Sobol sequence, N x (D + 2) points
 without second-order indices; ``SALib.sample.morris``: N trajectories of D + 1 points on a
 4-level grid), each point becomes ``--set`` overrides of the scenario, and every point runs the
-same ``reps`` replication seeds (common random numbers) through :func:`sim.batch.runner.run_batch`,
-so the result does not depend on the workers or the backend. The output at a point is
+same ``reps`` replication seeds (common random numbers) on the batch executors (this process, a
+local process pool or a Dask cluster, :mod:`sim.batch.executors`), the replications run as a batch
+runs them (:func:`sim.batch.replicate.run_chunk`), so the result does not depend on the workers or
+the backend. The output at a point is
 P(objective met) over its replications, or the mean of a metric; SALib then analyses it
 (bootstrap confidence intervals, seeded). Points that give the same overrides (categorical
 factors on Morris's grid) are run once.
@@ -14,19 +16,20 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
+from .executors import Backend, DaskCluster, LocalPool, Serial
 from .factors import Factor, factors
-from .runner import Plan, run_batch
-from .sweep import Point
+from .replicate import Chunk, run_chunk
+from .runner import BatchError
 
 METHODS = ("oat", "morris", "sobol")
 MORRIS_LEVELS = 4
@@ -134,6 +137,12 @@ def _salib() -> Any:
     return SALib
 
 
+def salib_seed(seed: int) -> int:
+    """The seed handed to SALib: derived from ``seed`` and never 0 (SALib 1.5-1.6 test ``if seed:``,
+    so a seed of 0 would leave the bootstrap to numpy's global random state, different every run)."""
+    return int(np.random.SeedSequence(int(seed)).generate_state(1)[0]) or 1
+
+
 def problem(fs: Sequence[Factor]) -> dict[str, Any]:
     """SALib's problem: every factor on the unit interval (mapped to its range or categories)."""
     return {"num_vars": len(fs), "names": [f.path for f in fs], "bounds": [[0.0, 1.0]] * len(fs)}
@@ -144,10 +153,12 @@ def sample_unit(method: str, fs: Sequence[Factor], samples: int, seed: int) -> n
     _salib()
     if method == "sobol":
         from SALib.sample import sobol as sobol_sample
-        return np.asarray(sobol_sample.sample(problem(fs), samples, calc_second_order=False, seed=seed))
+        return np.asarray(sobol_sample.sample(problem(fs), samples, calc_second_order=False,
+                                              seed=salib_seed(seed)))
     if method == "morris":
         from SALib.sample import morris as morris_sample
-        return np.asarray(morris_sample.sample(problem(fs), samples, num_levels=MORRIS_LEVELS, seed=seed))
+        return np.asarray(morris_sample.sample(problem(fs), samples, num_levels=MORRIS_LEVELS,
+                                               seed=salib_seed(seed)))
     raise ValueError(method)
 
 
@@ -156,35 +167,75 @@ def overrides(fs: Sequence[Factor], u: np.ndarray) -> list[tuple[str, ...]]:
     return [tuple(f.override(float(x)) for f, x in zip(fs, row, strict=True)) for row in u]
 
 
+@dataclass(frozen=True)
+class PointsTask:
+    """Sample points to run in one task: each point's scenario (its overrides applied) and ``reps``
+    replications on seeds ``SeedSequence(seed).spawn(reps)`` (the same at every point)."""
+
+    scenarios: tuple[Scenario, ...]
+    seed: int
+    reps: int
+    objective: str | None
+    metric: str | None
+
+
+def run_points(_base: Scenario, task: PointsTask) -> list[list[float]]:
+    """Per point, per replication: 1.0 / 0.0 for the objective met, or the metric's value (NaN: never).
+    The replications are run as a batch runs them (:func:`sim.batch.replicate.run_chunk`)."""
+    out = []
+    for sc in task.scenarios:
+        res = run_chunk(sc, Chunk(0, range(task.reps), task.seed))
+        if task.objective is not None:
+            k = res.oids.index(task.objective)
+            out.append([1.0 if rep.met[k] else 0.0 for rep in res.reps])
+        else:
+            j = res.names.index(task.metric) if task.metric in res.names else -1
+            out.append([rep.values[j] if j >= 0 else math.nan for rep in res.reps])
+    return out
+
+
 def evaluate(path: str, sets: Sequence[str], base: Scenario, rows: Sequence[tuple[str, ...]], outcome: Outcome,
              reps: int, seed: int, *, workers: int = 1, cluster: str | None = None,
              progress: Callable[[int, int], None] | None = None) -> list[list[float]]:
     """Run every distinct row of overrides ``reps`` times on the same seeds; per row, per
-    replication, the outcome's value (1.0/0.0 for an objective met, the metric's value or NaN)."""
+    replication, the outcome's value (1.0/0.0 for an objective met, the metric's value or NaN).
+
+    Each point's scenario is loaded (``load_scenario`` with the row's ``--set`` overrides) only
+    as its task is handed out, at most a few tasks ahead of the workers, so memory stays flat
+    however large the sample and the loading overlaps the runs. The results are put back by point,
+    so they do not depend on the backend, the workers or the order tasks finish in."""
+    if reps < 1:
+        raise BatchError("--reps must be at least 1")
+    if workers < 1:
+        raise BatchError("--workers must be at least 1")
     distinct = list(dict.fromkeys(rows))
     where = {ov: k for k, ov in enumerate(distinct)}
-    scenarios: list[Scenario] = []
-    problems: list[Problem] = []
-    for ov in distinct:
-        try:
-            scenarios.append(load_scenario(path, tuple(sets) + ov))
-        except ScenarioError as exc:
-            problems += [p for p in exc.problems if p not in problems]
-    if problems:
-        raise ScenarioError(problems)
-    points = [Point({}, ov) for ov in distinct]
-    plan = Plan(base, path, tuple(sets), [], points, scenarios)
+    group = max(1, 8 // reps)  # points per task: a task of a few dozen ms keeps the pool's overhead small
     got: list[list[float]] = [[] for _ in distinct]
+    backend: Backend | None = None
 
-    def on_row(row: dict[str, Any]) -> None:
-        if outcome.objective is not None:
-            got[row["point"]].append(1.0 if row["objectives"][outcome.objective] else 0.0)
+    def tasks() -> Iterator[tuple[int, int, PointsTask]]:
+        for lo in range(0, len(distinct), group):
+            scs = tuple(load_scenario(path, tuple(sets) + ov) for ov in distinct[lo:lo + group])
+            yield lo, 0, PointsTask(scs, seed, reps, outcome.objective, outcome.metric)
+
+    try:
+        if cluster:
+            backend = DaskCluster([base], cluster)
+        elif workers > 1:
+            backend = LocalPool([base], workers)
         else:
-            v = row["metrics"].get(outcome.metric)
-            got[row["point"]].append(math.nan if v is None else float(v))
-
-    run_batch(cast(Any, plan), reps, seed, workers=workers, cluster=cluster, progress=progress, on_row=on_row,
-              chunk=min(reps, 100))
+            backend = Serial([base])
+        done, total = 0, len(distinct) * reps
+        pool: Any = backend  # the executors' interface is untyped
+        for lo, values in pool.unordered(run_points, tasks(), max(2, 3 * backend.workers)):
+            got[lo:lo + len(values)] = values
+            done += len(values) * reps
+            if progress:
+                progress(done, total)
+    finally:
+        if backend is not None:
+            backend.close()
     return [got[where[ov]] for ov in rows]
 
 
@@ -264,7 +315,7 @@ def _sobol(fs: Sequence[Factor], y: np.ndarray, seed: int, conf: float) -> list[
         res: dict[str, Any] = {k: np.zeros(len(fs)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
     else:
         res = sobol_analyze.analyze(problem(fs), y, calc_second_order=False, num_resamples=RESAMPLES,
-                                    conf_level=conf, seed=seed)
+                                    conf_level=conf, seed=salib_seed(seed))
     rows = [{**f.to_dict(), "S1": _nan_none(res["S1"][k]), "S1_conf": _nan_none(res["S1_conf"][k]),
              "ST": _nan_none(res["ST"][k]), "ST_conf": _nan_none(res["ST_conf"][k])} for k, f in enumerate(fs)]
     rows.sort(key=lambda r: (-(r["ST"] or 0.0), r["name"]))
@@ -275,7 +326,7 @@ def _morris(fs: Sequence[Factor], u: np.ndarray, y: np.ndarray, seed: int, conf:
     from SALib.analyze import morris as morris_analyze
 
     res = morris_analyze.analyze(problem(fs), u, y, num_resamples=RESAMPLES, conf_level=conf,
-                                 num_levels=MORRIS_LEVELS, seed=seed)
+                                 num_levels=MORRIS_LEVELS, seed=salib_seed(seed))
     rows = [{**f.to_dict(), "mu": _nan_none(res["mu"][k]), "mu_star": _nan_none(res["mu_star"][k]),
              "mu_star_conf": _nan_none(res["mu_star_conf"][k]), "sigma": _nan_none(res["sigma"][k])}
             for k, f in enumerate(fs)]
