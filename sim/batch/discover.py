@@ -25,7 +25,7 @@ from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
 from . import prim
 from .factors import Factor, factors
-from .gsa import Outcome, SamplePlan, evaluate, overrides
+from .gsa import LIMITS, Outcome, SamplePlan, evaluate, overrides
 from .sensitivity import _num
 
 ALPHA = 0.05
@@ -64,7 +64,8 @@ class Discovery:
              "left_out": self.left_out, "base_rate": round(self.interest / self.cases, 6) if self.cases else None,
              "parameters": self.factors, "pruned": self.pruned, "boxes": self.trajectory, "chosen": self.chosen,
              "box": self.box, "sentence": self.sentence,
-             "settings": {"alpha": ALPHA, "min_mass": MIN_MASS, "min_coverage": MIN_COVERAGE, "level": LEVEL}}
+             "settings": {"alpha": ALPHA, "min_mass": MIN_MASS, "min_coverage": MIN_COVERAGE, "level": LEVEL},
+             "limits": LIMITS["discover"]}
         if cases:
             d["x"], d["y"] = self.x, self.y
         return d
@@ -85,6 +86,7 @@ def _restrictions(box: prim.Box, fs: list[Factor]) -> list[dict[str, Any]]:
             r["low"] = float(_num(lim.low)) if math.isfinite(lim.low) else float(_num(f.low))
             r["high"] = float(_num(lim.high)) if math.isfinite(lim.high) else float(_num(f.high))
             r["low_open"], r["high_open"] = not math.isfinite(lim.low), not math.isfinite(lim.high)
+        r["text"] = restriction_text(r)
         out.append(r)
     out.sort(key=lambda r: (r["p_value"], r["parameter"]))
     return out
@@ -122,7 +124,7 @@ def sentence(s: Scenario, o: Outcome, box: dict[str, Any], cases: int, interest:
     if not box["restrictions"]:
         return (f"No region of the parameters concentrates the {called}: {what} in {base:.0%} of all runs, "
                 "and no restriction raises that significantly.")
-    when = " and ".join(restriction_text(r) for r in box["restrictions"])
+    when = " and ".join(r["text"] for r in box["restrictions"])
     return (f"When {when}, {what} in {box['density']:.0%} of runs ({box['k']} of {box['n']}); this region holds "
             f"{box['coverage']:.0%} of all {called} ({box['k']} of {interest}); over the whole sample, "
             f"{base:.0%} of runs.")

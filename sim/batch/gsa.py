@@ -125,7 +125,8 @@ class GsaResult:
                 "path": self.path, "sets": list(self.sets), **self.outcome.to_dict(), "samples": self.samples,
                 "reps": self.reps, "seed": self.seed, "runs": self.runs, "points": self.points,
                 "conf_level": self.conf_level, "y_mean": self.y_mean, "y_var": self.y_var,
-                "parameters": self.parameters, "pruned": self.pruned, "notes": list(self.notes)}
+                "parameters": self.parameters, "pruned": self.pruned, "notes": list(self.notes),
+                "limits": LIMITS[self.method]}
 
 
 def _salib() -> Any:
@@ -335,17 +336,24 @@ def _morris(fs: Sequence[Factor], u: np.ndarray, y: np.ndarray, seed: int, conf:
 
 
 LIMITS = {
-    "sobol": ("Sobol indices (Saltelli sampling, Jansen/Saltelli estimators, SALib): S1 is the share of the "
-              "outcome's variance due to the parameter alone, ST its share including every interaction; "
-              "intervals are bootstrap. Each parameter is varied uniformly over its range and the indices "
-              "describe those ranges only; with few samples the estimates are noisy (an index can come out "
-              "slightly below 0), and the replication seeds are the same at every point, so the outcome is "
-              "a fixed function of the parameters for those seeds."),
-    "morris": ("Morris elementary effects (SALib, 4-level grid): mu* ranks parameters by their mean absolute "
-               "effect over the range (in units of the outcome), sigma shows non-linearity or interactions. "
-               "A screening method: it ranks, it does not apportion variance."),
+    "sobol": ("Saltelli sampling on a scrambled Sobol sequence, N x (D + 2) points, analysed with SALib; S1 is "
+              "the share of the outcome's variance due to the parameter alone, ST the share including all its "
+              "interactions; intervals are bootstrap. Each parameter is varied uniformly over its range (a "
+              "decision's options and a measure's on/off equally often), so the indices describe those ranges, "
+              "not the parameters' own distributions. With few samples an index can come out slightly below 0 "
+              "or above 1; every point runs the same replication seeds."),
+    "morris": ("N trajectories of D + 1 points on a 4-level grid (SALib). mu* is the mean absolute change in the "
+               "outcome when the parameter moves across its range (bootstrap interval), sigma the spread of "
+               "those changes: large sigma means a non-linear effect or interactions. Morris ranks parameters; "
+               "it does not apportion variance."),
     "oat": ("One at a time: each parameter to its low and high end with the others at their distributions. "
             "A local view: it misses interactions and is not valid for a non-linear model."),
+    "discover": ("A Latin hypercube sample of the parameters, each run one case; PRIM (Friedman and Fisher 1999, "
+                 "as in Bryant and Lempert 2010) peels 5 % slices of the box to raise the share of cases of "
+                 "interest inside it (density) at the cost of the share of all such cases it holds (coverage). "
+                 "The box shown is the densest holding at least the minimum coverage; restrictions that do not "
+                 "raise the density significantly (one-sided binomial test, p >= 0.05) are left out. A box "
+                 "describes the sample: it is a finding to check with a sweep, not a proof."),
 }
 
 

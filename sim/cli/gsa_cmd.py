@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..batch.executors import BackendError
-from ..batch.gsa import LIMITS, AnalysisUnavailable, Outcome, SamplePlan
+from ..batch.gsa import AnalysisUnavailable, Outcome, SamplePlan
 from ..batch.runner import BatchError
 from ..batch.store import StoreError
 from ..scenario.errors import ScenarioError
@@ -129,7 +129,7 @@ def print_gsa(d: dict[str, Any]) -> None:
         out.print(Text(n, style="yellow"))
     if d["pruned"]:
         out.print(Text(pruned_line(d["pruned"], what), style="dim"))
-    out.print(Text(LIMITS[d["method"]], style="dim"))
+    out.print(Text(d["limits"], style="dim"))
 
 
 def discover(
@@ -203,9 +203,8 @@ def print_discovery(d: dict[str, Any]) -> None:
         t.add_column("parameter", overflow="fold", min_width=30)
         t.add_column("restriction", overflow="fold")
         t.add_column("p-value", justify="right", no_wrap=True)
-        from ..batch.discover import restriction_text
         for r in box["restrictions"]:
-            t.add_row(Text(r["label"]), Text(restriction_text(r).removeprefix(r["label"]).strip()),
+            t.add_row(Text(r["label"]), Text(r["text"].removeprefix(r["label"]).strip()),
                       f"{r['p_value']:.2g}")
         out.print(t)
     for r in box.get("dropped", []):
@@ -223,7 +222,6 @@ def print_discovery(d: dict[str, Any]) -> None:
     out.print(tr)
     out.print(Text(f"{d['cases']} runs analysed ({d['samples']} Latin hypercube points x {d['reps']} replications"
                    + (f"; {d['left_out']} runs where the metric never happened left out" if d["left_out"] else "")
-                   + "). PRIM (Friedman and Fisher 1999; Bryant and Lempert 2010): peels 5% slices, no pasting; "
-                   "each restriction tested by a one-sided binomial test against the box without it.", style="dim"))
+                   + "). " + d["limits"], style="dim"))
     if d["pruned"]:
         out.print(Text(pruned_line(d["pruned"], "the outcome"), style="dim"))
