@@ -396,8 +396,8 @@ def sensitivity(
 
 def _print_sensitivity(rows: list[dict], objective: str, reps: int, seed: int) -> None:
     base = rows[0]["p_base"] if rows else None
-    t = Table(title=f"Sensitivity of P({objective}) (base {_fmt(base)}, {reps} reps per end, seed {seed})",
-              title_justify="left")
+    t = Table(title=f"Sensitivity of P({objective}) one at a time, a local view (base {_fmt(base)}, {reps} reps "
+                    f"per end, seed {seed}; --method morris or sobol for a global one)", title_justify="left")
     t.add_column("#", justify="right")
     t.add_column("parameter", overflow="fold", min_width=30)
     for col in ("low", "high", "P at low", "P at high", "swing"):
@@ -419,7 +419,7 @@ def _varied(b: dict[str, Any]) -> str:
     parts += [f"--set {x}" for x in p.get("sets", [])]
     if p.get("explore_decisions"):
         parts.append("--explore-decisions")
-    return " ".join(parts) or "(baseline)"
+    return " ".join(parts) or "(no --vary or --set)"
 
 
 def _resume_line(b: dict[str, Any]) -> str | None:
