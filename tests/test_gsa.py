@@ -170,6 +170,8 @@ def test_a_metric_and_bad_requests(one):
         analyse("sobol", one, Outcome(objective="ready"), samples=100)
     with pytest.raises(ScenarioError, match="no objective 'nope'"):
         analyse("sobol", one, Outcome(objective="nope"), samples=8)
+    with pytest.raises(ScenarioError, match="no such metric"):
+        analyse("morris", one, Outcome(metric="force.f9.in_place_h"), samples=4)
 
 
 def test_prim_recovers_a_box_from_synthetic_cases():

@@ -59,6 +59,12 @@ class Outcome:
                 raise ScenarioError([Problem(where, None, "objectives", f"no objective {self.objective!r}; "
                                              f"objectives: {', '.join(s.objectives)}")])
             return s.objectives[self.objective].metric
+        from ..scenario.metrics import metric_names
+
+        known = metric_names(s)
+        if self.metric not in known:
+            raise ScenarioError([Problem(f"--metric {self.metric}", None, "", "no such metric in this scenario "
+                                         "(crisis-sim metrics SCENARIO lists them)")])
         return str(self.metric)
 
     def describe(self, s: Scenario) -> str:
