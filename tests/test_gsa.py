@@ -239,6 +239,9 @@ def test_cli_discover_prints_a_sentence(tmp_path):
     assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
     r = runner.invoke(app, ["discover", str(p), "--metric", "event.d.h"])
     assert r.exit_code == 2 and "give exactly one of --above X or --below X" in r.stderr
+    r = runner.invoke(app, ["discover", str(p), "--metric", "event.d.h", "--above", "nan", "--samples", "0"])
+    assert r.exit_code == 2 and "--above: a finite number, got nan" in r.stderr and "--samples: must be at least 1" \
+        in r.stderr and "Traceback" not in r.output
 
 
 def test_report_sections_fresh_and_stored(tmp_path, monkeypatch):

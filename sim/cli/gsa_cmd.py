@@ -3,6 +3,7 @@ the work is in :mod:`sim.batch.gsa` and :mod:`sim.batch.discover`."""
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,9 @@ def discover(
         problems.append(f"--metric {metric}: give exactly one of --above X or --below X")
     elif objective is not None and (above is not None or below is not None):
         problems.append("--above/--below go with --metric, not --objective")
+    for name, v in (("above", above), ("below", below)):
+        if v is not None and not math.isfinite(v):
+            problems.append(f"--{name}: a finite number, got {v}")
     if not 0 < min_coverage <= 1:
         problems.append(f"--min-coverage: a share above 0 and at most 1, got {min_coverage:g}")
     if problems:
