@@ -8,8 +8,9 @@ import fnmatch
 import json
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -18,8 +19,9 @@ from rich.text import Text
 from ..batch.executors import BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError
 from ..batch.export import export as export_rows
+from ..batch.gsa import METHODS, Outcome
 from ..batch.request import BatchRequest, Quiet, ResumeInfo
-from ..batch.runner import BatchError, execute_batch
+from ..batch.runner import BatchError, Plan, execute_batch, plan_batch, resume_key
 from ..batch.sensitivity import sensitivity as run_sensitivity
 from ..batch.store import Store, StoreError
 from ..scenario.errors import ScenarioError
@@ -150,6 +152,8 @@ def batch(
     all_metrics: bool = typer.Option(False, "--all-metrics", help="show every metric in the table"),
     chart: Path | None = typer.Option(None, "--chart", help="also draw P(success) per objective to FILE (.svg or "
                                          ".png; extra 'report'): bars, or lines against the --vary values"),
+    detail: bool = typer.Option(False, "--detail", help="a sweep: every point's own tables of metrics and "
+                                "objectives, after one another (by default one table of the points side by side)"),
 ) -> None:
     """Run SCENARIO many times and summarise metrics and objective odds (per sweep point).
 
@@ -162,15 +166,16 @@ def batch(
         fail(problems)
     observer = _BatchLines(db, resume)
     try:
+        command = _command("batch", scenario, [
+            ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary), ("--workers", workers),
+            ("--cluster", cluster), ("--db", db), ("--explore-decisions", explore), ("--keep-traces", keep_traces)])
+        if not resume:
+            _point_at_resume(plan_batch(scenario, set_, vary), db, seed, reps, explore, command)
         with progress_bar(err.is_terminal and not json_, "replications") as progress:
             observer.bar = progress
             summary = execute_batch(BatchRequest(
                 scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore, workers=workers,
-                cluster=cluster, db=db, resume=resume, keep_traces=keep_traces,
-                command=_command("batch", scenario, [
-                    ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary), ("--workers", workers),
-                    ("--cluster", cluster), ("--db", db), ("--explore-decisions", explore),
-                    ("--keep-traces", keep_traces)])), observer)
+                cluster=cluster, db=db, resume=resume, keep_traces=keep_traces, command=command), observer)
     except ScenarioError as exc:
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError, StoreError) as exc:
@@ -186,7 +191,7 @@ def batch(
     if json_:
         print(summary.to_json())
     else:
-        _print_summary(summary, scenario, reps, seed, set_, db, metric, all_metrics)
+        _print_summary(summary, scenario, reps, seed, set_, db, metric, all_metrics, detail)
     if chart is not None:
         from ..report.batch_charts import batch_chart
         _write_chart(chart, lambda fmt: batch_chart(summary.to_dict(), fmt), to_stderr=json_)
@@ -229,14 +234,35 @@ class _BatchLines(Quiet):
             self.bar(done, total)
 
 
+def _point_at_resume(plan: Plan, db: Path, seed: int, reps: int, explore: bool, command: str) -> None:
+    """The same command as an unfinished batch: say so, and how to complete that one instead."""
+    try:
+        if not db.is_file() or db.stat().st_size == 0:
+            return
+        with Store(db, create=False) as st:
+            bid = st.find_unfinished(resume_key(plan, seed, reps, explore))
+            b = st.batch(bid) if bid is not None else None
+    except (OSError, StoreError):
+        return  # the batch itself says what is wrong with the file
+    if b is None:
+        return
+    line = shlex.join([*shlex.split(command), "--resume"])
+    err.print(f"note: batch {b['id']} in {db} is this same command, {b['status']} with {b['stored']} of "
+              f"{b['reps'] * b['points']} replications stored; this starts a new batch. To complete batch "
+              f"{b['id']} instead: {line}", markup=False)
+
+
 def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str], db: Path, metric: list[str],
-                   all_metrics: bool) -> None:
+                   all_metrics: bool, detail: bool = False) -> None:
     d = summary.to_dict()
     out.print(Text(f"{scenario}: {reps} replications per point, seed {seed}, scenario {d['scenario_hash']}"
                    + (f", {len(d['points'])} sweep points" if len(d["points"]) > 1 else "")
                    + f"  (batch {summary.batch_id} in {db})", style="bold"))
     objective_metrics = {o.metric for o in load_scenario(scenario, set_).objectives.values()}
     hidden = 0
+    if len(d["points"]) > 1 and not detail:
+        _print_sweep_table(d, metric, all_metrics)
+        return
     for pt in d["points"]:
         names = list(pt["metrics"])
         shown = _shown_metrics(names, objective_metrics, metric, all_metrics)
@@ -247,10 +273,62 @@ def _print_summary(summary, scenario: Path, reps: int, seed: int, set_: list[str
         out.print(Text(f"{hidden} more metrics per point: --metric GLOB or --all-metrics; --json for all", style="dim"))
 
 
+SWEEP_HEADLINE = ("incidents", "peak_tension", "peak_rung")
+
+
+def sweep_table(d: dict[str, Any], metric_patterns: Sequence[str] = (), all_metrics: bool = False
+                ) -> tuple[Table, list[str]]:
+    """One row per sweep point: the varied values, each objective's P(success) with its 95 % Wilson
+    interval, and the mean of the headline metrics (or of those --metric picks); the key of the objectives."""
+    from ..report.batch_charts import value_label
+
+    paths = [v["path"] for v in d["vary"]]
+    oids = list(d["points"][0]["objectives"]) if d["points"] else []
+    names = list(d["points"][0]["metrics"]) if d["points"] else []
+    metrics = names if all_metrics else [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in metric_patterns)] \
+        if metric_patterns else [n for n in SWEEP_HEADLINE if n in names]
+    t = Table(title=f"{len(d['points'])} sweep points, {d['reps']} replications each: P(success) over its 95% "
+                    "Wilson interval (in %), and metric means", title_justify="left", padding=(0, 1), show_lines=True)
+    t.add_column("#", justify="right", no_wrap=True)
+    for p in paths:
+        t.add_column(".".join(p.split(".")[-2:]), justify="right", overflow="fold", min_width=8)
+    for k, _oid in enumerate(oids, 1):
+        t.add_column(f"O{k}", justify="right", no_wrap=True)
+    for m in metrics:
+        t.add_column(m.replace("_", " "), justify="right", overflow="fold", min_width=6)
+    for i, pt in enumerate(d["points"], 1):
+        cells: list[str | Text] = [str(i), *(Text(value_label(pt["point"].get(p))) for p in paths)]
+        for oid in oids:
+            o = pt["objectives"][oid]
+            p = o["p"] or 0.0
+            style = "green" if p >= 0.9 else "yellow" if p >= 0.5 else "bold red"
+            cells.append(Text(f"{p:.0%}\n{o['ci_low'] * 100:.0f}-{o['ci_high'] * 100:.0f}", style=style))
+        cells += [_fmt(pt["metrics"][m]["mean"]) if m in pt["metrics"] else "-" for m in metrics]
+        t.add_row(*cells)
+    key = [f"O{k} {pt_title} ({oid})" for k, (oid, pt_title) in
+           enumerate(((oid, d["points"][0]["objectives"][oid]["title"]) for oid in oids), 1)]
+    return t, key
+
+
+def _print_sweep_table(d: dict[str, Any], metric: list[str], all_metrics: bool) -> None:
+    t, key = sweep_table(d, metric, all_metrics)
+    out.print(t)
+    for line in key:
+        out.print(Text(f"  {line}", style="dim"))
+    out.print(Text("every point's metrics and objectives in full: --detail; all of it: --json", style="dim"))
+
+
 def sensitivity(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
-    objective: str = typer.Option(..., "--objective", "-o", help="objective id whose odds to explain"),
-    reps: int = typer.Option(200, "--reps", "-n", help="replications at each end of each parameter"),
+    objective: str | None = typer.Option(None, "--objective", "-o", help="objective id whose odds to explain"),
+    metric: str | None = typer.Option(None, "--metric", "-m", help="or a metric whose mean to explain "
+                                      "(sobol, morris)"),
+    method: str = typer.Option("oat", "--method", help="oat (one at a time: a local view), morris (screening: "
+                               "mu*, sigma) or sobol (first-order and total indices with intervals)"),
+    samples: int | None = typer.Option(None, "--samples", "-N", help="sobol: N base samples, a power of 2 (runs: "
+                                       "N x (D + 2)); morris: trajectories (runs: N x (D + 1)); default 256 / 20"),
+    reps: int | None = typer.Option(None, "--reps", "-n", help="oat: replications at each end of each parameter "
+                                    "(default 200); sobol, morris: replications per sample point (default 1)"),
     seed: int = typer.Option(0, "--seed", "-s", help="the same seeds at every end (common random numbers)"),
     set_: list[str] = typer.Option([], "--set", help="override a parameter: path=value (repeatable)"),
     range_: list[str] = typer.Option([], "--range", help="vary this parameter over path=low:high (repeatable)"),
@@ -261,9 +339,33 @@ def sensitivity(
                                         "causal path to the objective (their swing is 0: by default they are not run)"),
     json_: bool = typer.Option(False, "--json", help="print the ranking as JSON (tornado chart data)"),
     chart: Path | None = typer.Option(None, "--chart", help="also draw the tornado chart to FILE (.svg or .png; "
-                                         "extra 'report'); with --top, of the parameters shown"),
+                                         "extra 'report'); with --top, of the parameters shown; sobol: the "
+                                         "indices with intervals; morris: mu* against sigma"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="sobol, morris: the results database the analysis is "
+                            "stored in"),
 ) -> None:
-    """Which uncertain parameters move P(OBJECTIVE) most? One at a time, each to its low and high end."""
+    """Which uncertain parameters move P(OBJECTIVE) most? oat: one at a time, each to its low and high end;
+    morris and sobol: global, every parameter at once over its range (extra 'analysis')."""
+    if method not in METHODS:
+        fail(f"--method: one of {', '.join(METHODS)}, not {method!r}")
+    if method != "oat":
+        if range_ or top:
+            fail(f"--range and --top go with --method oat, not {method}")
+        if (objective is None) == (metric is None):
+            fail("give --objective ID or --metric NAME")
+        from .gsa_cmd import run_gsa
+        n = samples if samples is not None else (256 if method == "sobol" else 20)
+        r = 1 if reps is None else reps
+        run_gsa(method, scenario, Outcome(objective, metric), n, r, seed, set_, workers, cluster, not all_parameters,
+                json_, chart, db, _command("sensitivity", scenario, [
+                    ("--objective", objective), ("--metric", metric), ("--method", method), ("--samples", n),
+                    ("--reps", r), ("--seed", seed), ("--set", set_), ("--db", db)]))
+        return
+    if objective is None or metric is not None:
+        fail("--method oat explains an objective: give --objective ID (--metric goes with morris or sobol)")
+    if samples is not None:
+        fail("--samples goes with --method morris or sobol; oat runs --reps replications at each end")
+    reps = 200 if reps is None else reps
     problems = _count_problems(reps=reps, workers=workers) + too_many(reps, workers) + seed_problems(seed=seed)
     if top < 0:
         problems.append(f"--top: must be 0 (every parameter) or more, got {top}")
@@ -305,8 +407,8 @@ def sensitivity(
 
 def _print_sensitivity(rows: list[dict], objective: str, reps: int, seed: int) -> None:
     base = rows[0]["p_base"] if rows else None
-    t = Table(title=f"Sensitivity of P({objective}) (base {_fmt(base)}, {reps} reps per end, seed {seed})",
-              title_justify="left")
+    t = Table(title=f"Sensitivity of P({objective}) one at a time, a local view (base {_fmt(base)}, {reps} reps "
+                    f"per end, seed {seed}; --method morris or sobol for a global one)", title_justify="left")
     t.add_column("#", justify="right")
     t.add_column("parameter", overflow="fold", min_width=30)
     for col in ("low", "high", "P at low", "P at high", "swing"):
@@ -319,32 +421,89 @@ def _print_sensitivity(rows: list[dict], objective: str, reps: int, seed: int) -
     out.print(t)
 
 
+def _varied(b: dict[str, Any]) -> str:
+    """What a stored batch varied and set, as typed: --vary path=v1,v2; --set path=v; --explore-decisions."""
+    from ..report.batch_charts import value_label
+
+    p = b["params"]
+    parts = [f"--vary {v['path']}={','.join(value_label(x) for x in v['values'])}" for v in p.get("vary", [])]
+    parts += [f"--set {x}" for x in p.get("sets", [])]
+    if p.get("explore_decisions"):
+        parts.append("--explore-decisions")
+    return " ".join(parts) or "(no --vary or --set)"
+
+
+def _resume_line(b: dict[str, Any]) -> str | None:
+    """The command that completes an unfinished batch, or None when it finished."""
+    if b["status"] == "done" or not b.get("command"):
+        return None
+    words = shlex.split(b["command"])
+    return shlex.join(words if "--resume" in words else [*words, "--resume"])
+
+
+def _analysis_outcome(a: dict[str, Any]) -> str:
+    p = a["params"]
+    if "objective" in p:
+        return f"objective {p['objective']}"
+    if "above" in p:
+        return f"{p['metric']} above {p['above']:g}"
+    if "below" in p:
+        return f"{p['metric']} below {p['below']:g}"
+    return f"metric {p.get('metric')}"
+
+
 def results(
     db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
-    json_: bool = typer.Option(False, "--json", help="print the batches as JSON"),
+    json_: bool = typer.Option(False, "--json", help="print the batches (and analyses, with their kind) as JSON"),
 ) -> None:
-    """List the batches stored in the results database."""
+    """List the batches (what each varied and set, its status, replications done of asked) and the
+    sensitivity and discovery analyses stored in the results database."""
+    from ..batch.analyses import listing
+
     try:
         with Store(db, create=False) as st:
             rows = st.batches()
+        analyses = listing(db)
     except StoreError as exc:
         fail(str(exc))
     if json_:
-        print(json.dumps(rows, sort_keys=True, indent=2))
+        for b in rows:
+            b["varied"], b["resume_command"] = _varied(b), _resume_line(b)
+        print(json.dumps(rows + analyses, sort_keys=True, indent=2))
         return
-    if not rows:
+    if not rows and not analyses:
         out.print(f"no batches in {db}")
         return
-    t = Table(title=f"Batches in {db}", title_justify="left")
-    for col in ("id", "scenario", "seed", "reps", "points", "stored", "status", "started (UTC)"):
-        t.add_column(col, justify="right" if col in ("id", "seed", "reps", "points", "stored") else "left",
-                     overflow="fold")
-    for b in rows:
-        style = {"done": "green", "running": "yellow", "interrupted": "yellow", "failed": "red"}[b["status"]]
-        t.add_row(str(b["id"]), b["scenario"], str(b["seed"]), str(b["reps"]), str(b["points"]),
-                  f"{b['stored']}/{b['reps'] * b['points']}", Text(b["status"], style=style),
-                  b["started"][:16].replace("T", " "))
-    out.print(t)
+    if rows:
+        t = Table(title=f"Batches in {db} (times UTC)", title_justify="left")
+        for col in ("id", "scenario: varied and set", "seed", "points", "replications", "status", "started"):
+            t.add_column(col, justify="right" if col in ("id", "seed", "points", "replications") else "left",
+                         overflow="fold", no_wrap=not col.startswith("scenario"), min_width=24 if
+                         col.startswith("scenario") else None)
+        for b in rows:
+            style = {"done": "green", "running": "yellow", "interrupted": "yellow", "failed": "red"}[b["status"]]
+            t.add_row(str(b["id"]), Text(b["scenario"], style="bold") + Text("\n" + _varied(b)), str(b["seed"]),
+                      str(b["points"]), f"{b['stored']}/{b['reps'] * b['points']}", Text(b["status"], style=style),
+                      b["started"][5:16].replace("T", " "))
+        out.print(t)
+        for b in rows:
+            if (line := _resume_line(b)) is not None and b["status"] != "running":
+                out.print(Text(f"batch {b['id']} is {b['status']} ({b['stored']} of {b['reps'] * b['points']} "
+                               f"replications stored); to complete it: {line}", style="yellow"))
+    if analyses:
+        a_t = Table(title=f"Analyses in {db} (times UTC; crisis-sim report --db {db} --analysis ID)",
+                    title_justify="left")
+        for col in ("id", "method", "scenario: of, set", "samples", "reps", "seed", "runs", "stored"):
+            a_t.add_column(col, justify="right" if col in ("id", "samples", "reps", "seed", "runs") else "left",
+                           overflow="fold", no_wrap=not col.startswith("scenario"), min_width=24 if
+                           col.startswith("scenario") else None)
+        for a in analyses:
+            p = a["params"]
+            what = _analysis_outcome(a) + "".join(f" --set {x}" for x in p.get("sets", []))
+            a_t.add_row(str(a["id"]), a["kind"], Text(a["scenario"], style="bold") + Text("\n" + what),
+                        str(p.get("samples", "-")), str(p.get("reps", "-")), str(p.get("seed", "-")),
+                        str(p.get("runs", "-")), a["created"][5:16].replace("T", " "))
+        out.print(a_t)
 
 
 def export(
@@ -371,5 +530,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("batch")(batch)
     app.command("sensitivity")(sensitivity)
+    from .gsa_cmd import discover
+    app.command("discover")(discover)
     app.command("results")(results)
     app.command("export")(export)

@@ -19,7 +19,16 @@ def report(
     compare: Path | None = typer.Option(None, "--compare", help="reference scenario to compare against"),
     compare_seed: int | None = typer.Option(None, "--compare-seed", help="seed of the reference batch "
                                                "(default: --seed, i.e. common random numbers)"),
-    sensitivity: str | None = typer.Option(None, "--sensitivity", help="objective id: add a tornado chart"),
+    sensitivity: str | None = typer.Option(None, "--sensitivity", help="objective id: add a sensitivity section "
+                                           "(--method oat: a tornado chart; morris, sobol: global indices)"),
+    method: str = typer.Option("oat", "--method", help="of --sensitivity: oat (one at a time, local), morris or sobol"),
+    discover: str | None = typer.Option(None, "--discover", help="objective id: add a scenario discovery section "
+                                        "(where it is missed: Latin hypercube and PRIM)"),
+    samples: int | None = typer.Option(None, "--samples", "-N", help="sobol: N (a power of 2, default 256); morris: "
+                                       "trajectories (default 20); --discover: points (default 500)"),
+    analysis: list[int] = typer.Option([], "--analysis", help="with --db: add a stored sensitivity or discovery "
+                                       "analysis (its id in `crisis-sim results`; repeatable); alone with --db, "
+                                       "the report is on that analysis's scenario"),
     out_dir: Path | None = typer.Option(None, "--out", "-o", help="output folder (default reports/<scenario>-<time>)"),
     formats: str = typer.Option("html,md", "--format", "-f", help="comma-separated: html, md, pdf"),
     db: Path | None = typer.Option(None, "--db", help="results database of `crisis-sim batch`"),
@@ -50,9 +59,20 @@ def report(
     problems += output_problems("--out", out_dir, folder=True)
     given = sum(x is not None for x in (source, db, session))
     if given != 1:
-        problems.append("give exactly one source: a SCENARIO file, --db FILE --batch ID, or --session FILE")
-    if (db is None) != (batch is None):
+        problems.append("give exactly one source: a SCENARIO file, --db FILE --batch ID, --db FILE --analysis ID, "
+                        "or --session FILE")
+    if db is None and batch is not None:
         problems.append("--db and --batch go together")
+    if db is not None and batch is None and not analysis:
+        problems.append("with --db give --batch ID or --analysis ID")
+    if analysis and db is None:
+        problems.append("--analysis reads a stored analysis: give the results database with --db")
+    if method not in ("oat", "morris", "sobol"):
+        problems.append(f"--method: one of oat, morris, sobol, not {method!r}")
+    elif method != "oat" and sensitivity is None:
+        problems.append("--method goes with --sensitivity OBJECTIVE")
+    if samples is not None and samples < 1:
+        problems.append(f"--samples: must be at least 1, got {samples}")
     if point != 1 and db is None:
         problems.append("--point picks a sweep point of a stored batch: give it with --db and --batch")
     if problems:
@@ -62,6 +82,13 @@ def report(
             seed = 0 if seed is None else seed
             s = load(source, set_)
             kw = dict(path=source, sets=set_, reps=reps, seed=seed)
+        elif db is not None and batch is None:
+            stored = _stored_analyses(db, analysis)
+            first = stored[0]
+            s = load(first["path"], first.get("sets", []))
+            seed = int(first.get("seed", 0)) if seed is None else seed
+            kw = dict(path=first["path"], sets=list(first.get("sets", [])), reps=reps, seed=seed,
+                      source_kind=f"scenario of stored analysis {analysis[0]} in {db}")
         elif db is not None:
             from ..report.sources import load_stored_batch
             if set_:
@@ -85,16 +112,23 @@ def report(
         if sensitivity is not None and sensitivity not in s.objectives:
             fail(f"--sensitivity: no objective {sensitivity!r}{did_you_mean(sensitivity, s.objectives)}; "
                  f"objectives: {', '.join(s.objectives)}")
-        sens = None
+        if discover is not None and discover not in s.objectives:
+            fail(f"--discover: no objective {discover!r}{did_you_mean(discover, s.objectives)}; "
+                 f"objectives: {', '.join(s.objectives)}")
         show = err.is_terminal
-        if sensitivity is not None:
+        extra = _analyses(db, analysis if batch is not None else analysis[1:], kw, sensitivity, method, discover,
+                          samples, workers, show)
+        if db is not None and batch is None:
+            extra = [stored[0], *extra]
+        sens = None
+        if sensitivity is not None and method == "oat":
             from ..batch.sensitivity import sensitivity as run_sensitivity
             with progress_bar(show, "sensitivity") as progress:
                 sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"], workers=workers,
                                        progress=progress)
         with progress_bar(show, "replications") as progress:
             w = make_report(ReportRequest(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
-                                          sensitivity=sens, sensitivity_objective=sensitivity, **kw),
+                                          sensitivity=sens, sensitivity_objective=sensitivity, analyses=extra, **kw),
                             ProgressOnly(progress))
     except ReportError as exc:
         fail(str(exc))
@@ -110,6 +144,44 @@ def report(
         if f.parent == w.out:
             out.print(f"  {f.name}")
     out.print(f"  charts/ ({sum(1 for f in w.files if f.parent.name == 'charts')} files)")
+
+
+def _stored_analyses(db: Path, ids: list[int]) -> list[dict]:
+    from ..batch.analyses import load as load_analysis
+    from ..batch.store import StoreError
+    try:
+        return [load_analysis(db, i) for i in ids]
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def _analyses(db: Path | None, ids: list[int], kw: dict, sensitivity: str | None, method: str,
+              discover: str | None, samples: int | None, workers: int, show: bool) -> list[dict]:
+    """The analyses the report adds: stored ones (--analysis), a fresh Sobol or Morris (--sensitivity
+    with --method), a fresh discovery (--discover); the runs print their count first, as the commands do."""
+    from ..batch.executors import BackendError
+    from ..batch.gsa import AnalysisUnavailable, Outcome
+    from ..batch.runner import BatchError
+    from .gsa_cmd import plan_line
+
+    out = _stored_analyses(db, ids) if ids and db is not None else []
+    try:
+        if sensitivity is not None and method != "oat":
+            from ..batch.gsa import analyse
+            n = samples if samples is not None else (256 if method == "sobol" else 20)
+            with progress_bar(show, f"{method} runs") as progress:
+                out.append(analyse(method, kw["path"], Outcome(objective=sensitivity), n, 1, kw["seed"], kw["sets"],
+                                   workers=workers, progress=progress,
+                                   on_plan=lambda p: err.print(plan_line(p))).to_dict())
+        if discover is not None:
+            from ..batch.discover import discover as run_discover
+            with progress_bar(show, "discovery runs") as progress:
+                out.append(run_discover(kw["path"], Outcome(objective=discover), samples or 500, 1, kw["seed"],
+                                        kw["sets"], workers=workers, progress=progress,
+                                        on_plan=lambda p: err.print(plan_line(p))).to_dict(cases=True))
+    except (AnalysisUnavailable, BatchError, BackendError) as exc:
+        fail(str(exc))
+    return out
 
 
 def _scenario_error():

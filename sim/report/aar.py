@@ -350,6 +350,7 @@ class AAR:
     parameters: list[dict[str, Any]]
     sweep: Sweep | None
     metric_annex: list[dict[str, str]] = field(default_factory=list)
+    analyses: list[dict[str, Any]] = field(default_factory=list)   # Sobol, Morris, discovery sections
     workshop: Any = None
     sections: list[Section] = field(default_factory=list)
     charts: list[ChartRef] = field(default_factory=list)
@@ -362,7 +363,7 @@ class AAR:
         """Every section in report order, with whether this report has it."""
         return [("overview", True), ("timeline", True), ("objectives", True), ("findings", True), ("plan", True),
                 ("comparison", self.comparison is not None), ("sensitivity", bool(self.sensitivity)),
-                ("sweep", self.sweep is not None)]
+                ("sweep", self.sweep is not None)] + [(f"analysis-{k}", True) for k in range(1, len(self.analyses) + 1)]
 
     def numbered(self) -> list[Section]:
         return [Section(sid, k) for k, sid in enumerate((sid for sid, shown in self.optional_sections() if shown),

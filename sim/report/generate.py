@@ -88,6 +88,7 @@ class ReportRequest:
     source_kind: str = "scenario"
     workshop: dict[str, Any] | None = None
     sweep: dict[str, Any] | None = None
+    analyses: list[dict[str, Any]] | None = None   # Sobol, Morris or discovery results: a section each
 
 
 class ReportObserver(Protocol):
@@ -192,6 +193,12 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         drawn.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p))
     if req.sweep is not None:
         drawn.append(_sweep_chart(req.sweep))
+    if req.analyses:  # Sobol, Morris, discovery: sections of their own (sim.report.analyses)
+        from .analyses import sections
+
+        report.analyses, more = sections(req.analyses)
+        report.sections = report.numbered()
+        drawn += more
     return write(req.out or default_out_dir(s, when), report, drawn, req.formats)
 
 
