@@ -8,17 +8,26 @@ window keeps memory flat however many replications a batch has.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Protocol
+
+from ..signals import STOP_SIGNALS
 
 
 class BackendError(Exception):
     """The requested backend cannot be used (e.g. the cluster cannot be reached)."""
+
+
+class WorkerLost(BackendError):
+    """A worker process died in the middle of the batch (kill -9, the out-of-memory killer)."""
 
 
 class Backend(Protocol):
@@ -65,16 +74,33 @@ def _drain(submit: Callable[[Any, int, Any], Any], waiter: Callable, tasks, wind
 
 
 _INSTALLED: list = []
+PARENT_CHECK_S = 0.5  # how often a worker looks whether the process that started it is still there
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker once its parent is gone (killed with SIGKILL, say): nobody would read its results,
+    and a worker left behind keeps its memory for ever. A daemon thread in each worker."""
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _install(scenarios: list) -> None:
     """Pool initializer: each worker receives the sweep points' scenarios once, not with every task.
 
-    Workers ignore SIGINT: Ctrl-C reaches the whole process group, and a worker interrupted in the
-    middle of the pool's queue protocol can leave the pool unable to shut down (the batch then hangs
-    after saying it was interrupted). Only the main process handles Ctrl-C; it stops handing out
-    chunks, stores what finished and shuts the pool down, which lets each worker end its chunk."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    Workers ignore SIGINT and SIGHUP: Ctrl-C and a closing terminal reach the whole process group, and
+    a worker interrupted in the middle of the pool's queue protocol can leave the pool unable to shut
+    down (the batch then hangs after saying it was interrupted). Only the main process handles them; it
+    stops handing out chunks, stores what finished and shuts the pool down, which lets each worker end
+    its chunk. SIGTERM gets its default back (a forked worker inherits the main process's handler): the
+    pool itself stops the workers of a broken pool with it. A worker whose parent dies exits by itself
+    within PARENT_CHECK_S."""
+    for s in STOP_SIGNALS:
+        signal.signal(s, signal.SIG_DFL if s == signal.SIGTERM else signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them back (see LocalPool)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), name="watch-parent", daemon=True).start()
     _INSTALLED[:] = scenarios
 
 
@@ -92,10 +118,11 @@ def start_method() -> str:
 
 
 def _hold_sigint():
-    """Block SIGINT in this thread (the main thread: where Python handles it); the old mask, or None."""
+    """Block SIGINT, SIGTERM and SIGHUP in this thread (the main thread: where Python handles them); the
+    old mask, or None."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
 
 
 def _release_sigint(held) -> None:
@@ -105,17 +132,18 @@ def _release_sigint(held) -> None:
 
 @contextmanager
 def ignoring_sigint():
-    """Ignore Ctrl-C for the duration (in the main thread): for the clean-up after an interrupt, so a
-    second Ctrl-C (an impatient user; some tools signal twice) cannot cut a pool's shut-down short
-    and leave a worker nobody tells to stop."""
+    """Ignore Ctrl-C (and SIGTERM, SIGHUP) for the duration (in the main thread): for the clean-up after
+    an interrupt, so a second Ctrl-C (an impatient user; some tools signal twice) cannot cut a pool's
+    shut-down short and leave a worker nobody tells to stop."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 class LocalPool:
@@ -156,7 +184,22 @@ class LocalPool:
             done, _ = wait(futs, return_when=FIRST_COMPLETED)
             return [f for f in futs if f in done]  # submission order among the finished: deterministic enough
 
-        yield from _drain(submit, waiter, tasks, window)
+        try:
+            yield from _drain(submit, waiter, tasks, window)
+        except BrokenProcessPool:
+            raise WorkerLost(f"a worker process died{self._how_it_died()}") from None
+
+    def _how_it_died(self) -> str:
+        """`` (killed by SIGKILL ...)`` from a dead worker's exit status, while the pool still lists it."""
+        codes = [p.exitcode for p in list((getattr(self.pool, "_processes", None) or {}).values())]
+        # the pool stops the other workers with SIGTERM once one has died: look past those first
+        for code in sorted((c for c in codes if c is not None and c < 0), key=lambda c: c == -signal.SIGTERM):
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f" (killed by {name}" + (": kill -9, or the out-of-memory killer" if -code == 9 else "") + ")"
+        return " (killed, perhaps by the out-of-memory killer)"
 
     def close(self) -> None:
         with ignoring_sigint():

@@ -22,7 +22,7 @@ from ..scenario.model import Scenario
 from .executors import Backend, DaskCluster, LocalPool, Serial, ignoring_sigint
 from .replicate import Chunk, ChunkResult, run_chunk
 from .stats import PointStats
-from .store import Store
+from .store import Store, StoreError
 from .sweep import Point, Vary, expand_grid, parse_varies
 
 MAX_CHUNK = 100
@@ -225,25 +225,34 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
         size = chunk or chunk_size(reps, backend.workers)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
-        # every chunk in order; in a resumed batch, only the missing replications are computed
-        order: list[tuple[int, int, int, Sequence[int]]] = []
-        for pi in range(len(plan.points)):
-            for lo in range(0, reps, size):
-                hi = min(reps, lo + size)
-                todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
-                if resumed:
-                    have = store.stored_indices(batch_id, pi, lo, hi)
-                    todo = tuple(i for i in todo if i not in have)
-                order.append((pi, lo, hi, todo))
-
-        def tasks() -> Iterator[tuple[int, int, Chunk]]:
-            for seq, (pi, _lo, _hi, todo) in enumerate(order):
-                if todo:
-                    yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+        # every chunk in order, generated as the backend asks for work (so memory does not grow with
+        # --reps); in a resumed batch, only the missing replications are computed
+        def chunks() -> Iterator[tuple[int, int, int, Sequence[int]]]:
+            for pi in range(len(plan.points)):
+                for lo in range(0, reps, size):
+                    hi = min(reps, lo + size)
+                    todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
+                    if resumed:
+                        have = store.stored_indices(batch_id, pi, lo, hi)
+                        todo = tuple(i for i in todo if i not in have)
+                    yield pi, lo, hi, todo
 
         done = 0
-        ready: dict[int, ChunkResult | None] = {seq: None for seq, o in enumerate(order) if not o[3]}
+        order: dict[int, tuple[int, int, int, Sequence[int]]] = {}  # the chunks handed out, not yet fed
+        ready: dict[int, ChunkResult | None] = {}
         next_seq = 0
+
+        def tasks() -> Iterator[tuple[int, int, Chunk]]:
+            nonlocal next_seq
+            for seq, (pi, lo, hi, todo) in enumerate(chunks()):
+                order[seq] = (pi, lo, hi, todo)
+                if todo:
+                    yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+                elif seq == next_seq:  # all stored already, and every chunk before it fed: feed it now
+                    feed(seq, None)
+                    next_seq += 1
+                else:
+                    ready[seq] = None
 
         def fed_one() -> None:
             nonlocal done
@@ -252,7 +261,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                 raise Interrupted(f"stopped after {done} replications")
 
         def feed(seq: int, result: ChunkResult | None) -> None:
-            pi, lo, hi, todo = order[seq]
+            pi, lo, hi, todo = order.pop(seq)
             if result is None or (resumed and len(todo) < hi - lo):
                 for row in store.rows(batch_id, pi, lo, hi):  # stored (and just finished), in order
                     stats[pi].add(row)
@@ -276,7 +285,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
             while next_seq in ready:
                 feed(next_seq, ready.pop(next_seq))
                 next_seq += 1
-        while next_seq < len(order):  # chunks that were all stored already, after the last computed one
+        while next_seq in ready:  # chunks that were all stored already, after the last computed one
             feed(next_seq, ready.pop(next_seq))
             next_seq += 1
         if store is not None:
@@ -284,8 +293,11 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
     except BaseException as exc:
         if store is not None and batch_id is not None:
             with ignoring_sigint():  # a second Ctrl-C must not leave the batch marked running
-                store.set_status(batch_id, "interrupted" if isinstance(exc, (KeyboardInterrupt, Interrupted))
-                                 else "failed")
+                try:
+                    store.set_status(batch_id, "interrupted" if isinstance(exc, (KeyboardInterrupt, Interrupted))
+                                     else "failed")
+                except StoreError:
+                    pass  # the disk is full or the file went read-only: the first error is the one to tell
         raise
     finally:
         if backend is not None:

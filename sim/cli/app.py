@@ -5,6 +5,7 @@ import functools
 
 import typer
 
+from .. import signals
 from . import batch_cmd, msel_cmd, report_cmd, run_cmd, scenario_cmds, workshop_cmd
 from .common import fail
 
@@ -27,13 +28,15 @@ msel_cmd.register(app)
 
 
 def _interruptible(callback):
-    """Ctrl-C in any command: one line and exit code 130 (Typer exits 130 silently)."""
+    """Ctrl-C in any command: one line and exit code 130 (Typer exits 130 silently); SIGTERM and SIGHUP
+    do the same as Ctrl-C, with exit codes 143 and 129 (see sim.signals)."""
     @functools.wraps(callback)
     def wrapper(*args, **kwargs):
         try:
-            return callback(*args, **kwargs)
-        except KeyboardInterrupt:
-            fail("interrupted", code=130)
+            with signals.stop_like_ctrl_c():
+                return callback(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            fail(signals.describe(exc), code=signals.exit_code(exc))
     return wrapper
 
 

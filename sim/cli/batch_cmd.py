@@ -8,12 +8,14 @@ import fnmatch
 import json
 import os
 import shlex
+import sqlite3
 from pathlib import Path
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from .. import signals
 from ..batch.executors import BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError
 from ..batch.export import export as export_rows
@@ -65,6 +67,16 @@ def _write_chart(chart: Path, draw, to_stderr: bool) -> None:
     drawn = draw(chart.suffix.lower().lstrip("."))
     write_output("--chart", chart, drawn.data)
     (err if to_stderr else out).print(f"chart written to {chart}")
+
+
+def _kept(db: Path, batch_id: int) -> str:
+    """``N replications kept in batch B of DB`` (read back from the store; it may be unreadable by now)."""
+    with ignoring_sigint():  # a second Ctrl-C must not cut this line short
+        try:
+            with Store(db, create=False) as st:
+                return f"{st.count(batch_id)} replications kept in batch {batch_id} of {db}"
+        except (StoreError, sqlite3.Error):
+            return f"the replications stored so far are kept in batch {batch_id} of {db}"
 
 
 def _command(name: str, scenario: Path, options: list[tuple[str, object]]) -> str:
@@ -197,15 +209,16 @@ def batch(
     except ScenarioError as exc:
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError, StoreError) as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
+        bid = state.get("id")
+        if bid is None:
+            fail(str(exc))
+        fail(f"{exc}; {_kept(db, bid)}, run the same command with --resume to complete it", code=1)
+    except KeyboardInterrupt as exc:
         bid = state.get("id")
         if bid is not None:
-            with ignoring_sigint(), Store(db) as st:  # a second Ctrl-C must not cut this line short
-                n = st.count(bid)
-            fail(f"interrupted: {n} replications kept in batch {bid} of {db}; run the same command with "
-                 "--resume to complete it", code=130)
-        fail("interrupted", code=130)
+            fail(f"{signals.describe(exc)}: {_kept(db, bid)}; run the same command with --resume to complete it",
+                 code=signals.exit_code(exc))
+        fail(signals.describe(exc), code=signals.exit_code(exc))
     if json_:
         print(summary.to_json())
     else:
@@ -263,8 +276,8 @@ def sensitivity(
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError) as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        fail("interrupted", code=130)
+    except KeyboardInterrupt as exc:
+        fail(signals.describe(exc), code=signals.exit_code(exc))
     skipped = [r["param"] for r in rows if not r["run"]]
     if not json_:
         rows = [r for r in rows if r["run"]]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from .. import signals
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
 from ..workshop.console import loop
@@ -109,9 +110,10 @@ def workshop(
         print(f"session log: {sess.log_path}", flush=True)
     try:
         loop(sess, lines, console=out, rich=rich, echo=echo, stream=sys.stdout)
-    except KeyboardInterrupt:
-        fail(f"interrupted; the session log {sess.log_path} keeps every entry so far: "
-             f"crisis-sim workshop --resume {sess.log_path} goes on from there", code=130)
+    except KeyboardInterrupt as exc:
+        fail(f"{signals.describe(exc)}; the session log {sess.log_path} keeps every entry so far: "
+             f"crisis-sim workshop --resume {sess.log_path} goes on from there",
+             code=signals.exit_code(exc))
 
 
 def register(app: typer.Typer) -> None:
