@@ -7,6 +7,7 @@ window keeps memory flat however many replications a batch has.
 """
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
@@ -206,32 +207,91 @@ class LocalPool:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _probe(address: str, timeout: float = 3) -> None:
-    """Fail fast on a tcp:// address nobody listens at (dask itself retries until its timeout)."""
+SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+DEFAULT_CLUSTER_TIMEOUT = 10.0
+
+
+def _check_address(address: str) -> None:
+    """One line for an address that is not SCHEME://HOST:PORT (or inproc://...), before dask sees it."""
+    scheme, sep, rest = address.partition("://")
+    if not sep or scheme not in SCHEMES or not rest:
+        raise BackendError(f"--cluster {address}: expected tcp://HOST:PORT (the Dask scheduler's address)")
+    if scheme == "inproc":
+        return
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BackendError(f"--cluster {address}: expected {scheme}://HOST:PORT with a port from 1 to 65535")
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail fast, in one line, on a tcp:// address nobody listens at (dask itself retries until its timeout),
+    or where something listens that is not a Dask scheduler: a scheduler speaks first (its handshake), so a
+    listener that stays silent for ``timeout`` seconds (an HTTP server, a stuck process) is refused."""
     if not address.startswith("tcp://"):
         return
     host, _, port = address[len("tcp://"):].rpartition(":")
+    start = time.monotonic()
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
-    except ValueError:
-        raise BackendError(f"--cluster {address}: expected tcp://HOST:PORT") from None
+        conn = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
     except OSError as exc:
         raise BackendError(f"cannot reach the Dask cluster at {address}: {exc.strerror or exc}") from None
+    try:
+        conn.settimeout(max(0.1, timeout - (time.monotonic() - start)))
+        if not conn.recv(1):
+            raise BackendError(f"the Dask cluster at {address} closed the connection at once (is it a Dask "
+                               "scheduler?)")
+    except TimeoutError:
+        raise BackendError(f"no Dask scheduler answered at {address} within {timeout:g} s (something listens "
+                           "there but says nothing; --cluster-timeout waits longer)") from None
+    except OSError as exc:
+        raise BackendError(f"cannot reach the Dask cluster at {address}: {exc.strerror or exc}") from None
+    finally:
+        conn.close()
+
+
+def _quiet_client(address: str, timeout: float):
+    """A dask Client, or BackendError in one line. A Client whose start failed would try to close itself
+    when collected, wait 20 s and print a traceback (``Client.__del__``): this one stops its loop instead."""
+    from distributed import Client
+
+    class _Client(Client):
+        _failed_start = False
+
+        def start(self, **kwargs):
+            try:
+                return super().start(**kwargs)
+            except BaseException:
+                self._failed_start = True
+                try:
+                    self._loop_runner.stop()
+                except Exception:
+                    pass
+                raise
+
+        def __del__(self) -> None:
+            if not self._failed_start:
+                super().__del__()
+
+    try:
+        return _Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BackendError(f"cannot reach the Dask cluster at {address} within {timeout:g} s: {exc}") from None
 
 
 class DaskCluster:
-    """An existing dask.distributed cluster, reached at ``address`` (extra ``cluster``)."""
+    """An existing dask.distributed cluster, reached at ``address`` (extra ``cluster``) within ``timeout``
+    seconds, or BackendError in one line."""
 
-    def __init__(self, scenarios: list, address: str, timeout: float = 10):
+    def __init__(self, scenarios: list, address: str, timeout: float = DEFAULT_CLUSTER_TIMEOUT):
         try:
-            from distributed import Client
+            import distributed  # noqa: F401
         except ImportError:
             raise BackendError("--cluster needs dask.distributed: pip install 'crisis-sim[cluster]'") from None
-        _probe(address)
-        try:
-            self.client = Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise BackendError(f"cannot reach the Dask cluster at {address}: {exc}") from None
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise BackendError(f"--cluster-timeout: give a positive number of seconds, got {timeout:g}")
+        _check_address(address)
+        _probe(address, timeout)
+        self.client = _quiet_client(address, timeout)
         self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
         self.scenarios = self.client.scatter(scenarios, broadcast=True)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..scenario.errors import Problem, ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
-from .executors import Backend, DaskCluster, LocalPool, Serial, ignoring_sigint
+from .executors import DEFAULT_CLUSTER_TIMEOUT, Backend, DaskCluster, LocalPool, Serial, ignoring_sigint
 from .replicate import Chunk, ChunkResult, run_chunk
 from .stats import PointStats
 from .store import Store, StoreError
@@ -147,7 +147,8 @@ def resume_misses(unfinished: list[dict], plan: Plan, seed: int, reps: int, expl
 
 def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets: Iterable[str] = (),
               vary: Iterable[str | Vary] | None = None, explore_decisions: bool = False, workers: int = 1,
-              cluster: str | None = None, db: str | Path | None = None, resume: bool = False,
+              cluster: str | None = None, cluster_timeout: float = DEFAULT_CLUSTER_TIMEOUT,
+              db: str | Path | None = None, resume: bool = False,
               progress: Callable[[int, int], None] | None = None, keep_traces: bool = False,
               on_row: Callable[[dict], None] | None = None, chunk: int | None = None, command: str = "",
               stop_after: int | None = None, on_start: Callable[[int | None, bool], None] | None = None,
@@ -159,7 +160,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
     specs (see :mod:`sim.batch.sweep`). Replication ``i`` of every point uses
     ``SeedSequence(seed).spawn(reps)[i]``. ``explore_decisions``: decisions by weighted random,
     summarised per option. ``workers`` > 1: a local process pool; ``cluster``: a Dask scheduler
-    address. ``db``: store every replication there (``resume``: complete the unfinished batch with
+    address (reached within ``cluster_timeout`` seconds, else BackendError). ``db``: store every replication there (``resume``: complete the unfinished batch with
     the same scenario, seed, reps, sweep and decision mode; ``workers``, ``cluster`` and
     ``keep_traces`` are not part of that match and apply to the replications still to run).
     ``progress(done, total)`` and ``on_row(row)`` are called in replication order; a row is
@@ -191,7 +192,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
     try:
         # workers first: a forked worker then holds no copy of the database connection
         if cluster:
-            backend = DaskCluster(plan.scenarios, cluster)
+            backend = DaskCluster(plan.scenarios, cluster, cluster_timeout)
         elif workers > 1:
             backend = LocalPool(plan.scenarios, workers)
         else:

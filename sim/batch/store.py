@@ -74,6 +74,33 @@ def _dumps(x, sort: bool = True) -> str:
     return json.dumps(x, sort_keys=sort, separators=(",", ":"), ensure_ascii=False)
 
 
+def explain(path: Path, exc: sqlite3.Error, doing: str = "", readonly: bool = True) -> StoreError:
+    """One line for an SQLite error on the results file ``path`` (by its result code, not its message)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    doing = f"{doing}: " if doing else ""
+    if name == "SQLITE_FULL" or (name.startswith("SQLITE_IOERR") and _disk_full(path)):
+        why = "the disk is full"
+    elif name.startswith("SQLITE_READONLY"):
+        why = ("the file or its folder is read-only (results, export and report --db can still read it)"
+               if not readonly else "the file is read-only")
+    elif name.startswith("SQLITE_CORRUPT"):
+        why = "the results database is damaged; it is left untouched: restore a copy or give another --db"
+    elif name == "SQLITE_NOTADB":
+        return StoreError(f"{path}: not a results database ({exc})")
+    elif name.startswith("SQLITE_CANTOPEN") and not readonly and not (
+            os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))):
+        why = "the file or its folder is read-only (results, export and report --db can still read it)"
+    elif name.startswith("SQLITE_CANTOPEN"):
+        why = "cannot open the file (is its folder readable, and writable for a new database?)"
+    elif name.startswith("SQLITE_IOERR"):
+        why = f"disk I/O error ({exc})"
+    elif name.startswith("SQLITE_BUSY"):
+        why = "another program holds the database locked; try again when it has finished"
+    else:
+        why = str(exc)
+    return StoreError(f"{path}: {doing}{why}")
+
+
 class Store:
     """A results database; use as a context manager or call :meth:`close`."""
 
@@ -147,29 +174,7 @@ class Store:
 
     def error(self, exc: sqlite3.Error, doing: str = "") -> StoreError:
         """One line for an SQLite error on this file (by its result code, not its message)."""
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        doing = f"{doing}: " if doing else ""
-        if name == "SQLITE_FULL" or (name.startswith("SQLITE_IOERR") and _disk_full(self.path)):
-            why = "the disk is full"
-        elif name.startswith("SQLITE_READONLY"):
-            why = ("the file or its folder is read-only (results, export and report --db can still read it)"
-                   if not self.readonly else "the file is read-only")
-        elif name.startswith("SQLITE_CORRUPT"):
-            why = "the results database is damaged; it is left untouched: restore a copy or give another --db"
-        elif name == "SQLITE_NOTADB":
-            return StoreError(f"{self.path}: not a results database ({exc})")
-        elif name.startswith("SQLITE_CANTOPEN") and not self.readonly and not (
-                os.access(self.path.parent, os.W_OK) and (not self.path.exists() or os.access(self.path, os.W_OK))):
-            why = "the file or its folder is read-only (results, export and report --db can still read it)"
-        elif name.startswith("SQLITE_CANTOPEN"):
-            why = "cannot open the file (is its folder readable, and writable for a new database?)"
-        elif name.startswith("SQLITE_IOERR"):
-            why = f"disk I/O error ({exc})"
-        elif name == "SQLITE_BUSY" or name.startswith("SQLITE_BUSY"):
-            why = "another program holds the database locked; try again when it has finished"
-        else:
-            why = str(exc)
-        return StoreError(f"{self.path}: {doing}{why}")
+        return explain(self.path, exc, doing, readonly=self.readonly)
 
     def __enter__(self) -> Store:
         return self

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import signals
-from ..batch.executors import BackendError, ignoring_sigint
+from ..batch.executors import DEFAULT_CLUSTER_TIMEOUT, BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError
 from ..batch.export import export as export_rows
 from ..batch.runner import BatchError, run_batch
@@ -147,6 +147,8 @@ def batch(
                                    "included); several make a full grid"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
     cluster: str | None = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
+    cluster_timeout: float = typer.Option(DEFAULT_CLUSTER_TIMEOUT, "--cluster-timeout",
+                                          help="seconds to wait for the --cluster scheduler to answer"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
     resume: bool = typer.Option(False, "--resume", help="complete the unfinished batch of this same command "
                                 "(same scenario, --set, --vary, --reps, --seed, --explore-decisions); --workers, "
@@ -200,7 +202,8 @@ def batch(
     try:
         with progress_bar(show, "replications") as progress:
             summary = run_batch(scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore,
-                                workers=workers, cluster=cluster, db=db, resume=resume, progress=progress,
+                                workers=workers, cluster=cluster, cluster_timeout=cluster_timeout, db=db,
+                                resume=resume, progress=progress,
                                 keep_traces=keep_traces, on_start=started, on_resume=resuming, on_resume_miss=missed,
                                 command=_command("batch", scenario, [
                                     ("--reps", reps), ("--seed", seed), ("--set", set_), ("--vary", vary),
@@ -325,7 +328,10 @@ def results(
     """List the batches stored in the results database."""
     try:
         with Store(db, create=False) as st:
-            rows = st.batches()
+            try:
+                rows = st.batches()
+            except sqlite3.Error as exc:  # damage that the check on opening did not see
+                raise st.error(exc, "cannot read") from None
     except StoreError as exc:
         fail(str(exc))
     if json_:
