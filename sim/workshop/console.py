@@ -100,8 +100,11 @@ def _plain_lines(stream: TextIO) -> Iterator[str]:
 
 
 def loop(session: Session, lines: Iterable[str] | None = None, *, console: Console | None = None,
-         rich: bool | None = None, echo: bool = False, stream: TextIO | None = None) -> None:
-    """Show the board, then run commands until quit or the end of the input; close the session."""
+         rich: bool | None = None, echo: bool = False, stream: TextIO | None = None) -> tuple[int, int]:
+    """Show the board, then run commands until quit or the end of the input; close the session.
+
+    Returns (commands run, commands that failed). Warnings from reading the log (a skipped torn last
+    line) go to standard error."""
     stream = stream or sys.stdout
     console = console or Console(highlight=False, soft_wrap=True)
     interactive = lines is None and sys.stdin.isatty()
@@ -109,8 +112,9 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
     if lines is None:
         lines = _tty_lines(session) if interactive else _plain_lines(sys.stdin)
     for w in session.warnings:
-        render([Output("error", w)], console, rich, stream)
+        print(f"warning: {w}", file=sys.stderr, flush=True)
     render(execute(session, "status").items, console, rich, stream)
+    run = failed = 0
     try:
         for ln in lines:
             if not ln.strip() or ln.lstrip().startswith("#"):
@@ -119,7 +123,10 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
                 print(f"> {ln}", file=stream, flush=True)
             reply = execute(session, ln)
             render(reply.items, console, rich, stream)
+            run += 1
+            failed += any(it.kind == "error" for it in reply.items)
             if reply.quit:
                 break
     finally:
         session.close()
+    return run, failed

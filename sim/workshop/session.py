@@ -237,10 +237,12 @@ class Session:
         return self._log("undo", before.clock, undoes=entry["n"])
 
     def close(self) -> None:
-        if not self.closed:
-            self._log("close", self.clock)
-        if self.writer:
-            self.writer.close()
+        try:
+            if not self.closed and not (self.writer and self.writer.failed):
+                self._log("close", self.clock)
+        finally:
+            if self.writer:
+                self.writer.close()
 
     # --- teams --------------------------------------------------------------
     def team_names(self) -> list[str]:
