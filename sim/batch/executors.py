@@ -192,7 +192,9 @@ class LocalPool:
 
     def _how_it_died(self) -> str:
         """`` (killed by SIGKILL ...)`` from a dead worker's exit status, while the pool still lists it."""
-        codes = [p.exitcode for p in list((getattr(self.pool, "_processes", None) or {}).values())]
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.close()  # the pool joins its workers: their exit status is known after that
+        codes = [p.exitcode for p in procs]
         # the pool stops the other workers with SIGTERM once one has died: look past those first
         for code in sorted((c for c in codes if c is not None and c < 0), key=lambda c: c == -signal.SIGTERM):
             try:

@@ -93,7 +93,7 @@ def explain(path: Path, exc: sqlite3.Error, doing: str = "", readonly: bool = Tr
     elif name.startswith("SQLITE_CANTOPEN"):
         why = "cannot open the file (is its folder readable, and writable for a new database?)"
     elif name.startswith("SQLITE_IOERR"):
-        why = f"disk I/O error ({exc})"
+        why = "a disk I/O error (is the disk full, or failing?)"
     elif name.startswith("SQLITE_BUSY"):
         why = "another program holds the database locked; try again when it has finished"
     else:
@@ -149,11 +149,12 @@ class Store:
         if not self.readonly:
             return sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
         uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
         try:
-            db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return db
         except sqlite3.OperationalError:
+            db.close()
             # a WAL database in a folder we cannot write: SQLite cannot make its -shm file. With no -wal
             # file beside it and no way for anyone to write here, nothing changes under us: read as immutable
             wal = self.path.with_name(self.path.name + "-wal")
