@@ -344,21 +344,21 @@ def test_workshop_save_to_bad_paths_is_one_line_and_the_session_goes_on(tmp_path
     script = tmp_path / "s.txt"
     script.write_text(f"save /\nsave /etc/passwd/x\nbogus\nnote 'still here'\nsave {tmp_path / 'b.json'}\n")
     log = tmp_path / "w.jsonl"
-    r = cli("workshop", BASELINE, "--script", script, "--session", log)
-    assert "Traceback" not in r.stderr
+    r = invoke("workshop", BASELINE, "--script", script, "--session", log)
+    assert r.exception is None or isinstance(r.exception, SystemExit)
     assert "error: save /: is a folder; give a file name (the session goes on)" in r.stdout
     assert "error: save /etc/passwd/x: /etc/passwd is a file, not a folder (the session goes on)" in r.stdout
     assert (tmp_path / "b.json").exists()
     assert [json.loads(x)["kind"] for x in log.read_text().splitlines()] == ["open", "note", "close"]
-    assert r.returncode == 2   # item 27: failing script commands are counted
+    assert r.exit_code == 2   # item 27: failing script commands are counted
     assert r.stderr == f"error: {script}: 3 of 5 commands failed (the error lines above say why)\n"
 
 
 def test_a_clean_script_still_exits_0(tmp_path):
     script = tmp_path / "s.txt"
     script.write_text("note fine\nquit\n")
-    r = cli("workshop", BASELINE, "--script", script, "--session", tmp_path / "w.jsonl")
-    assert r.returncode == 0 and r.stderr == ""
+    r = invoke("workshop", BASELINE, "--script", script, "--session", tmp_path / "w.jsonl")
+    assert r.exit_code == 0 and r.stderr == ""
 
 
 def test_full_disk_mid_workshop_is_one_line_and_the_session_resumes(tmp_path):
@@ -371,8 +371,8 @@ def test_full_disk_mid_workshop_is_one_line_and_the_session_resumes(tmp_path):
     assert f"{log}: cannot write the session log:" in line and f"crisis-sim workshop --resume {log}" in line
     written = log.read_bytes()
     assert 0 < len(written) <= 6000
-    r = cli("workshop", "--resume", log, input="note 'after the disk was freed'\nquit\n")
-    assert r.returncode == 0, r.stderr
+    r = invoke("workshop", "--resume", log, input="note 'after the disk was freed'\nquit\n")
+    assert r.exit_code == 0, r.output
     entries = [json.loads(x) for x in log.read_text().splitlines()]
     assert entries[-2]["text"] == "after the disk was freed" and entries[-1]["kind"] == "close"
     assert [e["n"] for e in entries] == list(range(1, len(entries) + 1))
@@ -380,11 +380,11 @@ def test_full_disk_mid_workshop_is_one_line_and_the_session_resumes(tmp_path):
 
 def test_a_skipped_torn_last_line_is_a_warning_on_stderr(tmp_path):
     log = tmp_path / "w.jsonl"
-    assert cli("workshop", BASELINE, "--session", log, input="note one\n").returncode == 0
+    assert invoke("workshop", BASELINE, "--session", log, input="note one\n").exit_code == 0
     with log.open("a") as fh:
         fh.write('{"v": 1, "ki')
-    r = cli("workshop", "--resume", log, input="quit\n")
-    assert r.returncode == 0, r.stderr
+    r = invoke("workshop", "--resume", log, input="quit\n")
+    assert r.exit_code == 0, r.output
     assert r.stderr == f"warning: {log}:4: corrupt entry skipped (not a complete JSON entry)\n"
     assert "corrupt entry" not in r.stdout
 
