@@ -254,6 +254,39 @@ def test_workers_leave_by_themselves_when_the_batch_is_killed(tmp_path):
                 os.kill(p, signal.SIGKILL)
 
 
+FORKSERVER_BATCH = """
+import threading, time
+if __name__ == "__main__":
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()  # a thread: workers via forkserver
+    from sim.batch import executors
+    from sim.batch.runner import run_batch
+    assert executors.start_method() == "forkserver"
+    run_batch({scenario!r}, 100000, workers=2, db={db!r})
+"""
+
+
+@posix_only
+def test_forkserver_workers_leave_too_when_the_batch_is_killed(tmp_path):
+    db = tmp_path / "f.db"
+    script = tmp_path / "fs.py"
+    script.write_text(FORKSERVER_BATCH.format(scenario=str(BASELINE), db=str(db)))
+    proc = subprocess.Popen([sys.executable, str(script)], env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 40
+    while _stored_count(db) < 1 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    tree = [k for c in _children(proc.pid) for k in [c, *_children(c)]]  # forkserver, its workers, the tracker
+    assert proc.poll() is None and len(tree) >= 3, tree
+    proc.kill()
+    proc.wait(timeout=10)
+    try:
+        assert _gone_within(tree, 5), [p for p in tree if _alive(p)]
+    finally:
+        for p in tree:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+
+
 @posix_only
 def test_a_killed_worker_is_one_line_naming_resume_and_the_batch_resumes(tmp_path):
     db = tmp_path / "w.db"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..signals import STOP_SIGNALS
@@ -78,16 +79,32 @@ _INSTALLED: list = []
 PARENT_CHECK_S = 0.5  # how often a worker looks whether the process that started it is still there
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit this worker once its parent is gone (killed with SIGKILL, say): nobody would read its results,
-    and a worker left behind keeps its memory for ever. A daemon thread in each worker."""
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie does not: it has died, and waits to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True  # no /proc: the signal test is all there is
+
+
+def _watch_parent(parent: int, main: int) -> None:
+    """Exit this worker once the batch's process is gone (killed with SIGKILL, say): nobody would read its
+    results, and a worker left behind keeps its memory for ever. A daemon thread in each worker. ``parent``
+    is this worker's parent (the batch's process, or the forkserver, which lives as long as its workers);
+    ``main`` the batch's process."""
     while True:
         time.sleep(PARENT_CHECK_S)
-        if os.getppid() != parent:
+        if os.getppid() != parent or not _running(main):
             os._exit(1)
 
 
-def _install(scenarios: list) -> None:
+def _install(scenarios: list, main: int | None = None) -> None:
     """Pool initializer: each worker receives the sweep points' scenarios once, not with every task.
 
     Workers ignore SIGINT and SIGHUP: Ctrl-C and a closing terminal reach the whole process group, and
@@ -101,7 +118,8 @@ def _install(scenarios: list) -> None:
         signal.signal(s, signal.SIG_DFL if s == signal.SIGTERM else signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them back (see LocalPool)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), name="watch-parent", daemon=True).start()
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent, main or parent), name="watch-parent", daemon=True).start()
     _INSTALLED[:] = scenarios
 
 
@@ -166,7 +184,7 @@ class LocalPool:
         self.pool = None
         try:
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_install,
-                                            initargs=(scenarios,))
+                                            initargs=(scenarios, os.getpid()))
             self.pool.submit(int).result()  # start the workers now, before the caller opens files or threads
             _release_sigint(held)  # raises KeyboardInterrupt if Ctrl-C came meanwhile
             held = None
