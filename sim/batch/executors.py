@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +35,8 @@ class WorkerLost(BackendError):
 class Backend(Protocol):
     workers: int
 
-    def unordered(self, fn: Callable, tasks: Iterable[tuple[Any, int, Any]], window: int) -> Iterator[tuple[Any, Any]]:
+    def unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, int, Any]], window: int
+                  ) -> Iterator[tuple[Any, Any]]:
         """``tasks``: (tag, scenario index, chunk); yields (tag, fn(scenario, chunk))."""
 
     def close(self) -> None: ...
@@ -46,10 +47,11 @@ class Serial:
 
     workers = 1
 
-    def __init__(self, scenarios: list):
+    def __init__(self, scenarios: list[Any]):
         self.scenarios = scenarios
 
-    def unordered(self, fn, tasks, window):
+    def unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, int, Any]], window: int
+                  ) -> Iterator[tuple[Any, Any]]:
         for tag, si, chunk in tasks:
             yield tag, fn(self.scenarios[si], chunk)
 
@@ -57,9 +59,10 @@ class Serial:
         pass
 
 
-def _drain(submit: Callable[[Any, int, Any], Any], waiter: Callable, tasks, window: int):
+def _drain(submit: Callable[[int, Any], Future[Any]], waiter: Callable[[list[Future[Any]]], list[Future[Any]]],
+           tasks: Iterable[tuple[Any, int, Any]], window: int) -> Iterator[tuple[Any, Any]]:
     it = iter(tasks)
-    pending: dict[Any, Any] = {}
+    pending: dict[Future[Any], Any] = {}
     exhausted = False
     while True:
         while not exhausted and len(pending) < window:
@@ -75,7 +78,7 @@ def _drain(submit: Callable[[Any, int, Any], Any], waiter: Callable, tasks, wind
             yield pending.pop(fut), fut.result()
 
 
-_INSTALLED: list = []
+_INSTALLED: list[Any] = []
 PARENT_CHECK_S = 0.5  # how often a worker looks whether the process that started it is still there
 
 
@@ -104,7 +107,7 @@ def _watch_parent(parent: int, main: int) -> None:
             os._exit(1)
 
 
-def _install(scenarios: list, main: int | None = None) -> None:
+def _install(scenarios: list[Any], main: int | None = None) -> None:
     """Pool initializer: each worker receives the sweep points' scenarios once, not with every task.
 
     Workers ignore SIGINT and SIGHUP: Ctrl-C and a closing terminal reach the whole process group, and
@@ -123,7 +126,7 @@ def _install(scenarios: list, main: int | None = None) -> None:
     _INSTALLED[:] = scenarios
 
 
-def _call_installed(fn: Callable, si: int, chunk: Any) -> Any:
+def _call_installed(fn: Callable[..., Any], si: int, chunk: Any) -> Any:
     return fn(_INSTALLED[si], chunk)
 
 
@@ -136,7 +139,7 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
-def _hold_sigint():
+def _hold_sigint() -> set[int | signal.Signals] | None:
     """Block SIGINT, SIGTERM and SIGHUP in this thread (the main thread: where Python handles them); the
     old mask, or None."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
@@ -144,13 +147,13 @@ def _hold_sigint():
     return signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
 
 
-def _release_sigint(held) -> None:
+def _release_sigint(held: set[int | signal.Signals] | None) -> None:
     if held is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextmanager
-def ignoring_sigint():
+def ignoring_sigint() -> Iterator[None]:
     """Ignore Ctrl-C (and SIGTERM, SIGHUP) for the duration (in the main thread): for the clean-up after
     an interrupt, so a second Ctrl-C (an impatient user; some tools signal twice) cannot cut a pool's
     shut-down short and leave a worker nobody tells to stop."""
@@ -168,7 +171,7 @@ def ignoring_sigint():
 class LocalPool:
     """A pool of worker processes on this machine."""
 
-    def __init__(self, scenarios: list, workers: int):
+    def __init__(self, scenarios: list[Any], workers: int):
         self.scenarios = scenarios
         self.workers = workers
         self.method = start_method()
@@ -181,25 +184,27 @@ class LocalPool:
         # The pool is shut down here if that raises (the caller never gets it to close): a pool left
         # to the interpreter's exit hooks may hang the exit.
         held = _hold_sigint()
-        self.pool = None
+        pool: ProcessPoolExecutor | None = None
         try:
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_install,
-                                            initargs=(scenarios, os.getpid()))
-            self.pool.submit(int).result()  # start the workers now, before the caller opens files or threads
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_install,
+                                       initargs=(scenarios, os.getpid()))
+            pool.submit(int).result()  # start the workers now, before the caller opens files or threads
             _release_sigint(held)  # raises KeyboardInterrupt if Ctrl-C came meanwhile
             held = None
         except BaseException:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
             _release_sigint(held)
+        self.pool: ProcessPoolExecutor = pool
 
-    def unordered(self, fn, tasks, window):
-        def submit(si, chunk):
+    def unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, int, Any]], window: int
+                  ) -> Iterator[tuple[Any, Any]]:
+        def submit(si: int, chunk: Any) -> Future[Any]:
             return self.pool.submit(_call_installed, fn, si, chunk)
 
-        def waiter(futs):
+        def waiter(futs: list[Future[Any]]) -> list[Future[Any]]:
             done, _ = wait(futs, return_when=FIRST_COMPLETED)
             return [f for f in futs if f in done]  # submission order among the finished: deterministic enough
 
@@ -269,7 +274,7 @@ def _probe(address: str, timeout: float) -> None:
         conn.close()
 
 
-def _quiet_client(address: str, timeout: float):
+def _quiet_client(address: str, timeout: float) -> Any:
     """A dask Client, or BackendError in one line. A Client whose start failed would try to close itself
     when collected, wait 20 s and print a traceback (``Client.__del__``): this one stops its loop instead."""
     from distributed import Client
@@ -277,23 +282,23 @@ def _quiet_client(address: str, timeout: float):
     class _Client(Client):
         _failed_start = False
 
-        def start(self, **kwargs):
+        def start(self, **kwargs: Any) -> Any:
             try:
-                return super().start(**kwargs)
+                return super().start(**kwargs)  # type: ignore[no-untyped-call]
             except BaseException:
                 self._failed_start = True
                 try:
-                    self._loop_runner.stop()
+                    self._loop_runner.stop()  # type: ignore[no-untyped-call]
                 except Exception:
                     pass
                 raise
 
         def __del__(self) -> None:
             if not self._failed_start:
-                super().__del__()
+                super().__del__()  # type: ignore[no-untyped-call]
 
     try:
-        return _Client(address, timeout=timeout, set_as_default=False)
+        return _Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise BackendError(f"cannot reach the Dask cluster at {address} within {timeout:g} s: {exc}") from None
 
@@ -302,7 +307,7 @@ class DaskCluster:
     """An existing dask.distributed cluster, reached at ``address`` (extra ``cluster``) within ``timeout``
     seconds, or BackendError in one line."""
 
-    def __init__(self, scenarios: list, address: str, timeout: float = DEFAULT_CLUSTER_TIMEOUT):
+    def __init__(self, scenarios: list[Any], address: str, timeout: float = DEFAULT_CLUSTER_TIMEOUT):
         try:
             import distributed  # noqa: F401
         except ImportError:
@@ -315,12 +320,13 @@ class DaskCluster:
         self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
         self.scenarios = self.client.scatter(scenarios, broadcast=True)
 
-    def unordered(self, fn, tasks, window):
+    def unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, int, Any]], window: int
+                  ) -> Iterator[tuple[Any, Any]]:
         from distributed import as_completed
 
         it = iter(tasks)
         tags: dict[Any, Any] = {}
-        ac = as_completed(loop=self.client.loop)
+        ac = as_completed(loop=self.client.loop)  # type: ignore[no-untyped-call]
 
         def top_up() -> None:
             while len(tags) < window:
@@ -330,7 +336,7 @@ class DaskCluster:
                     return
                 fut = self.client.submit(fn, self.scenarios[si], chunk, pure=False)
                 tags[fut] = tag
-                ac.add(fut)
+                ac.add(fut)  # type: ignore[no-untyped-call]
 
         top_up()
         while tags:
