@@ -15,6 +15,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from ..signals import Terminated
 from .board import board_rich, board_text, forces_table, forces_text, header_text
 from .commands import COMMANDS, Output, execute
 from .session import Session
@@ -88,6 +89,8 @@ def _tty_lines(session: Session) -> Iterator[str]:
     while True:
         try:
             yield ps.prompt(f"{session.scenario.name} H+{session.clock:.1f}> ")
+        except Terminated:
+            raise               # SIGTERM or SIGHUP (the terminal closed): the session stops
         except KeyboardInterrupt:
             continue            # Ctrl-C drops the line being typed
         except EOFError:
