@@ -460,3 +460,28 @@ def test_unwritable_outputs_are_found_before_any_work(tmp_path):
         assert r.exit_code == 2
         assert one_line(r.stderr) == f"error: --chart {ro / 'c.svg'}: cannot write in {ro} (read-only or no permission)"
         assert time.perf_counter() - t < 15  # 100,000 replications would take minutes
+
+
+@posix_only
+def test_sigterm_stops_a_workshop_in_one_line_naming_resume(tmp_path):
+    log = tmp_path / "w.jsonl"
+    proc = subprocess.Popen([*CLI, "workshop", str(BASELINE), "--session", str(log)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
+    try:
+        assert proc.stdout.readline() == f"session log: {log}\n"
+        proc.stdin.write("note 'before the signal'\n")
+        proc.stdin.flush()
+        deadline = time.time() + 20
+        while len(log.read_text().splitlines()) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143
+    assert one_line(stderr) == (f"error: interrupted by SIGTERM; the session log {log} keeps every entry so far: "
+                                f"crisis-sim workshop --resume {log} goes on from there")
+    r = invoke("workshop", "--resume", log, input="quit\n")
+    assert r.exit_code == 0, r.output
+    assert [json.loads(x)["kind"] for x in log.read_text().splitlines()][:2] == ["open", "note"]
