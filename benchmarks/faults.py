@@ -194,8 +194,10 @@ def kills(tmp: Path, n: int, reps: int, ref: str, span: float, rng: random.Rando
         same = r.returncode == 0 and r.stdout == ref
         identical += same
         good = good and same
-        row.add(good, err + r.stderr, f"killed at {at:.1f} s, {kept} kept, status {st}, exit {proc.returncode}"
+        note = (f"killed at {at:.1f} s, {kept} kept, status {st}, exit {proc.returncode}"
                 + ("" if same else ", RESUME DIFFERS") + (f", {len(stray)} workers left" if stray else ""))
+        row.add(good, err + r.stderr, note)
+        print(f"  {i + 1}/{n} {sig.name}: {'ok' if good else 'BAD'} ({note})", flush=True)
     return {"kills": sum(rows[f"batch + {s.name}"].runs for s in expected), "kills_identical": identical,
             "kills_finished_first": finished_first, "workers_alive_5s": left_alive}
 
