@@ -56,7 +56,7 @@ class Row:
         self.runs += 1
         self.ok += good
         self.tracebacks += "Traceback" in stderr
-        if note and (not good or len(self.notes) < 1) and note not in self.notes:
+        if note and (not good or not self.notes) and note not in self.notes:
             self.notes.append(note)
 
 
@@ -147,7 +147,7 @@ def batch_args(reps: int, db: Path, workers: int = 2) -> list:
 def kills(tmp: Path, n: int, reps: int, ref: str, span: float, rng: random.Random, deadline: float,
           rows: dict[str, Row]) -> dict:
     expected = {signal.SIGKILL: -9, signal.SIGTERM: 143, signal.SIGHUP: 129}
-    left_alive = identical = finished_first = 0
+    left_alive = identical = finished_first = before_start = 0
     for i in range(n):
         if time.time() > deadline:
             rows["kill"].notes.append(f"stopped after {i} of {n}: time budget spent")
@@ -186,20 +186,28 @@ def kills(tmp: Path, n: int, reps: int, ref: str, span: float, rng: random.Rando
         left_alive += len(stray)
         for k in stray:
             os.kill(k, signal.SIGKILL)
-        good = proc.returncode == expected[sig] and not stray and "Traceback" not in err
-        if sig != signal.SIGKILL:
-            good = good and one_line(err) and "--resume" in err and st in ("interrupted", "none")
+        early = st == "none"  # no batch row yet: still starting (a signal before the command's handlers are
+        # in place takes its default action, -N; nothing is stored, there is nothing to resume)
+        codes = {expected[sig], -sig} if early else {expected[sig]}
+        good = proc.returncode in codes and not stray and "Traceback" not in err
+        if sig != signal.SIGKILL and not early:
+            good = good and one_line(err) and "--resume" in err and st == "interrupted"
+        elif sig != signal.SIGKILL:
+            good = good and (not err.strip() or one_line(err))
+        before_start += early
         out, rerr = resume.communicate(timeout=300)
         r = subprocess.CompletedProcess(resume.args, resume.returncode, out, rerr)
         same = r.returncode == 0 and r.stdout == ref
         identical += same
         good = good and same
         note = (f"killed at {at:.1f} s, {kept} kept, status {st}, exit {proc.returncode}"
+                + (" (before the batch row existed)" if early else "")
                 + ("" if same else ", RESUME DIFFERS") + (f", {len(stray)} workers left" if stray else ""))
         row.add(good, err + r.stderr, note)
         print(f"  {i + 1}/{n} {sig.name}: {'ok' if good else 'BAD'} ({note})", flush=True)
     return {"kills": sum(rows[f"batch + {s.name}"].runs for s in expected), "kills_identical": identical,
-            "kills_finished_first": finished_first, "workers_alive_5s": left_alive}
+            "kills_finished_first": finished_first, "kills_before_batch_row": before_start,
+            "workers_alive_5s": left_alive}
 
 
 def killed_worker(tmp: Path, reps: int, ref: str, row: Row) -> None:
