@@ -160,9 +160,10 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
     specs (see :mod:`sim.batch.sweep`). Replication ``i`` of every point uses
     ``SeedSequence(seed).spawn(reps)[i]``. ``explore_decisions``: decisions by weighted random,
     summarised per option. ``workers`` > 1: a local process pool; ``cluster``: a Dask scheduler
-    address (reached within ``cluster_timeout`` seconds, else BackendError). ``db``: store every replication there (``resume``: complete the unfinished batch with
-    the same scenario, seed, reps, sweep and decision mode; ``workers``, ``cluster`` and
-    ``keep_traces`` are not part of that match and apply to the replications still to run).
+    address (reached within ``cluster_timeout`` seconds, else BackendError). ``db``: store every
+    replication there (``resume``: complete the unfinished batch with the same scenario, seed, reps,
+    sweep and decision mode; ``workers``, ``cluster`` and ``keep_traces`` are not part of that match
+    and apply to the replications still to run).
     ``progress(done, total)`` and ``on_row(row)`` are called in replication order; a row is
     ``{"point", "values", "index", "metrics", "objectives", "decisions"}`` (+ ``"trace"`` with
     ``keep_traces``, or when a resumed batch's earlier run kept it).
