@@ -47,6 +47,19 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def exit_outside_commands() -> None:
+    """Before and after a command runs (parsing the command line, flushing its output at exit), SIGTERM
+    and SIGHUP end the process quietly with 128 + N, its output flushed; ignored ones stay ignored."""
+    if threading.current_thread() is threading.main_thread():
+        for s in _LIKE_CTRL_C:
+            if signal.getsignal(s) is signal.SIG_DFL:
+                signal.signal(s, _exit_quietly)
+
+
 @contextmanager
 def stop_like_ctrl_c() -> Iterator[None]:
     """For the duration (in the main thread), SIGTERM and SIGHUP raise :class:`Terminated`."""
@@ -54,7 +67,8 @@ def stop_like_ctrl_c() -> Iterator[None]:
         yield
         return
     # a signal already ignored stays so (``nohup`` ignores SIGHUP to keep a batch running)
-    old = {s: signal.signal(s, _raise) for s in _LIKE_CTRL_C if signal.getsignal(s) is signal.SIG_DFL}
+    old = {s: signal.signal(s, _raise) for s in _LIKE_CTRL_C
+           if signal.getsignal(s) in (signal.SIG_DFL, _exit_quietly)}
     try:
         yield
     finally:

@@ -45,4 +45,5 @@ for _info in app.registered_commands:
 
 
 def main() -> None:
+    signals.exit_outside_commands()
     app()
