@@ -427,20 +427,23 @@ def test_a_skipped_torn_last_line_is_a_warning_on_stderr(tmp_path):
 def test_reports_never_overwrite_a_folder_silently(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1650000000")
-    for _ in range(2):
-        r = invoke("report", BASELINE, "--reps", 2, "--format", "md")
-        assert r.exit_code == 0, r.output
     name = "nato-response-2022-20220415T052000"
-    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [name, f"{name}-2"]
-    out = tmp_path / "reports" / name
-    r = invoke("report", BASELINE, "--reps", 2, "--format", "md", "--out", out)
-    assert r.exit_code == 2
-    assert "already holds aar.md, charts, data.json; give another folder, or --force" in one_line(r.stderr)
-    (out / "charts" / "stale.svg").write_text("<svg/>")
-    r = invoke("report", BASELINE, "--reps", 2, "--format", "md", "--out", out, "--force")
+    first = tmp_path / "reports" / name  # what a report of the same second (or the same SOURCE_DATE_EPOCH) left
+    (first / "charts").mkdir(parents=True)
+    (first / "aar.md").write_text("the first report")
+    (first / "charts" / "stale.svg").write_text("<svg/>")
+    r = invoke("report", BASELINE, "--reps", 2, "--format", "md")
     assert r.exit_code == 0, r.output
-    assert not (out / "charts" / "stale.svg").exists() and (out / "aar.md").exists()
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [name, f"{name}-2"]
+    assert (first / "aar.md").read_text() == "the first report" and (first.parent / f"{name}-2" / "aar.md").exists()
+    r = invoke("report", BASELINE, "--reps", 2, "--format", "md", "--out", first)
+    assert r.exit_code == 2
+    assert "already holds aar.md, charts; give another folder, or --force" in one_line(r.stderr)
+    r = invoke("report", BASELINE, "--reps", 2, "--format", "md", "--out", first, "--force")
+    assert r.exit_code == 0, r.output
+    assert not (first / "charts" / "stale.svg").exists() and (first / "charts" / "escalation.svg").exists()
+    assert (first / "aar.md").read_text() != "the first report"
+    assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("years of work")
     r = invoke("report", BASELINE, "--reps", 2, "--format", "md", "--out", tmp_path / "mine", "--force")
