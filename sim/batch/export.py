@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,7 +76,10 @@ def export(db: str, batch_id: int, fmt: str) -> str | bytes:
     if fmt not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     with Store(db, create=False) as store:
-        return to_csv(store, batch_id) if fmt == "csv" else to_parquet(store, batch_id)
+        try:
+            return to_csv(store, batch_id) if fmt == "csv" else to_parquet(store, batch_id)
+        except sqlite3.Error as exc:  # damage that the check on opening did not see
+            raise store.error(exc, "cannot read") from None
 
 
 __all__ = ["FORMATS", "ExportError", "StoreError", "columns_and_rows", "export", "to_csv", "to_parquet"]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .executors import DEFAULT_CLUSTER_TIMEOUT
+
 if TYPE_CHECKING:
     from ..scenario.model import Scenario
     from .runner import Plan
@@ -41,6 +43,7 @@ class BatchRequest:
     explore_decisions: bool = False
     workers: int = 1
     cluster: str | None = None
+    cluster_timeout: float = DEFAULT_CLUSTER_TIMEOUT
     db: str | Path | None = None
     resume: bool = False
     keep_traces: bool = False

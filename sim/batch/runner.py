@@ -24,7 +24,7 @@ from .executors import Backend, DaskCluster, LocalPool, Serial, ignoring_sigint
 from .replicate import Chunk, ChunkResult, run_chunk
 from .request import BatchObserver, BatchRequest, Callbacks, Quiet, ResumeInfo
 from .stats import PointStats
-from .store import Store
+from .store import Store, StoreError
 from .sweep import Point, Vary, check_varies, expand_grid, parse_varies
 
 MAX_CHUNK = 100
@@ -174,7 +174,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
     scenario, reps, seed, sets, vary = request.scenario, request.reps, request.seed, request.sets, request.vary
     explore_decisions, workers, cluster, db = request.explore_decisions, request.workers, request.cluster, request.db
     resume, keep_traces, chunk, command = request.resume, request.keep_traces, request.chunk, request.command
-    stop_after = request.stop_after
+    stop_after, cluster_timeout = request.stop_after, request.cluster_timeout
     if reps < 1:
         raise BatchError("--reps must be at least 1")
     if workers < 1:
@@ -194,7 +194,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
     try:
         # workers first: a forked worker then holds no copy of the database connection
         if cluster:
-            backend = DaskCluster(plan.scenarios, cluster)
+            backend = DaskCluster(plan.scenarios, cluster, cluster_timeout)
         elif workers > 1:
             backend = LocalPool(plan.scenarios, workers)
         else:
@@ -227,25 +227,34 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
         size = chunk or chunk_size(reps, backend.workers)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
-        # every chunk in order; in a resumed batch, only the missing replications are computed
-        order: list[tuple[int, int, int, Sequence[int]]] = []
-        for pi in range(len(plan.points)):
-            for lo in range(0, reps, size):
-                hi = min(reps, lo + size)
-                todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
-                if resumed:
-                    have = store.stored_indices(batch_id, pi, lo, hi)
-                    todo = tuple(i for i in todo if i not in have)
-                order.append((pi, lo, hi, todo))
-
-        def tasks() -> Iterator[tuple[int, int, Chunk]]:
-            for seq, (pi, _lo, _hi, todo) in enumerate(order):
-                if todo:
-                    yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+        # every chunk in order, generated as the backend asks for work (so memory does not grow with
+        # --reps); in a resumed batch, only the missing replications are computed
+        def chunks() -> Iterator[tuple[int, int, int, Sequence[int]]]:
+            for pi in range(len(plan.points)):
+                for lo in range(0, reps, size):
+                    hi = min(reps, lo + size)
+                    todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
+                    if resumed:
+                        have = store.stored_indices(batch_id, pi, lo, hi)
+                        todo = tuple(i for i in todo if i not in have)
+                    yield pi, lo, hi, todo
 
         done = 0
-        ready: dict[int, ChunkResult | None] = {seq: None for seq, o in enumerate(order) if not o[3]}
+        order: dict[int, tuple[int, int, int, Sequence[int]]] = {}  # the chunks handed out, not yet fed
+        ready: dict[int, ChunkResult | None] = {}
         next_seq = 0
+
+        def tasks() -> Iterator[tuple[int, int, Chunk]]:
+            nonlocal next_seq
+            for seq, (pi, lo, hi, todo) in enumerate(chunks()):
+                order[seq] = (pi, lo, hi, todo)
+                if todo:
+                    yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+                elif seq == next_seq:  # all stored already, and every chunk before it fed: feed it now
+                    feed(seq, None)
+                    next_seq += 1
+                else:
+                    ready[seq] = None
 
         def fed_one() -> None:
             nonlocal done
@@ -254,7 +263,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
                 raise Interrupted(f"stopped after {done} replications")
 
         def feed(seq: int, result: ChunkResult | None) -> None:
-            pi, lo, hi, todo = order[seq]
+            pi, lo, hi, todo = order.pop(seq)
             if result is None or (resumed and len(todo) < hi - lo):
                 for row in store.rows(batch_id, pi, lo, hi):  # stored (and just finished), in order
                     stats[pi].add(row)
@@ -277,7 +286,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
             while next_seq in ready:
                 feed(next_seq, ready.pop(next_seq))
                 next_seq += 1
-        while next_seq < len(order):  # chunks that were all stored already, after the last computed one
+        while next_seq in ready:  # chunks that were all stored already, after the last computed one
             feed(next_seq, ready.pop(next_seq))
             next_seq += 1
         if store is not None:
@@ -285,8 +294,11 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
     except BaseException as exc:
         if store is not None and batch_id is not None:
             with ignoring_sigint():  # a second Ctrl-C must not leave the batch marked running
-                store.set_status(batch_id, "interrupted" if isinstance(exc, (KeyboardInterrupt, Interrupted))
-                                 else "failed")
+                try:
+                    store.set_status(batch_id, "interrupted" if isinstance(exc, (KeyboardInterrupt, Interrupted))
+                                     else "failed")
+                except StoreError:
+                    pass  # the disk is full or the file went read-only: the first error is the one to tell
         raise
     finally:
         if backend is not None:

@@ -12,7 +12,9 @@ never change results); each resume is recorded in the batch's ``params["resumes"
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -55,6 +57,15 @@ class StoreError(Exception):
     """The results file cannot be opened or is not a results store."""
 
 
+def _disk_full(path: Path) -> bool:
+    """Whether the filesystem holding ``path`` has no room left (SQLite reports some full disks as I/O errors)."""
+    try:
+        st = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -63,37 +74,108 @@ def _dumps(x, sort: bool = True) -> str:
     return json.dumps(x, sort_keys=sort, separators=(",", ":"), ensure_ascii=False)
 
 
+def explain(path: Path, exc: sqlite3.Error, doing: str = "", readonly: bool = True) -> StoreError:
+    """One line for an SQLite error on the results file ``path`` (by its result code, not its message)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    doing = f"{doing}: " if doing else ""
+    if name == "SQLITE_FULL" or (name.startswith("SQLITE_IOERR") and _disk_full(path)):
+        why = "the disk is full"
+    elif name.startswith("SQLITE_READONLY"):
+        why = ("the file or its folder is read-only (results, export and report --db can still read it)"
+               if not readonly else "the file is read-only")
+    elif name.startswith("SQLITE_CORRUPT"):
+        why = "the results database is damaged; it is left untouched: restore a copy or give another --db"
+    elif name == "SQLITE_NOTADB":
+        return StoreError(f"{path}: not a results database ({exc})")
+    elif name.startswith("SQLITE_CANTOPEN") and not readonly and not (
+            os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))):
+        why = "the file or its folder is read-only (results, export and report --db can still read it)"
+    elif name.startswith("SQLITE_CANTOPEN"):
+        why = "cannot open the file (is its folder readable, and writable for a new database?)"
+    elif name.startswith("SQLITE_IOERR"):
+        why = "a disk I/O error (is the disk full, or failing?)"
+    elif name.startswith("SQLITE_BUSY"):
+        why = "another program holds the database locked; try again when it has finished"
+    else:
+        why = str(exc)
+    return StoreError(f"{path}: {doing}{why}")
+
+
 class Store:
     """A results database; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, path: str | Path, create: bool = True):
+    def __init__(self, path: str | Path, create: bool = True, readonly: bool | None = None):
+        """``create``: make the file (and its folder) if missing, for writing; otherwise the file must
+        exist. ``readonly`` (default: ``not create``): open it read-only (SQLite ``mode=ro``), as the
+        reading commands do, so a database on read-only media or without write permission still reads.
+        Either way a damaged file (``PRAGMA quick_check``) is refused before anything reads or writes it."""
         self.path = Path(path)
+        self.readonly = (not create) if readonly is None else readonly
         if not create and not self.path.is_file():
             raise StoreError(f"{self.path}: no such results database")
         if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot create its folder {exc.filename or self.path.parent}: "
+                                 f"{exc.strerror or exc}") from None
         if not create and self.path.stat().st_size == 0:
             raise StoreError(f"{self.path}: not a results database (an empty file); "
                              "crisis-sim batch --db FILE makes one")
         try:
-            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a results database ({exc})") from None
+            self.db = self._connect()
+        except sqlite3.Error as exc:
+            raise self.error(exc) from None
         try:
             # look before writing anything: another program's SQLite file is not ours to add tables to
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "batch" not in tables and (tables or not create):
                 raise StoreError(f"{self.path}: not a results database (an SQLite file without crisis-sim's "
                                  f"batch table{'; it has ' + ', '.join(sorted(tables)) if tables else ''})")
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
+            if tables:
+                self._check_integrity()
+            if not self.readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
             self.db.close()
-            raise StoreError(f"{self.path}: not a results database ({exc})") from None
+            raise self.error(exc) from None
         except StoreError:
             self.db.close()
             raise
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.readonly:
+            return sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+            # a WAL database in a folder we cannot write: SQLite cannot make its -shm file. With no -wal
+            # file beside it and no way for anyone to write here, nothing changes under us: read as immutable
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() or os.access(self.path.parent, os.W_OK):
+                raise
+            return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30, isolation_level=None)
+
+    def _check_integrity(self) -> None:
+        """Refuse a damaged file at once (``PRAGMA quick_check``: every page and index, not the contents)."""
+        try:
+            first = self.db.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.DatabaseError as exc:
+            first = (str(exc),)
+        if first is None or first[0] != "ok":
+            what = " ".join(str(first[0] if first else "no answer").replace("*** in database main ***", "").split())
+            raise StoreError(f"{self.path}: the results database is damaged ({what[:120]}); it is left untouched: "
+                             "restore a copy or give another --db")
+
+    def error(self, exc: sqlite3.Error, doing: str = "") -> StoreError:
+        """One line for an SQLite error on this file (by its result code, not its message)."""
+        return explain(self.path, exc, doing, readonly=self.readonly)
 
     def __enter__(self) -> Store:
         return self
@@ -106,13 +188,21 @@ class Store:
 
     @contextmanager
     def _tx(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction; an SQLite error (full disk, read-only file) becomes one StoreError line."""
         try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                    try:
+                        self.db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self.error(exc, "cannot write") from None
 
     # --- batches ----------------------------------------------------------
     def create_batch(self, *, scenario: str, scenario_hash: str, params: dict, resume_key: str, seed: int,

@@ -22,6 +22,7 @@ from ..scenario.yamlsrc import parse_value
 
 MAX_VALUES = 10_000
 FEW = 3  # refused values of one spec reported one line each; more are one line with their count
+MAX_POINTS = 10_000  # the whole grid: each point is a validated scenario and a batch of its own
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ def _range(spec: str, path: str, parts: list[str]) -> list[str]:
 
 def parse_vary(spec: str) -> Vary:
     """Parse one ``--vary`` spec (raises ScenarioError with a one-line message)."""
+    return _values(spec, *_raw(spec))
+
+
+def _raw(spec: str) -> tuple[str, list[str], bool]:
+    """The path, the values as typed (a range expanded, not parsed yet) and whether they came from a range."""
     if "=" not in spec:
         raise _bad(spec, "", "expected path=v1,v2,... or path=start:stop:step")
     path, rhs = (x.strip() for x in spec.split("=", 1))
@@ -101,6 +107,10 @@ def parse_vary(spec: str) -> Vary:
         raw = split_top(rhs)
         if any(not r for r in raw):
             raise _bad(spec, path, "empty value in the list")
+    return path, raw, is_range
+
+
+def _values(spec: str, path: str, raw: list[str], is_range: bool) -> Vary:
     values: list[Any] = []
     for r in raw:
         if is_range:  # numbers written by _range: read them as numbers without a YAML parser per value
@@ -116,13 +126,26 @@ def parse_vary(spec: str) -> Vary:
 
 
 def parse_varies(specs: Iterable[str]) -> list[Vary]:
+    """Parse the ``--vary`` specs; a grid of more than MAX_POINTS points is refused before any value is parsed."""
+    specs = list(specs)
+    raws = [_raw(spec) for spec in specs]
+    check_grid([len(raw) for _, raw, _ in raws])  # before parsing any value: a huge grid is refused at once
     out: list[Vary] = []
-    for spec in specs:
-        v = parse_vary(spec)
+    for spec, (path, raw, is_range) in zip(specs, raws, strict=True):
+        v = _values(spec, path, raw, is_range)
         if any(o.path == v.path for o in out):
             raise _bad(spec, v.path, "this path is already varied by another --vary")
         out.append(v)
     return out
+
+
+def check_grid(sizes: list[int]) -> None:
+    """Raise ScenarioError (one line, with the point count) for a grid of more than MAX_POINTS points."""
+    points = math.prod(sizes)
+    if points > MAX_POINTS:
+        shown = " x ".join(f"{n:,}" for n in sizes)
+        raise ScenarioError([Problem("--vary", None, "", f"the grid has {points:,} points ({shown}), more than "
+                                     f"{MAX_POINTS:,}; vary fewer values or fewer parameters at once")])
 
 
 @dataclass(frozen=True)
@@ -137,6 +160,7 @@ def expand_grid(varies: list[Vary]) -> list[Point]:
     """The full grid, first spec slowest; one empty point when nothing varies."""
     if not varies:
         return [Point({}, ())]
+    check_grid([len(v.raw) for v in varies])
     points = []
     for combo in itertools.product(*(range(len(v.raw)) for v in varies)):
         points.append(Point({v.path: v.values[k] for v, k in zip(varies, combo, strict=False)},

@@ -13,6 +13,7 @@ try:  # typer vendors click (its own exception classes) since 0.2x
 except ImportError:  # pragma: no cover - an older typer on the real click
     from click import exceptions as cx  # type: ignore[no-redef]
 
+from .. import signals
 from ..engine.run import EncounterBudgetExceeded
 from ..scenario.suggest import did_you_mean
 from . import batch_cmd, msel_cmd, report_cmd, run_cmd, scenario_cmds, workshop_cmd
@@ -69,13 +70,15 @@ msel_cmd.register(app)
 
 
 def _interruptible(callback):
-    """Ctrl-C in any command: one line and exit code 130 (Typer exits 130 silently)."""
+    """Ctrl-C in any command: one line and exit code 130 (Typer exits 130 silently); SIGTERM and SIGHUP
+    do the same as Ctrl-C, with exit codes 143 and 129 (see sim.signals)."""
     @functools.wraps(callback)
     def wrapper(*args, **kwargs):
         try:
-            return callback(*args, **kwargs)
-        except KeyboardInterrupt:
-            fail("interrupted", code=130)
+            with signals.stop_like_ctrl_c():
+                return callback(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            fail(signals.describe(exc), code=signals.exit_code(exc))
         except EncounterBudgetExceeded as exc:   # raised by a run (here or in a worker): one line, exit 2
             fail(str(exc))
     return wrapper
@@ -86,4 +89,5 @@ for _info in app.registered_commands:
 
 
 def main() -> None:
+    signals.exit_outside_commands()
     app()

@@ -8,6 +8,7 @@ import fnmatch
 import json
 import os
 import shlex
+import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..batch.executors import BackendError, ignoring_sigint
+from .. import signals
+from ..batch.executors import DEFAULT_CLUSTER_TIMEOUT, BackendError, ignoring_sigint
 from ..batch.export import FORMATS, ExportError
 from ..batch.export import export as export_rows
 from ..batch.gsa import METHODS, Outcome
@@ -69,6 +71,16 @@ def _write_chart(chart: Path, draw, to_stderr: bool) -> None:
     drawn = draw(chart.suffix.lower().lstrip("."))
     write_output("--chart", chart, drawn.data)
     (err if to_stderr else out).print(f"chart written to {chart}")
+
+
+def _kept(db: Path, batch_id: int) -> str:
+    """``N replications kept in batch B of DB`` (read back from the store; it may be unreadable by now)."""
+    with ignoring_sigint():  # a second Ctrl-C must not cut this line short
+        try:
+            with Store(db, create=False) as st:
+                return f"{st.count(batch_id)} replications kept in batch {batch_id} of {db}"
+        except (StoreError, sqlite3.Error):
+            return f"the replications stored so far are kept in batch {batch_id} of {db}"
 
 
 def _command(name: str, scenario: Path, options: list[tuple[str, object]]) -> str:
@@ -139,6 +151,8 @@ def batch(
                                    "included); several make a full grid"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="local worker processes"),
     cluster: str | None = typer.Option(None, "--cluster", help="run on a Dask cluster: tcp://HOST:PORT"),
+    cluster_timeout: float = typer.Option(DEFAULT_CLUSTER_TIMEOUT, "--cluster-timeout",
+                                          help="seconds to wait for the --cluster scheduler to answer"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="results database (SQLite)"),
     resume: bool = typer.Option(False, "--resume", help="complete the unfinished batch of this same command "
                                 "(same scenario, --set, --vary, --reps, --seed, --explore-decisions); --workers, "
@@ -175,19 +189,21 @@ def batch(
             observer.bar = progress
             summary = execute_batch(BatchRequest(
                 scenario, reps, seed, sets=set_, vary=vary, explore_decisions=explore, workers=workers,
-                cluster=cluster, db=db, resume=resume, keep_traces=keep_traces, command=command), observer)
+                cluster=cluster, cluster_timeout=cluster_timeout, db=db, resume=resume, keep_traces=keep_traces,
+                command=command), observer)
     except ScenarioError as exc:
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError, StoreError) as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
+        bid = observer.batch_id
+        if bid is None:
+            fail(str(exc))
+        fail(f"{exc}; {_kept(db, bid)}, run the same command with --resume to complete it", code=1)
+    except KeyboardInterrupt as exc:
         bid = observer.batch_id
         if bid is not None:
-            with ignoring_sigint(), Store(db) as st:  # a second Ctrl-C must not cut this line short
-                n = st.count(bid)
-            fail(f"interrupted: {n} replications kept in batch {bid} of {db}; run the same command with "
-                 "--resume to complete it", code=130)
-        fail("interrupted", code=130)
+            fail(f"{signals.describe(exc)}: {_kept(db, bid)}; run the same command with --resume to complete it",
+                 code=signals.exit_code(exc))
+        fail(signals.describe(exc), code=signals.exit_code(exc))
     if json_:
         print(summary.to_json())
     else:
@@ -379,8 +395,8 @@ def sensitivity(
         fail([str(p) for p in exc.problems])
     except (BatchError, BackendError) as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        fail("interrupted", code=130)
+    except KeyboardInterrupt as exc:
+        fail(signals.describe(exc), code=signals.exit_code(exc))
     skipped = [r["param"] for r in rows if not r["run"]]
     if not json_:
         rows = [r for r in rows if r["run"]]
@@ -462,7 +478,10 @@ def results(
 
     try:
         with Store(db, create=False) as st:
-            rows = st.batches()
+            try:
+                rows = st.batches()
+            except sqlite3.Error as exc:  # damage that the check on opening did not see
+                raise st.error(exc, "cannot read") from None
         analyses = listing(db)
     except StoreError as exc:
         fail(str(exc))

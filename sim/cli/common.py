@@ -76,6 +76,10 @@ def output_problems(option: str, path: Path | None, folder: bool = False) -> lis
         return [f"{option} {path}: is a file; give a folder to write the report into"]
     if (blocker := _blocking_parent(path)) is not None:
         return [f"{option} {path}: {blocker} is a file, not a folder"]
+    where = next((p for p in [path, *path.absolute().parents] if p.exists()), None) if folder else \
+        next((p for p in path.absolute().parents if p.exists()), None)
+    if where is not None and where.is_dir() and not os.access(where, os.W_OK | os.X_OK):
+        return [f"{option} {path}: cannot write in {where} (read-only or no permission)"]
     return []
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import typer
@@ -38,8 +40,14 @@ def report(
     session: Path | None = typer.Option(None, "--session", help="workshop session log"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w",
                                 help="worker processes for the --sensitivity runs (results do not depend on it)"),
+    force: bool = typer.Option(False, "--force", help="replace the report already in --out (the folder is "
+                               "cleared first; refused for a folder holding anything but a report)"),
 ) -> None:
-    """Write an after-action report: exercise overview, timeline, objectives with why, improvement plan, annex."""
+    """Write an after-action report: exercise overview, timeline, objectives with why, improvement plan, annex.
+
+    Never overwrites a report silently: the default folder gets a unique name, and an --out folder that
+    already holds files is refused unless --force (which replaces the whole report, stale charts included).
+    """
     try:
         from ..report.generate import FORMATS, ProgressOnly, ReportError, ReportRequest, make_report
         from ..report.render import PdfUnavailable
@@ -115,6 +123,8 @@ def report(
         if discover is not None and discover not in s.objectives:
             fail(f"--discover: no objective {discover!r}{did_you_mean(discover, s.objectives)}; "
                  f"objectives: {', '.join(s.objectives)}")
+        from ..report.generate import default_out_dir, generation_time
+        target, replaces = _claim(out_dir, default_out_dir(s, generation_time()), force)  # before any work
         show = err.is_terminal
         extra = _analyses(db, analysis if batch is not None else analysis[1:], kw, sensitivity, method, discover,
                           samples, workers, show)
@@ -126,10 +136,17 @@ def report(
             with progress_bar(show, "sensitivity") as progress:
                 sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"], workers=workers,
                                        progress=progress)
-        with progress_bar(show, "replications") as progress:
-            w = make_report(ReportRequest(s, out=out_dir, formats=fmts, compare_with=other, compare_seed=compare_seed,
-                                          sensitivity=sens, sensitivity_objective=sensitivity, analyses=extra, **kw),
-                            ProgressOnly(progress))
+        try:
+            with progress_bar(show, "replications") as progress:
+                w = make_report(ReportRequest(s, out=target, formats=fmts, compare_with=other,
+                                              compare_seed=compare_seed, sensitivity=sens,
+                                              sensitivity_objective=sensitivity, analyses=extra, **kw),
+                                ProgressOnly(progress))
+        except BaseException:
+            _unclaim(target, replaces)
+            raise
+        if replaces is not None:
+            w = _swap(w, target, replaces)
     except ReportError as exc:
         fail(str(exc))
     except OSError as exc:  # the report folder or a file in it cannot be written
@@ -182,6 +199,66 @@ def _analyses(db: Path | None, ids: list[int], kw: dict, sensitivity: str | None
     except (AnalysisUnavailable, BatchError, BackendError) as exc:
         fail(str(exc))
     return out
+
+
+REPORT_ENTRIES = {"aar.html", "aar.md", "aar.pdf", "data.json", "charts"}
+
+
+def _claim(out_dir: Path | None, default: Path, force: bool) -> tuple[Path, Path | None]:
+    """The folder the report is written into, made now (so two reports cannot pick the same one), and the
+    report folder it replaces (``--force``), or None. Fails in one line when the folder is taken."""
+    try:
+        if out_dir is None:  # reports/<scenario>-<time>, then -2, -3, ... (same second, SOURCE_DATE_EPOCH)
+            for k in range(1, 10_000):
+                path = default if k == 1 else default.with_name(f"{default.name}-{k}")
+                try:
+                    path.mkdir(parents=True)
+                    return path, None
+                except FileExistsError:
+                    continue
+            fail(f"--out: {default.parent} already holds 10,000 reports named {default.name}; give --out")
+        try:
+            out_dir.mkdir(parents=True)
+            return out_dir, None
+        except FileExistsError:
+            pass
+        held = sorted(p.name for p in out_dir.iterdir())
+        if not held:
+            return out_dir, None
+        if not force:
+            fail(f"--out {out_dir}: already holds {', '.join(held[:4])}{', ...' if len(held) > 4 else ''}; give "
+                 "another folder, or --force to replace the report in it")
+        if other := [n for n in held if n not in REPORT_ENTRIES and not n.startswith(".")]:
+            fail(f"--out {out_dir}: --force replaces a report folder only, and this one also holds "
+                 f"{', '.join(other[:4])}{', ...' if len(other) > 4 else ''}")
+        # written beside, then swapped in: the old report stays whole until the new one is
+        new = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        new.chmod(out_dir.stat().st_mode & 0o7777)  # mkdtemp makes 0700; keep the folder's own permissions
+        return new, out_dir
+    except OSError as exc:
+        fail(f"--out {exc.filename or out_dir or default}: cannot write: {exc.strerror or exc}")
+
+
+def _unclaim(target: Path, replaces: Path | None) -> None:
+    """After a failed report: remove the folder made for it (a forced rewrite leaves the old report)."""
+    if replaces is not None:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    try:
+        target.rmdir()  # only while empty: never what someone else wrote meanwhile
+    except OSError:
+        pass
+
+
+def _swap(w, new: Path, old: Path):
+    """Put the report written in ``new`` in place of the report folder ``old`` (which is removed whole)."""
+    trash = Path(tempfile.mkdtemp(prefix=f".{old.name}.old-", dir=old.parent))
+    os.replace(old, trash / old.name)
+    os.replace(new, old)
+    shutil.rmtree(trash, ignore_errors=True)
+    w.files = [old / f.relative_to(new) for f in w.files]
+    w.out = old
+    return w
 
 
 def _scenario_error():

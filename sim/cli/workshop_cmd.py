@@ -9,10 +9,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from .. import signals
 from ..scenario.errors import ScenarioError
 from ..scenario.load import find_scenario, load_scenario
 from ..workshop.console import loop
-from ..workshop.log import LogError, read_log
+from ..workshop.log import LogError, LogWriteError, read_log
 from ..workshop.session import Session, default_teams
 from .common import fail, load, out, output_problems, seed_problems
 
@@ -151,11 +152,18 @@ def workshop(
     else:
         print(f"session log: {sess.log_path}", flush=True)
     try:
-        loop(sess, lines, console=Console(highlight=False) if rich else out, rich=rich, echo=echo,
-             stream=sys.stdout)
-    except KeyboardInterrupt:
-        fail(f"interrupted; the session log {sess.log_path} keeps every entry so far: "
-             f"crisis-sim workshop --resume {sess.log_path} goes on from there", code=130)
+        n_run, failed = loop(sess, lines, console=Console(highlight=False) if rich else out, rich=rich, echo=echo,
+                             stream=sys.stdout)
+    except LogWriteError as exc:
+        fail(f"{sess.log_path}: cannot write the session log: {exc.strerror}; the session stops here, and the log "
+             f"keeps every entry before this command: once fixed, crisis-sim workshop --resume {sess.log_path} "
+             "goes on from there", code=1)
+    except KeyboardInterrupt as exc:
+        fail(f"{signals.describe(exc)}; the session log {sess.log_path} keeps every entry so far: "
+             f"crisis-sim workshop --resume {sess.log_path} goes on from there",
+             code=signals.exit_code(exc))
+    if script is not None and failed:
+        fail(f"{script}: {failed} of {n_run} command{'s' if n_run != 1 else ''} failed (the error lines above say why)")
 
 
 def _serve(sess: Session, lines: list[str] | None, *, host: str, port: int, pin: str | None, teams_decide: bool,

@@ -8,6 +8,7 @@ deterministic, and the report checks that the re-run metrics equal the stored on
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,7 +41,7 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
     """
     try:
         from ..batch.seeds import replication_seed
-        from ..batch.store import Store, StoreError
+        from ..batch.store import Store, StoreError, explain
         from ..engine.decisions import WeightedRandom
     except Exception:
         raise ReportError("--db needs the batch package (sim.batch), which is not available") from None
@@ -64,6 +65,8 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
             rows = list(st.rows(batch_id, point=point - 1)) if by_point is None else by_point[point - 1]
     except StoreError as exc:
         raise ReportError(str(exc)) from None
+    except sqlite3.Error as exc:  # damage that the check on opening did not see
+        raise ReportError(str(explain(Path(db), exc, "cannot read"))) from None
     path, sets = params.get("path"), list(params.get("sets", []))
     if not path:
         raise ReportError(f"{db}: batch {batch_id} does not record its scenario file")

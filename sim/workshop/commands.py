@@ -230,9 +230,18 @@ def _save(session: Session, args: list[str]) -> Reply:
     msgs = [f"session log {session.log_path} is on disk ({len(session.entries)} entries)" if session.writer
             else "no session log (nothing to save)"]
     if args:
+        path = Path(args[0])
+        if str(path) in ("", ".") or path.is_dir():
+            raise WorkshopError(f"save {args[0]}: is a folder; give a file name (the session goes on)")
+        blocker = next((p for p in reversed(path.absolute().parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise WorkshopError(f"save {args[0]}: {blocker} is a file, not a folder (the session goes on)")
         board = build_board(session)
-        atomic_write(Path(args[0]), json.dumps({"board": board, "state": session.view().state}, sort_keys=True,
-                                               indent=2, ensure_ascii=False))
+        try:
+            atomic_write(path, json.dumps({"board": board, "state": session.view().state}, sort_keys=True,
+                                          indent=2, ensure_ascii=False))
+        except OSError as exc:
+            raise WorkshopError(f"save {args[0]}: cannot write: {exc.strerror or exc} (the session goes on)") from None
         msgs.append(f"board written to {args[0]}")
     return Reply([Output("text", m) for m in msgs])
 

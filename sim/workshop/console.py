@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..safetext import deep, terminal
+from ..signals import Terminated
 from .board import board_rich, board_text, forces_table, forces_text, header_text
 from .commands import COMMANDS, Output, Reply, execute
 from .session import Session
@@ -93,6 +94,8 @@ def _tty_lines(session: Session) -> Iterator[str]:
     while True:
         try:
             yield ps.prompt(f"{session.scenario.name} H+{session.clock:.1f}> ")
+        except Terminated:
+            raise               # SIGTERM or SIGHUP (the terminal closed): the session stops
         except KeyboardInterrupt:
             continue            # Ctrl-C drops the line being typed
         except EOFError:
@@ -106,11 +109,12 @@ def _plain_lines(stream: TextIO) -> Iterator[str]:
 
 def loop(session: Session, lines: Iterable[str] | None = None, *, console: Console | None = None,
          rich: bool | None = None, echo: bool = False, stream: TextIO | None = None,
-         run: Callable[[Session, str], Reply] = execute) -> None:
+         run: Callable[[Session, str], Reply] = execute) -> tuple[int, int]:
     """Show the board, then run commands until quit or the end of the input; close the session.
 
     ``run`` carries out one command line (a :class:`~sim.workshop.live.LiveSession`'s, when the
-    web serves the same session)."""
+    web serves the same session). Returns (commands run, commands that failed). Warnings from
+    reading the log (a skipped torn last line) go to standard error."""
     stream = stream or sys.stdout
     console = console or Console(highlight=False)   # long texts wrap at the terminal's width
     interactive = lines is None and sys.stdin.isatty()
@@ -119,8 +123,9 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
         lines = _tty_lines(session) if interactive else _plain_lines(sys.stdin)
     room = session.room_mode
     for w in session.warnings:
-        render([Output("error", w)], console, rich, stream, room)
+        print(f"warning: {w}", file=sys.stderr, flush=True)
     render(run(session, "status").items, console, rich, stream, room)
+    n_run = n_failed = 0
     try:
         for ln in lines:
             if not ln.strip() or ln.lstrip().startswith("#"):
@@ -129,6 +134,8 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
                 print(f"> {ln}", file=stream, flush=True)
             reply = run(session, ln)
             render(reply.items, console, rich, stream, room)
+            n_run += 1
+            n_failed += any(it.kind == "error" for it in reply.items)
             if reply.quit:
                 break
         else:  # the end of the input (Ctrl-D at the prompt) closes the session like quit
@@ -137,3 +144,4 @@ def loop(session: Session, lines: Iterable[str] | None = None, *, console: Conso
                                                              else ""))], console, rich, stream, room)
     finally:
         session.close()
+    return n_run, n_failed

@@ -170,6 +170,11 @@ class LogError(Exception):
         self.problems = problems
 
 
+class LogWriteError(OSError):
+    """An entry could not be written (a full disk, say): it is not in the log, and the session stops.
+    The log keeps every entry before it (a torn last line is dropped on ``--resume``)."""
+
+
 class LogLocked(LogError):
     """Another session (this process or another) has the log open for writing."""
 
@@ -336,6 +341,7 @@ class LogWriter:
             os.fsync(fd)
             self.next_n = len(resume.entries) + 1
         self._fh = os.fdopen(fd, "ab", buffering=0)
+        self.failed: LogWriteError | None = None  # once a write failed, nothing more is written
 
     def _fsync_dir(self) -> None:
         try:
@@ -353,9 +359,15 @@ class LogWriter:
         """Number, write, flush and fsync one entry; return it as written."""
         entry = {**entry, "n": self.next_n}
         data = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-        self._fh.write(data)
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        if self.failed is not None:
+            raise self.failed
+        try:
+            self._fh.write(data)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            self.failed = LogWriteError(exc.errno, exc.strerror or str(exc), str(self.path))
+            raise self.failed from None
         self.next_n += 1
         return entry
 
@@ -365,4 +377,7 @@ class LogWriter:
     def close(self) -> None:
         """Close the log, which releases its lock."""
         if not self._fh.closed:
-            self._fh.close()
+            try:
+                self._fh.close()
+            except OSError:
+                pass  # nothing buffered (every entry is written unbuffered and fsynced)

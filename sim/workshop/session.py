@@ -304,10 +304,12 @@ class Session:
         return e
 
     def close(self) -> None:
-        if not self.closed:
-            self._log("close", self.clock)
-        if self.writer:
-            self.writer.close()
+        try:
+            if not self.closed and not (self.writer and self.writer.failed):
+                self._log("close", self.clock)
+        finally:
+            if self.writer:
+                self.writer.close()
 
     def pace(self, now: datetime | None = None) -> dict:
         """Planned against actual exercise time: STARTEX + clock / turn x minutes per turn, against the
