@@ -11,6 +11,7 @@ import io
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -26,7 +27,7 @@ from ..scenario.model import Scenario
 from . import tension as T
 from .causes import force_chain
 
-STYLE = {
+STYLE: Any = {  # matplotlib rc parameters (Any: its stubs type the keys as literals)
     "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.color": "#dddddd",
     "grid.linewidth": 0.6, "legend.fontsize": 8, "legend.frameon": False, "figure.dpi": 100,
