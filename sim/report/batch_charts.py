@@ -181,8 +181,6 @@ def sweep_chart(summary: dict, fmt: str = "svg") -> Drawn:
         s["drawn"] = s["objective"] not in flat_oids
     note = flat_note(flat_oids, {s["objective"]: s["label"] for s in series}, series)
     shown = [s for s in series if s["drawn"]]
-    if not shown:
-        return _flat_only(summary, fmt, f"P(success) by {path}", note, series)
     with plt.rc_context(STYLE):
         extra = 0.15 * len(note) + 0.2 * -(-len(shown) // 2)
         fig, ax = plt.subplots(figsize=(8.2, 4.2 + extra))
@@ -229,8 +227,6 @@ def grid_chart(summary: dict, fmt: str = "svg") -> Drawn:
         s["drawn"] = s["objective"] not in flat_oids
     shown = [oid for oid in oids if oid not in flat_oids]
     note = flat_note(flat_oids, titles, series)
-    if not shown:
-        return _flat_only(summary, fmt, f"P(success) by {xpath}", note, series)
     cols = 1 if len(shown) == 1 else 2 if len(shown) <= 3 else 3
     rows = -(-(len(shown) + 1) // cols)  # one more slot, for the legend
     with plt.rc_context(STYLE):
@@ -260,7 +256,8 @@ def grid_chart(summary: dict, fmt: str = "svg") -> Drawn:
 
 def flat_objectives(series: list[dict]) -> list[str]:
     """The objectives whose P(success) is the same at every point of the sweep, in every series
-    (a panel of them would show only a flat line)."""
+    (a panel of them would show only a flat line); none if every objective is flat (then the
+    flat lines are all there is to show, and they are drawn)."""
     by_oid: dict[str, list[float]] = {}
     for s in series:
         by_oid.setdefault(s["objective"], []).extend(float(p) for p in s["p"])
@@ -269,7 +266,7 @@ def flat_objectives(series: list[dict]) -> list[str]:
         arr = np.array(ps, dtype=float)
         if arr.size and (bool(np.all(np.isnan(arr))) or bool(np.all(arr == arr[0]))):
             out.append(oid)
-    return out
+    return out if len(out) < len(by_oid) else []
 
 
 def flat_note(flat_oids: list[str], titles: dict[str, str], series: list[dict]) -> list[str]:
@@ -294,17 +291,6 @@ def _draw_note(fig, note: list[str]) -> None:
              fontweight="bold")
     for k, line in enumerate(note[1:], start=1):
         fig.text(0.04, 0.1 / h + 0.15 * (len(note) - 1 - k) / h, line, fontsize=7, ha="left", va="bottom")
-
-
-def _flat_only(summary: dict, fmt: str, what: str, note: list[str], series: list[dict]) -> Drawn:
-    """Every objective is flat: no axes, the heading and the note alone."""
-    with plt.rc_context(STYLE):
-        fig = plt.figure(figsize=(8.2, 0.9 + 0.15 * len(note)))
-        fig.suptitle(_heading(summary, what), fontsize=9, x=0.02, ha="left")
-        _draw_note(fig, note)
-        data = figure_bytes(fig, fmt)
-        plt.close(fig)
-    return Drawn(data, fmt, series)
 
 
 def batch_chart(summary: dict, fmt: str = "svg") -> Drawn:
