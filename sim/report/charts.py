@@ -251,13 +251,13 @@ def movers(r: Result) -> list[Mover]:
     return out
 
 
-def _stagger(ts: list[float], gap: float) -> list[int]:
-    """A level per label (0, 1, 2, ...) so that labels closer than ``gap`` in x sit one above the other."""
-    levels: list[int] = []
-    for i, t in enumerate(ts):
-        taken = {levels[j] for j in range(i) if t - ts[j] < gap}
-        levels.append(next(n for n in range(len(ts) + 1) if n not in taken))
-    return levels
+def _cluster(ms: list[Mover], gap: float) -> list[int]:
+    """A cluster number per mover (in time order): a mover less than ``gap`` hours after the
+    previous one joins its cluster."""
+    out: list[int] = []
+    for i, m in enumerate(ms):
+        out.append(out[-1] if i and m.t_h - ms[i - 1].t_h < gap else (out[-1] + 1 if out else 0))
+    return out
 
 
 def escalation(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart:
@@ -279,13 +279,19 @@ def escalation(s: Scenario, r: Result, run_label: str = "narrated run") -> Chart
             if pts:
                 ax.scatter([j.t_h for j in pts], [j.after for j in pts], marker=marker, s=28, facecolor="white",
                            edgecolor="black", zorder=3, label=f"{dom} incident")
-        for m, level in zip(ms, _stagger([m.t_h for m in ms], r.horizon_h * 0.035), strict=True):
+        clusters = _cluster(ms, r.horizon_h * 0.035)
+        for i, m in enumerate(ms):
+            # badges close in time form a cluster: they share the height of its highest point and
+            # stand one above the other, in time order
+            mates = [j for j in range(len(ms)) if clusters[j] == clusters[i]]
+            base_y, level = max(ms[j].after for j in mates), mates.index(i)
             colour = OKABE_ITO["blue"] if m.cause.kind is SourceKind.DECISION else OKABE_ITO["vermillion"]
-            ax.annotate(str(m.number), (m.t_h, m.after), xytext=(0, 9 + 11 * level), textcoords="offset points",
+            ax.plot([m.t_h, m.t_h], [m.after, base_y], color=colour, linewidth=0.7, zorder=4)
+            ax.annotate(str(m.number), (m.t_h, base_y), xytext=(0, 9 + 13 * level), textcoords="offset points",
                         ha="center", va="bottom", fontsize=7, color="white", fontweight="bold", zorder=5,
                         bbox={"boxstyle": "circle,pad=0.2", "fc": colour, "ec": "none"},
                         arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.7, "shrinkA": 0,
-                                    "shrinkB": 1})
+                                    "shrinkB": 0})
         if any(m.cause.kind is SourceKind.DECISION for m in ms):
             ax.scatter([], [], marker="o", s=30, color=OKABE_ITO["blue"], label="decision (numbered)")
         if any(m.cause.kind is not SourceKind.DECISION for m in ms):
