@@ -180,6 +180,7 @@ def test_parameter_labels_are_plain(base):
     inj = next(iter(base.injects))
     assert CH.param_label(f"injects.{inj}.at_h", base) == f"Inject \u201c{base.injects[inj].title}\u201d: hour"
     assert CH.param_label("forces.vjtf.transit_h") == "vjtf: transit time"
+    assert CH.param_label("injects.nrf_activation_agreed.at_h") == "Inject nrf activation agreed: hour"
     assert CH.param_label("deconfliction.encounter_rate.air") == "Deconfliction: encounter rate, air"
 
 
@@ -188,6 +189,8 @@ def test_tornado_legend_clear_of_the_bars_and_labels_plain(base, caught):
              "p_base": 0.2, "swing": 1.0},
             {"param": "forces.vjtf.transit_h", "low": 12, "high": 40, "p_low": 0.6, "p_high": 0.1, "p_base": 0.2,
              "swing": 0.4}]
+    rows.append({"param": "injects.summit.at_h", "low": 33, "high": 37, "p_low": 0.2004, "p_high": 0.2004,
+                 "p_base": 0.2004, "swing": 0.0})  # the base P as the report rounds it is 0.2
     CH.tornado(rows, "vjtf_in_place", 0.2, scenario=base)
     fig = caught[0]
     ax = fig.axes[0]
@@ -195,7 +198,10 @@ def test_tornado_legend_clear_of_the_bars_and_labels_plain(base, caught):
     legend, axes_box = ax.get_legend().get_window_extent(), ax.get_window_extent()
     assert legend.y1 < axes_box.y0  # below the axis, so over no bar
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == [f"{base.forces['vjtf'].name}: transit time", f"{base.forces['vjtf'].name}: notice to move"]
+    assert labels == [f"Inject \u201c{base.injects['summit'].title}\u201d: hour",
+                      f"{base.forces['vjtf'].name}: transit time", f"{base.forces['vjtf'].name}: notice to move"]
+    texts = [t.get_text() for t in ax.texts]
+    assert "no change at either end" in texts and "H+33" not in texts and "H+37" not in texts
     assert base.objectives["vjtf_in_place"].title in ax.get_xlabel()
     assert {"72 h", "120 h", "12 h", "40 h"} <= {t.get_text() for t in ax.texts}
 

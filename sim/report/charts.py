@@ -486,7 +486,7 @@ def param_label(path: str, s: Scenario | None = None) -> str:
     parts = path.split(".")
     if len(parts) >= 3 and parts[0] in ("forces", "injects", "decisions"):
         kind, oid, rest = parts[0], parts[1], parts[2:]
-        name = oid
+        name = oid.replace("_", " ")
         if s is not None:
             if kind == "forces" and oid in s.forces:
                 name = s.forces[oid].name
@@ -494,12 +494,13 @@ def param_label(path: str, s: Scenario | None = None) -> str:
                 name = s.injects[oid].title
             elif kind == "decisions" and oid in s.decisions:
                 name = s.decisions[oid].title
-        subject = {"forces": name, "injects": f"Inject \u201c{name}\u201d",
-                   "decisions": f"Decision \u201c{name}\u201d"}[kind]
+        quoted = f"\u201c{name}\u201d" if s is not None else name
+        subject = {"forces": name, "injects": f"Inject {quoted}", "decisions": f"Decision {quoted}"}[kind]
         return f"{subject}: {_field_words(rest)}"
     if len(parts) >= 4 and parts[:2] == ["adversary", "axes"]:
-        name = s.adversary.axes[parts[2]].name if s and s.adversary and parts[2] in s.adversary.axes else parts[2]
-        return f"Axis \u201c{name}\u201d: {_field_words(parts[3:])}"
+        if s and s.adversary and parts[2] in s.adversary.axes:
+            return f"Axis \u201c{s.adversary.axes[parts[2]].name}\u201d: {_field_words(parts[3:])}"
+        return f"Axis {parts[2].replace('_', ' ')}: {_field_words(parts[3:])}"
     if len(parts) >= 2:
         return f"{parts[0].replace('_', ' ').capitalize()}: {_field_words(parts[1:])}"
     return _field_words(parts)
@@ -526,18 +527,19 @@ def tornado(rows: list[dict], objective: str, base_p: float | None, title: str |
             objective_title = scenario.objectives[objective].title
         what = objective_title or objective
         for y, rw in enumerate(rows):
+            same = {k: abs(rw[k] - rw.get("p_base", base)) < 1e-9 for k in ("p_low", "p_high")}  # no change
             for key, end, colour, hatch, lab in (("p_low", "low", low_c, "//", "parameter at its low end"),
                                                  ("p_high", "high", high_c, "", "parameter at its high end")):
                 ax.barh(y, rw[key] - base, left=base, color=colour, hatch=hatch, edgecolor="black", linewidth=0.5,
                         height=0.6, label=lab if y == 0 else None)
-                if end in rw and rw[key] != base:
+                if end in rw and not same[key] and rw[key] != base:
                     right = rw[key] > base
                     inside = (rw[key] < 0.07 and not right) or (rw[key] > 0.93 and right)  # no room outside
                     ax.annotate(_end_text(rw[end], rw["param"]), (rw[key], y),
                                 xytext=(-3 if right == inside else 3, 0), textcoords="offset points",
                                 ha="right" if right == inside else "left", va="center", fontsize=7,
                                 bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"} if inside else None)
-            if rw["p_low"] == base and rw["p_high"] == base:
+            if same["p_low"] and same["p_high"]:
                 ax.annotate("no change at either end", (base, y), xytext=(4, 0), textcoords="offset points",
                             ha="left", va="center", fontsize=7, color="#444444")
         ax.axvline(base, color="black", linewidth=0.8)
