@@ -233,3 +233,23 @@ def test_sweep_overview_drops_flat_panels_and_names_them():
     # every objective flat: nothing else to show, so they are drawn
     assert all(s["drawn"] for s in batch_chart(_summary({"a": [1.0] * 4}, [1, 2], [10, 20]), "svg").series)
     assert batch_chart(summ, "svg").data == drawn.data
+
+
+def test_gantt_windows_of_a_small_scenario_one_sided_and_cut_by_the_horizon(write, caught):
+    from conftest import MINIMAL
+
+    s = load_scenario(write("mini.yaml", MINIMAL))
+    CH.readiness_gantt(s, run(s, 0))
+    ax = caught[0].axes[0]
+    (box,) = [p for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill()]
+    assert (box.get_x(), box.get_x() + box.get_width()) == (3.0, 15.0)  # activated at H+3 by the inject "go"
+    assert "ready within 12 h of activation (by H+15)" in [t.get_text() for t in ax.texts]
+    late = load_scenario(write("late.yaml", MINIMAL.replace("target: {lte: 12}", "target: {gte: 90, lte: 120}")))
+    caught.clear()
+    CH.readiness_gantt(late, run(late, 0, {"posture": "stay"}))
+    ax = caught[0].axes[0]
+    (box,) = [p for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill()]
+    assert (box.get_x(), box.get_x() + box.get_width()) == (93.0, 100.0)  # cut at the horizon (H+100)
+    texts = [t.get_text() for t in ax.texts]
+    assert "ready window 90-120 h after activation (H+93 to H+123)" in texts  # the real hours, not the cut
+    assert "held at H+8 by \u201cPosture: Stay\u201d: not in place by H+100" in texts

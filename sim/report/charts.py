@@ -153,23 +153,22 @@ def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> 
                     x0, x1 = w.span(fc.times["activated"])
                     if x0 >= horizon:
                         continue
-                    x1 = min(x1, horizon)
-                    any_window = True
-                    ax.add_patch(plt.Rectangle((x0, row - 0.31), x1 - x0, 0.62, fill=False, edgecolor="black",
-                                               linestyle="--", linewidth=1.1, zorder=3))
+                    any_window = True  # the box stops at the horizon; the label keeps the real hours
+                    ax.add_patch(plt.Rectangle((x0, row - 0.31), min(x1, horizon) - x0, 0.62, fill=False,
+                                               edgecolor="black", linestyle="--", linewidth=1.1, zorder=3))
                     where = (f"H+{x0:.0f} to H+{x1:.0f}" if w.low is not None and w.high is not None
                              else f"from H+{x0:.0f}" if w.high is None else f"by H+{x1:.0f}")
-                    ax.annotate(f"{w.text()} ({where})", (x0, row + 0.33 + 0.2 * k), fontsize=7, ha="left",
-                                va="bottom",
-                                annotation_clip=False)
+                    late = x0 > 0.55 * horizon
+                    ax.annotate(f"{w.text()} ({where})", (min(x1, horizon) if late else x0, row + 0.33 + 0.2 * k),
+                                fontsize=7, ha="right" if late else "left", va="bottom", annotation_clip=False)
             hold = held_at(r, fid)
             if hold is not None and "in_place" not in fc.times:
                 any_hold = True
                 ax.plot([hold.t_h], [row], marker="X", markersize=8, color=OKABE_ITO["vermillion"],
                         markeredgecolor="black", markeredgewidth=0.6, zorder=4, linestyle="none")
                 ax.annotate(f"held at H+{hold.t_h:.0f} by \u201c{_short(hold.cause.text, 60)}\u201d: "
-                            f"not in place by H+{horizon:.0f}", (hold.t_h, row - 0.36), fontsize=7, ha="left",
-                            va="top", zorder=5)
+                            f"not in place by H+{horizon:.0f}", (hold.t_h, row - 0.36), fontsize=7,
+                            ha="left" if hold.t_h < 0.5 * horizon else "right", va="top", zorder=5)
         ax.set_yticks(range(len(forces)), [s.forces[f].name for f in reversed(forces)])
         ax.set_ylim(-0.6, len(forces) - 0.2)
         ax.set_xlim(0, horizon)
