@@ -47,7 +47,12 @@ def test_sweep_chart_names_objectives_and_swept_values(sweep):
     text = svg_text(d / "sweep.svg")
     titles = [o["title"] for o in summary["points"][0]["objectives"].values()]
     assert len(titles) == 7
-    for piece in titles + ["48", "96", "nato-response-2022: P(success) by forces.vjtf.notice_to_move_h",
+    # issue 13: an objective with the same P at both values is not drawn as a flat line but named in the note
+    drawn = batch_chart(summary, "svg").series
+    flat = {s["label"]: s["p"][0] for s in drawn if not s["drawn"]}
+    assert 0 < len(flat) < 7 and all(s["p"][0] == s["p"][1] for s in drawn if not s["drawn"])
+    pieces = [t if t not in flat else f"{t}: {flat[t]:.0%} at every point" for t in titles]
+    for piece in pieces + ["48", "96", "nato-response-2022: P(success) by forces.vjtf.notice_to_move_h",
                            "20 replications per point, seed 1"]:
         assert f"<!-- {piece} -->" in text, piece  # text drawn as paths keeps its words in a comment
 
@@ -124,8 +129,10 @@ def test_sensitivity_tornado_chart(write, tmp_path):
     assert r.exit_code == 0, r.output
     assert r.stdout.strip().endswith(f"chart written to {tmp_path / 't.svg'}")
     text = svg_text(tmp_path / "t.svg")
-    for piece in ("forces.f1.notice_to_move_h", "forces.f1.transit_h", "mini: sensitivity of P(ready), base 100%"):
+    # issue 13: plain labels (the object and the field in words), not the raw paths, and the ends' values
+    for piece in ("f1: notice to move", "f1: transit time", "mini: sensitivity of P(ready), base 100%"):
         assert f"<!-- {piece} -->" in text, piece
+    assert "forces.f1.notice_to_move_h" not in text and "forces.f1.transit_h" not in text
     # nothing uncertain and no --range: no chart to draw
     r = invoke("sensitivity", path, "--objective", "ready", "--reps", 2, "-w", 1, "--chart", tmp_path / "u.svg")
     assert r.exit_code == 2 and "no uncertain parameter to chart" in r.stderr

@@ -176,13 +176,27 @@ def sweep_chart(summary: dict, fmt: str = "svg") -> Drawn:
     series = _objective_series(summary, points)
     for s in series:
         s["x"] = values
+    flat_oids = flat_objectives(series)
+    for s in series:
+        s["drawn"] = s["objective"] not in flat_oids
+    note = flat_note(flat_oids, {s["objective"]: s["label"] for s in series}, series)
+    shown = [s for s in series if s["drawn"]]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(8.2, 4.2))
-        _lines(ax, values, [{**s, "label": _short(s["label"], 60)} for s in series])
+        extra = 0.15 * len(note) + 0.2 * -(-len(shown) // 2)
+        fig, ax = plt.subplots(figsize=(8.2, 4.2 + extra))
+        _lines(ax, values, [{**s, "label": _short(s["label"], 60)} for s in shown])
         ax.set_xlabel(f"{path}  (error bars: 95% Wilson intervals; lines set slightly apart)")
         ax.set_ylabel("P(success)")
         ax.set_title(_heading(summary, f"P(success) by {path}"), loc="left")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2 if len(series) > 3 else 1)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2 if len(shown) > 3 else 1)
+        if note:
+            ax.annotate(note[0], (0.0, -0.16 - 0.06 * -(-len(shown) // (2 if len(shown) > 3 else 1)) - 0.06),
+                        xycoords="axes fraction", va="top", ha="left", fontsize=8, fontweight="bold",
+                        annotation_clip=False)
+            for k, line in enumerate(note[1:], start=1):
+                ax.annotate(line, (0.02, -0.16 - 0.06 * -(-len(shown) // (2 if len(shown) > 3 else 1))
+                                   - 0.06 - 0.05 * k), xycoords="axes fraction", va="top", ha="left",
+                            fontsize=7, annotation_clip=False)
         data = figure_bytes(fig, fmt)
         plt.close(fig)
     return Drawn(data, fmt, series)
@@ -208,30 +222,75 @@ def grid_chart(summary: dict, fmt: str = "svg") -> Drawn:
             series.append({"label": label, "objective": oid, "x": xvalues,
                            "point": {v["path"]: c for v, c in zip(others, combo, strict=False)},
                            "p": list(p), "ci_low": list(lo), "ci_high": list(hi)})
-    cols = 1 if len(oids) == 1 else 2 if len(oids) <= 3 else 3
-    rows = -(-(len(oids) + 1) // cols)  # one more slot, for the legend
+    flat_oids = flat_objectives(series)
+    for s in series:
+        s["drawn"] = s["objective"] not in flat_oids
+    shown = [oid for oid in oids if oid not in flat_oids]
+    note = flat_note(flat_oids, titles, series)
+    cols = 1 if len(shown) == 1 else 2 if len(shown) <= 3 else 3
+    rows = -(-(len(shown) + 1) // cols)  # one more slot, for the legend
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols + 0.6, 2.3 * rows + 0.9), squeeze=False,
-                                 sharey=True)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols + 0.6, 2.3 * rows + 0.9 + 0.15 * len(note)),
+                                 squeeze=False, sharey=True)
         flat = list(axes.flat)
-        for k, (ax, oid) in enumerate(zip(flat, oids, strict=False)):
+        for k, (ax, oid) in enumerate(zip(flat, shown, strict=False)):
             _lines(ax, xvalues, [s for s in series if s["objective"] == oid])
             ax.set_title(textwrap.fill(_short(titles[oid], 64), 34), fontsize=8)
             ax.tick_params(labelsize=7)
             if k % cols == 0:
                 ax.set_ylabel("P(success)")
-        for ax in flat[len(oids):]:
+        for ax in flat[len(shown):]:
             ax.axis("off")
         handles, labels = flat[0].get_legend_handles_labels()
-        flat[len(oids)].legend(handles, labels, loc="center", title="\n".join(
+        flat[len(shown)].legend(handles, labels, loc="center", title="\n".join(
             f"{names[v['path']]}: {v['path']}" if names[v["path"]] != v["path"] else v["path"] for v in others),
             title_fontsize=7, fontsize=7)
         fig.suptitle(_heading(summary, f"P(success) by {xpath}, one panel per objective") +
                      f"\nx: {xpath}; error bars: 95% Wilson intervals", fontsize=9, x=0.02, ha="left")
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.15 * len(note) / (2.3 * rows + 0.9 + 0.15 * len(note)), 1, 1))
+        _draw_note(fig, note)
         data = figure_bytes(fig, fmt)
         plt.close(fig)
     return Drawn(data, fmt, series)
+
+
+def flat_objectives(series: list[dict]) -> list[str]:
+    """The objectives whose P(success) is the same at every point of the sweep, in every series
+    (a panel of them would show only a flat line); none if every objective is flat (then the
+    flat lines are all there is to show, and they are drawn)."""
+    by_oid: dict[str, list[float]] = {}
+    for s in series:
+        by_oid.setdefault(s["objective"], []).extend(float(p) for p in s["p"])
+    out = []
+    for oid, ps in by_oid.items():
+        arr = np.array(ps, dtype=float)
+        if arr.size and (bool(np.all(np.isnan(arr))) or bool(np.all(arr == arr[0]))):
+            out.append(oid)
+    return out if len(out) < len(by_oid) else []
+
+
+def flat_note(flat_oids: list[str], titles: dict[str, str], series: list[dict]) -> list[str]:
+    """The note that says which objectives were left out as flat, and at what P: a heading line,
+    then one line per objective (an empty list if none was left out)."""
+    if not flat_oids:
+        return []
+    p_of = {s["objective"]: s["p"][0] for s in series}
+    n = len(flat_oids)
+    lines = [f"Not drawn: {n} objective{'s' if n != 1 else ''} with the same P(success) at every point of the sweep"]
+    for oid in flat_oids:
+        p = p_of[oid]
+        lines.append(f"{_short(titles[oid], 70)}: {'no runs' if p != p else f'{p:.0%}'} at every point")
+    return lines
+
+
+def _draw_note(fig, note: list[str]) -> None:
+    if not note:
+        return
+    h = fig.get_figheight()
+    fig.text(0.02, 0.1 / h + 0.15 * (len(note) - 1) / h, note[0], fontsize=8, ha="left", va="bottom",
+             fontweight="bold")
+    for k, line in enumerate(note[1:], start=1):
+        fig.text(0.04, 0.1 / h + 0.15 * (len(note) - 1 - k) / h, line, fontsize=7, ha="left", va="bottom")
 
 
 def batch_chart(summary: dict, fmt: str = "svg") -> Drawn:
