@@ -182,7 +182,8 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     label = "workshop path" if req.workshop is not None else "narrated run"
     objectives = report.objective_dicts()
     drawn = [CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label),
-             CH.distributions(s, values, narrated_run.metrics if req.workshop is not None else None, label),
+             CH.distributions(s, values, narrated_run.metrics if req.workshop is not None else None, label,
+                              narrated=narrated_run.metrics if req.workshop is None else None),
              CH.probabilities(objectives, report.report.rating_thresholds)]
     if report.comparison is not None:
         comparison = dataclasses.asdict(report.comparison)
@@ -190,7 +191,7 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
                                    comparison["other_objectives"]))
     if req.sensitivity:
         base_p = next((o.batch.p for o in report.objectives if o.id == req.sensitivity_objective), None)
-        drawn.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p))
+        drawn.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p, scenario=s))
     if req.sweep is not None:
         drawn.append(_sweep_chart(req.sweep))
     if req.analyses:  # Sobol, Morris, discovery: sections of their own (sim.report.analyses)
