@@ -25,8 +25,6 @@ from .stats import PointStats
 from .store import Store
 from .sweep import Point, Vary, expand_grid, parse_varies
 
-MAX_CHUNK = 100
-
 
 class BatchError(Exception):
     """A batch cannot start (bad request, unreachable backend); the message is one line."""
@@ -107,11 +105,61 @@ def resume_key(plan: Plan, seed: int, reps: int, explore_decisions: bool) -> str
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def chunk_size(reps: int, workers: int) -> int:
-    """About sixteen chunks per worker per point (so the last chunks balance out), at most
-    MAX_CHUNK replications each (so a task stays a second or so and an interruption loses little).
-    The chunk size never changes results."""
-    return max(1, min(MAX_CHUNK, math.ceil(reps / (16 * max(1, workers)))))
+TASK_S = 1.0        # a task's target length: CPU seconds of the worker that runs it
+MIN_TASK_S = 0.05   # and the shortest worth sending (the tail of a batch), overhead per task ~1 ms
+FIRST_CHUNK = 8     # replications per chunk before the first chunk has said what one costs
+GUIDED = 2          # a chunk is at most the replications not yet handed out / (GUIDED * workers)
+TRACE_CHUNK = 100   # at most this many replications per chunk when traces are kept (memory)
+
+
+class Chunker:
+    """How many replications the next chunk gets: guided self-scheduling on the measured cost.
+
+    Each finished chunk reports its worker's CPU time (:attr:`ChunkResult.cpu_s`); from the
+    mean cost per replication so far, a chunk runs for about :data:`TASK_S` (so the per-task
+    overhead of a pool or a Dask scheduler is a small share of it) but never more than the
+    work not yet handed out divided by ``GUIDED * workers``, so the chunks shrink towards the
+    end of the batch (to about :data:`MIN_TASK_S`) and the workers finish together. Until a
+    cost is known, chunks of :data:`FIRST_CHUNK`. A chunk never spans two sweep points.
+    The chunk sizes never change results (rows are fed to the statistics in replication order).
+    """
+
+    def __init__(self, workers: int, fixed: int | None = None, keep_traces: bool = False):
+        self.workers = max(1, workers)
+        self.fixed = fixed
+        self.cap = TRACE_CHUNK if keep_traces else None
+        self.cpu = 0.0
+        self.reps = 0
+
+    def observe(self, result: ChunkResult) -> None:
+        if result.reps:
+            self.cpu += result.cpu_s
+            self.reps += len(result.reps)
+
+    @property
+    def cost(self) -> float | None:
+        """Mean worker CPU seconds per replication so far (None before any chunk finished)."""
+        return self.cpu / self.reps if self.reps and self.cpu > 0 else None
+
+    def size(self, remaining: int) -> int:
+        """The next chunk's size, ``remaining`` replications of the batch not yet handed out."""
+        if self.fixed:
+            return self.fixed
+        cost = self.cost
+        if cost is None:
+            n = FIRST_CHUNK
+        else:
+            guided = math.ceil(remaining / (GUIDED * self.workers))
+            n = min(max(1, int(TASK_S / cost)), max(math.ceil(MIN_TASK_S / cost), guided))
+        return max(1, min(n, self.cap) if self.cap else n)
+
+
+def chunk_size(reps: int, workers: int, cost_s: float, points: int = 1) -> int:
+    """The chunk size a batch settles on, on paper: ``reps`` per point, ``cost_s`` CPU seconds per
+    replication (what :class:`Chunker` gives once the cost is known, before the tail)."""
+    ch = Chunker(workers)
+    ch.cpu, ch.reps = cost_s, 1
+    return min(reps, ch.size(reps * points))
 
 
 def _version() -> str:
@@ -222,27 +270,34 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
             on_resume_miss(misses)
         if resumed and on_resume:
             on_resume(resume_info)
-        size = chunk or chunk_size(reps, backend.workers)
+        chunker = Chunker(backend.workers, chunk, keep_traces)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
-        # every chunk in order; in a resumed batch, only the missing replications are computed
+        # the chunks in order, cut as they are handed out (sized by the cost measured so far);
+        # in a resumed batch, only the missing replications are computed
         order: list[tuple[int, int, int, Sequence[int]]] = []
-        for pi in range(len(plan.points)):
-            for lo in range(0, reps, size):
-                hi = min(reps, lo + size)
-                todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
-                if resumed:
-                    have = store.stored_indices(batch_id, pi, lo, hi)
-                    todo = tuple(i for i in todo if i not in have)
-                order.append((pi, lo, hi, todo))
+        ready: dict[int, ChunkResult | None] = {}
 
         def tasks() -> Iterator[tuple[int, int, Chunk]]:
-            for seq, (pi, _lo, _hi, todo) in enumerate(order):
-                if todo:
-                    yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+            remaining = total
+            for pi in range(len(plan.points)):
+                lo = 0
+                while lo < reps:
+                    hi = min(reps, lo + chunker.size(remaining))
+                    remaining -= hi - lo
+                    todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
+                    if resumed:
+                        have = store.stored_indices(batch_id, pi, lo, hi)
+                        todo = tuple(i for i in todo if i not in have)
+                    seq = len(order)
+                    order.append((pi, lo, hi, todo))
+                    if todo:
+                        yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+                    else:
+                        ready[seq] = None  # all stored already: fed from the store in turn
+                    lo = hi
 
         done = 0
-        ready: dict[int, ChunkResult | None] = {seq: None for seq, o in enumerate(order) if not o[3]}
         next_seq = 0
 
         def fed_one() -> None:
@@ -260,8 +315,11 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
                         on_row(row)
                     fed_one()
             else:
+                codec, st = result.codec, stats[pi]
+                names, oids = result.layout.metrics, result.layout.objectives
                 for rep in result.reps:
-                    stats[pi].add_values(result.names, rep.values, rep.met, result.oids, rep.decisions)
+                    st.add_values(names, codec.floats(rep.data), codec.met(rep.data), oids,
+                                  codec.decisions(rep.data) if explore_decisions else {})
                     if on_row:
                         on_row({**result.row(rep), "values": values[pi]})
                     fed_one()
@@ -270,8 +328,9 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
 
         window = max(2, 3 * backend.workers)
         for seq, result in backend.unordered(run_chunk, tasks(), window):
+            chunker.observe(result)
             if store is not None:
-                store.add_encoded(batch_id, values[result.point], result)
+                store.add_encoded(batch_id, result)
             ready[seq] = result
             while next_seq in ready:
                 feed(next_seq, ready.pop(next_seq))
