@@ -142,6 +142,10 @@ def test_an_old_database_reads_as_before(stored, tmp_path):
         assert list(st.rows(1, point=1, lo=3, hi=6)) == rows[15:18]
         assert {k: v for k, v in st.batch(1).items()} == meta
         old_csv = to_csv(st, 1)
+        # opened without creating tables (read-only), an old database has no ``rep``: still read
+        st.db.execute("DROP TABLE rep")
+        st._find_tables()
+        assert st.rep_tables == ("replication",) and list(st.rows(1)) == rows and st.count(1) == 24
     with Store(stored[0], create=False) as st:
         assert not st.legacy
         assert to_csv(st, 1) == old_csv  # the same export, byte for byte, from either layout

@@ -246,13 +246,21 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
-            self.legacy = LEGACY in tables  # replications stored as JSON rows by an earlier version
+            self._find_tables()
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise StoreError(f"{self.path}: not a results database ({exc})") from None
         except StoreError:
             self.db.close()
             raise
+
+    def _find_tables(self) -> None:
+        """Which replication tables this database has: ``rep`` (packed rows) and, in a database an
+        earlier version wrote, the JSON rows of ``replication`` (read, never written). A database
+        opened without creating tables may lack ``rep``."""
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self.legacy = LEGACY in tables
+        self.rep_tables = tuple(t for t in ("rep", LEGACY) if t in tables)
 
     def __enter__(self) -> Store:
         return self
@@ -368,8 +376,7 @@ class Store:
 
     def _both(self, sql: str, args: Sequence[Any]) -> int:
         """``sql`` (a count over table ``{t}``) summed over ``rep`` and, in an old database, the old table."""
-        tables = ("rep", LEGACY) if self.legacy else ("rep",)
-        return sum(int(self.db.execute(sql.format(t=t), args).fetchone()[0]) for t in tables)
+        return sum(int(self.db.execute(sql.format(t=t), args).fetchone()[0]) for t in self.rep_tables)
 
     def count(self, batch_id: int) -> int:
         return self._both("SELECT count(*) FROM {t} WHERE batch_id = ?", (batch_id,))
@@ -382,7 +389,7 @@ class Store:
         """Seed indices in ``lo..hi-1`` already stored for sweep point ``point``."""
         sql = "SELECT seed_index FROM {t} WHERE batch_id = ? AND point_index = ? AND seed_index >= ? AND seed_index < ?"
         out: set[int] = set()
-        for t in ("rep", LEGACY) if self.legacy else ("rep",):
+        for t in self.rep_tables:
             out.update(r[0] for r in self.db.execute(sql.format(t=t), (batch_id, point, lo, hi)))
         return out
 
@@ -397,13 +404,14 @@ class Store:
             if hi is not None:
                 where += " AND seed_index < ?"
                 args.append(hi)
-        sql = f"SELECT point_index, seed_index, layout, data, NULL, NULL, NULL, NULL, trace FROM rep {where}"
-        if self.legacy:
-            sql += (f" UNION ALL SELECT point_index, seed_index, NULL, NULL, point, metrics, objectives, decisions, "
-                    f"trace FROM {LEGACY} {where}")
-            args += args
-        sql += " ORDER BY 1, 2"
-        codecs = self._codecs(batch_id)
+        parts = {"rep": f"SELECT point_index, seed_index, layout, data, NULL, NULL, NULL, NULL, trace FROM rep {where}",
+                 LEGACY: f"SELECT point_index, seed_index, NULL, NULL, point, metrics, objectives, decisions, trace "
+                         f"FROM {LEGACY} {where}"}
+        if not self.rep_tables:
+            return
+        sql = " UNION ALL ".join(parts[t] for t in self.rep_tables) + " ORDER BY 1, 2"
+        args = args * len(self.rep_tables)
+        codecs = self._codecs(batch_id) if "rep" in self.rep_tables else {}
         meta = self.db.execute("SELECT params FROM batch WHERE id = ?", (batch_id,)).fetchone()
         points = json.loads(meta[0]).get("points", []) if meta else []
         for p, i, lid, data, pt, m, o, d, tr in self.db.execute(sql, args):
