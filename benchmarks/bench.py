@@ -245,7 +245,8 @@ def child(reps: int, workers: int, chunk: int, cluster: str) -> None:
 def fresh(reps: int, workers: int = 2, chunk: int = 0, cluster: str = "") -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, "--child", str(reps), str(workers), str(chunk), cluster or "-"],
                          check=True, capture_output=True, text=True, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    got: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return got
 
 
 def cluster_host() -> None:
@@ -253,7 +254,8 @@ def cluster_host() -> None:
     and the scheduler's pid, and keep it up until stdin closes."""
     import distributed
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                                  dashboard_address=None) as cl:
         print(json.dumps({"address": cl.scheduler_address, "pid": os.getpid()}), flush=True)
         sys.stdin.read()
 

@@ -108,6 +108,7 @@ def resume_key(plan: Plan, seed: int, reps: int, explore_decisions: bool) -> str
 TASK_S = 1.0        # a task's target length: CPU seconds of the worker that runs it
 MIN_TASK_S = 0.05   # and the shortest worth sending (the tail of a batch), overhead per task ~1 ms
 FIRST_CHUNK = 8     # replications per chunk before the first chunk has said what one costs
+RESUME_CHUNK = 100  # the same in a resumed batch (whose stored spans are read back chunk by chunk)
 GUIDED = 2          # a chunk is at most the replications not yet handed out / (GUIDED * workers)
 TRACE_CHUNK = 100   # at most this many replications per chunk when traces are kept (memory)
 
@@ -120,13 +121,15 @@ class Chunker:
     overhead of a pool or a Dask scheduler is a small share of it) but never more than the
     work not yet handed out divided by ``GUIDED * workers``, so the chunks shrink towards the
     end of the batch (to about :data:`MIN_TASK_S`) and the workers finish together. Until a
-    cost is known, chunks of :data:`FIRST_CHUNK`. A chunk never spans two sweep points.
-    The chunk sizes never change results (rows are fed to the statistics in replication order).
+    cost is known, chunks of :data:`FIRST_CHUNK` (:data:`RESUME_CHUNK` when resuming). A chunk
+    never spans two sweep points. The chunk sizes never change results (rows are fed to the
+    statistics in replication order).
     """
 
-    def __init__(self, workers: int, fixed: int | None = None, keep_traces: bool = False):
+    def __init__(self, workers: int, fixed: int | None = None, keep_traces: bool = False, first: int = FIRST_CHUNK):
         self.workers = max(1, workers)
         self.fixed = fixed
+        self.first = first
         self.cap = TRACE_CHUNK if keep_traces else None
         self.cpu = 0.0
         self.reps = 0
@@ -147,7 +150,7 @@ class Chunker:
             return self.fixed
         cost = self.cost
         if cost is None:
-            n = FIRST_CHUNK
+            n = self.first
         else:
             guided = math.ceil(remaining / (GUIDED * self.workers))
             n = min(max(1, int(TASK_S / cost)), max(math.ceil(MIN_TASK_S / cost), guided))
@@ -270,7 +273,7 @@ def run_batch(scenario: Scenario | str | Path, reps: int, seed: int = 0, *, sets
             on_resume_miss(misses)
         if resumed and on_resume:
             on_resume(resume_info)
-        chunker = Chunker(backend.workers, chunk, keep_traces)
+        chunker = Chunker(backend.workers, chunk, keep_traces, RESUME_CHUNK if resumed else FIRST_CHUNK)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
         # the chunks in order, cut as they are handed out (sized by the cost measured so far);
