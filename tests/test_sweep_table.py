@@ -46,7 +46,7 @@ def test_results_tells_batches_apart_and_an_interrupted_one_points_at_resume(tmp
     assert r.exit_code == 0, r.output
     cmd = ["batch", BASELINE, "-n", 6, "-w", 1, "--db", db, "--vary", "forces.vjtf.notice_to_move_h=48,96"]
     try:
-        run_batch(BASELINE, 6, 0, vary=["forces.vjtf.notice_to_move_h=48,96"], db=db, stop_after=5,
+        run_batch(BASELINE, 6, 0, vary=["forces.vjtf.notice_to_move_h=48,96"], db=db, stop_after=5, chunk=1,
                   command="crisis-sim batch x")
     except Interrupted:
         pass

@@ -192,12 +192,13 @@ def run_points(_base: Scenario, task: PointsTask) -> list[list[float]]:
     out = []
     for sc in task.scenarios:
         res = run_chunk(sc, Chunk(0, range(task.reps), task.seed))
+        codec, names, oids = res.codec, res.layout.metrics, res.layout.objectives
         if task.objective is not None:
-            k = res.oids.index(task.objective)
-            out.append([1.0 if rep.met[k] else 0.0 for rep in res.reps])
+            k = oids.index(task.objective)
+            out.append([1.0 if codec.met(rep.data)[k] else 0.0 for rep in res.reps])
         else:
-            j = res.names.index(task.metric) if task.metric in res.names else -1
-            out.append([rep.values[j] if j >= 0 else math.nan for rep in res.reps])
+            j = names.index(task.metric) if task.metric in names else -1
+            out.append([float(codec.floats(rep.data)[j]) if j >= 0 else math.nan for rep in res.reps])
     return out
 
 

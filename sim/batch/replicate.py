@@ -2,18 +2,21 @@
 
 :func:`run_chunk` is a plain, picklable top-level function, so the same task runs
 in-process, in a local process pool or on a Dask worker. It returns a compact
-:class:`ChunkResult`: metric names once, then per replication the metric values as a
-list (NaN for "never happened"), the objectives met, the decisions taken and the same
-already encoded as JSON for the results store. So the process that gathers results
-does little per replication (no JSON encoding, small pickles), which keeps parallel
-efficiency high. Rows hold numbers, flags and option ids only, never engine objects.
+:class:`ChunkResult`: the layout once (metric names, objective ids, the scenario's
+(decision, option) pairs), then per replication the bytes the results store keeps
+(:class:`~sim.batch.store.RowCodec`: metric values packed as float64, objectives met as
+bits, decisions as indices). So the process that gathers results does little per
+replication: it inserts those bytes as they are and reads the statistics' values
+straight out of them (a numpy view), with no JSON and small pickles, which keeps
+parallel efficiency high. Rows hold numbers, flags and option ids only, never engine
+objects. The chunk also says how much CPU it took, so the runner can size later chunks.
 """
 from __future__ import annotations
 
 import json
-import math
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..engine.decisions import WeightedRandom
@@ -21,6 +24,7 @@ from ..engine.run import run
 from ..engine.trace import Result
 from ..scenario.model import Scenario
 from .seeds import replication_seed
+from .store import Layout, RowCodec
 
 
 @dataclass(frozen=True)
@@ -49,42 +53,50 @@ def replication_row(point: int, index: int, result: Result, keep_trace: bool = F
 
 
 class Rep(NamedTuple):
-    index: int
-    values: list[float]          # metric values in ChunkResult.names order, NaN when None
-    met: list[bool]              # in ChunkResult.oids order
-    decisions: dict[str, str]
-    metrics_json: str
-    objectives_json: str
-    decisions_json: str
+    seed_index: int
+    data: bytes                  # packed as RowCodec(ChunkResult.layout) packs it
     trace_jsonl: str | None
 
 
 @dataclass
 class ChunkResult:
     point: int
-    names: tuple[str, ...]
-    oids: tuple[str, ...]
+    layout: Layout
     reps: list[Rep]
+    cpu_s: float = 0.0           # the worker's CPU seconds for the chunk (runs and packing)
+    _codec: RowCodec | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def codec(self) -> RowCodec:
+        if self._codec is None:
+            self._codec = RowCodec(self.layout)
+        return self._codec
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_codec": None}  # a codec is rebuilt where it is used, never pickled
 
     def row(self, rep: Rep) -> dict[str, Any]:
         """One replication as a plain row (the same as :func:`replication_row` gives)."""
-        row = {"point": self.point, "index": rep.index, "metrics": json.loads(rep.metrics_json),
-               "objectives": dict(zip(self.oids, rep.met, strict=False)), "decisions": dict(rep.decisions)}
+        metrics, met, decisions = self.codec.decode(rep.data)
+        row: dict[str, Any] = {"point": self.point, "index": rep.seed_index, "metrics": metrics, "objectives": met,
+                               "decisions": decisions}
         if rep.trace_jsonl is not None:
             row["trace"] = [json.loads(x) for x in rep.trace_jsonl.splitlines()]
         return row
 
 
-def _dumps(x) -> str:
-    return json.dumps(x, separators=(",", ":"), ensure_ascii=False)
+def choices_of(scenario: Scenario) -> tuple[tuple[str, str], ...]:
+    """Every (decision, option) pair the scenario offers, in its order."""
+    return tuple((did, oid) for did, d in scenario.decisions.items() for oid in d.options)
 
 
 def run_chunk(scenario: Scenario, chunk: Chunk) -> ChunkResult:
     """Run every replication of ``chunk`` against ``scenario`` (the sweep point's, already loaded)."""
+    t0 = time.process_time()
     source = WeightedRandom() if chunk.explore_decisions else None
     names: tuple[str, ...] = ()
     oids: tuple[str, ...] = ()
-    reps = []
+    raw = []
     for i in chunk.indices:
         result = run(scenario, replication_seed(chunk.seed, i), source, keep_trace=chunk.keep_traces)
         m = result.metrics
@@ -92,9 +104,12 @@ def run_chunk(scenario: Scenario, chunk: Chunk) -> ChunkResult:
             names, oids = tuple(m), tuple(result.objectives)
         elif tuple(m) != names or tuple(result.objectives) != oids:  # one scenario measures the same names
             raise RuntimeError("metric names changed between replications of one scenario")
-        met = [bool(o.met) for o in result.objectives.values()]
-        dec = {d["decision"]: d["option"] for d in result.decisions}
-        reps.append(Rep(i, [math.nan if v is None else float(v) for v in m.values()], met, dec, _dumps(m),
-                        _dumps(dict(zip(oids, met, strict=False))), _dumps(dec),
-                        result.trace_jsonl() if chunk.keep_traces else None))
-    return ChunkResult(chunk.point, names, oids, reps)
+        raw.append((i, list(m.values()), [bool(o.met) for o in result.objectives.values()],
+                    {d["decision"]: d["option"] for d in result.decisions},
+                    result.trace_jsonl() if chunk.keep_traces else None))
+    choices = dict.fromkeys(choices_of(scenario))
+    for r in raw:  # a pair outside the scenario's options (never expected) still gets an index
+        choices.update(dict.fromkeys(r[3].items()))
+    codec = RowCodec(Layout(names, oids, tuple(choices)))
+    reps = [Rep(i, codec.encode(values, met, dec.items()), tr) for i, values, met, dec, tr in raw]
+    return ChunkResult(chunk.point, codec.layout, reps, time.process_time() - t0)

@@ -27,8 +27,6 @@ from .stats import PointStats
 from .store import Store, StoreError
 from .sweep import Point, Vary, check_varies, expand_grid, parse_varies
 
-MAX_CHUNK = 100
-
 
 class BatchError(Exception):
     """A batch cannot start (bad request, unreachable backend); the message is one line."""
@@ -111,11 +109,64 @@ def resume_key(plan: Plan, seed: int, reps: int, explore_decisions: bool) -> str
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def chunk_size(reps: int, workers: int) -> int:
-    """About sixteen chunks per worker per point (so the last chunks balance out), at most
-    MAX_CHUNK replications each (so a task stays a second or so and an interruption loses little).
-    The chunk size never changes results."""
-    return max(1, min(MAX_CHUNK, math.ceil(reps / (16 * max(1, workers)))))
+TASK_S = 1.0        # a task's target length: CPU seconds of the worker that runs it
+MIN_TASK_S = 0.05   # and the shortest worth sending (the tail of a batch), overhead per task ~1 ms
+FIRST_CHUNK = 8     # replications per chunk before the first chunk has said what one costs
+RESUME_CHUNK = 100  # the same in a resumed batch (whose stored spans are read back chunk by chunk)
+GUIDED = 2          # a chunk is at most the replications not yet handed out / (GUIDED * workers)
+TRACE_CHUNK = 100   # at most this many replications per chunk when traces are kept (memory)
+
+
+class Chunker:
+    """How many replications the next chunk gets: guided self-scheduling on the measured cost.
+
+    Each finished chunk reports its worker's CPU time (:attr:`ChunkResult.cpu_s`); from the
+    mean cost per replication so far, a chunk runs for about :data:`TASK_S` (so the per-task
+    overhead of a pool or a Dask scheduler is a small share of it) but never more than the
+    work not yet handed out divided by ``GUIDED * workers``, so the chunks shrink towards the
+    end of the batch (to about :data:`MIN_TASK_S`) and the workers finish together. Until a
+    cost is known, chunks of :data:`FIRST_CHUNK` (:data:`RESUME_CHUNK` when resuming). A chunk
+    never spans two sweep points. The chunk sizes never change results (rows are fed to the
+    statistics in replication order).
+    """
+
+    def __init__(self, workers: int, fixed: int | None = None, keep_traces: bool = False, first: int = FIRST_CHUNK):
+        self.workers = max(1, workers)
+        self.fixed = fixed
+        self.first = first
+        self.cap = TRACE_CHUNK if keep_traces else None
+        self.cpu = 0.0
+        self.reps = 0
+
+    def observe(self, result: ChunkResult) -> None:
+        if result.reps:
+            self.cpu += result.cpu_s
+            self.reps += len(result.reps)
+
+    @property
+    def cost(self) -> float | None:
+        """Mean worker CPU seconds per replication so far (None before any chunk finished)."""
+        return self.cpu / self.reps if self.reps and self.cpu > 0 else None
+
+    def size(self, remaining: int) -> int:
+        """The next chunk's size, ``remaining`` replications of the batch not yet handed out."""
+        if self.fixed:
+            return self.fixed
+        cost = self.cost
+        if cost is None:
+            n = self.first
+        else:
+            guided = math.ceil(remaining / (GUIDED * self.workers))
+            n = min(max(1, int(TASK_S / cost)), max(math.ceil(MIN_TASK_S / cost), guided))
+        return max(1, min(n, self.cap) if self.cap else n)
+
+
+def chunk_size(reps: int, workers: int, cost_s: float, points: int = 1) -> int:
+    """The chunk size a batch settles on, on paper: ``reps`` per point, ``cost_s`` CPU seconds per
+    replication (what :class:`Chunker` gives once the cost is known, before the tail)."""
+    ch = Chunker(workers)
+    ch.cpu, ch.reps = cost_s, 1
+    return min(reps, ch.size(reps * points))
 
 
 def _version() -> str:
@@ -224,21 +275,11 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
             obs.resume_missed(misses)
         if resumed:
             obs.resuming(resume_info)
-        size = chunk or chunk_size(reps, backend.workers)
+        chunker = Chunker(backend.workers, chunk, keep_traces, RESUME_CHUNK if resumed else FIRST_CHUNK)
         stats = [PointStats(titles, by_option=explore_decisions) for _ in plan.points]
 
-        # every chunk in order, generated as the backend asks for work (so memory does not grow with
-        # --reps); in a resumed batch, only the missing replications are computed
-        def chunks() -> Iterator[tuple[int, int, int, Sequence[int]]]:
-            for pi in range(len(plan.points)):
-                for lo in range(0, reps, size):
-                    hi = min(reps, lo + size)
-                    todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
-                    if resumed:
-                        have = store.stored_indices(batch_id, pi, lo, hi)
-                        todo = tuple(i for i in todo if i not in have)
-                    yield pi, lo, hi, todo
-
+        # the chunks in order, cut as the backend asks for work (sized by the cost measured so far; memory
+        # does not grow with --reps); in a resumed batch, only the missing replications are computed
         done = 0
         order: dict[int, tuple[int, int, int, Sequence[int]]] = {}  # the chunks handed out, not yet fed
         ready: dict[int, ChunkResult | None] = {}
@@ -246,15 +287,26 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
 
         def tasks() -> Iterator[tuple[int, int, Chunk]]:
             nonlocal next_seq
-            for seq, (pi, lo, hi, todo) in enumerate(chunks()):
-                order[seq] = (pi, lo, hi, todo)
-                if todo:
-                    yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
-                elif seq == next_seq:  # all stored already, and every chunk before it fed: feed it now
-                    feed(seq, None)
-                    next_seq += 1
-                else:
-                    ready[seq] = None
+            remaining, seq = total, 0
+            for pi in range(len(plan.points)):
+                lo = 0
+                while lo < reps:
+                    hi = min(reps, lo + chunker.size(remaining))
+                    remaining -= hi - lo
+                    todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
+                    if resumed:
+                        have = store.stored_indices(batch_id, pi, lo, hi)
+                        todo = tuple(i for i in todo if i not in have)
+                    order[seq] = (pi, lo, hi, todo)
+                    if todo:
+                        yield seq, pi, Chunk(pi, todo, seed, explore_decisions, keep_traces)
+                    elif seq == next_seq:  # all stored already, and every chunk before it fed: feed it now
+                        feed(seq, None)
+                        next_seq += 1
+                    else:
+                        ready[seq] = None
+                    seq += 1
+                    lo = hi
 
         def fed_one() -> None:
             nonlocal done
@@ -271,8 +323,11 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
                         obs.row(row)
                     fed_one()
             else:
+                codec, st = result.codec, stats[pi]
+                names, oids = result.layout.metrics, result.layout.objectives
                 for rep in result.reps:
-                    stats[pi].add_values(result.names, rep.values, rep.met, result.oids, rep.decisions)
+                    st.add_values(names, codec.floats(rep.data), codec.met(rep.data), oids,
+                                  codec.decisions(rep.data) if explore_decisions else {})
                     if rows_wanted:
                         obs.row({**result.row(rep), "values": values[pi]})
                     fed_one()
@@ -280,8 +335,9 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
 
         window = max(2, 3 * backend.workers)
         for seq, result in backend.unordered(run_chunk, tasks(), window):
+            chunker.observe(result)
             if store is not None:
-                store.add_encoded(batch_id, values[result.point], result)
+                store.add_encoded(batch_id, result)
             ready[seq] = result
             while next_seq in ready:
                 feed(next_seq, ready.pop(next_seq))

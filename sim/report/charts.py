@@ -186,8 +186,9 @@ def readiness_gantt(s: Scenario, r: Result, run_label: str = "narrated run") -> 
                                       linestyle="none"))
             labels.append("held by a decision")
         below = 0.48 / (fig.get_figheight() * (0.88 - 0.11))  # about half an inch under the axis, clear of its label
-        ax.legend(handles, labels, ncol=min(len(labels), 8), loc="upper center", bbox_to_anchor=(0.5, -below),
-                  handlelength=1.6, columnspacing=1.2)
+        if labels:  # a scenario whose forces never change state has nothing to key
+            ax.legend(handles, labels, ncol=min(len(labels), 8), loc="upper center", bbox_to_anchor=(0.5, -below),
+                      handlelength=1.6, columnspacing=1.2)
         ax.grid(axis="y", visible=False)
         return _save(fig, "readiness", f"Force readiness ({run_label})")
 
