@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from .errors import Problem, ScenarioError
 from .facts import find_register, load_register
 from .model import Scenario
+from .places import check_places, import_gazetteer
 from .references import check_references, cited_facts
 from .yamlsrc import LineMap, dotted, parse_value, parse_yaml
 
@@ -170,7 +171,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     for item in overrides:
         apply_set(data, lines, item)
 
-    problems: list[Problem] = []
+    problems: list[Problem] = import_gazetteer(data, lines, label)
     cites = cited_facts(data)
     reg_field = data.get("fact_register")
     reg_path = (path.parent / reg_field) if isinstance(reg_field, str) else find_register(path)
@@ -189,7 +190,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(problems + _validation_problems(exc, data, lines, label)) from None
-    for p, msg in check_references(scenario):
+    for p, msg in check_references(scenario) + check_places(scenario):
         f, n = _line(lines, p, label)
         problems.append(Problem(f, n, dotted(p), msg))
     if problems:
