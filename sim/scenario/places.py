@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -129,7 +129,7 @@ def route_factors() -> RouteFactors:
 
 # --- gazetteer import (called by the loader before the scenario is validated) ----------------
 
-def _read_gazetteer(path: Path, label: str) -> tuple[dict, LineMap]:
+def _read_gazetteer(path: Path, label: str) -> tuple[dict[str, Any], LineMap]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -146,7 +146,7 @@ def _read_gazetteer(path: Path, label: str) -> tuple[dict, LineMap]:
     return data, lines
 
 
-def import_gazetteer(data: dict, lines: LineMap, scenario_label: str) -> list[Problem]:
+def import_gazetteer(data: dict[str, Any], lines: LineMap, scenario_label: str) -> list[Problem]:
     """Merge the gazetteer a scenario's ``gazetteer:`` names into its ``places:`` and ``distances:``.
 
     Scenario places override gazetteer places with the same id (the whole entry). The merged
@@ -170,7 +170,7 @@ def import_gazetteer(data: dict, lines: LineMap, scenario_label: str) -> list[Pr
     if own is not None and not isinstance(own, dict):
         return []  # the scenario's own places are malformed: model validation reports it
     own = own or {}
-    merged: dict = {}
+    merged: dict[str, Any] = {}
     for pid, entry in gdata["places"].items():
         if pid not in own:
             merged[pid] = entry
@@ -195,12 +195,12 @@ def import_gazetteer(data: dict, lines: LineMap, scenario_label: str) -> list[Pr
 
 # --- checks and queries ----------------------------------------------------------------------
 
-def check_places(s: Scenario) -> list[tuple[tuple, str]]:
+def check_places(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     """Place ids named by forces and given distances, checked against the register."""
     known = s.places
-    out: list[tuple[tuple, str]] = []
+    out: list[tuple[tuple[str | int, ...], str]] = []
 
-    def have(pid: str | None, path: tuple) -> None:
+    def have(pid: str | None, path: tuple[str | int, ...]) -> None:
         if pid is not None and pid not in known:
             hint = f"; known places: {', '.join(sorted(known)[:12])}{' ...' if len(known) > 12 else ''}" if known \
                 else "; the scenario has no places: (nor a gazetteer:)"
