@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import Problem, ScenarioError
 from .places import PLACE_ID, load_data_file
@@ -63,13 +63,14 @@ class ForceRatioTable(_M):
                                  f"after {a.share} at {a.min_ratio}")
         return v
 
-    @model_validator(mode="after")
-    def _missions_unique(self) -> ForceRatioTable:
-        names = [p.mission for p in self.planning_ratios]
+    @field_validator("planning_ratios")
+    @classmethod
+    def _missions_unique(cls, v: list[PlanningRatio]) -> list[PlanningRatio]:
+        names = [p.mission for p in v]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"duplicate missions: {', '.join(dup)}")
-        return self
+        return v
 
     def rate_share(self, attacker: float, defender: float) -> float:
         """Share of the unopposed advance rate for these combat values (no defender: full rate)."""
@@ -99,19 +100,20 @@ class SeverityClass(_M):
 class SeverityLadder(_M):
     classes: list[SeverityClass] = Field(min_length=2)
 
-    @model_validator(mode="after")
-    def _ladder(self) -> SeverityLadder:
-        ids = [c.id for c in self.classes]
+    @field_validator("classes")
+    @classmethod
+    def _ladder(cls, v: list[SeverityClass]) -> list[SeverityClass]:
+        ids = [c.id for c in v]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ValueError(f"duplicate class ids: {', '.join(dup)}")
-        total = math.fsum(c.share for c in self.classes)
+        total = math.fsum(c.share for c in v)
         if abs(total - 1.0) > 1e-9:
             raise ValueError(f"shares must sum to 1, not {total:g}")
-        for a, b in zip(self.classes, self.classes[1:]):
+        for a, b in zip(v, v[1:]):
             if b.tension < a.tension:
                 raise ValueError(f"classes go from least to most severe: {b.id} adds less tension than {a.id}")
-        return self
+        return v
 
     def shares(self, measures_active: bool) -> dict[str, float]:
         """Each class's share of encounters; with measures active the severe classes shrink by their
