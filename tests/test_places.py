@@ -167,7 +167,7 @@ def test_shipped_gazetteer_is_valid_cited_and_to_a_hundredth_of_a_degree():
     gaz = Gazetteer.model_validate(data)
     assert len(gaz.places) >= 30
     for pid, p in gaz.places.items():
-        assert re.match(r"^Wikipedia: .+\(accessed 2026-12-01\)", p.source), pid
+        assert re.match(r"^Wikipedia: .+\(accessed 2026-12-01\); coordinates checked on .+", p.source), pid
         assert round(p.lat, 2) == p.lat and round(p.lon, 2) == p.lon, pid
     kinds = {p.kind for p in gaz.places.values()}
     assert {"base", "airfield", "port", "city", "sea_area", "border_crossing"} <= kinds
@@ -184,6 +184,8 @@ def test_known_gazetteer_coordinates():
     assert (g["mk_air_base"].lat, g["mk_air_base"].lon) == (44.36, 28.49)      # 44.3630 N 28.4870 E
     assert (g["lask_air_base"].lat, g["lask_air_base"].lon) == (51.55, 19.18)  # 51.5516 N 19.1791 E
     assert (g["pope_field"].lat, g["pope_field"].lon) == (35.17, -79.01)       # 35.1708 N 79.0144 W
+    assert (g["kherson"].lat, g["kherson"].lon) == (46.64, 32.63)              # 46.6425 N 32.6250 E
+    assert (g["amari_air_base"].lat, g["amari_air_base"].lon) == (59.26, 24.22)  # AIP 591544N 0241307E
 
 
 def test_baseline_forces_name_places_of_the_gazetteer(baseline):
