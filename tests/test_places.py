@@ -82,6 +82,10 @@ def test_every_mode_has_a_documented_route_factor():
     rf = route_factors()
     assert set(rf.modes) == {"air", "sea", "rail", "road"}
     assert all(m.note and m.basis in ("source", "assumption") and m.factor >= 1 for m in rf.modes.values())
+    known = load_register(str(ROOT / "seeds" / "facts.yaml")).by_id()
+    assert rf.modes["road"].facts == ["road-circuity-example"] and known["road-circuity-example"].value == 1.15
+    # the cited example: 1,750 road miles against 1,520 geodesic
+    assert 1750 / 1520 == pytest.approx(known["road-circuity-example"].value, abs=0.005)
 
 
 # --- gazetteer import and override ---------------------------------------------------------------

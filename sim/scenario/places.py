@@ -82,6 +82,7 @@ class RouteFactor(_M):
     factor: float = Field(ge=1.0, le=3.0, description="route length / great-circle length")
     basis: Literal["source", "assumption"]
     note: str = Field(min_length=1, description="the source, or why this assumption")
+    facts: list[str] = Field(default_factory=list, description="fact ids it rests on")
 
 
 class RouteFactors(_M):

@@ -46,6 +46,7 @@ class RateStep(_M):
 
 
 class ForceRatioTable(_M):
+    facts: list[str] = Field(default_factory=list, description="fact ids about the table as a whole")
     planning_ratios: list[PlanningRatio] = Field(min_length=1)
     combat_values: dict[str, CombatValue] = Field(min_length=1)
     advance_rate: list[RateStep] = Field(min_length=1)
@@ -83,7 +84,7 @@ class ForceRatioTable(_M):
         return self.advance_rate[i].share
 
     def cited_facts(self) -> list[str]:
-        return sorted({f for p in self.planning_ratios for f in p.facts})
+        return sorted({*self.facts, *(f for p in self.planning_ratios for f in p.facts)})
 
 
 class SeverityClass(_M):
@@ -125,6 +126,13 @@ class SeverityLadder(_M):
 
     def cited_facts(self) -> list[str]:
         return sorted({f for c in self.classes for f in c.facts})
+
+
+def shipped_table_facts() -> set[str]:
+    """Every fact id the shipped data tables cite (force ratios, severity ladder, route factors)."""
+    from .places import route_factors
+    routes = {f for m in route_factors().modes.values() for f in m.facts}
+    return {*load_force_ratios().cited_facts(), *load_severity_ladder().cited_facts(), *routes}
 
 
 def _read(name: str, label: str | None = None) -> tuple[str, str]:
