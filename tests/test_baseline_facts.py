@@ -87,7 +87,6 @@ def test_deconfliction_keeps_most_encounters_from_becoming_incidents(runs):
 
 def test_every_fact_cited_by_the_baseline_exists_and_most_facts_are_used(baseline):
     from sim.scenario.references import cited_facts
-
     from sim.scenario.tables import shipped_table_facts
 
     cited = {f for _, f in cited_facts(baseline.model_dump(by_alias=True))}
