@@ -151,6 +151,16 @@ def test_an_unknown_place_in_a_set_override_names_the_option(write):
     assert msg.startswith("--set forces.f1.origin_place=nowhere: forces.f1.origin_place: unknown place id 'nowhere'")
 
 
+def test_set_reaches_gazetteer_places_and_its_faults_name_the_option(write):
+    write("seeds/gaz.yaml", GAZ)
+    p = write("s.yaml", with_places())
+    assert place_of(load_scenario(p, ["places.home.lat=50.5"]), "home").lat == 50.5
+    assert problems(p, ["places.home.lat=95"]) == [
+        "--set places.home.lat=95: places.home.lat: Input should be less than or equal to 90"]
+    write("seeds/other.yaml", GAZ.replace("Home base", "Other base"))
+    assert place_of(load_scenario(p, ["gazetteer=seeds/other.yaml"]), "home").name == "Other base"
+
+
 def test_a_missing_gazetteer_file_is_located_at_its_line(write):
     text = with_places(gazetteer="gazetteer: seeds/none.yaml\n")
     p = write("s.yaml", text)

@@ -168,10 +168,13 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     path = Path(path)
     label = str(path)
     data, lines = _resolve(path, ())
-    for item in overrides:
+    sets = list(overrides)
+    for item in [o for o in sets if o.split("=", 1)[0].strip() == "gazetteer"]:
+        apply_set(data, lines, item)
+    problems: list[Problem] = import_gazetteer(data, lines, label)   # so --set can reach its places
+    for item in [o for o in sets if o.split("=", 1)[0].strip() != "gazetteer"]:
         apply_set(data, lines, item)
 
-    problems: list[Problem] = import_gazetteer(data, lines, label)
     cites = cited_facts(data)
     reg_field = data.get("fact_register")
     reg_path = (path.parent / reg_field) if isinstance(reg_field, str) else find_register(path)
