@@ -102,6 +102,17 @@ def test_gazetteer_places_are_usable_by_id_and_scenario_places_override(write):
         place_of(s, "nowhere")
 
 
+def test_gazetteer_distances_are_imported_and_their_faults_located_there(write):
+    gaz = GAZ + "distances:\n  - {a: home, b: away, mode: road, km: 2600}\n  - {a: home, b: away, mode: canal, km: 3}\n"
+    g = write("seeds/gaz.yaml", gaz)
+    line = gaz.splitlines().index("  - {a: home, b: away, mode: canal, km: 3}") + 1
+    (msg,) = problems(write("s.yaml", with_places()))
+    assert msg.startswith(f"{g}:{line}: distances.1.mode: Input should be 'air', 'sea', 'rail' or 'road'")
+    write("seeds/gaz.yaml", gaz.replace("  - {a: home, b: away, mode: canal, km: 3}\n", ""))
+    s = load_scenario(write("s.yaml", with_places()))
+    assert distance_km(s, "away", "home", "road") == 2600
+
+
 def test_gazetteer_path_is_relative_to_the_file_that_names_it(write, tmp_path):
     (tmp_path / "sub").mkdir()
     write("seeds/gaz.yaml", GAZ)
@@ -168,10 +179,21 @@ def test_a_missing_gazetteer_file_is_located_at_its_line(write):
     assert problems(p) == [f"{p}:{line}: gazetteer: no such file: seeds/none.yaml"]
 
 
-def test_places_without_a_register_are_an_error(write):
-    p = write("s.yaml", MINIMAL.replace("    transit_h: 5\n", "    transit_h: 5\n    origin_place: home\n"))
+def test_without_gazetteer_line_the_one_above_is_used_when_a_place_is_named(write):
+    """As for the fact register: seeds/gazetteer.yaml at or above the scenario, when needed."""
+    named = write("s.yaml", MINIMAL.replace("    transit_h: 5\n", "    transit_h: 5\n    destination_place: kyiv\n"))
+    s = load_scenario(named)
+    assert s.gazetteer is None and place_of(s, "kyiv").country == "Ukraine" and len(s.places) >= 30
+    assert load_scenario(write("plain.yaml", MINIMAL)).places == {}   # names no place: imports nothing
+
+
+def test_places_without_any_gazetteer_are_an_error(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bare")                  # no seeds/ at or above it
+    p = d / "s.yaml"
+    p.write_text(MINIMAL.replace("    transit_h: 5\n", "    transit_h: 5\n    origin_place: home\n"))
     (msg,) = problems(p)
-    assert "forces.f1.origin_place: unknown place id 'home'; the scenario has no places:" in msg
+    assert msg.endswith("forces.f1.origin_place: unknown place id 'home'; the scenario has no places: and no "
+                        "gazetteer (gazetteer:, or seeds/gazetteer.yaml above)")
 
 
 # --- the shipped gazetteer and the baseline -------------------------------------------------------
@@ -203,7 +225,7 @@ def test_known_gazetteer_coordinates():
 
 
 def test_baseline_forces_name_places_of_the_gazetteer(baseline):
-    assert baseline.gazetteer == "../seeds/gazetteer.yaml"
+    assert baseline.gazetteer is None and len(baseline.places) >= 30    # seeds/gazetteer.yaml, found above
     named = {(f.origin_place, f.destination_place) for f in baseline.forces.values() if f.origin_place}
     assert ("paris", "mk_air_base") in named and ("fort_stewart", "grafenwoehr") in named
     # transatlantic: Fort Stewart to Grafenwoehr is some 7,700 km by air

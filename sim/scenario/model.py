@@ -334,7 +334,8 @@ class Scenario(M):
     purpose: str = ""
     extends: str | None = Field(None, description="path of a scenario this one overrides")
     fact_register: str | None = Field(None, description="path of the fact register (default: seeds/facts.yaml above)")
-    gazetteer: str | None = Field(None, description="path of a shared gazetteer whose places this one may use")
+    gazetteer: str | None = Field(None, description="path of a shared gazetteer (default: seeds/gazetteer.yaml "
+                                  "above, when a place it does not define is named)")
     places: dict[str, Place] = Field(default_factory=dict, description="named places (override the gazetteer's)")
     distances: list[GivenDistance] = Field(default_factory=list, description="distances known better than "
                                            "great circle times the mode's route factor")

@@ -1,9 +1,10 @@
 """Places: a scenario's register of named locations, a shared gazetteer, and distances between them.
 
 A scenario lists ``places:`` (id -> name, lat, lon, country, kind) and may import a shared
-gazetteer file (``gazetteer: ../seeds/gazetteer.yaml``, resolved relative to the file that
-names it, as ``fact_register:`` is). The gazetteer's entries are usable by id; a scenario
-entry with the same id replaces the gazetteer's entry as a whole.
+gazetteer file, found as the fact register is: the file ``gazetteer:`` names (resolved relative
+to the file that names it), or else the nearest ``seeds/gazetteer.yaml`` at or above the
+scenario when the scenario names a place it does not define. The gazetteer's entries are usable
+by id; a scenario entry with the same id replaces the gazetteer's entry as a whole.
 
 Distances are great-circle (:func:`sim.geo.great_circle_km`) times a route factor per mode
 of movement (``sim/data/route_factors.yaml``: each default with its basis), unless the
@@ -147,27 +148,58 @@ def _read_gazetteer(path: Path, label: str) -> tuple[dict[str, Any], LineMap]:
     return data, lines
 
 
-def import_gazetteer(data: dict[str, Any], lines: LineMap, scenario_label: str) -> list[Problem]:
-    """Merge the gazetteer a scenario's ``gazetteer:`` names into its ``places:`` and ``distances:``.
+def find_gazetteer(scenario_file: Path) -> Path | None:
+    """The nearest ``seeds/gazetteer.yaml`` at or above the scenario's folder (as for the fact register)."""
+    for folder in [scenario_file.resolve().parent, *scenario_file.resolve().parents]:
+        cand = folder / "seeds" / "gazetteer.yaml"
+        if cand.is_file():
+            return cand
+    return None
 
+
+def _named_places(data: dict[str, Any]) -> set[str]:
+    """Place ids the (unvalidated) scenario data names: forces' ends and given distances."""
+    out: set[str] = set()
+    forces = data.get("forces")
+    for f in (forces.values() if isinstance(forces, dict) else ()):
+        if isinstance(f, dict):
+            out |= {v for k in ("origin_place", "destination_place") if isinstance(v := f.get(k), str)}
+    dists = data.get("distances")
+    for d in (dists if isinstance(dists, list) else ()):
+        if isinstance(d, dict):
+            out |= {v for k in ("a", "b") if isinstance(v := d.get(k), str)}
+    return out
+
+
+def import_gazetteer(data: dict[str, Any], lines: LineMap, scenario_label: str) -> list[Problem]:
+    """Merge a gazetteer into the scenario's ``places:`` and ``distances:``.
+
+    The gazetteer is the file ``gazetteer:`` names (relative to the file that names it); without
+    ``gazetteer:``, as for the fact register, the nearest ``seeds/gazetteer.yaml`` at or above the
+    scenario, imported only when the scenario names a place it does not define itself.
     Scenario places override gazetteer places with the same id (the whole entry). The merged
     entries keep the gazetteer's file and lines, so a problem in one is located there.
     """
     ref = data.get("gazetteer")
+    own = data.get("places")
     if ref is None:
-        return []
-    where_file, where_line = lines.get(("gazetteer",), (scenario_label, 0))
-    if not isinstance(ref, str) or not ref.strip():
-        return [Problem(where_file, where_line or None, "gazetteer", "give the path of a gazetteer file")]
-    base = Path(where_file).parent if not where_file.startswith("--set") else Path(scenario_label).parent
-    gpath = base / ref
-    if not gpath.is_file():
-        return [Problem(where_file, where_line or None, "gazetteer", f"no such file: {ref}")]
+        defined = set(own) if isinstance(own, dict) else set()
+        found = find_gazetteer(Path(scenario_label)) if _named_places(data) - defined else None
+        if found is None:
+            return []          # an unknown place id is reported by check_places
+        gpath = found
+    else:
+        where_file, where_line = lines.get(("gazetteer",), (scenario_label, 0))
+        if not isinstance(ref, str) or not ref.strip():
+            return [Problem(where_file, where_line or None, "gazetteer", "give the path of a gazetteer file")]
+        base = Path(where_file).parent if not where_file.startswith("--set") else Path(scenario_label).parent
+        gpath = base / ref
+        if not gpath.is_file():
+            return [Problem(where_file, where_line or None, "gazetteer", f"no such file: {ref}")]
     try:
         gdata, glines = _read_gazetteer(gpath, str(gpath))
     except ScenarioError as exc:
         return exc.problems
-    own = data.get("places")
     if own is not None and not isinstance(own, dict):
         return []  # the scenario's own places are malformed: model validation reports it
     own = own or {}
@@ -182,15 +214,15 @@ def import_gazetteer(data: dict[str, Any], lines: LineMap, scenario_label: str) 
     data["places"] = merged
     given = gdata.get("distances") or []
     if given:
-        mine = data.get("distances")
-        mine = mine if isinstance(mine, list) else []
+        raw = data.get("distances")
+        listed: list[Any] = raw if isinstance(raw, list) else []
         for i, d in enumerate(given):
-            j = len(mine)
+            j = len(listed)
             for p, ln in glines.items():
                 if p[:2] == ("distances", i):
                     lines[("distances", j, *p[2:])] = ln
-            mine.append(d)
-        data["distances"] = mine
+            listed.append(d)
+        data["distances"] = listed
     return []
 
 
@@ -204,7 +236,7 @@ def check_places(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     def have(pid: str | None, path: tuple[str | int, ...]) -> None:
         if pid is not None and pid not in known:
             hint = f"; known places: {', '.join(sorted(known)[:12])}{' ...' if len(known) > 12 else ''}" if known \
-                else "; the scenario has no places: (nor a gazetteer:)"
+                else "; the scenario has no places: and no gazetteer (gazetteer:, or seeds/gazetteer.yaml above)"
             out.append((path, f"unknown place id {pid!r}{hint}"))
 
     for fid, f in s.forces.items():
