@@ -171,6 +171,18 @@ def _named_places(data: dict[str, Any]) -> set[str]:
     return out
 
 
+def gazetteer_path(path: str | Path, data: dict[str, Any]) -> Path | None:
+    """The gazetteer a scenario file with ``data`` uses, as :func:`import_gazetteer` finds it (for tools
+    that write a scenario elsewhere: ``msel --import``); None if it uses none."""
+    path = Path(path)
+    ref = data.get("gazetteer")
+    if isinstance(ref, str):
+        return path.parent / ref
+    own = data.get("places")
+    defined = set(own) if isinstance(own, dict) else set()
+    return find_gazetteer(path) if _named_places(data) - defined else None
+
+
 def import_gazetteer(data: dict[str, Any], lines: LineMap, scenario_label: str) -> list[Problem]:
     """Merge a gazetteer into the scenario's ``places:`` and ``distances:``.
 
