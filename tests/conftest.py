@@ -15,9 +15,10 @@ def baseline():
 
 @pytest.fixture
 def write(tmp_path):
-    """Write a YAML file (and a copy of the fact register beside it) and return its path."""
+    """Write a YAML file (and copies of the fact register and gazetteer beside it) and return its path."""
     (tmp_path / "seeds").mkdir(exist_ok=True)
     (tmp_path / "seeds" / "facts.yaml").write_text((ROOT / "seeds" / "facts.yaml").read_text())
+    (tmp_path / "seeds" / "gazetteer.yaml").write_text((ROOT / "seeds" / "gazetteer.yaml").read_text())
 
     def _write(name: str, text: str) -> Path:
         p = tmp_path / name

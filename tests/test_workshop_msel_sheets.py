@@ -70,6 +70,7 @@ def test_formula_text_stays_text_in_the_workbook(tmp_path):
     bad.write_text(text.replace("name: nato-response-2022", "name: evil", 1))
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "facts.yaml").write_text((ROOT / "seeds" / "facts.yaml").read_text())
+    (tmp_path / "seeds" / "gazetteer.yaml").write_text((ROOT / "seeds" / "gazetteer.yaml").read_text())
     out = tmp_path / "evil.xlsx"
     r = cli("msel", str(bad), "--format", "xlsx", "--out", str(out))
     assert r.returncode == 0, r.stderr
@@ -222,6 +223,7 @@ def test_cards_escape_scenario_text(tmp_path):
     bad.write_text(text)
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "facts.yaml").write_text((ROOT / "seeds" / "facts.yaml").read_text())
+    (tmp_path / "seeds" / "gazetteer.yaml").write_text((ROOT / "seeds" / "gazetteer.yaml").read_text())
     r = cli("msel", str(bad), "--format", "html")
     assert r.returncode == 0, r.stderr
     assert "<img" not in r.stdout and "&lt;img src=x onerror=alert(1)&gt;" in r.stdout

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from ..scenario.load import register_path, resolved_data
+from ..scenario.places import gazetteer_path
 from ..workshop.msel import RENDERERS, Msel, build_msel, render
 from ..workshop.msel_cards import render_cards
 from ..workshop.msel_import import MselImportError, apply_edits, dump_yaml, read_edited
@@ -157,6 +158,9 @@ def _import(scenario: Path, edited: Path, out_file: Path | None, seed: int, sets
     here = register_path(out_file, data)
     if reg is not None and (here is None or Path(here).resolve() != Path(reg).resolve()):  # not found by itself
         data["fact_register"] = os.path.relpath(Path(reg).resolve(), out_file.resolve().parent)
+    gaz, gaz_here = gazetteer_path(scenario, data), gazetteer_path(out_file, data)
+    if gaz is not None and gaz.is_file() and (gaz_here is None or gaz_here.resolve() != gaz.resolve()):
+        data["gazetteer"] = os.path.relpath(gaz.resolve(), out_file.resolve().parent)
     header = (f"{s.title}\nWritten by `crisis-sim msel {scenario} --import {edited.name}` from the edited MSEL "
               f"(seed {seed}).\nA scenario file like any other: validate it, run it, or build its MSEL again.")
     text = dump_yaml(data, header)

@@ -61,7 +61,9 @@ def _walk(node: Any, path: tuple, inherited: list[str], out: dict) -> None:
 
 def flatten(s: Scenario) -> dict[str, tuple[Any, list[str], list[str]]]:
     """path -> (value, fact ids cited on the value, fact ids of the object holding it)."""
-    data = s.model_dump(mode="json", by_alias=True, exclude={"extends", "fact_register", "schema_version"})
+    # place coordinates are data with their own source (the gazetteer's), not model parameters
+    data = s.model_dump(mode="json", by_alias=True,
+                        exclude={"extends", "fact_register", "schema_version", "gazetteer", "places"})
     out: dict = {}
     _walk(data, (), [], out)
     return out

@@ -20,6 +20,7 @@ from .distributions import Fixed
 from .errors import Problem, ScenarioError
 from .facts import find_register, load_register
 from .model import Scenario
+from .places import check_places, import_gazetteer
 from .references import check_references, cited_facts
 from .suggest import did_you_mean
 from .yamlsrc import SCENARIO_SUFFIXES, LineMap, dotted, excerpt, parse_value, parse_yaml, read_text_file
@@ -419,9 +420,11 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     label = str(path)
     chain: list[Path] = []
     data, lines = _resolve(path, (), chain)
-    overridden = [apply_set(data, lines, item) for item in overrides]
+    sets = list(overrides)
+    overridden = [apply_set(data, lines, item) for item in sets if item.split("=", 1)[0].strip() == "gazetteer"]
+    problems: list[Problem] = import_gazetteer(data, lines, label, chain)   # so --set can reach its places
+    overridden += [apply_set(data, lines, item) for item in sets if item.split("=", 1)[0].strip() != "gazetteer"]
 
-    problems: list[Problem] = []
     cites = cited_facts(data)
     if cites:
         problems += _register_problems(data, lines, cites, chain, label)
@@ -430,7 +433,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(_capped(problems + _validation_problems(exc, data, lines, label, overridden),
                                     label)) from None
-    for p, msg in check_references(scenario):
+    for p, msg in check_references(scenario) + check_places(scenario):
         f, n = _line(lines, p, label)
         problems.append(Problem(f, n, dotted(p), msg))
     if problems:

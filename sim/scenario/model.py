@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
+from .places import GivenDistance, Place
 from .suggest import did_you_mean
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
@@ -152,6 +153,8 @@ class Force(M):
     includes: dict[str, float] = Field(default_factory=dict, description="counted sub-elements, e.g. carrier_strike_groups: 3")
     origin: str = ""
     destination: str = ""
+    origin_place: str | None = Field(None, description="place id it starts from (places: or the gazetteer)")
+    destination_place: str | None = Field(None, description="place id it deploys to (places: or the gazetteer)")
     description: str = ""
     initial_state: ForceState = "standby"
     alert_when: Condition | None = None
@@ -344,6 +347,11 @@ class Scenario(M):
     purpose: str = ""
     extends: str | None = Field(None, description="path of a scenario this one overrides")
     fact_register: str | None = Field(None, description="path of the fact register (default: seeds/facts.yaml above)")
+    gazetteer: str | None = Field(None, description="path of a shared gazetteer (default: seeds/gazetteer.yaml "
+                                  "above, when a place it does not define is named)")
+    places: dict[str, Place] = Field(default_factory=dict, description="named places (override the gazetteer's)")
+    distances: list[GivenDistance] = Field(default_factory=list, description="distances known better than "
+                                           "great circle times the mode's route factor")
     clock: Clock
     sides: dict[str, Side] = Field(min_length=1)
     forces: dict[str, Force] = Field(default_factory=dict)
@@ -360,7 +368,7 @@ class Scenario(M):
     _source: str = PrivateAttr("")
     _hash: str = PrivateAttr("")
 
-    _ids = field_validator("sides", "forces", "injects", "decisions", "objectives", "checkpoints", "teams")(
+    _ids = field_validator("sides", "places", "forces", "injects", "decisions", "objectives", "checkpoints", "teams")(
         classmethod(lambda cls, v: _ids(v)))
 
     @property
