@@ -99,7 +99,7 @@ def status(db: Path) -> tuple[str, int]:
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            row = con.execute("SELECT status, (SELECT count(*) FROM replication) FROM batch WHERE id = 1").fetchone()
+            row = con.execute("SELECT status, (SELECT count(*) FROM rep) FROM batch WHERE id = 1").fetchone()
         finally:
             con.close()
         return (row[0], row[1]) if row else ("none", 0)

@@ -51,6 +51,7 @@ class TheatreMap:
     box: tuple[float, float, float, float]          # lon min, lat min, lon max, lat max
     width: int = 960
     highlight: dict[str, str] = field(default_factory=dict)   # country name -> fill colour
+    label_px: int = 13                                          # the labels' type size
     _layers: list[str] = field(default_factory=list)
 
     @property
@@ -85,25 +86,43 @@ class TheatreMap:
                     f'stroke-width="1.5">{tip}</circle>')
         self._layers.append(body)
         if label:
-            self._layers.append(f'<text class="label" x="{x + r + 3:.1f}" y="{y + 4:.1f}">{escape(label)}</text>')
+            self._layers.append(f'<text class="label" x="{x + r + 3:.1f}" y="{y + self.label_px * 0.35:.1f}">'
+                                f"{escape(label)}</text>")
 
-    def svg(self, *, title: str = "Map of the theatre") -> str:
-        """The map as one SVG element (self-contained: no fonts or images fetched)."""
+    def svg(self, *, title: str = "Map of the theatre", base: bool = True) -> str:
+        """The map as one SVG element (self-contained: no fonts or images fetched). ``base=False``: the
+        layers only, on a transparent ground (an overlay for the same box, redrawn as things move)."""
         w, h = self.width, self.height
         x0, y0, x1, y1 = self.box
         shapes = []
-        for c in outlines():
+        for c in (outlines() if base else ()):
             d = "".join(self._path(r) + "Z" for r in c.rings
                         if any(x0 - 5 <= x <= x1 + 5 and y0 - 5 <= y <= y1 + 5 for x, y in r))
             if d:
                 fill = self.highlight.get(c.name, "#e8e4d8")
                 shapes.append(f'<path class="country" d="{d}" fill="{fill}" stroke="#8a8474" stroke-width="0.6">'
                               f"<title>{escape(c.name)}</title></path>")
-        style = ("<style>.label{font:600 13px sans-serif;fill:#111;paint-order:stroke;stroke:#fff;"
-                 "stroke-width:3px}</style>")
+        style = (f"<style>.label{{font:700 {self.label_px}px sans-serif;fill:#111;paint-order:stroke;stroke:#fff;"
+                 f"stroke-width:{max(3, self.label_px // 4)}px}}</style>")
+        ground = f'<rect width="{w}" height="{h}" fill="#cfe3f0"/>' if base else ""
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-                f'role="img" aria-label="{escape(title)}">{style}<rect width="{w}" height="{h}" fill="#cfe3f0"/>'
+                f'role="img" aria-label="{escape(title)}">{style}{ground}'
                 + "".join(shapes) + "".join(self._layers) + "</svg>")
+
+    def clip(self, inside: LonLat, outside: LonLat) -> LonLat:
+        """Where the straight line from ``inside`` (in the box) to ``outside`` leaves the box."""
+        x0, y0, x1, y1 = self.box
+        t = 1.0
+        for a, b, lo, hi in ((inside[0], outside[0], x0, x1), (inside[1], outside[1], y0, y1)):
+            if b < lo:
+                t = min(t, (lo - a) / (b - a))
+            elif b > hi:
+                t = min(t, (hi - a) / (b - a))
+        return (inside[0] + t * (outside[0] - inside[0]), inside[1] + t * (outside[1] - inside[1]))
+
+    def contains(self, p: LonLat) -> bool:
+        x0, y0, x1, y1 = self.box
+        return x0 <= p[0] <= x1 and y0 <= p[1] <= y1
 
 
 __all__ = ["EARTH_RADIUS_KM", "Country", "TheatreMap", "great_circle_km", "outlines"]

@@ -43,7 +43,7 @@ def test_ctrl_c_twice_during_a_pooled_batch_exits_130_and_keeps_the_db_consisten
         time.sleep(0.1)
         try:
             with sqlite3.connect(db) as c:
-                if c.execute("SELECT count(*) FROM replication").fetchone()[0]:
+                if c.execute("SELECT count(*) FROM rep").fetchone()[0]:
                     break
         except sqlite3.Error:
             pass

@@ -330,3 +330,33 @@ def test_end_writes_the_hotwash_and_the_room_shows_the_scoreboard(served):
     entries = [json.loads(x) for x in live.session.log_path.read_text().splitlines()]
     hw = next(e for e in entries if e["kind"] == "hotwash")
     assert hw["summary"]["decisions"][-1]["option"] == "hold" and entries[-1]["kind"] == "close"
+
+
+def test_room_map_draws_forces_at_their_places(served):
+    live, server = served
+    c = _client(server)
+    base = c.get("/api/map/base.svg")
+    assert base.status_code == 200 and base.headers["content-type"].startswith("image/svg+xml")
+    assert base.text.startswith("<svg") and 'class="country"' in base.text
+    state = c.get("/api/state/room").json()
+    key = {k["force"]: k for k in state["map"]["key"]}
+    s = live.session.scenario
+    assert set(key) == {f for f, spec in s.forces.items() if spec.origin_place and spec.destination_place}
+    assert key["vjtf"]["state"] == "standby" or "at Paris" in key["vjtf"]["label"]
+    fac, csrf = _facilitator(server), server.secrets.csrf
+    for _ in range(60):   # until a placed force is in transit or in place, then check where it is drawn
+        states = live.session.view().state["forces"]
+        if any(states[f] in ("deploying", "in_place") for f in key):
+            break
+        p = live.session.pending
+        _post(fac, "/api/facilitator/command", {"line": f"decide {p['decision']} {p['default']}" if p else "next"},
+              csrf)
+    state = c.get("/api/state/room").json()
+    for k in state["map"]["key"]:
+        if k["state"] == "in_place":
+            assert k["share"] == 1.0 and "in place at" in k["label"]
+        elif k["state"] == "deploying":
+            assert 0.0 <= k["share"] <= 1.0 and "in transit" in k["label"]
+        else:
+            assert k["share"] == 0.0
+    assert "<script" not in state["map"]["overlay"]

@@ -27,6 +27,7 @@ from ..workshop.live import LiveSession, reply_text
 from ..workshop.session import WorkshopError
 from .auth import FAC_COOKIE, Secrets, team_cookie
 from .tension import tension_curve, tension_jumps
+from .theatre import RoomMap
 
 MAX_FIELD = 2000
 KEEPALIVE_S = 15.0
@@ -54,6 +55,7 @@ def create_app(live: LiveSession, secrets: Secrets, stopping: threading.Event | 
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     session = live.session
     title = session.scenario.title
+    room_map = RoomMap(session.scenario)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
@@ -200,7 +202,16 @@ def create_app(live: LiveSession, secrets: Secrets, stopping: threading.Event | 
             raise BadRequest(404, f"no view {view!r}")
         with live.acting_read():
             data["tension_curve"], data["jumps"] = tension_curve(session), tension_jumps(session)
+            if not room_map.empty:
+                overlay, key = room_map.overlay(session)
+                data["map"] = {"overlay": overlay, "key": key}
         return data
+
+    @app.get("/api/map/base.svg")
+    async def map_base() -> Response:
+        if room_map.empty:
+            raise BadRequest(404, "this scenario names no places for its forces")
+        return Response(room_map.base(), media_type="image/svg+xml")
 
     def links(request: Request) -> list[dict[str, str]]:
         base = f"{request.url.scheme}://{request.url.netloc}"

@@ -84,6 +84,19 @@
     $("forces").tBodies[0].replaceChildren(...s.forces.map((f) => el("tr", { class: `st-${f.state}` },
       el("td", {}, f.name), el("td", {}, f.side), el("td", { class: "num" }, `${Math.round(f.strength).toLocaleString("en")} ${f.unit}`),
       el("td", {}, f.state.replace("_", " ")))));
+    const mp = $("map-panel");
+    mp.hidden = !s.map;
+    document.body.classList.toggle("has-map", Boolean(s.map));
+    if (s.map) {
+      if (!$("map-base").getAttribute("src")) $("map-base").src = "/api/map/base.svg";
+      $("map-overlay").src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(s.map.overlay);
+      $("map-key").replaceChildren(...s.map.key.map((k) => {
+        const li = el("li", {}, el("span", { class: "dot" }, ""), k.label);
+        li.value = k.n;
+        li.firstChild.style.background = k.colour;
+        return li;
+      }));
+    }
     $("stats").textContent = `encounters ${s.encounters} · incidents ${s.incidents} · troops committed ${Math.round(s.committed_troops).toLocaleString("en")}`;
     // injects
     const cards = (s.injects || []).slice().reverse().map((i) => {

@@ -1,0 +1,117 @@
+"""The room board's map: forces at their places, moving ones along their route.
+
+A force that names its places (``origin_place``, ``destination_place``; see
+:mod:`sim.scenario.places`) is drawn at its origin until it deploys, along the straight line
+to its destination while in transit (the share of its drawn transit time gone by, read from
+the trace's force records), and at its destination once in place. The box is the places' own,
+with a margin, within the theatre; a place beyond it (Fort Bragg, for a flight to Poland) is
+drawn where its route enters the map, labelled with where it comes from. The base map (country
+outlines) is drawn once per session; the overlay is redrawn as things move.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.trace import ForceRecord
+from ..geo import LonLat, TheatreMap, outlines
+from ..scenario.model import Scenario
+from ..scenario.places import place_of
+from ..workshop.session import EPS, Session
+
+THEATRE = (-12.0, 34.0, 50.0, 71.5)
+MARGIN = 3.0          # degrees around the places shown
+WIDTH = 900
+SIDE_COLOUR = {"blue": "#0072B2", "red": "#D55E00", "green": "#009E73", "white": "#555555"}
+
+
+@dataclass(frozen=True)
+class Placed:
+    force: str
+    name: str
+    side: str
+    origin: LonLat
+    destination: LonLat
+    origin_name: str
+    destination_name: str
+
+
+def placed_forces(s: Scenario) -> list[Placed]:
+    out = []
+    for fid, f in s.forces.items():
+        if f.origin_place and f.destination_place:
+            a, b = place_of(s, f.origin_place), place_of(s, f.destination_place)
+            out.append(Placed(fid, f.name, f.side, a.lonlat, b.lonlat, a.name, b.name))
+    return out
+
+
+def box_of(points: list[LonLat]) -> tuple[float, float, float, float]:
+    """The points inside the theatre, with a margin (the theatre's box when none is)."""
+    x0, y0, x1, y1 = THEATRE
+    inside = [p for p in points if x0 <= p[0] <= x1 and y0 <= p[1] <= y1]
+    if not inside:
+        return THEATRE
+    lo_x, hi_x = min(p[0] for p in inside) - MARGIN, max(p[0] for p in inside) + MARGIN
+    lo_y, hi_y = min(p[1] for p in inside) - MARGIN, max(p[1] for p in inside) + MARGIN
+    return (max(lo_x, x0), max(lo_y, y0), min(hi_x, x1), min(hi_y, y1))
+
+
+class RoomMap:
+    """The map of one session's scenario: its box and base drawn once."""
+
+    def __init__(self, s: Scenario):
+        self.s = s
+        self.forces = placed_forces(s)
+        self.box = box_of([p for f in self.forces for p in (f.origin, f.destination)])
+        self._base: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.forces
+
+    def base(self) -> str:
+        if self._base is None:
+            sides = {f.side for f in self.forces}
+            self._base = TheatreMap(self.box, WIDTH).svg(title=f"Map: {self.s.title} ({len(outlines())} countries)"
+                                                         if sides else "Map")
+        return self._base
+
+    def _end(self, m: TheatreMap, p: LonLat, other: LonLat) -> LonLat:
+        return p if m.contains(p) else m.clip(other, p)
+
+    def overlay(self, session: Session) -> tuple[str, list[dict[str, Any]]]:
+        """The forces drawn where they are now (SVG, same box as :meth:`base`), and a key of them."""
+        m = TheatreMap(self.box, WIDTH, label_px=30)
+        states = session.view().state["forces"]
+        departed: dict[str, tuple[float, float]] = {}
+        for r in session.view().trace:
+            if isinstance(r, ForceRecord) and r.state == "deploying" and r.transit_h is not None:
+                departed[r.force] = (r.t_h, r.transit_h)
+        key = []
+        for k, f in enumerate(self.forces, 1):
+            role = self.s.sides[f.side].role if f.side in self.s.sides else "white"
+            colour = SIDE_COLOUR.get(role, "#555555")
+            state = states.get(f.force, "standby")
+            a = self._end(m, f.origin, f.destination)
+            b = self._end(m, f.destination, f.origin)
+            if state == "deploying" and f.force in departed:
+                t0, dur = departed[f.force]
+                share = min(max((session.clock - t0) / dur, 0.0), 1.0) if dur > EPS else 1.0
+                where = (f.origin[0] + share * (f.destination[0] - f.origin[0]),
+                         f.origin[1] + share * (f.destination[1] - f.origin[1]))
+                where = self._end(m, where, f.destination)
+                label = f"{f.name}: in transit ({share:.0%})"
+            elif state == "in_place":
+                where, share, label = b, 1.0, f"{f.name}: in place at {f.destination_name}"
+            else:
+                where, share, label = a, 0.0, f"{f.name}: {state.replace('_', ' ')} at {f.origin_name}"
+            m.route([a, b], colour=colour, width=4, dashed=state != "in_place", title=f"{f.origin_name} to "
+                    f"{f.destination_name}")
+            m.marker(where, str(k), colour=colour, r=16 if state == "in_place" else 12,
+                     shape="diamond" if state == "deploying" else "circle", title=label)
+            key.append({"n": k, "force": f.force, "name": f.name, "state": state, "label": label, "colour": colour,
+                        "share": round(share, 3)})
+        return m.svg(title="Forces on the map", base=False), key
+
+
+__all__ = ["RoomMap", "box_of", "placed_forces"]
