@@ -284,21 +284,21 @@ def _quiet_client(address: str, timeout: float) -> Any:
 
         def start(self, **kwargs: Any) -> Any:
             try:
-                return super().start(**kwargs)  # type: ignore[no-untyped-call]
+                return super().start(**kwargs)
             except BaseException:
                 self._failed_start = True
                 try:
-                    self._loop_runner.stop()  # type: ignore[no-untyped-call]
+                    self._loop_runner.stop()
                 except Exception:
                     pass
                 raise
 
         def __del__(self) -> None:
             if not self._failed_start:
-                super().__del__()  # type: ignore[no-untyped-call]
+                super().__del__()
 
     try:
-        return _Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
+        return _Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise BackendError(f"cannot reach the Dask cluster at {address} within {timeout:g} s: {exc}") from None
 
@@ -326,7 +326,7 @@ class DaskCluster:
 
         it = iter(tasks)
         tags: dict[Any, Any] = {}
-        ac = as_completed(loop=self.client.loop)  # type: ignore[no-untyped-call]
+        ac = as_completed(loop=self.client.loop)
 
         def top_up() -> None:
             while len(tags) < window:
@@ -336,7 +336,7 @@ class DaskCluster:
                     return
                 fut = self.client.submit(fn, self.scenarios[si], chunk, pure=False)
                 tags[fut] = tag
-                ac.add(fut)  # type: ignore[no-untyped-call]
+                ac.add(fut)
 
         top_up()
         while tags:

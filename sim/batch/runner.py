@@ -295,6 +295,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
                     remaining -= hi - lo
                     todo: Sequence[int] = range(lo, hi)  # a range: O(1) memory however many reps
                     if resumed:
+                        assert store is not None and batch_id is not None
                         have = store.stored_indices(batch_id, pi, lo, hi)
                         todo = tuple(i for i in todo if i not in have)
                     order[seq] = (pi, lo, hi, todo)
@@ -317,6 +318,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
         def feed(seq: int, result: ChunkResult | None) -> None:
             pi, lo, hi, todo = order.pop(seq)
             if result is None or (resumed and len(todo) < hi - lo):
+                assert store is not None and batch_id is not None  # only a resumed batch has stored rows
                 for row in store.rows(batch_id, pi, lo, hi):  # stored (and just finished), in order
                     stats[pi].add(row)
                     if rows_wanted:
@@ -336,7 +338,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
         window = max(2, 3 * backend.workers)
         for seq, result in backend.unordered(run_chunk, tasks(), window):
             chunker.observe(result)
-            if store is not None:
+            if store is not None and batch_id is not None:
                 store.add_encoded(batch_id, result)
             ready[seq] = result
             while next_seq in ready:
@@ -345,7 +347,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
         while next_seq in ready:  # chunks that were all stored already, after the last computed one
             feed(next_seq, ready.pop(next_seq))
             next_seq += 1
-        if store is not None:
+        if store is not None and batch_id is not None:
             store.set_status(batch_id, "done")
     except BaseException as exc:
         if store is not None and batch_id is not None:

@@ -61,10 +61,10 @@ def uncertain_parameters(s: Scenario) -> list[tuple[str, float, float, str]]:
         scalars = [("deconfliction.p_incident", d.p_incident, 1.0),
                    ("deconfliction.tension_sensitivity", d.tension_sensitivity, None)]
         scalars += [(f"deconfliction.encounter_rate.{k}", v, None) for k, v in sorted(d.encounter_rate.items())]
-        for path, v, cap in scalars:
+        for name, v, cap in scalars:
             if v > 0:
                 hi = v * (1 + SCALAR_SHARE)
-                out.append((path, v * (1 - SCALAR_SHARE), min(hi, cap) if cap is not None else hi, "scalar"))
+                out.append((name, v * (1 - SCALAR_SHARE), min(hi, cap) if cap is not None else hi, "scalar"))
     return out
 
 

@@ -381,7 +381,7 @@ class Store:
                 "command, started, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (scenario, scenario_hash, _dumps(params), resume_key, seed, reps, points, version, command,
                  _now(), "running"))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def find_unfinished(self, resume_key: str) -> int | None:
         row = self.db.execute("SELECT id FROM batch WHERE resume_key = ? AND status != 'done' ORDER BY id DESC "
@@ -392,7 +392,7 @@ class Store:
         """The batches of ``scenario`` (its name) that did not finish, newest first."""
         ids = [r[0] for r in self.db.execute("SELECT id FROM batch WHERE scenario = ? AND status != 'done' "
                                              "ORDER BY id DESC", (scenario,))]
-        return [self.batch(i) for i in ids]
+        return [b for i in ids if (b := self.batch(i)) is not None]
 
     def set_status(self, batch_id: int, status: str) -> None:
         assert status in STATUSES
@@ -423,7 +423,7 @@ class Store:
 
     def batches(self) -> list[dict]:
         ids = [r[0] for r in self.db.execute("SELECT id FROM batch ORDER BY id")]
-        return [self.batch(i) for i in ids]
+        return [b for i in ids if (b := self.batch(i)) is not None]
 
     # --- replications -----------------------------------------------------
     def layout_id(self, batch_id: int, layout: Layout) -> int:

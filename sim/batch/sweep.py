@@ -41,7 +41,9 @@ def _bad(spec: str, path: str, msg: str) -> ScenarioError:
 
 def split_top(text: str) -> list[str]:
     """Split on commas outside brackets, braces and quotes."""
-    parts, depth, quote, cur = [], 0, "", []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, quote = 0, ""
     for ch in text:
         if quote:
             quote = "" if ch == quote else quote
@@ -69,7 +71,7 @@ def _number(text: str) -> float | None:
 
 
 def _range(spec: str, path: str, parts: list[str]) -> list[str]:
-    nums = [_number(p) for p in parts]
+    nums = [x if (x := _number(p)) is not None else math.nan for p in parts]  # the caller checked: numbers
     start, stop, step = nums
     if step == 0:
         raise _bad(spec, path, "range step must not be 0")

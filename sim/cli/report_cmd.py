@@ -5,6 +5,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -89,7 +90,7 @@ def report(
         if source is not None:
             seed = 0 if seed is None else seed
             s = load(source, set_)
-            kw = dict(path=source, sets=set_, reps=reps, seed=seed)
+            kw: dict[str, Any] = dict(path=source, sets=set_, reps=reps, seed=seed)
         elif db is not None and batch is None:
             stored = _stored_analyses(db, analysis)
             first = stored[0]
@@ -101,6 +102,7 @@ def report(
             from ..report.sources import load_stored_batch
             if set_:
                 fail("--set applies to a scenario file, not to a stored batch")
+            assert batch is not None  # the stored-analysis branch above takes db without --batch
             sb = load_stored_batch(db, batch, point)
             s, seed = sb.scenario, sb.seed
             kw = dict(path=sb.path, sets=sb.sets, reps=sb.replications.reps, seed=seed, replications=sb.replications,
@@ -110,6 +112,7 @@ def report(
             from ..report.sources import load_session
             if set_:
                 fail("--set applies to a scenario file, not to a workshop session")
+            assert session is not None
             summ = load_session(session)
             path, sets = summ["scenario_path"], list(summ.get("overrides") or [])
             s = load(path, sets)

@@ -49,7 +49,7 @@ def run(
     out.print()
     out.print(Text(f"Encounters {m['encounters']}, incidents {m['incidents']} "
                    f"({counts['encounter']} deconflicted); peak tension {m['peak_tension']:.1f}, "
-                   f"peak rung {m['peak_rung']} ({clean(s.escalation.rungs[int(m['peak_rung'])].name)}); "
+                   f"peak rung {m['peak_rung']} ({clean(s.escalation.rungs[int(m['peak_rung'] or 0)].name)}); "
                    f"troops committed {m['committed_troops']:,.0f} of {s.adversary.massed_troops:,.0f}"
                    if s.adversary else
                    f"Encounters {m['encounters']}, incidents {m['incidents']}; peak rung {m['peak_rung']}"))

@@ -8,6 +8,7 @@ scenario that extends nothing, the same file without them.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -122,7 +123,7 @@ def baseline_of(path: str | Path, sets: list[str]) -> tuple[Scenario | None, str
     return None, ""
 
 
-def differences(s: Scenario, base: Scenario | None, sets: list[str] = ()) -> list[dict]:
+def differences(s: Scenario, base: Scenario | None, sets: Sequence[str] = ()) -> list[dict]:
     """Parameters whose value differs from the baseline, each with the facts behind both values."""
     if base is None:
         return []
@@ -146,7 +147,7 @@ def differences(s: Scenario, base: Scenario | None, sets: list[str] = ()) -> lis
                                                              "description", "purpose"})
     db = base.model_dump(mode="json", by_alias=True, exclude={"extends", "fact_register", "name", "title",
                                                                 "description", "purpose"})
-    seen = {r["path"] for r in rows}
+    seen: set[str] = {str(r["path"]) for r in rows}
     for path, va, vb in _leaf_diffs(da, db, ()):
         if path in seen or any(path.startswith(x + ".") for x in seen) or path.endswith(".facts"):
             continue

@@ -86,10 +86,10 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
     explore = bool(params.get("explore_decisions"))
     reps = Replications(s, seed)
     for row in rows:
-        r = run(s, replication_seed(seed, row["index"]), WeightedRandom() if explore else None, keep_trace=True)
-        if {k: v for k, v in r.metrics.items()} != row["metrics"]:
+        res = run(s, replication_seed(seed, row["index"]), WeightedRandom() if explore else None, keep_trace=True)
+        if dict(res.metrics.items()) != row["metrics"]:
             raise ReportError(f"{db}: replication {row['index']} does not reproduce (engine version changed?)")
-        reps.results.append(r)
+        reps.results.append(res)
         reps.indices.append(int(row["index"]))
     titles = {oid: o.title for oid, o in s.objectives.items()}
     summary = summarise_rows(rows, titles)
