@@ -129,12 +129,17 @@ def _pct(share: float) -> str:
 def test_percentile_sentences_match_an_independent_recomputation(report):
     _, _, data, md, _ = report
     s = load_scenario(BASE)
-    batch = [run(s, ss) for ss in np.random.SeedSequence(SEED).spawn(REPS)]
+    from sim.workshop.summary import session_summary
+    summ = session_summary(report[0])
+    # the table's path: its decisions where it took them (defaults after), the facilitator's injects
+    table = {d["decision"]: d["option"] for d in summ["decisions"] if d["played"]}
+    assert table == {"saceur_deconfliction": "forward", "nrf_deploy": "hold"}
+    batch = [run(s, ss, table, extra_injects=summ["extra_injects"]) for ss in np.random.SeedSequence(SEED).spawn(REPS)]
+    defaults = [run(s, ss) for ss in np.random.SeedSequence(SEED).spawn(REPS)]
     rows = data["workshop"]["placement"]["rows"]
     assert {o.metric for o in s.objectives.values()} <= {r["metric"] for r in rows}
     assert "force.vjtf.in_place_h" in {r["metric"] for r in rows}
-    from sim.workshop.summary import session_summary
-    workshop = session_summary(report[0])["metrics"]
+    workshop = summ["metrics"]
     for r in rows:
         m = r["metric"]
         is_time = m.endswith("_h") or m.endswith(".h")
@@ -153,11 +158,14 @@ def test_percentile_sentences_match_an_independent_recomputation(report):
         assert r["sentence"] in md
     vjtf = next(r for r in rows if r["metric"] == "force.vjtf.in_place_h")
     assert vjtf["value"] is None and "never within the horizon" in vjtf["sentence"]
-    assert "later than 100% of 40 simulated runs" in vjtf["sentence"]
-    # objectives on the workshop path against P(success) over the same batch
+    # on the table's decisions the VJTF is held in every run, so the path ties with all of them
+    assert "the same as in 100% of 40 simulated runs" in vjtf["sentence"]
+    # objectives on the workshop path against P(success) over the same batch, and over the defaults
     for o in data["workshop"]["placement"]["objectives"]:
         k = sum(b.objectives[o["id"]].met for b in batch)
         assert (o["successes"], o["n"]) == (k, REPS) and o["p"] == pytest.approx(k / REPS, abs=5e-4)
+        k0 = sum(b.objectives[o["id"]].met for b in defaults)
+        assert o["default_successes"] == k0 and o["default_p"] == pytest.approx(k0 / REPS, abs=5e-4)
 
 
 def test_hold_explains_the_missed_vjtf_objective(report):
