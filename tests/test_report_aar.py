@@ -48,7 +48,7 @@ def miss(tmp_path_factory):
 def _objective_lines(md: str) -> dict[str, tuple[float, float, float, int, int, str]]:
     """title -> (p, ci_low, ci_high, successes, n, rating) parsed from aar.md."""
     found = {}
-    for m in re.finditer(r"^### 3\.\d+ (.+?) \[([PSMU])\]\n(.*?)(?=^### )", md, re.S | re.M):
+    for m in re.finditer(r"^### \d+\.\d+ (.+?) \[([PSMU])\]\n(.*?)(?=^### )", md, re.S | re.M):
         title, code, body = m.group(1), m.group(2), m.group(3)
         b = re.search(r"P = ([\d.]+) \(95% CI ([\d.]+)–([\d.]+)\); met in (\d+) of (\d+)", body)
         found[title] = (float(b.group(1)), float(b.group(2)), float(b.group(3)), int(b.group(4)), int(b.group(5)),

@@ -184,10 +184,12 @@ def test_hold_explains_the_missed_vjtf_objective(report):
     afi = [x for x in data["improvements"] if x["objective"] == "vjtf_in_place"]
     assert afi and "held at readiness" in afi[0]["root_cause"]
     assert any("hold" in p["corrective_action"] for p in data["plan"])
-    # strengths and areas for improvement follow the workshop's result, not the batch's
-    assert {x["objective"] for x in data["improvements"]} == {oid for oid, v in
-                                                              {x["id"]: x["narrated"]["met"] for x in
-                                                               data["objectives"]}.items() if not v}
+    # strengths: met on the workshop path and rated P on the table's decisions; every other objective is an
+    # area for improvement (the ratings now come from the batch on the table's decisions)
+    assert {x["objective"] for x in data["improvements"]} == {x["id"] for x in data["objectives"]
+                                                              if not x["narrated"]["met"] or x["rating"] != "P"}
+    assert {x["objective"] for x in data["strengths"]} == {x["id"] for x in data["objectives"]
+                                                           if x["narrated"]["met"] and x["rating"] == "P"}
     assert data["timeline"] and data["narrated"]["source"] == "workshop"
     assert any(t["text"].startswith("Deploy NRF elements?: Hold at readiness") for t in data["timeline"])
 

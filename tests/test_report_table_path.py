@@ -106,3 +106,10 @@ def test_pace_planned_against_actual(report):
         assert row["actual_min"] == pytest.approx(actual, abs=0.05)
         assert row["behind_min"] == pytest.approx(actual - row["planned_min"], abs=0.1)
         assert row["how"].endswith("behind")     # STARTEX lies in the past: every turn came late
+
+
+def test_no_objective_sentence_more_than_twice(report):
+    from test_report_summary import objective_sentences
+    _, _data, md, _html = report
+    counts = objective_sentences(md, [o.title for o in load_scenario(BASE).objectives.values()])
+    assert counts and max(counts.values()) <= 2, [(k, v) for k, v in counts.items() if v > 2]

@@ -426,7 +426,9 @@ def workshop_objectives(objectives: list[aar.Objective], s: Scenario, rec: dict[
 
 def workshop_findings(s: Scenario, objectives: list[WorkshopObjective], rec: dict[str, Any],
                       date: date_) -> aar.Findings:
-    """The findings on the workshop's result (met or missed on its path) rather than the batch's odds."""
+    """The findings: an objective met on the workshop path and rated P (over the runs on the table's
+    decisions) is a strength; any other is an area for improvement, its cause the path's own why when the
+    path missed it, else the commonest cause of the batch's misses."""
     strengths, afis, plan, observations, lessons = [], [], [], [], []
     for entry in objectives:
         oid, o = entry.id, s.objectives[entry.id]
@@ -434,26 +436,33 @@ def workshop_findings(s: Scenario, objectives: list[WorkshopObjective], rec: dic
         pl, rank = entry.workshop, entry.rank
         pc = f"P = {pl['p']:.3f} ({pl['successes']}/{pl['n']}) over the {TABLE_BATCH}"
         said = "; ".join(f"team {n['team'] or '?'} at {n['h']}: \u201c{n['text']}\u201d" for n in entry.notes)
-        if pl["met"]:
-            strengths.append(aar.Strength(oid, o.title, o.capability,
-                                          f"{o.title}: met on the workshop path "
-                                          f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}."
+        on_path = (f"{'met' if pl['met'] else 'missed'} on the workshop path "
+                   f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']})")
+        if pl["met"] and entry.rating == "P":
+            strengths.append(aar.Strength(oid, o.title, o.capability, f"{o.title}: {on_path}; {pc}."
                                           + (f" {rank['sentence']}." if rank else "")))
+            continue
+        top = entry.causes[0] if entry.causes else None
+        if not pl["met"] and why is not None:
+            head, key, kind = why["workshop_headline"], why["key"], why["kind"]
+        elif top is not None:
+            head = (f"{top.cause} in {top.count} of {entry.batch.failed} missed runs on the table's decisions"
+                    + (f": {top.example['headline']}" if top.example else ""))
+            key, kind = top.cause, top.kind
         else:
-            head = why["workshop_headline"] if why else "no cause found in the trace"
-            afis.append(aar.Improvement(oid, o.title, o.capability, entry.rating,
-                                        f"{o.title}: missed on the workshop path "
-                                        f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}.",
-                                        head))
-            element, action = aar._action(why["kind"], s, oid) if why else ("Exercise", "Examine again")
-            plan.append(aar.PlanItem(o.capability or o.title, f"{o.title} (missed in the workshop; {pc})",
-                                     why["key"] if why else "", action, element, o.owner, "", date.isoformat(),
-                                     (date + timedelta(days=aar.PLAN_DAYS)).isoformat()))
-            lessons.append(aar.Lesson(f"{o.title} missed on the workshop path: {head}."
-                                      + (f" Team observations: {said}." if said else ""), action, o.owner))
-        observations.append(f"{o.title}: {'met' if pl['met'] else 'missed'} on the workshop path "
-                            f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}."
-                            + (f" Team observations: {said}." if said else ""))
+            head, key, kind = "no cause found in the trace", "", None
+        afis.append(aar.Improvement(oid, o.title, o.capability, entry.rating, f"{o.title}: {on_path}; {pc}, rated "
+                                    f"{entry.rating}.", head))
+        if kind is None:   # no cause found: no corrective action to plan, nor a lesson to draw
+            continue
+        element, action = aar._action(kind, s, oid)
+        issue = f"{o.title} ({'missed in the workshop' if not pl['met'] else 'rated ' + entry.rating}; {pc})"
+        plan.append(aar.PlanItem(o.capability or o.title, issue, key, action, element, o.owner, "", date.isoformat(),
+                                 (date + timedelta(days=aar.PLAN_DAYS)).isoformat(), objective=oid))
+        lessons.append(aar.Lesson(f"{o.title} {on_path.split(' (')[0]}, rated {entry.rating}: {head}."
+                                  + (f" Team observations: {said}." if said else ""), action, o.owner))
+        # only an observation that leads to a lesson goes to the lessons process
+        observations.append(f"{o.title}: {on_path}; {pc}." + (f" Team observations: {said}." if said else ""))
     observations[:0] = [f"Team {n['team'] or '(none)'}"
                         + (f" on \u201c{n['objective_title']}\u201d" if n["objective_title"] else "")
                         + f" at {n['h']} ({n['time']}): {n['text']}" for n in rec["notes"]]
@@ -481,7 +490,17 @@ def build_report(x: aar.Inputs, summ: dict[str, Any], counterfactual: Counterfac
     common = aar.common_parts(x)
     common["metric_annex"] = aar.metric_annex(s, [a["name"] for a in common["metric_annex"]]
                                               + [r["metric"] for r in place["rows"]])
+    met = sum(bool(p["met"]) for p in place["objectives"])
+    said = [f"The table played to {rec['session']['stopped']} and its path met {met} of {len(objectives)} "
+            f"objectives; the ratings come from {x.reps.reps} runs on the table's decisions."]
+    if cf is not None:
+        rating_of = {o.id: o.rating for o in objectives}
+        moved = [f"\u201c{p['title']}\u201d ({rating_of[p['id']]} \u2192 {p['default_rating']})"
+                 for p in place["objectives"] if p["default_rating"] and p["default_rating"] != rating_of[p["id"]]]
+        said.append("Had the table taken the defaults, " + ("; ".join(moved) + " would have been rated differently."
+                                                            if moved else "every rating would have been the same."))
     return WorkshopAAR(**common,
+                       executive=aar.executive_summary(s, objectives, findings.plan, said),
                        method=aar.method(x.seed, x.reps.reps, x.comparison, narrated_seed=summ["seed"],
                                          seeding=seeding),
                        narrated=WorkshopNarrated(summ["seed"], x.narrated_run.decisions,
