@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from sim import load_scenario, run
 from sim.cli.app import app
+from sim.report.aar import project_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "nato-response-2022.yaml"
@@ -65,7 +66,7 @@ def _section(md: str, heading: str) -> str:
 def test_session_facts_and_decisions_with_team_and_rationale(report):
     log, _out, data, md, _ = report
     w = data["workshop"]["record"]
-    assert w["session"]["seed"] == SEED and w["session"]["log"] == str(log)
+    assert w["session"]["seed"] == SEED and w["session"]["log"] == project_path(log)  # never absolute
     assert w["session"]["teams"] == ["blue", "red", "white"] and w["session"]["turns"] >= 6
     dec = {d["decision"]: d for d in w["decisions"]}
     assert (dec["nrf_deploy"]["option"], dec["nrf_deploy"]["team"], dec["nrf_deploy"]["rationale"],

@@ -79,6 +79,53 @@ class Source:
 
 
 @dataclass
+class Cover:
+    """The report's cover block: from the scenario's ``exercise:`` section, the command line over it.
+    ``classification`` is printed in every page's header and footer."""
+
+    name: str
+    dates: str
+    location: str
+    participants: list[str]
+    teams: list[str]
+    classification: str
+    analyst: str
+    version: str
+
+
+COVER_FIELDS = ("name", "dates", "location", "participants", "classification", "analyst", "version")
+
+
+def cover(s: Scenario, given: dict[str, Any] | None = None, teams: Sequence[str] | None = None) -> Cover:
+    """The cover of a report on ``s``: ``given`` (the command line's, by field name) over the scenario's
+    ``exercise:`` section; the name defaults to the scenario's title, the teams to the scenario's."""
+    ex = s.exercise.model_dump() if s.exercise is not None else {}
+    vals = {k: ex.get(k) or ([] if k == "participants" else "") for k in COVER_FIELDS}
+    vals.update({k: v for k, v in (given or {}).items() if k in COVER_FIELDS and v})
+    names = list(teams) if teams is not None else [t.name for t in s.teams.values()]
+    return Cover(str(vals["name"] or s.title), str(vals["dates"]), str(vals["location"]),
+                 [str(x) for x in vals["participants"]], names, str(vals["classification"]),
+                 str(vals["analyst"]), str(vals["version"]))
+
+
+def project_path(p: str | Any) -> str:
+    """A path as a report prints it: never absolute. Relative to the working directory when it lies
+    under it, else to the project folder holding its ``scenarios/`` folder, else the file's name."""
+    from pathlib import Path
+    path = Path(str(p))
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    for parent in path.parents:
+        if parent.name == "scenarios":
+            return str(path.relative_to(parent.parent))
+    return path.name
+
+
+@dataclass
 class ScenarioInfo:
     name: str
     title: str
@@ -379,6 +426,7 @@ class AAR:
     metric_annex: list[dict[str, str]] = field(default_factory=list)
     workshop: Any = None
     executive: ExecutiveSummary | None = None
+    cover: Cover | None = None
     sections: list[Section] = field(default_factory=list)
     charts: list[ChartRef] = field(default_factory=list)
 

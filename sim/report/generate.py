@@ -88,6 +88,7 @@ class ReportRequest:
     source_kind: str = "scenario"
     workshop: dict[str, Any] | None = None
     sweep: dict[str, Any] | None = None
+    cover: dict[str, Any] | None = None       # the cover block's fields given on the command line
 
 
 class ReportObserver(Protocol):
@@ -194,7 +195,7 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     if req.compare_with is not None:
         comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs)
     x = aar.Inputs(s, narrated_run, reps_, summary, seed,
-                   aar.Source(req.source_kind, str(req.path), list(req.sets)), when, reference=reference,
+                   aar.Source(req.source_kind, aar.project_path(req.path), list(req.sets)), when, reference=reference,
                    differences=differences(s, reference, list(req.sets)), reference_how=how,
                    parameters=parameters(s), comparison=comp, other_summary=other_summary, other_seed=other_seed,
                    sensitivity=req.sensitivity, facts=fact_lookup(s), sweep=req.sweep)
@@ -203,6 +204,7 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         report: aar.AAR = W.build_report(x, req.workshop, counterfactual)
     else:
         report = aar.build_report(x)
+    report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
     label = "workshop path" if req.workshop is not None else "narrated run"
     objectives = report.objective_dicts()

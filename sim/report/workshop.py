@@ -195,8 +195,8 @@ def record(s: Scenario, summ: dict[str, Any], entries: list[dict[str, Any]], *, 
     duration = (last - opened).total_seconds() if last and opened else None
     open_entry = entries[0] if entries and entries[0].get("kind") == "open" else {}
     session = {
-        "scenario": summ["scenario"], "title": summ["title"], "scenario_path": summ["scenario_path"],
-        "overrides": list(summ.get("overrides") or []), "seed": summ["seed"], "log": summ["log"],
+        "scenario": summ["scenario"], "title": summ["title"], "scenario_path": aar.project_path(summ["scenario_path"]),
+        "overrides": list(summ.get("overrides") or []), "seed": summ["seed"], "log": aar.project_path(summ["log"]),
         "turn_h": summ["turn_h"], "turns": len(stops), "teams": list(summ["teams"]),
         "opened_wall": summ.get("opened_wall"), "last_wall": summ.get("last_wall"),
         "opened_label": _wall_label(summ.get("opened_wall")), "last_label": _wall_label(summ.get("last_wall")),
