@@ -247,6 +247,12 @@ def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str,
         w.files.append(atomic_write(out / "aar.html", page))
     if "md" in formats:
         w.files.append(atomic_write(out / "aar.md", render.markdown(data, drawn)))
+    # the improvement plan for tracking after the exercise: CSV always, the workbook when openpyxl is there
+    from .plan_sheet import plan_csv, plan_xlsx
+    w.files.append(atomic_write(out / "improvement_plan.csv", plan_csv(report.plan)))
+    book = plan_xlsx(report.plan, report.cover.classification if report.cover is not None else "")
+    if book is not None:
+        w.files.append(atomic_write(out / "improvement_plan.xlsx", book))
     if pdf_bytes is not None:
         w.files.append(atomic_write(out / "aar.pdf", pdf_bytes))
     return w
