@@ -205,7 +205,7 @@ def test_source_date_epoch_gives_byte_identical_reports(tmp_path):
         assert res.exit_code == 0, res.output
         outs.append(o)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
-    assert len(files) == 11
+    assert len(files) == 13  # with improvement_plan.csv and .xlsx (issue 13)
     for f in files:
         assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
     assert json.loads((outs[0] / "data.json").read_text())["report"]["generated"] == "2022-04-15T05:20:00+00:00"
