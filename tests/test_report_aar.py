@@ -48,7 +48,7 @@ def miss(tmp_path_factory):
 def _objective_lines(md: str) -> dict[str, tuple[float, float, float, int, int, str]]:
     """title -> (p, ci_low, ci_high, successes, n, rating) parsed from aar.md."""
     found = {}
-    for m in re.finditer(r"^### 3\.\d+ (.+?) \[([PSMU])\]\n(.*?)(?=^### )", md, re.S | re.M):
+    for m in re.finditer(r"^### \d+\.\d+ (.+?) \[([PSMU])\]\n(.*?)(?=^### )", md, re.S | re.M):
         title, code, body = m.group(1), m.group(2), m.group(3)
         b = re.search(r"P = ([\d.]+) \(95% CI ([\d.]+)–([\d.]+)\); met in (\d+) of (\d+)", body)
         found[title] = (float(b.group(1)), float(b.group(2)), float(b.group(3)), int(b.group(4)), int(b.group(5)),
@@ -205,7 +205,7 @@ def test_source_date_epoch_gives_byte_identical_reports(tmp_path):
         assert res.exit_code == 0, res.output
         outs.append(o)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
-    assert len(files) == 11
+    assert len(files) == 13  # with improvement_plan.csv and .xlsx (issue 13)
     for f in files:
         assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
     assert json.loads((outs[0] / "data.json").read_text())["report"]["generated"] == "2022-04-15T05:20:00+00:00"

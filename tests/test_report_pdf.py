@@ -15,3 +15,27 @@ def test_pdf_is_written_beside_html(tmp_path):
     pdf = (tmp_path / "aar.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 50_000
     assert (tmp_path / "aar.html").exists()
+
+
+def test_the_first_two_pages_are_the_executive_summary(tmp_path):
+    """Page 1 opens the summary, page 3 the exercise overview (the summary fills at most two pages), and
+    the classification marking is in every page's header and footer."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (poppler-utils) to read the pages back")
+    r = CliRunner().invoke(app, ["report", str(BASELINE), "--reps", "10", "--format", "pdf", "--out",
+                                 str(tmp_path), "--classification", "EXERCISE ONLY"])
+    assert r.exit_code == 0, r.output
+
+    def page(n: int) -> str:
+        return subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(tmp_path / "aar.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+
+    first, third = page(1), page(3)
+    assert "1. Executive summary" in first and "Bottom line." in first
+    assert "2. Exercise overview" not in first + page(2) and "2. Exercise overview" in third
+    for text in (first, third):
+        lines = [x.strip() for x in text.strip().splitlines() if x.strip()]
+        assert "EXERCISE ONLY" in lines[0] and "EXERCISE ONLY" in lines[-1]

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from sim import load_scenario, run
 from sim.cli.app import app
+from sim.report.aar import project_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "nato-response-2022.yaml"
@@ -65,7 +66,7 @@ def _section(md: str, heading: str) -> str:
 def test_session_facts_and_decisions_with_team_and_rationale(report):
     log, _out, data, md, _ = report
     w = data["workshop"]["record"]
-    assert w["session"]["seed"] == SEED and w["session"]["log"] == str(log)
+    assert w["session"]["seed"] == SEED and w["session"]["log"] == project_path(log)  # never absolute
     assert w["session"]["teams"] == ["blue", "red", "white"] and w["session"]["turns"] >= 6
     dec = {d["decision"]: d for d in w["decisions"]}
     assert (dec["nrf_deploy"]["option"], dec["nrf_deploy"]["team"], dec["nrf_deploy"]["rationale"],
@@ -129,12 +130,17 @@ def _pct(share: float) -> str:
 def test_percentile_sentences_match_an_independent_recomputation(report):
     _, _, data, md, _ = report
     s = load_scenario(BASE)
-    batch = [run(s, ss) for ss in np.random.SeedSequence(SEED).spawn(REPS)]
+    from sim.workshop.summary import session_summary
+    summ = session_summary(report[0])
+    # the table's path: its decisions where it took them (defaults after), the facilitator's injects
+    table = {d["decision"]: d["option"] for d in summ["decisions"] if d["played"]}
+    assert table == {"saceur_deconfliction": "forward", "nrf_deploy": "hold"}
+    batch = [run(s, ss, table, extra_injects=summ["extra_injects"]) for ss in np.random.SeedSequence(SEED).spawn(REPS)]
+    defaults = [run(s, ss) for ss in np.random.SeedSequence(SEED).spawn(REPS)]
     rows = data["workshop"]["placement"]["rows"]
     assert {o.metric for o in s.objectives.values()} <= {r["metric"] for r in rows}
     assert "force.vjtf.in_place_h" in {r["metric"] for r in rows}
-    from sim.workshop.summary import session_summary
-    workshop = session_summary(report[0])["metrics"]
+    workshop = summ["metrics"]
     for r in rows:
         m = r["metric"]
         is_time = m.endswith("_h") or m.endswith(".h")
@@ -153,11 +159,14 @@ def test_percentile_sentences_match_an_independent_recomputation(report):
         assert r["sentence"] in md
     vjtf = next(r for r in rows if r["metric"] == "force.vjtf.in_place_h")
     assert vjtf["value"] is None and "never within the horizon" in vjtf["sentence"]
-    assert "later than 100% of 40 simulated runs" in vjtf["sentence"]
-    # objectives on the workshop path against P(success) over the same batch
+    # on the table's decisions the VJTF is held in every run, so the path ties with all of them
+    assert "the same as in 100% of 40 simulated runs" in vjtf["sentence"]
+    # objectives on the workshop path against P(success) over the same batch, and over the defaults
     for o in data["workshop"]["placement"]["objectives"]:
         k = sum(b.objectives[o["id"]].met for b in batch)
         assert (o["successes"], o["n"]) == (k, REPS) and o["p"] == pytest.approx(k / REPS, abs=5e-4)
+        k0 = sum(b.objectives[o["id"]].met for b in defaults)
+        assert o["default_successes"] == k0 and o["default_p"] == pytest.approx(k0 / REPS, abs=5e-4)
 
 
 def test_hold_explains_the_missed_vjtf_objective(report):
@@ -176,10 +185,12 @@ def test_hold_explains_the_missed_vjtf_objective(report):
     afi = [x for x in data["improvements"] if x["objective"] == "vjtf_in_place"]
     assert afi and "held at readiness" in afi[0]["root_cause"]
     assert any("hold" in p["corrective_action"] for p in data["plan"])
-    # strengths and areas for improvement follow the workshop's result, not the batch's
-    assert {x["objective"] for x in data["improvements"]} == {oid for oid, v in
-                                                              {x["id"]: x["narrated"]["met"] for x in
-                                                               data["objectives"]}.items() if not v}
+    # strengths: met on the workshop path and rated P on the table's decisions; every other objective is an
+    # area for improvement (the ratings now come from the batch on the table's decisions)
+    assert {x["objective"] for x in data["improvements"]} == {x["id"] for x in data["objectives"]
+                                                              if not x["narrated"]["met"] or x["rating"] != "P"}
+    assert {x["objective"] for x in data["strengths"]} == {x["id"] for x in data["objectives"]
+                                                           if x["narrated"]["met"] and x["rating"] == "P"}
     assert data["timeline"] and data["narrated"]["source"] == "workshop"
     assert any(t["text"].startswith("Deploy NRF elements?: Hold at readiness") for t in data["timeline"])
 

@@ -55,14 +55,15 @@ def test_data_json_is_the_typed_report_and_reads_back(reports):
 def test_section_numbers_come_from_the_data(reports):
     out, w = reports["paired"]
     ids = [s.id for s in w.report.sections]
-    assert ids == ["overview", "timeline", "objectives", "findings", "plan", "comparison"]
-    assert [s.number for s in w.report.sections] == list(range(1, 7))
+    assert ids == ["summary", "overview", "timeline", "objectives", "findings", "plan", "comparison"]
+    assert [s.number for s in w.report.sections] == list(range(1, 8))
     md = (out / "aar.md").read_text()
     heads = re.findall(r"^## (\d+)\. (\w+)", md, re.M)
-    assert [int(n) for n, _ in heads] == list(range(1, 7))
-    assert [t for _, t in heads] == ["Exercise", "Timeline", "Analysis", "Strengths", "Improvement", "Comparison"]
+    assert [int(n) for n, _ in heads] == list(range(1, 8))
+    assert [t for _, t in heads] == ["Executive", "Exercise", "Timeline", "Analysis", "Strengths", "Improvement",
+                                     "Comparison"]
     html = (out / "aar.html").read_text()
-    assert re.findall(r"<h2>(\d+)\. ", html) == [str(k) for k in range(1, 7)]
+    assert re.findall(r"<h2>(\d+)\. ", html) == [str(k) for k in range(1, 8)]
     # the objectives' subsections are numbered under their section's number
     k = w.report.sections[ids.index("objectives")].number
     assert re.findall(rf"^### {k}\.(\d+) ", md, re.M) == [str(i) for i in range(1, len(w.report.objectives) + 1)]
@@ -117,11 +118,12 @@ def test_workshop_report_extends_the_aar_and_reads_back(tmp_path):
     ready = next(o for o in back.objectives if o.id == "vjtf_ready")
     assert [n["text"] for n in ready.notes] == ["lift is thin"]
     ids = [s.id for s in back.sections]
-    assert ids == ["overview", "workshop", "timeline", "objectives", "placement", "findings", "plan"]
+    assert ids == ["summary", "overview", "workshop", "timeline", "objectives", "placement", "findings", "plan"]
     md = (out / "aar.md").read_text()
     heads = re.findall(r"^## (\d+)\. (.+)$", md, re.M)
-    assert [int(k) for k, _ in heads] == list(range(1, 8))
-    assert heads[1][1] == "Workshop record" and heads[4][1] == "Where this workshop falls"
+    assert [int(k) for k, _ in heads] == list(range(1, 9))
+    assert heads[0][1] == "Executive summary"
+    assert heads[2][1] == "Workshop record" and heads[5][1] == "Where this workshop falls"
 
 
 def test_pairs_follow_replication_indices():

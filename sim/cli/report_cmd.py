@@ -43,6 +43,15 @@ def report(
                                 help="worker processes for the --sensitivity runs (results do not depend on it)"),
     force: bool = typer.Option(False, "--force", help="replace the report already in --out (the folder is "
                                "cleared first; refused for a folder holding anything but a report)"),
+    exercise: str | None = typer.Option(None, "--exercise", help="cover: exercise name (default: the scenario's "
+                                        "exercise: section, else its title)"),
+    dates: str | None = typer.Option(None, "--dates", help="cover: exercise dates"),
+    location: str | None = typer.Option(None, "--location", help="cover: exercise location"),
+    participants: str | None = typer.Option(None, "--participants", help="cover: participants, comma-separated"),
+    classification: str | None = typer.Option(None, "--classification", help="cover: classification marking, "
+                                              "printed in every page's header and footer"),
+    analyst: str | None = typer.Option(None, "--analyst", help="cover: analyst"),
+    version: str | None = typer.Option(None, "--report-version", help="cover: the report's version"),
 ) -> None:
     """Write an after-action report: exercise overview, timeline, objectives with why, improvement plan, annex.
 
@@ -99,6 +108,7 @@ def report(
             kw = dict(path=first["path"], sets=list(first.get("sets", [])), reps=reps, seed=seed,
                       source_kind=f"scenario of stored analysis {analysis[0]} in {db}")
         elif db is not None:
+            from ..report.aar import project_path
             from ..report.sources import load_stored_batch
             if set_:
                 fail("--set applies to a scenario file, not to a stored batch")
@@ -107,8 +117,9 @@ def report(
             s, seed = sb.scenario, sb.seed
             kw = dict(path=sb.path, sets=sb.sets, reps=sb.replications.reps, seed=seed, replications=sb.replications,
                       summary=sb.summary, sweep=sb.sweep,
-                      source_kind=f"stored batch {batch} in {db}" + (f", {sb.where}" if sb.where else ""))
+                      source_kind=f"stored batch {batch} in {project_path(db)}" + (f", {sb.where}" if sb.where else ""))
         else:
+            from ..report.aar import project_path
             from ..report.sources import load_session
             if set_:
                 fail("--set applies to a scenario file, not to a workshop session")
@@ -118,7 +129,7 @@ def report(
             s = load(path, sets)
             seed = int(summ.get("seed") or 0) if seed is None else seed
             kw = dict(path=path, sets=sets, reps=reps, seed=seed, narrated_run=summ["result"], workshop=summ,
-                      source_kind=f"workshop session {session}")
+                      source_kind=f"workshop session {project_path(session)}")
         other = load(compare) if compare is not None else None
         if sensitivity is not None and sensitivity not in s.objectives:
             fail(f"--sensitivity: no objective {sensitivity!r}{did_you_mean(sensitivity, s.objectives)}; "
@@ -139,11 +150,14 @@ def report(
             with progress_bar(show, "sensitivity") as progress:
                 sens = run_sensitivity(kw["path"], sensitivity, kw["reps"], kw["seed"], kw["sets"], workers=workers,
                                        progress=progress)
+        cover = {"name": exercise, "dates": dates, "location": location, "classification": classification,
+                 "analyst": analyst, "version": version,
+                 "participants": [x.strip() for x in (participants or "").split(",") if x.strip()]}
         try:
             with progress_bar(show, "replications") as progress:
                 w = make_report(ReportRequest(s, out=target, formats=fmts, compare_with=other,
                                               compare_seed=compare_seed, sensitivity=sens,
-                                              sensitivity_objective=sensitivity, analyses=extra, **kw),
+                                              sensitivity_objective=sensitivity, analyses=extra, cover=cover, **kw),
                                 ProgressOnly(progress))
         except BaseException:
             _unclaim(target, replaces)

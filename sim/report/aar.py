@@ -79,6 +79,53 @@ class Source:
 
 
 @dataclass
+class Cover:
+    """The report's cover block: from the scenario's ``exercise:`` section, the command line over it.
+    ``classification`` is printed in every page's header and footer."""
+
+    name: str
+    dates: str
+    location: str
+    participants: list[str]
+    teams: list[str]
+    classification: str
+    analyst: str
+    version: str
+
+
+COVER_FIELDS = ("name", "dates", "location", "participants", "classification", "analyst", "version")
+
+
+def cover(s: Scenario, given: dict[str, Any] | None = None, teams: Sequence[str] | None = None) -> Cover:
+    """The cover of a report on ``s``: ``given`` (the command line's, by field name) over the scenario's
+    ``exercise:`` section; the name defaults to the scenario's title, the teams to the scenario's."""
+    ex = s.exercise.model_dump() if s.exercise is not None else {}
+    vals = {k: ex.get(k) or ([] if k == "participants" else "") for k in COVER_FIELDS}
+    vals.update({k: v for k, v in (given or {}).items() if k in COVER_FIELDS and v})
+    names = list(teams) if teams is not None else [t.name for t in s.teams.values()]
+    return Cover(str(vals["name"] or s.title), str(vals["dates"]), str(vals["location"]),
+                 [str(x) for x in vals["participants"]], names, str(vals["classification"]),
+                 str(vals["analyst"]), str(vals["version"]))
+
+
+def project_path(p: str | Any) -> str:
+    """A path as a report prints it: never absolute. Relative to the working directory when it lies
+    under it, else to the project folder holding its ``scenarios/`` folder, else the file's name."""
+    from pathlib import Path
+    path = Path(str(p))
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    for parent in path.parents:
+        if parent.name == "scenarios":
+            return str(path.relative_to(parent.parent))
+    return path.name
+
+
+@dataclass
 class ScenarioInfo:
     name: str
     title: str
@@ -229,6 +276,7 @@ class PlanItem:
     poc: str
     start: str
     completion: str
+    objective: str = ""
 
 
 @dataclass
@@ -319,6 +367,32 @@ class ChartRef:
 
 
 @dataclass
+class SummaryRow:
+    """One objective in the executive summary: its rating, P with its interval and a one-line why."""
+
+    id: str
+    title: str
+    rating: str
+    rating_label: str
+    p: float | None
+    ci_low: float | None
+    ci_high: float | None
+    why: str
+
+
+@dataclass
+class ExecutiveSummary:
+    """The report's first pages: purpose, the bottom line (3-5 sentences), the objectives with their
+    ratings, the top three corrective actions and the one chart (``chart``: its name)."""
+
+    purpose: str
+    bottom_line: list[str]
+    rows: list[SummaryRow]
+    actions: list[PlanItem]
+    chart: str = "probabilities"
+
+
+@dataclass
 class Section:
     """A numbered section of the report: ``id`` is what templates look it up by."""
 
@@ -352,6 +426,8 @@ class AAR:
     metric_annex: list[dict[str, str]] = field(default_factory=list)
     analyses: list[dict[str, Any]] = field(default_factory=list)   # Sobol, Morris, discovery sections
     workshop: Any = None
+    executive: ExecutiveSummary | None = None
+    cover: Cover | None = None
     sections: list[Section] = field(default_factory=list)
     charts: list[ChartRef] = field(default_factory=list)
 
@@ -361,7 +437,7 @@ class AAR:
 
     def optional_sections(self) -> list[tuple[str, bool]]:
         """Every section in report order, with whether this report has it."""
-        return [("overview", True), ("timeline", True), ("objectives", True), ("findings", True), ("plan", True),
+        return [("summary", self.executive is not None), ("overview", True), ("timeline", True), ("objectives", True), ("findings", True), ("plan", True),
                 ("comparison", self.comparison is not None), ("sensitivity", bool(self.sensitivity)),
                 ("sweep", self.sweep is not None)] + [(f"analysis-{k}", True) for k in range(1, len(self.analyses) + 1)]
 
@@ -538,22 +614,26 @@ def batch_findings(s: Scenario, objectives: Sequence[Objective], narrated_run: R
         out = narrated_run.objectives[oid]
         code, label, b = entry.rating, entry.rating_label, entry.batch
         pc = f"P = {b.p:.3f} ({b.successes}/{b.n})"
-        observations.append(f"{o.title}: met in the narrated run: {'yes' if out.met else 'no'}"
-                            f" ({metric_text(s, o.metric)} = {num(out.value, 2)}, target {o.target.describe()}); over the batch {pc}, "
-                            f"rated {code}.")
         if code == "P":
             strengths.append(Strength(oid, o.title, o.capability, f"{o.title}: {pc}, rated P ({label})."))
             continue
+        # only an observation that leads to a lesson goes to the lessons process
+        observations.append(f"{o.title}: met in the narrated run: {'yes' if out.met else 'no'}"
+                            f" ({metric_text(s, o.metric)} = {num(out.value, 2)}, target {o.target.describe()}); over the batch {pc}, "
+                            f"rated {code}.")
         top = entry.causes[0] if entry.causes else None
         root = (f"{top.cause} in {top.count} of {b.failed} missed replications "
                 f"({(top.share or 0.0) * 100:.0f}%): {top.example['headline'] if top.example else ''}") \
             if top else "no miss recorded"
         afis.append(Improvement(oid, o.title, o.capability, code, f"{o.title}: {pc}, rated {code} ({label}).", root))
-        element, action = _action(top.kind, s, oid) if top else ("Exercise", "Examine again")
-        plan.append(PlanItem(o.capability or o.title, f"{o.title} ({code}, {pc})", top.cause if top else "", action,
-                             element, o.owner, "", date.isoformat(), (date + timedelta(days=PLAN_DAYS)).isoformat()))
+        if top is None:   # no cause recorded: no corrective action to plan, nor a lesson to draw
+            continue
+        element, action = _action(top.kind, s, oid)
+        plan.append(PlanItem(o.capability or o.title, f"{o.title} ({code}, {pc})", top.cause, action,
+                             element, o.owner, "", date.isoformat(), (date + timedelta(days=PLAN_DAYS)).isoformat(),
+                             objective=oid))
         lessons.append(Lesson(f"{o.title} missed in {b.failed} of {b.n} replications; most often "
-                              f"because of {top.cause if top else 'unknown'}.", action, o.owner))
+                              f"because of {top.cause}.", action, o.owner))
     return Findings(strengths, afis, plan, Lessons(observations, lessons))
 
 
@@ -620,11 +700,60 @@ def common_parts(x: Inputs) -> dict[str, Any]:
                                          + key_metrics(x.scenario))}
 
 
+SEVERITY = {code: k for k, (code, _, _) in enumerate(RATINGS)}
+
+
+def summary_why(o: Objective) -> str:
+    """One line on why an objective got its rating: the top cause of its misses, else how often it was met."""
+    b = o.batch
+    if o.causes and o.rating != "P":
+        c = o.causes[0]
+        return f"{c.cause} in {c.count} of {b.failed} missed runs"
+    return f"met in {b.successes} of {b.n} runs"
+
+
+def top_actions(objectives: Sequence[Objective], plan: list[PlanItem], k: int = 3) -> list[PlanItem]:
+    """The ``k`` corrective actions of the worst-rated objectives (lowest P first)."""
+    rank = {o.id: (-SEVERITY.get(o.rating, 0), o.batch.p if o.batch.p is not None else 0.0)
+            for o in objectives}
+    return sorted(plan, key=lambda p: rank.get(p.objective, (0, 1.0)))[:k]
+
+
+def executive_summary(s: Scenario, objectives: Sequence[Objective], plan: list[PlanItem],
+                      said: list[str]) -> ExecutiveSummary:
+    """The executive summary: the bottom line is the ratings in one sentence, the worst objective and why,
+    ``said`` (what the source adds: the narrated run, or the table's path against the defaults) and the
+    plan's first corrective action; at most five sentences."""
+    counts = {code: sum(o.rating == code for o in objectives) for code, _, _ in RATINGS}
+    rated = ", ".join(f"{n} {code}" for code, n in counts.items() if n)
+    line = [f"Of {len(objectives)} objectives, {rated} (HSEEP ratings from the probability of meeting each "
+            f"over {objectives[0].batch.n if objectives else 0} simulated runs)."]
+    worst = sorted((o for o in objectives if o.rating != "P"),
+                   key=lambda o: (-SEVERITY[o.rating], o.batch.p if o.batch.p is not None else 0.0))
+    if worst:
+        w = worst[0]
+        line.append(f"Most at risk: “{w.title}”, rated {w.rating} (P = {w.batch.p or 0.0:.2f}): "
+                    f"{summary_why(w)}.")
+    else:
+        line.append("Every objective was performed without challenges in at least 90% of the runs.")
+    line += said
+    actions = top_actions(objectives, plan)
+    if actions:
+        line.append(f"{len(plan)} corrective action{'s' if len(plan) != 1 else ''} in the improvement plan; "
+                    f"the first: {actions[0].corrective_action} ({actions[0].responsible}).")
+    rows = [SummaryRow(o.id, o.title, o.rating, o.rating_label, o.batch.p, o.batch.ci_low, o.batch.ci_high,
+                       summary_why(o)) for o in objectives]
+    return ExecutiveSummary(s.purpose or s.description, line[:5], rows, actions)
+
+
 def build_report(x: Inputs) -> AAR:
     """Assemble the AAR: ``x.summary`` is the batch point of :func:`sim.report.montecarlo.summarise`."""
     s = x.scenario
     objectives = analyse_objectives(s, x.narrated_run, x.reps, x.summary, x.context(), x.facts)
     findings = batch_findings(s, objectives, x.narrated_run, x.generated.date())
+    met = sum(x.narrated_run.objectives[o.id].met for o in objectives)
+    said = [f"The narrated run (seed {x.seed}) met {met} of {len(objectives)} objectives."]
     return AAR(**common_parts(x), method=method(x.seed, x.reps.reps, x.comparison),
                narrated=NarratedRun(x.seed, x.narrated_run.decisions, narrated_metrics(s, x.narrated_run)),
-               objectives=objectives, **findings_lists(findings))
+               objectives=objectives, **findings_lists(findings),
+               executive=executive_summary(s, objectives, findings.plan, said))

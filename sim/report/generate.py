@@ -89,6 +89,7 @@ class ReportRequest:
     workshop: dict[str, Any] | None = None
     sweep: dict[str, Any] | None = None
     analyses: list[dict[str, Any]] | None = None   # Sobol, Morris or discovery results: a section each
+    cover: dict[str, Any] | None = None       # the cover block's fields given on the command line
 
 
 class ReportObserver(Protocol):
@@ -135,6 +136,29 @@ def _compare_block(s: Scenario, summary: dict[str, Any], this_reps: Replications
     return comp, other_summary
 
 
+def _table_batches(s: Scenario, req: ReportRequest, metrics: list[str],
+                   obs: ReportObserver) -> tuple[Replications, Any]:
+    """A workshop's two batches on the same seeds: the table's decisions (fixed where the table took them,
+    the scenario's defaults after) with the facilitator's injects, and the counterfactual: the defaults
+    throughout. Returns the table's batch and the counterfactual (its replications, summary and the paired
+    comparison of the two)."""
+    from ..engine.decisions import DefaultPolicy, Scripted
+    from .workshop import Counterfactual
+
+    summ = req.workshop or {}
+    obs.stage("batch")
+    table = replicate(s, req.reps, req.seed, Scripted(summ.get("choices") or {}, DefaultPolicy()),
+                      progress=obs.progress, extra_injects=summ.get("extra_injects") or ())
+    obs.stage("counterfactual")
+    defaults = replicate(s, req.reps, req.seed, progress=obs.progress)
+    table_summary, default_summary = summarise(table, metrics), summarise(defaults, metrics)
+    keys = [m for m in aar.key_metrics(s) if m in table_summary["metrics"]]
+    comp = compare(table_summary, default_summary, {oid: o.title for oid, o in s.objectives.items()}, keys,
+                   this_label="the table's decisions", other_label="had the table taken the defaults",
+                   pairs=(table, defaults))
+    return table, Counterfactual(defaults, default_summary, comp)
+
+
 def report_from_scenario(s: Scenario, path: str | Path, *, progress: Callable[[int, int], None] | None = None,
                          **options: Any) -> Written:
     """:func:`make_report` with the request's fields as arguments (``options``: the other fields of
@@ -156,12 +180,15 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     if req.workshop is not None and narrated_run is None:
         narrated_run = req.workshop["result"]
     narrated_run = narrated_run if narrated_run is not None else run(s, seed)
+    metrics = sorted(narrated_run.metrics)
+    counterfactual = None
     if req.replications is not None:
         reps_ = req.replications
+    elif req.workshop is not None:
+        reps_, counterfactual = _table_batches(s, req, metrics, obs)
     else:
         obs.stage("batch")
         reps_ = replicate(s, req.reps, seed, progress=obs.progress)
-    metrics = sorted(narrated_run.metrics)
     summary = req.summary if req.summary is not None else summarise(reps_, metrics)
     reference, how = baseline_of(req.path, list(req.sets))
     other_seed = seed if req.compare_seed is None else req.compare_seed
@@ -169,15 +196,16 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     if req.compare_with is not None:
         comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs)
     x = aar.Inputs(s, narrated_run, reps_, summary, seed,
-                   aar.Source(req.source_kind, str(req.path), list(req.sets)), when, reference=reference,
+                   aar.Source(req.source_kind, aar.project_path(req.path), list(req.sets)), when, reference=reference,
                    differences=differences(s, reference, list(req.sets)), reference_how=how,
                    parameters=parameters(s), comparison=comp, other_summary=other_summary, other_seed=other_seed,
                    sensitivity=req.sensitivity, facts=fact_lookup(s), sweep=req.sweep)
     if req.workshop is not None:
         from . import workshop as W
-        report: aar.AAR = W.build_report(x, req.workshop)
+        report: aar.AAR = W.build_report(x, req.workshop, counterfactual)
     else:
         report = aar.build_report(x)
+    report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
     label = "workshop path" if req.workshop is not None else "narrated run"
     objectives = report.objective_dicts()
@@ -227,6 +255,12 @@ def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str,
         w.files.append(atomic_write(out / "aar.html", page))
     if "md" in formats:
         w.files.append(atomic_write(out / "aar.md", render.markdown(data, drawn)))
+    # the improvement plan for tracking after the exercise: CSV always, the workbook when openpyxl is there
+    from .plan_sheet import plan_csv, plan_xlsx
+    w.files.append(atomic_write(out / "improvement_plan.csv", plan_csv(report.plan)))
+    book = plan_xlsx(report.plan, report.cover.classification if report.cover is not None else "")
+    if book is not None:
+        w.files.append(atomic_write(out / "improvement_plan.xlsx", book))
     if pdf_bytes is not None:
         w.files.append(atomic_write(out / "aar.pdf", pdf_bytes))
     return w

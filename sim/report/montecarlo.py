@@ -7,7 +7,7 @@ of one point of ``BatchSummary.to_dict()``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from ..batch.seeds import replication_seed, replication_seeds
 from ..batch.stats import PointStats
 from ..engine.run import run
 from ..engine.trace import Result
-from ..scenario.model import Scenario
+from ..scenario.model import Inject, Scenario
 
 
 @dataclass
@@ -44,9 +44,11 @@ class Replications:
 
 
 def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions: Any = None,
-              progress: Callable[[int, int], None] | None = None, indices: list[int] | None = None) -> Replications:
+              progress: Callable[[int, int], None] | None = None, indices: list[int] | None = None,
+              extra_injects: Sequence[tuple[str, Inject, float]] = ()) -> Replications:
     """Run ``reps`` replications seeded by spawning ``SeedSequence(seed)`` (or the replications
     ``indices``, when given: the same streams as a batch's replications of those indices);
+    ``decisions`` and ``extra_injects`` as :func:`sim.engine.run.run` takes them (a workshop's path);
     ``progress(done, total)`` is called after each."""
     if indices is not None and indices != list(range(len(indices))):
         out = Replications(scenario, seed, indices=list(indices))
@@ -55,7 +57,7 @@ def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions: Any = Non
         out = Replications(scenario, seed)
         seeds = replication_seeds(seed, reps if indices is None else len(indices))
     for k, ss in enumerate(seeds, start=1):
-        out.results.append(run(scenario, ss, decisions, keep_trace=True))
+        out.results.append(run(scenario, ss, decisions, keep_trace=True, extra_injects=extra_injects))
         if progress is not None:
             progress(k, len(seeds))
     return out

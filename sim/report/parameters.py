@@ -115,7 +115,8 @@ def baseline_of(path: str | Path, sets: list[str]) -> tuple[Scenario | None, str
     parent = raw.get("extends") if isinstance(raw, dict) else None
     try:
         if isinstance(parent, str):
-            return load_scenario(p.parent / parent), f"the parent scenario {parent} (extends)"
+            from .aar import project_path
+            return load_scenario(p.parent / parent), f"the parent scenario {project_path(p.parent / parent)} (extends)"
         if sets:
             return load_scenario(p), f"{p.name} without the --set overrides"
     except ScenarioError:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from ..safetext import markdown as md_safe
 from .charts import Chart
@@ -38,12 +39,20 @@ def _cell(x: object) -> str:
     return str(x).replace("|", "\\|").replace("\n", " ")
 
 
+def _css_string(x: object) -> Markup:
+    """``x`` as a CSS string literal, every character but letters, digits and spaces as a CSS escape (so
+    no text can close the string or the style element); the space after each escape ends it."""
+    return Markup('"' + "".join(c if c.isalnum() and c.isascii() or c == " " else f"\\{ord(c):x} "
+                                for c in str(x)) + '"')
+
+
 def _env(autoescape: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
                       autoescape=select_autoescape(["html.j2"]) if autoescape else False, trim_blocks=False,
                       # Markdown viewers render raw HTML: every value shown in Markdown has its tags neutralised
                       finalize=None if autoescape else (lambda v: md_safe(v) if isinstance(v, str) else v))
-    env.filters.update(p3=_fmt(3), p4=_fmt(4), f2=_fmt(2), val=_val, cell=_cell, g=lambda x: f"{x:g}")
+    env.filters.update(p3=_fmt(3), p4=_fmt(4), f2=_fmt(2), val=_val, cell=_cell, g=lambda x: f"{x:g}",
+                       css_string=_css_string)
     return env
 
 

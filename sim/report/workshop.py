@@ -1,15 +1,20 @@
 """The after-action report of a workshop: the record of the table and where its path falls.
 
 Input is :func:`sim.workshop.summary.session_summary` (with the session log's entries, for
-the turns and the exercise clock of scheduled injects) and the report's Monte Carlo batch of
-the same scenario with its default decisions. Out come
+the turns and the exercise clock of scheduled injects) and two Monte Carlo batches of the same
+scenario on the same seeds: the table's path (the decisions the table took, fixed at the points it
+reached, the scenario's defaults after, and the facilitator's injects), which rates the objectives,
+and the counterfactual (the default decisions throughout: "had the table taken the defaults"),
+compared with it by paired tests. Out come
 
 * ``record``: session facts, the decisions table (sim time, calendar time, exercise wall-clock
-  time, option, team, rationale, played or defaulted), the injects delivered (MSEL style) and the
-  teams' observations by team and by objective;
+  time, option, team, rationale, played or defaulted), the injects delivered (MSEL style), the
+  teams' responses to injects against each inject's expected action, the pace (planned against
+  actual exercise time at each turn) and the teams' observations by team and by objective;
 * ``placement``: each objective metric and key time on the workshop path, its percentile rank in
   the batch (:func:`sim.workshop.summary.compare_to_batch` fed the batch's own rows, so the numbers
-  are the batch's) and the objectives met on the path against P(success) over the batch;
+  are the batch's) and the objectives met on the path against P(success) over the batch on the
+  table's decisions and over the counterfactual;
 * :func:`build_report`: the workshop's AAR (:class:`WorkshopAAR`, an :class:`~sim.report.aar.AAR`
   extended with those two sections), whose findings (strengths, areas for improvement, improvement
   plan, observations -> lessons identified) are drawn on the workshop's result rather than the batch's.
@@ -33,6 +38,17 @@ from .montecarlo import Replications
 from .wording import num
 
 EPS = 1e-5
+TABLE_BATCH = "runs on the table's decisions"
+
+
+@dataclass
+class Counterfactual:
+    """The default-decision batch beside the table's (same seeds), and the paired comparison of the two
+    (:func:`sim.report.compare.compare`, the table's batch first)."""
+
+    replications: Replications
+    summary: dict[str, Any]
+    comparison: dict[str, Any]
 
 
 def _cal(iso: str | None) -> str:
@@ -64,13 +80,14 @@ def _wall_label(iso: str | None) -> str:
 
 
 def applied_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The log's actions still in effect: undone ones (and the undo entries) left out."""
+    """The log's actions still in effect (responses to injects among them): undone ones (and the undo
+    entries) left out."""
     stack: list[dict[str, Any]] = []
     for e in entries:
         if e.get("kind") == "undo":
             if stack and stack[-1].get("n") == e.get("undoes"):
                 stack.pop()
-        elif e.get("kind") in ("next", "decide", "inject", "note"):
+        elif e.get("kind") in ("next", "decide", "inject", "note", "response"):
             stack.append(e)
     return stack
 
@@ -176,9 +193,10 @@ def record(s: Scenario, summ: dict[str, Any], entries: list[dict[str, Any]], *, 
 
     last = _wall(summ.get("last_wall"))
     duration = (last - opened).total_seconds() if last and opened else None
+    open_entry = entries[0] if entries and entries[0].get("kind") == "open" else {}
     session = {
-        "scenario": summ["scenario"], "title": summ["title"], "scenario_path": summ["scenario_path"],
-        "overrides": list(summ.get("overrides") or []), "seed": summ["seed"], "log": summ["log"],
+        "scenario": summ["scenario"], "title": summ["title"], "scenario_path": aar.project_path(summ["scenario_path"]),
+        "overrides": list(summ.get("overrides") or []), "seed": summ["seed"], "log": aar.project_path(summ["log"]),
         "turn_h": summ["turn_h"], "turns": len(stops), "teams": list(summ["teams"]),
         "opened_wall": summ.get("opened_wall"), "last_wall": summ.get("last_wall"),
         "opened_label": _wall_label(summ.get("opened_wall")), "last_label": _wall_label(summ.get("last_wall")),
@@ -194,7 +212,60 @@ def record(s: Scenario, summ: dict[str, Any], entries: list[dict[str, Any]], *, 
                        "the scenario's default for every decision the table did not take."),
     }
     return {"session": session, "decisions": decisions, "injects": injects, "notes": notes,
-            "observations": {"by_team": by_team, "by_objective": by_objective}}
+            "observations": {"by_team": by_team, "by_objective": by_objective},
+            "responses": responses(s, applied, injects, opened), "pace": pace(open_entry, stops, summ["turn_h"])}
+
+
+def responses(s: Scenario, entries: list[dict[str, Any]], injects: list[dict[str, Any]],
+              opened: datetime | None) -> list[dict[str, Any]]:
+    """The teams' responses to injects (the applied log entries of kind "response"), each beside the
+    inject's expected action: the delivered inject's (by delivery id, then scenario inject id)."""
+    by_id = {i["id"]: i for i in injects}
+    out = []
+    for e in entries:
+        if e.get("kind") != "response":
+            continue
+        iid = str(e.get("inject") or "")
+        delivered = by_id.get(iid)
+        spec = s.injects.get(iid)
+        title = delivered["title"] if delivered else spec.title if spec is not None else iid
+        expected = (delivered["expected_action"] if delivered else (spec.expected_action or "") if spec is not None
+                    else "")
+        secs, ex = _elapsed(e.get("wall"), opened)
+        out.append({"team": str(e.get("team") or ""), "inject": iid, "title": title, "expected_action": expected,
+                    "text": str(e.get("text") or ""), "sim_h": aar.rounded(e.get("sim_h"), 4),
+                    "h": h_label(float(e.get("sim_h") or 0.0)), "exercise_s": secs, "exercise_time": ex})
+    return out
+
+
+def _hm(minutes: float) -> str:
+    m = int(round(abs(minutes)))
+    return f"{'-' if minutes < 0 else '+'}{m // 60}:{m % 60:02d}"
+
+
+def pace(open_entry: dict[str, Any], stops: list[dict[str, Any]], turn_h: float) -> dict[str, Any]:
+    """Planned against actual exercise time at each turn: planned = sim hours / turn length x minutes per
+    turn after STARTEX (the open entry's ``startex``, else the time it was opened), actual = the turn's wall
+    clock after STARTEX."""
+    start = _wall(open_entry.get("startex") or open_entry.get("wall"))
+    mpt = float(open_entry.get("minutes_per_turn") or 30.0)
+    rows = []
+    for e in stops:
+        w = _wall(e.get("wall"))
+        planned = float(e["sim_h"]) / turn_h * mpt if turn_h else 0.0
+        actual = (w - start).total_seconds() / 60 if w is not None and start is not None else None
+        late = None if actual is None else actual - planned
+        rows.append({"h": h_label(float(e["sim_h"])), "sim_h": aar.rounded(e["sim_h"], 4),
+                     "planned_min": aar.rounded(planned, 1), "actual_min": aar.rounded(actual, 1),
+                     "planned": _hm(planned), "actual": "" if actual is None else _hm(actual),
+                     "behind_min": aar.rounded(late, 1),
+                     "how": "" if late is None else "on time" if abs(late) < 1
+                     else f"{abs(late):.0f} min {'behind' if late > 0 else 'ahead'}"})
+    last = rows[-1] if rows else None
+    summary = (f"At the last turn ({last['h']}): {last['planned']} planned, {last['actual']} actual "
+               f"({last['how']})." if last and last["actual"] else "No turn was played.")
+    return {"startex": str(open_entry.get("startex") or open_entry.get("wall") or ""), "minutes_per_turn": mpt,
+            "turn_h": turn_h, "rows": rows, "summary": summary}
 
 
 def placement_metrics(s: Scenario) -> list[str]:
@@ -207,8 +278,10 @@ def placement_metrics(s: Scenario) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def placement(s: Scenario, summ: dict[str, Any], reps: Replications, summary: dict[str, Any]) -> dict[str, Any]:
-    """Where the workshop's path falls in the batch of default-decision runs."""
+def placement(s: Scenario, summ: dict[str, Any], reps: Replications, summary: dict[str, Any],
+              counterfactual: Counterfactual | None = None) -> dict[str, Any]:
+    """Where the workshop's path falls in the batch on the table's decisions (``reps``), and the odds had
+    the table taken the defaults (``counterfactual``) beside them."""
     from ..workshop.summary import compare_to_batch
     rows: list[Mapping[str, Any]] = [{"metrics": r.metrics} for r in reps.results]
     names = [m for m in placement_metrics(s) if m in summ["metrics"]]
@@ -231,23 +304,26 @@ def placement(s: Scenario, summ: dict[str, Any], reps: Replications, summary: di
         b = summary["objectives"][oid]
         p = b["p"]
         met = bool(w.met)
-        if met:
-            sentence = (f"{o.title}: met on the workshop path; met in {b['successes']} of {b['n']} "
-                        f"default-decision runs (P = {p:.3f}).")
-        else:
-            sentence = (f"{o.title}: missed on the workshop path; met in {b['successes']} of {b['n']} "
-                        f"default-decision runs (P = {p:.3f}).")
+        sentence = (f"{o.title}: {'met' if met else 'missed'} on the workshop path; met in {b['successes']} of "
+                    f"{b['n']} {TABLE_BATCH} (P = {p:.3f}).")
+        d = counterfactual.summary["objectives"][oid] if counterfactual is not None else None
         objectives.append({"id": oid, "title": o.title, "target": o.target.describe(), "metric": o.metric,
                            "metric_label": aar.metric_text(s, o.metric), "value": aar.rounded(w.value, 4), "met": met, "p": aar.rounded(p, 3),
                            "ci_low": aar.rounded(b["ci_low"], 3), "ci_high": aar.rounded(b["ci_high"], 3),
                            "successes": b["successes"], "n": b["n"],
                            "against_odds": (met and p is not None and p < 0.5) or (not met and p is not None and p >= 0.5),
-                           "sentence": sentence})
+                           "sentence": sentence,
+                           "default_p": aar.rounded(d["p"], 3) if d else None,
+                           "default_successes": d["successes"] if d else None,
+                           "default_rating": aar.rating(d["p"])[0] if d else None})
+    how = (f"{reps.reps} runs of the same scenario on the table's decisions (each fixed where the table took "
+           f"it, the scenario's default after; the facilitator's injects at their hours), replication i seeded by "
+           f"SeedSequence({reps.seed}).spawn({reps.reps})[i]")
+    if counterfactual is not None:
+        how += (f"; beside them the counterfactual, the same {reps.reps} seeds with the default decisions "
+                f"throughout (`crisis-sim batch --reps {reps.reps} --seed {reps.seed}`)")
     return {"reps": reps.reps, "seed": reps.seed,
-            "how": (f"{reps.reps} runs of the same scenario with its default decisions, replication i seeded by "
-                    f"SeedSequence({reps.seed}).spawn({reps.reps})[i] (the same runs as `crisis-sim batch "
-                    f"--reps {reps.reps} --seed {reps.seed}`); a time that never came within the horizon counts "
-                    f"as later than every time that did"),
+            "how": how + "; a time that never came within the horizon counts as later than every time that did",
             "rows": out_rows, "objectives": objectives}
 
 
@@ -295,6 +371,7 @@ class WorkshopPart:
 
     record: dict[str, Any]
     placement: dict[str, Any]
+    counterfactual: aar.Comparison | None = None
 
 
 @dataclass
@@ -349,34 +426,43 @@ def workshop_objectives(objectives: list[aar.Objective], s: Scenario, rec: dict[
 
 def workshop_findings(s: Scenario, objectives: list[WorkshopObjective], rec: dict[str, Any],
                       date: date_) -> aar.Findings:
-    """The findings on the workshop's result (met or missed on its path) rather than the batch's odds."""
+    """The findings: an objective met on the workshop path and rated P (over the runs on the table's
+    decisions) is a strength; any other is an area for improvement, its cause the path's own why when the
+    path missed it, else the commonest cause of the batch's misses."""
     strengths, afis, plan, observations, lessons = [], [], [], [], []
     for entry in objectives:
         oid, o = entry.id, s.objectives[entry.id]
         why = entry.narrated.why
         pl, rank = entry.workshop, entry.rank
-        pc = f"P = {pl['p']:.3f} ({pl['successes']}/{pl['n']}) over the batch"
+        pc = f"P = {pl['p']:.3f} ({pl['successes']}/{pl['n']}) over the {TABLE_BATCH}"
         said = "; ".join(f"team {n['team'] or '?'} at {n['h']}: \u201c{n['text']}\u201d" for n in entry.notes)
-        if pl["met"]:
-            strengths.append(aar.Strength(oid, o.title, o.capability,
-                                          f"{o.title}: met on the workshop path "
-                                          f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}."
+        on_path = (f"{'met' if pl['met'] else 'missed'} on the workshop path "
+                   f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']})")
+        if pl["met"] and entry.rating == "P":
+            strengths.append(aar.Strength(oid, o.title, o.capability, f"{o.title}: {on_path}; {pc}."
                                           + (f" {rank['sentence']}." if rank else "")))
+            continue
+        top = entry.causes[0] if entry.causes else None
+        if not pl["met"] and why is not None:
+            head, key, kind = why["workshop_headline"], why["key"], why["kind"]
+        elif top is not None:
+            head = (f"{top.cause} in {top.count} of {entry.batch.failed} missed runs on the table's decisions"
+                    + (f": {top.example['headline']}" if top.example else ""))
+            key, kind = top.cause, top.kind
         else:
-            head = why["workshop_headline"] if why else "no cause found in the trace"
-            afis.append(aar.Improvement(oid, o.title, o.capability, entry.rating,
-                                        f"{o.title}: missed on the workshop path "
-                                        f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}.",
-                                        head))
-            element, action = aar._action(why["kind"], s, oid) if why else ("Exercise", "Examine again")
-            plan.append(aar.PlanItem(o.capability or o.title, f"{o.title} (missed in the workshop; {pc})",
-                                     why["key"] if why else "", action, element, o.owner, "", date.isoformat(),
-                                     (date + timedelta(days=aar.PLAN_DAYS)).isoformat()))
-            lessons.append(aar.Lesson(f"{o.title} missed on the workshop path: {head}."
-                                      + (f" Team observations: {said}." if said else ""), action, o.owner))
-        observations.append(f"{o.title}: {'met' if pl['met'] else 'missed'} on the workshop path "
-                            f"({aar.metric_text(s, o.metric)} = {num(pl['value'], 2)}, target {pl['target']}); {pc}."
-                            + (f" Team observations: {said}." if said else ""))
+            head, key, kind = "no cause found in the trace", "", None
+        afis.append(aar.Improvement(oid, o.title, o.capability, entry.rating, f"{o.title}: {on_path}; {pc}, rated "
+                                    f"{entry.rating}.", head))
+        if kind is None:   # no cause found: no corrective action to plan, nor a lesson to draw
+            continue
+        element, action = aar._action(kind, s, oid)
+        issue = f"{o.title} ({'missed in the workshop' if not pl['met'] else 'rated ' + entry.rating}; {pc})"
+        plan.append(aar.PlanItem(o.capability or o.title, issue, key, action, element, o.owner, "", date.isoformat(),
+                                 (date + timedelta(days=aar.PLAN_DAYS)).isoformat(), objective=oid))
+        lessons.append(aar.Lesson(f"{o.title} {on_path.split(' (')[0]}, rated {entry.rating}: {head}."
+                                  + (f" Team observations: {said}." if said else ""), action, o.owner))
+        # only an observation that leads to a lesson goes to the lessons process
+        observations.append(f"{o.title}: {on_path}; {pc}." + (f" Team observations: {said}." if said else ""))
     observations[:0] = [f"Team {n['team'] or '(none)'}"
                         + (f" on \u201c{n['objective_title']}\u201d" if n["objective_title"] else "")
                         + f" at {n['h']} ({n['time']}): {n['text']}" for n in rec["notes"]]
@@ -385,25 +471,39 @@ def workshop_findings(s: Scenario, objectives: list[WorkshopObjective], rec: dic
     return aar.Findings(strengths, afis, plan, WorkshopLessons(observations, lessons, team))
 
 
-def build_report(x: aar.Inputs, summ: dict[str, Any]) -> WorkshopAAR:
+def build_report(x: aar.Inputs, summ: dict[str, Any], counterfactual: Counterfactual | None = None) -> WorkshopAAR:
     """The AAR of a workshop session (``summ``: :func:`sim.report.sources.load_session`); ``x.narrated_run``
-    is the workshop's path and ``x.reps`` the batch of default-decision runs it is placed in."""
+    is the workshop's path, ``x.reps`` the batch on the table's decisions that rates the objectives and
+    ``counterfactual`` the default-decision batch on the same seeds."""
     s = x.scenario
     rec = record(s, summ, summ.get("log_entries") or [], batch_seed=x.seed, reps=x.reps.reps)
-    place = placement(s, summ, x.reps, x.summary)
+    place = placement(s, summ, x.reps, x.summary, counterfactual)
+    cf = (aar.comparison_of(s, counterfactual.comparison, counterfactual.summary, x.seed)
+          if counterfactual is not None else None)
     objectives = workshop_objectives(aar.analyse_objectives(s, x.narrated_run, x.reps, x.summary, x.context(),
                                                             x.facts), s, rec, place)
     findings = workshop_findings(s, objectives, rec, x.generated.date())
     seeding = (f"the workshop path is the session's (seed {summ['seed']}, the teams' decisions and injects, "
                f"defaults for decisions not taken); batch replication i uses numpy "
-               f"SeedSequence({x.seed}).spawn({x.reps.reps})[i] with the scenario's default decisions")
+               f"SeedSequence({x.seed}).spawn({x.reps.reps})[i] with the table's decisions (defaults where the "
+               f"table did not decide), and the counterfactual the same seeds with the default decisions")
     common = aar.common_parts(x)
     common["metric_annex"] = aar.metric_annex(s, [a["name"] for a in common["metric_annex"]]
                                               + [r["metric"] for r in place["rows"]])
+    met = sum(bool(p["met"]) for p in place["objectives"])
+    said = [f"The table played to {rec['session']['stopped']} and its path met {met} of {len(objectives)} "
+            f"objectives; the ratings come from {x.reps.reps} runs on the table's decisions."]
+    if cf is not None:
+        rating_of = {o.id: o.rating for o in objectives}
+        moved = [f"\u201c{p['title']}\u201d ({rating_of[p['id']]} \u2192 {p['default_rating']})"
+                 for p in place["objectives"] if p["default_rating"] and p["default_rating"] != rating_of[p["id"]]]
+        said.append("Had the table taken the defaults, " + ("; ".join(moved) + " would have been rated differently."
+                                                            if moved else "every rating would have been the same."))
     return WorkshopAAR(**common,
+                       executive=aar.executive_summary(s, objectives, findings.plan, said),
                        method=aar.method(x.seed, x.reps.reps, x.comparison, narrated_seed=summ["seed"],
                                          seeding=seeding),
                        narrated=WorkshopNarrated(summ["seed"], x.narrated_run.decisions,
                                                  aar.narrated_metrics(s, x.narrated_run)),
                        objectives=objectives, **aar.findings_lists(findings),
-                       workshop=WorkshopPart(rec, place))
+                       workshop=WorkshopPart(rec, place, cf))

@@ -374,7 +374,7 @@ def override_checker(path: str | Path, overrides: Iterable[str] = ()) -> Callabl
 
 
 def content_hash(s: Scenario) -> str:
-    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends"}), sort_keys=True,
+    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends", "exercise"}), sort_keys=True,
                       separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

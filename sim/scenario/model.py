@@ -339,6 +339,18 @@ class Team(M):
     description: str = ""
 
 
+class Exercise(M):
+    """The exercise as the report's cover gives it (none of it is simulated)."""
+
+    name: str = ""
+    dates: str = ""
+    location: str = ""
+    participants: list[str] = Field(default_factory=list)
+    classification: str = Field("", description="marking printed in every page's header and footer")
+    analyst: str = ""
+    version: str = ""
+
+
 class Scenario(M):
     schema_version: Literal[1] = 1
     name: str = Field(pattern=ID)
@@ -364,6 +376,7 @@ class Scenario(M):
     checkpoints: dict[str, Checkpoint] = Field(default_factory=dict)
     teams: dict[str, Team] = Field(default_factory=dict, description="teams at a workshop table (default: one "
                                    "per side)")
+    exercise: Exercise | None = Field(None, description="the report's cover block; not part of the content hash")
 
     _source: str = PrivateAttr("")
     _hash: str = PrivateAttr("")

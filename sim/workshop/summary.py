@@ -40,7 +40,8 @@ def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scena
     to the horizon, see the module docstring), ``result_at_stop`` (Result at the stop clock), metrics,
     objectives, decisions (each with team, rationale, sim_h, time, wall and ``played``), notes,
     notes_by_team, notes_by_objective, injects (those the facilitator fired), shown (when each inject on
-    the board at the stop first reached the table: :func:`first_shown`).
+    the board at the stop first reached the table: :func:`first_shown`), choices and extra_injects
+    (the decisions the table took and the injects the facilitator fired, as ``run`` takes them).
     Raises LogError (unusable log, scenario changed) or ScenarioError.
     """
     contents = read_log(log_path)
@@ -99,6 +100,8 @@ def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scena
                        for k, o in result.objectives.items()},
         "decisions": decisions, "notes": notes, "notes_by_team": by_team, "notes_by_objective": by_objective,
         "injects": injects, "shown": first_shown(sess),
+        # the table's path as a run's inputs, for the report's batch on the table's decisions
+        "choices": sess.choices(), "extra_injects": sess.extra_injects(),
     }
 
 
