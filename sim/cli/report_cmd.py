@@ -218,7 +218,7 @@ def _analyses(db: Path | None, ids: list[int], kw: dict, sensitivity: str | None
     return out
 
 
-REPORT_ENTRIES = {"aar.html", "aar.md", "aar.pdf", "data.json", "charts"}
+REPORT_ENTRIES = {"aar.html", "aar.md", "aar.pdf", "data.json", "charts", "improvement_plan.xlsx", "improvement_plan.csv"}
 
 
 def _claim(out_dir: Path | None, default: Path, force: bool) -> tuple[Path, Path | None]:
