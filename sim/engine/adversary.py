@@ -6,20 +6,23 @@ troops then count as committed, and it advances ``distance_km`` at
 """
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Generator
+from typing import Any
 
+from simpy.events import Event
+
+from ..scenario.draws import Draws
 from ..scenario.model import Axis
 from .timing import wait_timing
 from .world import World
 
 
-def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
+def axis_process(w: World, aid: str, axis: Axis, rng: Draws) -> Generator[Event, Any, None]:
     speed = axis.speed_kmh.sample(rng)
     opposition = min(max(axis.opposition.sample(rng), 0.0), 1.0)
     ordered = f"axis.{aid}.ordered"
     yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
-    w.committed_troops += axis.troops
-    w.axis_start[aid] = w.env.now
+    w.axis_committed(aid, axis.troops)
     if w.keep_trace:
         w.record("axis", w.s.adversary.side,
                  f"{axis.name}: {axis.troops:,.0f} troops committed (total {w.committed_troops:,.0f})",
@@ -30,7 +33,7 @@ def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
     if effective <= 0:
         return
     yield w.env.timeout(axis.distance_km / effective)
-    w.axis_arrival[aid] = w.env.now
+    w.axis_arrived(aid)
     if w.keep_trace:
         w.record("axis", w.s.adversary.side, f"{axis.name}: reaches {axis.objective or 'its objective'}",
                  {"axis": aid, "arrived": True}, axis.facts)

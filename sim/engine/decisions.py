@@ -91,21 +91,17 @@ def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionS
     if choice is None:
         w.record("pending", point.team, f"Decision needed: {point.title}",
                  {"decision": did, "options": list(point.options)}, point.facts)
-        w.pending = {"decision": did, "t_h": round(w.env.now, 6), "title": point.title, "team": point.team,
-                     "prompt": point.prompt, "options": {k: {"label": o.label, "description": o.description}
-                                                         for k, o in point.options.items()},
-                     "default": point.default}
-        if not w.stop.triggered:
-            w.stop.succeed()
+        w.pause({"decision": did, "t_h": round(w.env.now, 6), "title": point.title, "team": point.team,
+                 "prompt": point.prompt, "options": {k: {"label": o.label, "description": o.description}
+                                                     for k, o in point.options.items()},
+                 "default": point.default})
         return
     if choice.option not in point.options:
         raise ValueError(f"decision {did}: unknown option {choice.option!r}; options: {', '.join(point.options)}")
     opt = point.options[choice.option]
-    w.decided[did] = choice.option
-    w.happened_at.setdefault(f"decision.{did}", w.env.now)
     entry = {"decision": did, "option": choice.option, "label": opt.label, "team": choice.team or point.team,
              "rationale": choice.rationale, "source": choice.source, "t_h": round(w.env.now, 6)}
-    w.decision_log.append(entry)
+    w.take_decision(did, choice.option, entry)
     if w.keep_trace:
         w.record("decision", choice.team or point.team, f"{point.title}: {opt.label}",
                  {k: entry[k] for k in ("decision", "option", "team", "rationale", "source")}, point.facts)

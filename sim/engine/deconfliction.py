@@ -22,25 +22,9 @@ import math
 from .world import World
 
 
-def measure_product(w: World) -> float:
-    """``p_incident`` times the factors of the active measures, multiplied in the scenario's
-    order (the same floating-point product every time); cached until a measure switches."""
-    p = w.measure_p
-    if p is None:
-        d = w.s.deconfliction
-        p = d.p_incident
-        for mid, active in w.measures.items():
-            if active:
-                p *= d.measures[mid].factor
-        w.measure_p = p
-    return p
-
-
 def incident_probability(w: World) -> float:
     d = w.s.deconfliction
-    p = w.measure_p
-    if p is None:
-        p = measure_product(w)
+    p = w.measure_product()
     if d.tension_sensitivity:  # with none the tension term is exactly 1.0: skip computing it
         p *= 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
     return min(p, 1.0)
@@ -64,7 +48,7 @@ class Encounters:
         self.total = 0.0
         self.timer = None
         self._fire = self.fire  # one bound method, so that it can be found and removed again
-        w.presence_watchers.append(self.redraw)
+        w.on_presence_change(self.redraw)
 
     def redraw(self) -> None:
         """Presence (or the encounter factor) changed: the rate is new, so is the wait."""
@@ -92,7 +76,7 @@ class Encounters:
                 dom = name
                 break
             pick -= rate
-        w.encounters += 1
+        w.count_encounter()
         p = incident_probability(w)
         if u.random() < p:
             self._incident(dom, p)
@@ -105,10 +89,10 @@ class Encounters:
 
     def _incident(self, dom: str, p: float) -> None:
         w, d, actor = self.w, self.d, f"{self.a}/{self.b}"
-        w.incidents += 1
+        w.count_incident()
         amount = d.incident_tension.sample(self.u)
         if w.keep_trace:
             w.record("incident", actor, f"{dom.capitalize()} encounter turns into an incident (tension +{amount:.1f})",
                      {"domain": dom, "p": round(p, 6), "incidents": w.incidents, "tension_delta": round(amount, 4)},
                      d.facts)
-        w.tension.add(amount, actor, f"{dom} incident", d.facts)
+        w.add_tension(amount, actor, f"{dom} incident", d.facts)

@@ -30,7 +30,7 @@ class Tension:
         self.peak = self.v0
         self.peak_rung = self.rung
         self._jump = world.env.event()
-        world.tension = self
+        world.attach_tension(self)
 
     def value(self, t: float | None = None) -> float:
         t = self.w.env.now if t is None else t

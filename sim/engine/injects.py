@@ -1,8 +1,7 @@
 """Injects: scenario events told to the players, fired at a time or on a condition, with effects."""
 from __future__ import annotations
 
-import numpy as np
-
+from ..scenario.draws import Draws
 from ..scenario.model import Inject
 from .effects import apply_effects
 from .timing import wait_timing
@@ -10,7 +9,7 @@ from .world import World
 
 
 def fire_inject(w: World, iid: str, inj: Inject) -> None:
-    w.happened_at.setdefault(iid, w.env.now)
+    w.deliver_inject(iid)
     if w.keep_trace:
         w.record("inject", inj.sender or "control", f"{inj.title}: {inj.text}",
                  {"inject": iid, "title": inj.title, "sender": inj.sender, "recipient": inj.recipient,
@@ -19,7 +18,7 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.notify("event")
 
 
-def inject_process(w: World, iid: str, inj: Inject, rng: np.random.Generator):
+def inject_process(w: World, iid: str, inj: Inject, rng: Draws):
     yield from wait_timing(w, inj, rng)
     if iid in w.happened_at:  # delivered already (a facilitator brought it forward): once is enough
         return

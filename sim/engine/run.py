@@ -34,7 +34,7 @@ def _checkpoint(w: World, cid: str, at: float):
         yield w.env.timeout(at - w.env.now)
     snap = w.snapshot()
     cp = w.s.checkpoints[cid]
-    w.checkpoints[cid] = snap
+    w.save_checkpoint(cid, snap)
     w.record("checkpoint", "control", f"Checkpoint: {cp.title}",
              {k: snap[k] for k in ("tension", "rung", "committed_troops", "encounters", "incidents", "forces",
                                    "on_station")}, cp.facts)

@@ -1,13 +1,12 @@
 """Waiting for the moment something is due: an hour, a calendar time or a condition."""
 from __future__ import annotations
 
-import numpy as np
-
+from ..scenario.draws import Draws
 from ..scenario.model import Timing
 from .world import World, channels_of
 
 
-def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
+def due_hour(w: World, item: Timing, rng: Draws) -> float | None:
     """The hour a timed item is due (never before H-hour), or None if it waits on a condition."""
     if item.at_h is not None:
         return max(item.at_h.sample(rng), 0.0)
@@ -16,7 +15,7 @@ def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
     return None
 
 
-def wait_timing(w: World, item: Timing, rng: np.random.Generator, also=None, also_on=frozenset()):
+def wait_timing(w: World, item: Timing, rng: Draws, also=None, also_on=frozenset()):
     """Process body: return when ``item`` is due, or earlier if ``also()`` holds
     (``also_on``: the change channels that can make it hold)."""
     t = due_hour(w, item, rng)

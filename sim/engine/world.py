@@ -1,15 +1,18 @@
 """The simulation state, held on one object beside the ``simpy.Environment``.
 
 Processes change the world only through its methods, which record each change
-in the trace and wake whoever waits on a condition. The world is also the
-:class:`~sim.scenario.conditions.StateView` that conditions and decision sources read.
+in the trace and wake whoever waits on a condition (``tests/test_engine_world.py``
+checks that no other engine module assigns to the world's or a force's state). The world
+is also the :class:`~sim.scenario.conditions.StateView` that conditions and decision sources
+read, and the :class:`~sim.scenario.effects.EffectTarget` that effects change.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -17,23 +20,38 @@ import simpy
 from numpy.random.bit_generator import ISeedSequence
 from simpy.events import PENDING, Event
 
-from ..scenario.conditions import FORCE_STATES, DecisionCond, EventCond, ForceCond, MetricCond, walk
+from ..scenario.conditions import (
+    FORCE_STATES,
+    STAGE_OF,
+    DecisionCond,
+    EventCond,
+    ForceCond,
+    ForceStage,
+    MetricCond,
+    walk,
+)
+from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
 from .memo import per_object
 from .trace import Record
 
+if TYPE_CHECKING:
+    from .escalation import Tension
+
+IN_PLACE = ForceStage.IN_PLACE
+
 
 @dataclass
 class ForceState:
+    """One force's state in a run (changed only through :class:`World`'s methods)."""
+
     id: str
     spec: Force
-    stage: int
+    stage: ForceStage
     times: dict[str, float] = field(default_factory=dict)
     due: float = 0.0                # end of the current timed step (notice-to-move or transit)
     held: bool = False
-    deploy_ordered: bool = False
-    alert_ordered: bool = False
-    activate_ordered: bool = False
+    orders: set[Order] = field(default_factory=set)  # alert, activate, deploy: ordered by an effect
     presence_scale: float = 1.0
 
     @property
@@ -171,7 +189,7 @@ def _calendar(start, tz: ZoneInfo, t_h: float) -> str:
 
 class World:
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
-        self.s = scenario
+        self.s = self.scenario = scenario
         self.env = simpy.Environment()
         self.root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.keep_trace = keep_trace
@@ -182,7 +200,7 @@ class World:
         self.happened_at: dict[str, float] = {}
         self.decided: dict[str, str] = {}
         self.decision_log: list[dict] = []
-        self.forces = {fid: ForceState(fid, f, FORCE_STATES.index(f.initial_state)) for fid, f in scenario.forces.items()}
+        self.forces = {fid: ForceState(fid, f, STAGE_OF[f.initial_state]) for fid, f in scenario.forces.items()}
         for fs in self.forces.values():
             for st in FORCE_STATES[1: fs.stage + 1]:
                 fs.times[st] = 0.0
@@ -197,21 +215,21 @@ class World:
         self.encounter_factor = 1.0
         self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
                          if scenario.deconfliction else {})
-        self.measure_p: float | None = None  # p_incident x active measure factors (deconfliction's cache)
+        self._measure_p: float | None = None  # p_incident x active measure factors, until a measure switches
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
-        self.tension = None  # set by escalation.Tension
+        self.tension: Tension  # attached by escalation.Tension
         # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from this one
         # stream, once each, in the fixed order the processes start; effects and random decisions draw
         # from their own streams, so what the players decide never shifts a parameter's draw
         self.streams = _Streams(self.root)
         self.params = Uniforms(self.streams, "params")
         self.effects_rng = Uniforms(self.streams, "effects")
-        self._waiting: dict[str, list] = {c: [] for c in CHANNELS}  # (test, event) by channel
-        self.presence_watchers: list = []   # called when presence (or the encounter factor) changes
+        self._waiting: dict[str, list[tuple[Callable[[], bool], Event]]] = {c: [] for c in CHANNELS}
+        self.presence_watchers: list[Callable[[], None]] = []  # called when presence or the encounter factor changes
         self.stop = self.env.event()
-        self.pending: dict | None = None
-        self.checkpoints: dict[str, dict] = {}
+        self.pending: dict[str, Any] | None = None
+        self.checkpoints: dict[str, dict[str, Any]] = {}
 
     # --- randomness -------------------------------------------------------
     def rng(self, name: str) -> np.random.Generator:
@@ -307,7 +325,7 @@ class World:
             self.record("signal", actor, text or event, {"event": event}, facts)
         self.notify("event")
 
-    def set_stage(self, fs: ForceState, stage: int, note: str = "", **hours: float) -> None:
+    def set_stage(self, fs: ForceState, stage: ForceStage, note: str = "", **hours: float) -> None:
         """Move ``fs`` on to ``stage``. ``note``, a format string, is filled with the ``hours``
         (recorded in the trace, rounded to 6 places) only when the trace is kept."""
         if stage <= fs.stage:
@@ -321,16 +339,111 @@ class World:
             text = f"{spec.name}: {fs.state.replace('_', ' ')}" + (f" ({note})" if note else "")
             self.record("force", fs.id, text, {"force": fs.id, "state": fs.state,
                                                **{k: round(v, 6) for k, v in hours.items()}}, spec.facts)
-        self.notify("force", presence=stage == 5)
+        self.notify("force", presence=stage == IN_PLACE)
+
+    def start_timed_step(self, fs: ForceState, hours: float) -> None:
+        """``fs`` begins a timed step (notice to move, transit) of ``hours`` (never negative) from now."""
+        fs.due = self.env.now + max(hours, 0.0)
+
+    def axis_committed(self, aid: str, troops: float) -> None:
+        """An adversary axis is committed now with ``troops`` (the troops channel is notified by the caller
+        once it has recorded the commitment)."""
+        self.committed_troops += troops
+        self.axis_start[aid] = self.env.now
+
+    def axis_arrived(self, aid: str) -> None:
+        self.axis_arrival[aid] = self.env.now
+
+    def count_encounter(self) -> int:
+        self.encounters += 1
+        return self.encounters
+
+    def count_incident(self) -> int:
+        self.incidents += 1
+        return self.incidents
+
+    def measure_product(self) -> float:
+        """``p_incident`` times the factors of the active measures, multiplied in the scenario's
+        order (the same floating-point product every time); cached until a measure switches."""
+        p = self._measure_p
+        if p is None:
+            d = self.s.deconfliction
+            assert d is not None  # only encounters ask, and only a scenario with deconfliction has them
+            p = d.p_incident
+            for mid, active in self.measures.items():
+                if active:
+                    p *= d.measures[mid].factor
+            self._measure_p = p
+        return p
+
+    def deliver_inject(self, iid: str) -> None:
+        self.happened_at.setdefault(iid, self.env.now)
+
+    def take_decision(self, did: str, option: str, entry: dict[str, Any]) -> None:
+        """Decision ``did`` is taken with ``option`` now; ``entry`` goes to the decision log."""
+        self.decided[did] = option
+        self.happened_at.setdefault(f"decision.{did}", self.env.now)
+        self.decision_log.append(entry)
+
+    def pause(self, pending: dict[str, Any]) -> None:
+        """Stop the run here: a decision point waits for an answer (``pending`` describes it)."""
+        self.pending = pending
+        if not self.stop.triggered:
+            self.stop.succeed()
+
+    def save_checkpoint(self, cid: str, snap: dict[str, Any]) -> None:
+        self.checkpoints[cid] = snap
+
+    def attach_tension(self, tension: Tension) -> None:
+        self.tension = tension
+
+    def on_presence_change(self, watcher: Callable[[], None]) -> None:
+        self.presence_watchers.append(watcher)
+
+    # --- EffectTarget: what effects change ---------------------------------
+    def order_force(self, fid: str, order: Order) -> None:
+        self.forces[fid].orders.add(order)
+        self.notify("force")
+
+    def hold_force(self, fid: str, held: bool) -> None:
+        self.forces[fid].held = held
+        self.notify("force")
+
+    def delay_force(self, fid: str, hours: float) -> None:
+        """Lengthen ``fid``'s timed step under way (its process sleeps on until the new end)."""
+        self.forces[fid].due += hours
+
+    def set_measure(self, mid: str, active: bool) -> None:
+        self.measures[mid] = active
+        self._measure_p = None
+
+    def scale_presence(self, fid: str, factor: float) -> None:
+        self.forces[fid].presence_scale = factor
+        self.notify(presence=True)
+
+    def scale_encounters(self, factor: float) -> float:
+        self.encounter_factor *= factor
+        self.notify(presence=True)
+        return self.encounter_factor
+
+    def add_tension(self, amount: float, actor: str, why: str, facts: Sequence[str] = ()) -> None:
+        self.tension.add(amount, actor, why, facts)
+
+    def set_tension_floor(self, level: float, actor: str, why: str) -> None:
+        self.tension.set_floor(level, actor, why)
+
+    def commit_axis(self, aid: str, actor: str, facts: Sequence[str] = ()) -> None:
+        """Order axis ``aid`` committed now (its process is waiting for this event)."""
+        self.mark(f"axis.{aid}.ordered", actor, f"commit ordered: {aid}", facts, record=False)
 
     def presence(self, side: str, domain: str) -> float:
         return sum(fs.spec.strength * fs.presence_scale for fs in self._presence_forces.get((side, domain), ())
-                   if fs.stage == 5)
+                   if fs.stage == IN_PLACE)
 
     def on_station(self) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
         for fs in self.forces.values():
-            if fs.stage == 5:
+            if fs.stage == IN_PLACE:
                 side = out.setdefault(fs.spec.side, {})
                 side[fs.spec.unit] = side.get(fs.spec.unit, 0) + fs.spec.strength
                 for k, v in fs.spec.includes.items():

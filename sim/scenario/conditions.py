@@ -13,12 +13,33 @@ Metrics a condition can read: ``tension``, ``rung``, ``encounters``, ``incidents
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Protocol
+from enum import IntEnum
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-FORCE_STATES = ("standby", "alerted", "activated", "ready", "deploying", "in_place")
+
+class ForceStage(IntEnum):
+    """A force's readiness stages, in order: a force at a stage has passed every earlier one."""
+
+    STANDBY = 0
+    ALERTED = 1
+    ACTIVATED = 2
+    READY = 3
+    DEPLOYING = 4
+    IN_PLACE = 5
+
+    @property
+    def state(self) -> str:
+        """The stage's name as scenarios and traces write it (``in_place``)."""
+        return self.name.lower()
+
+
+FORCE_STATES = tuple(st.state for st in ForceStage)
+STAGE_OF = {st.state: st for st in ForceStage}  # state name -> stage
 ForceState = Literal["standby", "alerted", "activated", "ready", "deploying", "in_place"]
+if get_args(ForceState) != FORCE_STATES:  # pragma: no cover - the Literal (for pydantic) spells the stages out
+    raise AssertionError(f"ForceState {get_args(ForceState)} is out of step with ForceStage {FORCE_STATES}")
 METRICS = ("tension", "rung", "encounters", "incidents", "committed_troops", "time_h")
 
 
@@ -47,7 +68,7 @@ class ForceCond(_C):
     state: ForceState = "in_place"
 
     def test(self, s: StateView) -> bool:
-        return s.force_stage(self.force) >= FORCE_STATES.index(self.state)
+        return s.force_stage(self.force) >= STAGE_OF[self.state]
 
 
 class DecisionCond(_C):

@@ -16,8 +16,9 @@ import math
 from statistics import NormalDist
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from .draws import Draws
 
 _STD = NormalDist()
 _U_MIN = 1e-12  # keep inverse CDFs finite at u == 0
@@ -27,7 +28,7 @@ class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     facts: list[str] = Field(default_factory=list, description="fact ids this value is taken from")
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def sample(self, rng: Draws) -> float:
         """One draw: the quantile at one uniform number from ``rng``."""
         return self.quantile(min(max(rng.random(), _U_MIN), 1 - _U_MIN))
 

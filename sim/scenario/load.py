@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .effects import EFFECT_TAGS, HASH_CONTEXT
 from .errors import Problem, ScenarioError
 from .facts import find_register, load_register
 from .model import Scenario
@@ -129,7 +130,8 @@ def _data_path(data: Any, loc: tuple) -> tuple:
         if (isinstance(node, dict) and seg in node) or (isinstance(node, list) and isinstance(seg, int) and seg < len(node)):
             node = node[seg]
             out.append(seg)
-        elif isinstance(node, dict) and isinstance(seg, str) and seg not in ("function-after", "function-before"):
+        elif isinstance(node, dict) and isinstance(seg, str) and seg not in ("function-after", "function-before") \
+                and seg not in EFFECT_TAGS:
             if not any(seg == t for t in ("fixed", "uniform", "triangular", "truncnormal", "lognormal", "exponential",
                                           "event", "force", "decision", "metric", "all", "any", "not")):
                 out.append(seg)  # a missing or extra field
@@ -157,8 +159,8 @@ def _validation_problems(exc: ValidationError, data: dict, lines: LineMap, label
 
 
 def content_hash(s: Scenario) -> str:
-    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends"}), sort_keys=True,
-                      separators=(",", ":"))
+    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends"}, context=HASH_CONTEXT),
+                      sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -19,7 +19,7 @@ def event_names(s: Scenario) -> set[str]:
     names = set(s.injects) | {f"decision.{d}" for d in s.decisions}
     effects = [e for i in s.injects.values() for e in i.effects]
     effects += [e for d in s.decisions.values() for o in d.options.values() for e in o.effects]
-    names |= {e.signal for e in effects if e.signal}
+    names |= {name for e in effects for name in e.signals()}
     if s.adversary:
         for a in s.adversary.axes:
             names |= {f"axis.{a}.committed", f"axis.{a}.arrived"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
+from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
@@ -85,51 +85,6 @@ class Timing(M):
         if v is not None and v.tzinfo is None:
             raise ValueError("give the time with a UTC offset")
         return v
-
-
-class Delay(M):
-    force: str
-    hours: Dist
-
-
-class MeasureSwitch(M):
-    id: str
-    active: bool = True
-
-
-class Scale(M):
-    force: str
-    factor: float = Field(ge=0)
-
-
-class Effect(M):
-    """One thing an inject or a decision option does. Exactly one key per effect."""
-
-    signal: str | None = Field(None, description="record a named event")
-    tension: Dist | None = Field(None, description="add to tension (negative lowers it)")
-    tension_floor: float | None = Field(None, description="set the level tension decays towards")
-    alert: str | None = Field(None, description="force id to put on alert")
-    activate: str | None = Field(None, description="force id to activate")
-    deploy: str | None = Field(None, description="force id to deploy once ready")
-    hold: str | None = Field(None, description="force id to hold at readiness (no deployment)")
-    release: str | None = Field(None, description="force id released from hold")
-    delay: Delay | None = Field(None, description="add hours to a force's current readiness step")
-    measure: MeasureSwitch | None = Field(None, description="switch a deconfliction measure on or off")
-    presence: Scale | None = Field(None, description="scale a force's presence in encounters")
-    commit: str | None = Field(None, description="adversary axis id to commit now")
-    encounter_rate_factor: float | None = Field(None, ge=0, description="scale all encounter rates")
-
-    @model_validator(mode="after")
-    def _exactly_one(self):
-        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"an effect has exactly one key, got {given or 'none'}")
-        return self
-
-    @cached_property
-    def kind(self) -> str:
-        """The one key given (worked out once: the engine asks on every effect it applies)."""
-        return next(k for k in type(self).model_fields if getattr(self, k) is not None)
 
 
 class Force(M):

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .conditions import DecisionCond, EventCond, ForceCond, walk
+from .effects import RefKind
 from .metrics import event_names, metric_names
-from .model import Effect, Scenario
+from .model import Scenario
 
 Path = tuple
 
@@ -65,27 +66,15 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
                 known("decision", leaf.decision, set(s.decisions), path)
                 if leaf.decision in s.decisions and leaf.option is not None:
                     known("option", leaf.option, set(s.decisions[leaf.decision].options), path)
+    pools: dict[RefKind, set[str]] = {"force": forces, "axis": axes, "measure": measures}
     for path, e in effects(s):
-        check_effect(e, forces, axes, measures, path, known)
+        for ref in e.references():
+            known(ref.kind, ref.id, pools[ref.kind], path + ref.path)
     valid = set(metric_names(s))
     for oid, o in s.objectives.items():
         if o.metric not in valid:
             out.append((("objectives", oid, "metric"), f"unknown metric {o.metric!r}; see `crisis-sim metrics`"))
     return out
-
-
-def check_effect(e: Effect, forces, axes, measures, path, known) -> None:
-    for key in ("alert", "activate", "deploy", "hold", "release"):
-        if getattr(e, key):
-            known("force", getattr(e, key), forces, path + (key,))
-    if e.delay:
-        known("force", e.delay.force, forces, path + ("delay", "force"))
-    if e.presence:
-        known("force", e.presence.force, forces, path + ("presence", "force"))
-    if e.measure:
-        known("measure", e.measure.id, measures, path + ("measure", "id"))
-    if e.commit:
-        known("axis", e.commit, axes, path + ("commit",))
 
 
 def cited_facts(data, path=()) -> list[tuple[Path, str]]:
