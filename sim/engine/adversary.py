@@ -6,25 +6,22 @@ troops then count as committed, and it advances ``distance_km`` at
 """
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
-
-from simpy.events import Event
-
 from ..scenario.draws import Draws
 from ..scenario.model import Axis
 from .timing import wait_timing
-from .world import World
+from .world import Process, World
 
 
-def axis_process(w: World, aid: str, axis: Axis, rng: Draws) -> Generator[Event, Any, None]:
+def axis_process(w: World, aid: str, axis: Axis, rng: Draws) -> Process:
+    adversary = w.s.adversary
+    assert adversary is not None  # an axis belongs to the adversary
     speed = axis.speed_kmh.sample(rng)
     opposition = min(max(axis.opposition.sample(rng), 0.0), 1.0)
     ordered = f"axis.{aid}.ordered"
     yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     w.axis_committed(aid, axis.troops)
     if w.keep_trace:
-        w.record("axis", w.s.adversary.side,
+        w.record("axis", adversary.side,
                  f"{axis.name}: {axis.troops:,.0f} troops committed (total {w.committed_troops:,.0f})",
                  {"axis": aid, "committed_troops": w.committed_troops, "troops": axis.troops}, axis.facts)
     w.mark(f"axis.{aid}.committed", record=False)
@@ -35,6 +32,6 @@ def axis_process(w: World, aid: str, axis: Axis, rng: Draws) -> Generator[Event,
     yield w.env.timeout(axis.distance_km / effective)
     w.axis_arrived(aid)
     if w.keep_trace:
-        w.record("axis", w.s.adversary.side, f"{axis.name}: reaches {axis.objective or 'its objective'}",
+        w.record("axis", adversary.side, f"{axis.name}: reaches {axis.objective or 'its objective'}",
                  {"axis": aid, "arrived": True}, axis.facts)
     w.mark(f"axis.{aid}.arrived", record=False)

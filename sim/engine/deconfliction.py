@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import math
 
+from simpy.events import Event, Timeout
+
+from ..scenario.draws import Draws
+from ..scenario.model import Deconfliction
 from .world import World
 
 
-def incident_probability(w: World) -> float:
-    d = w.s.deconfliction
+def incident_probability(w: World, d: Deconfliction) -> float:
+    """The chance an encounter now becomes an incident (``d``: the scenario's deconfliction)."""
     p = w.measure_product()
     if d.tension_sensitivity:  # with none the tension term is exactly 1.0: skip computing it
         p *= 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
@@ -39,14 +43,16 @@ class Encounters:
 
     __slots__ = ("_fire", "a", "b", "d", "domains", "rates", "timer", "total", "u", "w")
 
-    def __init__(self, w: World, uniforms):
+    def __init__(self, w: World, uniforms: Draws) -> None:
         d = w.s.deconfliction
+        if d is None:
+            raise ValueError("encounters need the scenario's deconfliction section")
         self.w, self.d, self.u = w, d, uniforms
         self.a, self.b = d.between
         self.domains = sorted(d.encounter_rate)
         self.rates: list[float] = []
         self.total = 0.0
-        self.timer = None
+        self.timer: Timeout | None = None
         self._fire = self.fire  # one bound method, so that it can be found and removed again
         w.on_presence_change(self.redraw)
 
@@ -66,7 +72,7 @@ class Encounters:
         self.timer = self.w.env.timeout(-math.log1p(-self.u.random()) / self.total)
         self.timer.callbacks.append(self._fire)
 
-    def fire(self, _event) -> None:
+    def fire(self, _event: Event) -> None:
         self.timer = None
         w, u = self.w, self.u
         pick = u.random() * self.total
@@ -77,7 +83,7 @@ class Encounters:
                 break
             pick -= rate
         w.count_encounter()
-        p = incident_probability(w)
+        p = incident_probability(w, self.d)
         if u.random() < p:
             self._incident(dom, p)
         elif w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace

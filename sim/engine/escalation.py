@@ -10,12 +10,13 @@ the moment it falls past a level a condition compares tension with (so that
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 
-from .world import World, first_of
+from .world import Process, World, first_of
 
 
 class Tension:
-    def __init__(self, world: World, condition_levels: list[float] = ()):
+    def __init__(self, world: World, condition_levels: Iterable[float] = ()) -> None:
         self.w = world
         # every level whose downward crossing matters: rung thresholds and condition comparisons
         self.levels = sorted({r.threshold for r in world.s.escalation.rungs} | set(condition_levels))
@@ -34,7 +35,8 @@ class Tension:
 
     def value(self, t: float | None = None) -> float:
         t = self.w.env.now if t is None else t
-        return self.floor + (self.v0 - self.floor) * 2.0 ** (-(t - self.t0) / self.half_life)
+        v: float = self.floor + (self.v0 - self.floor) * 2.0 ** (-(t - self.t0) / self.half_life)
+        return v
 
     def _rung_for(self, v: float) -> int:
         r = 0
@@ -43,7 +45,7 @@ class Tension:
                 r = i
         return r
 
-    def _set(self, v: float, actor: str, why: str, facts=()) -> None:
+    def _set(self, v: float, actor: str, why: str, facts: Sequence[str] = ()) -> None:
         before = self.value() if self.w.keep_trace else 0.0
         self.v0, self.t0 = max(v, self.floor, 0.0), self.w.env.now
         self._crossed = None
@@ -61,7 +63,7 @@ class Tension:
         ev.succeed()
         self.w.notify("tension")
 
-    def add(self, amount: float, actor: str, why: str, facts=()) -> None:
+    def add(self, amount: float, actor: str, why: str, facts: Sequence[str] = ()) -> None:
         self._set(self.value() + amount, actor, why, facts)
 
     def set_floor(self, floor: float, actor: str, why: str) -> None:
@@ -76,7 +78,7 @@ class Tension:
         below = [x for x in self.levels if self.floor < x and (x < top if self._crossed is not None else x <= top)]
         return below[-1] if below else None
 
-    def decay_watch(self):
+    def decay_watch(self) -> Process:
         """Process: at each level decay crosses, step the ladder down (a rung's threshold) and wake
         whoever waits on a tension condition."""
         env = self.w.env

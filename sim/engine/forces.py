@@ -7,18 +7,14 @@ Delay effects lengthen the step under way.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
-
-from simpy.events import Event
+from collections.abc import Callable
 
 from ..scenario.conditions import Condition, ForceStage
 from ..scenario.draws import Draws
 from ..scenario.effects import Order
-from .world import ForceState, World, channels_of
+from .world import ForceState, Process, World, channels_of
 
 STANDBY, ALERTED, ACTIVATED, READY, DEPLOYING, IN_PLACE = ForceStage
-Process = Generator[Event, Any, None]
 
 
 def _ordered(w: World, fs: ForceState, cond: Condition | None, order: Order) -> Callable[[], bool]:

@@ -5,7 +5,7 @@ from ..scenario.draws import Draws
 from ..scenario.model import Inject
 from .effects import apply_effects
 from .timing import wait_timing
-from .world import World
+from .world import Process, World
 
 
 def fire_inject(w: World, iid: str, inj: Inject) -> None:
@@ -18,7 +18,7 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.notify("event")
 
 
-def inject_process(w: World, iid: str, inj: Inject, rng: Draws):
+def inject_process(w: World, iid: str, inj: Inject, rng: Draws) -> Process:
     yield from wait_timing(w, inj, rng)
     if iid in w.happened_at:  # delivered already (a facilitator brought it forward): once is enough
         return

@@ -11,15 +11,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
+K = TypeVar("K")
 T = TypeVar("T")
 
 
-def per_object(limit: int = 32) -> Callable[[Callable[[object], T]], Callable[[object], T]]:
-    def decorate(compute: Callable[[object], T]) -> Callable[[object], T]:
-        cache: dict[int, tuple[object, T]] = {}
+def per_object(limit: int = 32) -> Callable[[Callable[[K], T]], Callable[[K], T]]:
+    def decorate(compute: Callable[[K], T]) -> Callable[[K], T]:
+        cache: dict[int, tuple[K, T]] = {}
 
         @wraps(compute)
-        def get(obj):
+        def get(obj: K) -> T:
             hit = cache.get(id(obj))
             if hit is None or hit[0] is not obj:
                 if len(cache) >= limit:

@@ -8,14 +8,15 @@ read, and the :class:`~sim.scenario.effects.EffectTarget` that effects change.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 import simpy
 from numpy.random.bit_generator import ISeedSequence
 from simpy.events import PENDING, Event
@@ -23,6 +24,7 @@ from simpy.events import PENDING, Event
 from ..scenario.conditions import (
     FORCE_STATES,
     STAGE_OF,
+    Condition,
     DecisionCond,
     EventCond,
     ForceCond,
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from .escalation import Tension
 
 IN_PLACE = ForceStage.IN_PLACE
+Process = Generator[Event, Any, None]  # the body of a SimPy process
+Words = npt.NDArray[np.unsignedinteger[Any]]  # seed words from SeedSequence.generate_state
 
 
 @dataclass
@@ -66,10 +70,10 @@ class _Words(ISeedSequence):
 
     __slots__ = ("words",)
 
-    def __init__(self, words):
+    def __init__(self, words: Words) -> None:
         self.words = words
 
-    def generate_state(self, n_words, dtype=np.uint32):
+    def generate_state(self, n_words: int, dtype: npt.DTypeLike = np.uint32) -> Words:
         if n_words != 4 or np.dtype(dtype) != np.uint64:  # pragma: no cover - PCG64 asks for exactly this
             raise ValueError("seed words are for PCG64 only")
         return self.words
@@ -86,15 +90,17 @@ class _Streams:
 
     __slots__ = ("_made", "_words")
 
-    def __init__(self, root: np.random.SeedSequence):
-        self._words = root.generate_state(4 * len(STREAMS), np.uint64)
+    def __init__(self, root: np.random.SeedSequence) -> None:
+        self._words: Words = root.generate_state(4 * len(STREAMS), np.uint64)
         self._made: dict[str, np.random.Generator] = {}
 
     def generator(self, name: str) -> np.random.Generator:
         gen = self._made.get(name)
         if gen is None:
             k = 4 * STREAMS.index(name)
-            gen = self._made[name] = np.random.Generator(np.random.PCG64(_Words(self._words[k:k + 4])))
+            # numpy documents ISeedSequence as PCG64's seed extension point; its stubs list SeedSequence only
+            seq = _Words(self._words[k:k + 4])
+            gen = self._made[name] = np.random.Generator(np.random.PCG64(seq))  # type: ignore[arg-type]
         return gen
 
 
@@ -103,9 +109,9 @@ _METRIC_CHANNEL = {"tension": "tension", "rung": "tension", "encounters": "count
                    "committed_troops": "troops", "time_h": "time"}
 
 
-def channels_of(*conds) -> frozenset[str]:
+def channels_of(*conds: Condition | None) -> frozenset[str]:
     """The change channels whose changes can alter the value of any of ``conds`` (None ignored)."""
-    out = frozenset()
+    out: frozenset[str] = frozenset()
     for cond in conds:
         if cond is not None:
             out |= _channels_of_one(cond)
@@ -113,9 +119,9 @@ def channels_of(*conds) -> frozenset[str]:
 
 
 @per_object(limit=4096)
-def _channels_of_one(cond) -> frozenset[str]:
+def _channels_of_one(cond: Condition) -> frozenset[str]:
     """The channels of one condition; conditions are frozen, so this is worked out once per object."""
-    out = set()
+    out: set[str] = set()
     for leaf in walk(cond):
         if isinstance(leaf, EventCond):
             out.add("event")
@@ -139,8 +145,11 @@ class Uniforms:
     __slots__ = ("_buf", "_gen", "_i", "_name", "_streams")
     BLOCK = 64
 
-    def __init__(self, streams: _Streams, name: str):
-        self._streams, self._name, self._gen, self._buf, self._i = streams, name, None, [], 0
+    def __init__(self, streams: _Streams, name: str) -> None:
+        self._streams, self._name = streams, name
+        self._gen: np.random.Generator | None = None
+        self._buf: list[float] = []
+        self._i = 0
 
     def random(self) -> float:
         i = self._i
@@ -152,7 +161,7 @@ class Uniforms:
         return self._buf[i]
 
 
-def first_of(env: simpy.Environment, events) -> Event:
+def first_of(env: simpy.Environment, events: Sequence[Event]) -> Event:
     """An event that fires when the first of ``events`` is processed.
 
     What ``a | b`` (SimPy's AnyOf) does, on exactly the same schedule (it is triggered at the
@@ -162,11 +171,11 @@ def first_of(env: simpy.Environment, events) -> Event:
     """
     ev = Event(env)
 
-    def fire(_):
+    def fire(_: Event) -> None:
         if ev._value is PENDING:
             ev.succeed()
 
-    def done(_):
+    def done(_: Event) -> None:
         for e in events:
             cbs = e.callbacks
             if cbs and fire in cbs:
@@ -182,13 +191,13 @@ def first_of(env: simpy.Environment, events) -> Event:
 
 
 @lru_cache(maxsize=4096)
-def _calendar(start, tz: ZoneInfo, t_h: float) -> str:
+def _calendar(start: datetime, tz: ZoneInfo, t_h: float) -> str:
     """Calendar time ``t_h`` hours after ``start`` in ``tz`` (the same few hours recur run after run)."""
     return (start + timedelta(hours=t_h)).astimezone(tz).isoformat(timespec="minutes")
 
 
 class World:
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True) -> None:
         self.s = self.scenario = scenario
         self.env = simpy.Environment()
         self.root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -199,7 +208,7 @@ class World:
         self._start = scenario.clock.start
         self.happened_at: dict[str, float] = {}
         self.decided: dict[str, str] = {}
-        self.decision_log: list[dict] = []
+        self.decision_log: list[dict[str, Any]] = []
         self.forces = {fid: ForceState(fid, f, STAGE_OF[f.initial_state]) for fid, f in scenario.forces.items()}
         for fs in self.forces.values():
             for st in FORCE_STATES[1: fs.stage + 1]:
@@ -241,7 +250,8 @@ class World:
     def calendar(self, t_h: float) -> str:
         return _calendar(self._start, self._tz, t_h)
 
-    def record(self, kind: str, actor: str, text: str, state: dict | None = None, facts=()) -> None:
+    def record(self, kind: str, actor: str, text: str, state: dict[str, Any] | None = None,
+               facts: Sequence[str] = ()) -> None:
         """Append a trace record (when the trace is kept). Hot callers test ``keep_trace`` first,
         so that runs without a trace do not even build the text and state."""
         self._seq += 1
@@ -263,13 +273,13 @@ class World:
         for c in channels:
             self._waiting[c].append(entry)
         if deadline is not None:
-            def due(_):
+            def due(_: Event) -> None:
                 if ev._value is PENDING:
                     ev.succeed()
             self.env.timeout(max(deadline - self.env.now, 0.0)).callbacks.append(due)
         return ev
 
-    def wait_for(self, test: Callable[[], bool], channels: frozenset[str]):
+    def wait_for(self, test: Callable[[], bool], channels: frozenset[str]) -> Process:
         """Process body: return once ``test()`` holds (at once if it holds already)."""
         while not test():
             yield self.until(test, channels)
@@ -318,7 +328,7 @@ class World:
         raise KeyError(name)
 
     # --- changes ------------------------------------------------------------
-    def mark(self, event: str, actor: str = "", text: str = "", facts=(), record: bool = True) -> None:
+    def mark(self, event: str, actor: str = "", text: str = "", facts: Sequence[str] = (), record: bool = True) -> None:
         if event not in self.happened_at:
             self.happened_at[event] = self.env.now
         if record and self.keep_trace:
@@ -450,7 +460,7 @@ class World:
                     side[k] = side.get(k, 0) + v
         return out
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         return {
             "t_h": round(self.env.now, 6),
             "time": self.calendar(self.env.now),
