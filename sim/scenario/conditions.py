@@ -89,7 +89,7 @@ class MetricCond(_C):
     eq: float | None = None
 
     @model_validator(mode="after")
-    def _one_comparison(self):
+    def _one_comparison(self) -> MetricCond:
         if all(getattr(self, k) is None for k in ("gte", "gt", "lte", "lt", "eq")):
             raise ValueError("give at least one of gte, gt, lte, lt, eq")
         return self
@@ -108,14 +108,14 @@ class MetricCond(_C):
 class AllCond(_C):
     all: list[Condition] = Field(min_length=1)
 
-    def test(self, s):
+    def test(self, s: StateView) -> bool:
         return all(c.test(s) for c in self.all)
 
 
 class AnyCond(_C):
     any: list[Condition] = Field(min_length=1)
 
-    def test(self, s):
+    def test(self, s: StateView) -> bool:
         return any(c.test(s) for c in self.any)
 
 
@@ -123,7 +123,7 @@ class NotCond(_C):
     not_: Condition = Field(alias="not")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
-    def test(self, s):
+    def test(self, s: StateView) -> bool:
         return not self.not_.test(s)
 
 
@@ -156,7 +156,10 @@ AnyCond.model_rebuild()
 NotCond.model_rebuild()
 
 
-def walk(cond) -> list:
+Leaf = EventCond | ForceCond | DecisionCond | MetricCond
+
+
+def walk(cond: Condition) -> list[Leaf]:
     """Every leaf condition inside ``cond``."""
     if isinstance(cond, AllCond):
         return [x for c in cond.all for x in walk(c)]
@@ -167,15 +170,15 @@ def walk(cond) -> list:
     return [cond]
 
 
-def metric_marks(cond, metric: str) -> list[float]:
+def metric_marks(cond: Condition, metric: str) -> list[float]:
     """The values of ``metric`` at which a comparison inside ``cond`` can change its value."""
-    out = []
+    out: list[float] = []
     for leaf in walk(cond):
         if isinstance(leaf, MetricCond) and leaf.metric == metric:
             out += [v for v in (leaf.gte, leaf.gt, leaf.lte, leaf.lt, leaf.eq) if v is not None]
     return out
 
 
-def time_marks(cond) -> list[float]:
+def time_marks(cond: Condition) -> list[float]:
     """Hours at which a time comparison inside ``cond`` can change its value."""
     return metric_marks(cond, "time_h")

@@ -14,7 +14,7 @@ not be run. ``tests/test_sensitivity_pruning.py`` checks this against full runs.
 """
 from __future__ import annotations
 
-from .conditions import DecisionCond, EventCond, ForceCond, MetricCond, walk
+from .conditions import Condition, DecisionCond, EventCond, ForceCond, MetricCond, walk
 from .effects import Moved, Moves
 from .model import Scenario
 from .references import effects
@@ -45,9 +45,9 @@ class _Walk:
             if target in e.moves():
                 if e.random_amount():
                     raise _Everything
-                (self.inject if path[0] == "injects" else self.decision)(path[1])
+                (self.inject if path[0] == "injects" else self.decision)(str(path[1]))
 
-    def condition(self, cond) -> None:
+    def condition(self, cond: Condition | None) -> None:
         if cond is None:
             return
         for leaf in walk(cond):
@@ -97,8 +97,10 @@ class _Walk:
 
     def axis(self, aid: str) -> None:
         if self._first("axis", aid):
+            adversary = self.s.adversary
+            assert adversary is not None  # only an axis of the adversary is walked
             self.prefixes.add(f"adversary.axes.{aid}.")
-            self.condition(self.s.adversary.axes[aid].when)
+            self.condition(adversary.axes[aid].when)
             self._sources("axis", aid)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -26,7 +26,7 @@ class M(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf or .nan is never a real figure
 
 
-def _ids(d: dict) -> dict:
+def _ids(d: dict[str, Any]) -> dict[str, Any]:
     for k in d:
         if not re.match(ID, k):
             raise ValueError(f"id {k!r} must start with a letter and hold only letters, digits, - and _")
@@ -40,14 +40,14 @@ class Clock(M):
 
     @field_validator("start")
     @classmethod
-    def _aware(cls, v: datetime):
+    def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("give the start with a UTC offset, e.g. 2022-02-24T03:00:00+00:00")
         return v
 
     @field_validator("display_tz")
     @classmethod
-    def _zone(cls, v: str):
+    def _zone(cls, v: str) -> str:
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
@@ -81,7 +81,7 @@ class Timing(M):
 
     @field_validator("at_time")
     @classmethod
-    def _aware(cls, v):
+    def _aware(cls, v: datetime | None) -> datetime | None:
         if v is not None and v.tzinfo is None:
             raise ValueError("give the time with a UTC offset")
         return v
@@ -126,7 +126,7 @@ class Adversary(M):
     _ids = field_validator("axes")(classmethod(lambda cls, v: _ids(v)))
 
     @model_validator(mode="after")
-    def _within_mass(self):
+    def _within_mass(self) -> Self:
         total = sum(a.troops for a in self.axes.values())
         if total > self.massed_troops:
             raise ValueError(f"axes commit {total:g} troops, more than the {self.massed_troops:g} massed")
@@ -167,7 +167,7 @@ class Escalation(M):
     rungs: list[Rung] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _ladder(self):
+    def _ladder(self) -> Self:
         th = [r.threshold for r in self.rungs]
         if th[0] != 0:
             raise ValueError("the first rung starts at threshold 0")
@@ -187,7 +187,7 @@ class Inject(Timing):
     facts: Facts = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _timed(self):
+    def _timed(self) -> Self:
         n = self._timing_count()
         if self.library and n:
             raise ValueError("a library inject has no at_h, at_time or when")
@@ -214,7 +214,7 @@ class DecisionPoint(Timing):
     _ids = field_validator("options")(classmethod(lambda cls, v: _ids(v)))
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> Self:
         if self._timing_count() != 1:
             raise ValueError("give exactly one of at_h, at_time, when")
         if self.default not in self.options:
@@ -227,7 +227,7 @@ class Target(M):
     lte: float | None = None
 
     @model_validator(mode="after")
-    def _some(self):
+    def _some(self) -> Self:
         if self.gte is None and self.lte is None:
             raise ValueError("give gte, lte or both")
         return self
@@ -260,7 +260,7 @@ class Checkpoint(M):
     facts: Facts = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.at_h is None) == (self.at_time is None):
             raise ValueError("give exactly one of at_h, at_time")
         if self.at_time is not None and self.at_time.tzinfo is None:
