@@ -1,9 +1,10 @@
 """Effects, one class per kind: parsing from their one key, located errors, what each applies,
 references and can move."""
+import re
 from typing import Any
 
 import pytest
-from conftest import MINIMAL
+from conftest import MINIMAL, ROOT
 from pydantic import TypeAdapter
 
 from sim import ScenarioError, load_scenario, run
@@ -239,3 +240,10 @@ def test_pruning_follows_every_effect_aimed_at_a_force(write):
     drawn = text.replace("effects: [{hold: f1}]}", "effects: [{delay: {force: f1, hours: {dist: uniform, low: 1, "
                          "high: 3}}}]}")
     assert parameter_prefixes(load_scenario(write("drawn.yaml", drawn)), "force.f1.in_place_h") is None
+
+
+def test_the_readme_lists_every_kind():
+    text = (ROOT / "README.md").read_text()
+    listed = re.search(r"Effects: (.*?)\.\n", text, re.S)
+    assert listed is not None
+    assert re.findall(r"`(\w+)`", listed.group(1)) == list(KINDS)
