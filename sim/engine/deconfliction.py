@@ -28,7 +28,9 @@ from .world import World
 
 def incident_probability(w: World, d: Deconfliction) -> float:
     """The chance an encounter now becomes an incident (``d``: the scenario's deconfliction)."""
-    p = w.measure_product()
+    p = w.measure_p  # the cached product (read here: this runs on every encounter)
+    if p is None:
+        p = w.measure_product()
     if d.tension_sensitivity:  # with none the tension term is exactly 1.0: skip computing it
         p *= 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
     return min(p, 1.0)

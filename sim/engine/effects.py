@@ -21,6 +21,3 @@ def apply_effects(w: World, effects: Sequence[Effect], actor: str, rng: Draws, f
         for e in effects:
             e.apply(w, ctx)
 
-
-def apply_effect(w: World, e: Effect, actor: str, rng: Draws, facts: Sequence[str] = (), why: str = "") -> None:
-    e.apply(w, EffectContext(actor, facts, why or actor, rng))

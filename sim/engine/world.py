@@ -224,7 +224,7 @@ class World:
         self.encounter_factor = 1.0
         self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
                          if scenario.deconfliction else {})
-        self._measure_p: float | None = None  # p_incident x active measure factors, until a measure switches
+        self.measure_p: float | None = None  # p_incident x active measure factors (measure_product), until one switches
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
         self.tension: Tension  # attached by escalation.Tension
@@ -375,7 +375,7 @@ class World:
     def measure_product(self) -> float:
         """``p_incident`` times the factors of the active measures, multiplied in the scenario's
         order (the same floating-point product every time); cached until a measure switches."""
-        p = self._measure_p
+        p = self.measure_p
         if p is None:
             d = self.s.deconfliction
             assert d is not None  # only encounters ask, and only a scenario with deconfliction has them
@@ -383,7 +383,7 @@ class World:
             for mid, active in self.measures.items():
                 if active:
                     p *= d.measures[mid].factor
-            self._measure_p = p
+            self.measure_p = p
         return p
 
     def deliver_inject(self, iid: str) -> None:
@@ -425,7 +425,7 @@ class World:
 
     def set_measure(self, mid: str, active: bool) -> None:
         self.measures[mid] = active
-        self._measure_p = None
+        self.measure_p = None
 
     def scale_presence(self, fid: str, factor: float) -> None:
         self.forces[fid].presence_scale = factor

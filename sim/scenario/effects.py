@@ -22,7 +22,6 @@ problem is reported at the effect's own field.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, Protocol, Union, get_args
 
 from pydantic import (
@@ -75,8 +74,7 @@ class EffectTarget(Protocol):
     def commit_axis(self, aid: str, actor: str, facts: Sequence[str] = ()) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class EffectContext:
+class EffectContext(NamedTuple):
     """Who applies effects and why: ``actor`` (an id) is recorded as who did it, ``facts`` are
     cited, ``why`` (a title) is what a rung change names; ``draws`` gives sampled amounts."""
 
