@@ -4,10 +4,12 @@ import re
 from typing import Any
 
 import pytest
-from conftest import MINIMAL, ROOT
+from conftest import BASELINE, MINIMAL, ROOT
 from pydantic import TypeAdapter
+from typer.testing import CliRunner
 
 from sim import ScenarioError, load_scenario, run
+from sim.cli.app import app
 from sim.scenario.dependencies import parameter_prefixes
 from sim.scenario.effects import (
     EFFECT_CLASSES,
@@ -247,3 +249,16 @@ def test_the_readme_lists_every_kind():
     listed = re.search(r"Effects: (.*?)\.\n", text, re.S)
     assert listed is not None
     assert re.findall(r"`(\w+)`", listed.group(1)) == list(KINDS)
+
+
+@pytest.mark.parametrize("kind", ["hold", "alert", "activate", "deploy", "release", "commit"])
+def test_run_refuses_an_empty_target_given_with_set_in_one_line(kind):
+    # these passed `validate` and then crashed the engine (KeyError) or did nothing (commit)
+    item = f'decisions.saceur_deconfliction.options.directive.effects=[{{{kind}: ""}}]'
+    r = CliRunner().invoke(app, ["run", str(BASELINE), "--set", item])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.output
+    assert lines[0].startswith(f"error: --set {item}: ")
+    assert lines[0].endswith(f"decisions.saceur_deconfliction.options.directive.effects.0.{kind}: empty: give "
+                             + ("an axis id" if kind == "commit" else "a force id"))
