@@ -15,6 +15,7 @@ from sim.scenario.effects import (
     EFFECT_CLASSES,
     KINDS,
     Effect,
+    EffectBase,
     EffectContext,
     Moves,
     Ref,
@@ -124,6 +125,15 @@ def test_references_name_the_field_that_gives_each_id():
     assert refs["measure"] == (Ref("measure", "hotline", ("measure", "id")),)
     assert refs["commit"] == (Ref("axis", "north", ("commit",)),)
     assert refs["signal"] == refs["tension"] == refs["encounter_rate_factor"] == ()
+
+
+@pytest.mark.parametrize("cls", EFFECT_CLASSES, ids=lambda c: c.__name__)
+def test_every_kind_says_what_it_moves_and_applies_itself(cls):
+    # no kind inherits EffectBase's refusals: a kind that forgot would be pruned or do nothing
+    assert "apply" in {k for c in cls.__mro__[:-1] if c is not EffectBase for k in vars(c)}
+    assert "moves" in {k for c in cls.__mro__[:-1] if c is not EffectBase for k in vars(c)}
+    (e,) = EFFECTS.validate_python([EXAMPLES[cls.kind]])
+    assert e.moves()
 
 
 def test_what_each_kind_can_move():

@@ -144,13 +144,17 @@ class EffectBase(BaseModel):
         return out
 
     def apply(self, target: EffectTarget, ctx: EffectContext) -> None:
+        """Carry the effect out (every kind says how)."""
         raise NotImplementedError
 
     def references(self) -> tuple[Ref, ...]:
+        """The ids it names (none unless a kind says so)."""
         return ()
 
     def moves(self) -> tuple[Moves, ...]:
-        return ()
+        """What it can change. Every kind must say (no default): an effect that moved a force's
+        times without saying so would be pruned from sensitivity runs of that force's metrics."""
+        raise NotImplementedError
 
     def random_amount(self) -> bool:
         """Whether the amount it applies is drawn (so depends on every earlier draw of its stream)."""
