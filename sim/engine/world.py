@@ -38,6 +38,7 @@ from .memo import per_object
 from .trace import Record
 
 if TYPE_CHECKING:
+    from .deconfliction import Encounters
     from .escalation import Tension
 
 IN_PLACE = ForceStage.IN_PLACE
@@ -219,8 +220,7 @@ class World:
             if fs.spec.encounters:
                 self._presence_forces.setdefault((fs.spec.side, fs.spec.kind), []).append(fs)
         self.committed_troops = 0.0
-        self.encounters = 0
-        self.incidents = 0
+        self._encounters: Encounters | None = None  # the encounter clock (and counts), when there is one
         self.encounter_factor = 1.0
         self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
                          if scenario.deconfliction else {})
@@ -364,13 +364,17 @@ class World:
     def axis_arrived(self, aid: str) -> None:
         self.axis_arrival[aid] = self.env.now
 
-    def count_encounter(self) -> int:
-        self.encounters += 1
-        return self.encounters
+    @property
+    def encounters(self) -> int:
+        """Encounters so far (counted by the encounter clock, which owns the count)."""
+        e = self._encounters
+        return 0 if e is None else e.encounters
 
-    def count_incident(self) -> int:
-        self.incidents += 1
-        return self.incidents
+    @property
+    def incidents(self) -> int:
+        """Encounters that turned into incidents so far."""
+        e = self._encounters
+        return 0 if e is None else e.incidents
 
     def measure_product(self) -> float:
         """``p_incident`` times the factors of the active measures, multiplied in the scenario's
@@ -406,6 +410,9 @@ class World:
 
     def attach_tension(self, tension: Tension) -> None:
         self.tension = tension
+
+    def attach_encounters(self, encounters: Encounters) -> None:
+        self._encounters = encounters
 
     def on_presence_change(self, watcher: Callable[[], None]) -> None:
         self.presence_watchers.append(watcher)
