@@ -173,8 +173,7 @@ def test_vary_values_run_or_say_why(tmp_path_factory, path, values, spec, data):
 def good_log(tmp_path_factory):
     d = tmp_path_factory.mktemp("log")
     script = d / "cmds.txt"
-    script.write_text('next\ninject "Hotline silent" --tension 5\nnote --team blue "lift is thin"\nnext\n'
-                      "decide nrf_deploy hold\nundo\n")
+    script.write_text('next\ninject "Hotline silent" --tension 5\nnote --team blue "lift is thin"\nnext\nundo\n')
     log = d / "good.jsonl"
     r = CliRunner().invoke(app, ["workshop", str(BASELINE), "--session", str(log), "--script", str(script),
                                  "--teams", "blue,red"])
