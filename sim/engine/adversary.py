@@ -6,23 +6,23 @@ troops then count as committed, and it advances ``distance_km`` at
 """
 from __future__ import annotations
 
-import numpy as np
-
+from ..scenario.draws import Draws
 from ..scenario.model import Axis
 from .timing import wait_timing
 from .trace import AxisRecord
-from .world import World
+from .world import Process, World
 
 
-def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
+def axis_process(w: World, aid: str, axis: Axis, rng: Draws) -> Process:
+    adversary = w.s.adversary
+    assert adversary is not None  # an axis belongs to the adversary
     speed = axis.speed_kmh.sample(rng)
     opposition = min(max(axis.opposition.sample(rng), 0.0), 1.0)
     ordered = f"axis.{aid}.ordered"
     yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
-    w.committed_troops += axis.troops
-    w.axis_start[aid] = w.env.now
+    w.axis_committed(aid, axis.troops)
     if w.keep_trace:
-        w.record(AxisRecord(actor=w.s.adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
+        w.record(AxisRecord(actor=adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
                             event="committed", troops=axis.troops, committed_troops=w.committed_troops,
                             objective=axis.objective or ""))
     w.mark(f"axis.{aid}.committed", record=False)
@@ -31,9 +31,9 @@ def axis_process(w: World, aid: str, axis: Axis, rng: np.random.Generator):
     if effective <= 0:
         return
     yield w.env.timeout(axis.distance_km / effective)
-    w.axis_arrival[aid] = w.env.now
+    w.axis_arrived(aid)
     if w.keep_trace:
-        w.record(AxisRecord(actor=w.s.adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
+        w.record(AxisRecord(actor=adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
                             event="arrived", troops=axis.troops, committed_troops=w.committed_troops,
                             objective=axis.objective or ""))
     w.mark(f"axis.{aid}.arrived", record=False)

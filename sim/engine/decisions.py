@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
+from ..scenario.conditions import StateView
 from ..scenario.model import DecisionPoint
 from .effects import apply_effects
 from .timing import wait_timing
 from .trace import DecisionRecord, PendingRecord, Source, SourceKind
-from .world import World
+from .world import Process, World
 
 
 @dataclass(frozen=True)
@@ -30,20 +31,20 @@ class Choice:
 
 
 class DecisionSource(Protocol):
-    def choose(self, did: str, point: DecisionPoint, view, rng: np.random.Generator) -> Choice | None: ...
+    def choose(self, did: str, point: DecisionPoint, view: StateView, rng: np.random.Generator) -> Choice | None: ...
 
 
 class DefaultPolicy:
     """The option the scenario marks as default."""
 
-    def choose(self, did, point, view, rng):
+    def choose(self, did: str, point: DecisionPoint, view: StateView, rng: np.random.Generator) -> Choice:
         return Choice(point.default, point.team, "scenario default", "default")
 
 
 class WeightedRandom:
     """Options drawn at random in proportion to their weights (for exploring outcomes)."""
 
-    def choose(self, did, point, view, rng):
+    def choose(self, did: str, point: DecisionPoint, view: StateView, rng: np.random.Generator) -> Choice:
         ids = list(point.options)
         w = np.array([point.options[o].weight for o in ids], dtype=float)
         if w.sum() <= 0:
@@ -54,11 +55,11 @@ class WeightedRandom:
 class Scripted:
     """Fixed choices by decision id; anything else goes to ``fallback`` (None: pause the run)."""
 
-    def __init__(self, choices: Mapping[str, Choice | str], fallback: DecisionSource | None = None):
+    def __init__(self, choices: Mapping[str, Choice | str], fallback: DecisionSource | None = None) -> None:
         self.choices = {k: (v if isinstance(v, Choice) else Choice(v, source="given")) for k, v in choices.items()}
         self.fallback = fallback
 
-    def choose(self, did, point, view, rng):
+    def choose(self, did: str, point: DecisionPoint, view: StateView, rng: np.random.Generator) -> Choice | None:
         if did in self.choices:
             c = self.choices[did]
             return c if c.team else Choice(c.option, point.team, c.rationale, c.source)
@@ -70,14 +71,17 @@ class _LazyRng:
 
     __slots__ = ("_w",)
 
-    def __init__(self, w: World):
+    def __init__(self, w: World) -> None:
         self._w = w
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._w.rng("decisions"), name)
 
 
-def as_source(decisions) -> DecisionSource:
+Decisions = DecisionSource | Mapping[str, Choice | str] | None
+
+
+def as_source(decisions: Decisions) -> DecisionSource:
     if decisions is None:
         return DefaultPolicy()
     if isinstance(decisions, Mapping):
@@ -85,29 +89,26 @@ def as_source(decisions) -> DecisionSource:
     return decisions
 
 
-def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource):
+def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource) -> Process:
     """Process body; random decision sources draw from the run's ``decisions`` stream."""
     yield from wait_timing(w, point, w.params)
-    choice = source.choose(did, point, w, _LazyRng(w))
+    # the lazy stream stands in for the Generator: it hands on every attribute of the real one
+    choice = source.choose(did, point, w, cast(np.random.Generator, _LazyRng(w)))
     if choice is None:
         w.record(PendingRecord(actor=point.team, facts=list(point.facts), decision=did, title=point.title,
                                team=point.team, options=list(point.options)))
-        w.pending = {"decision": did, "t_h": round(w.env.now, 6), "title": point.title, "team": point.team,
-                     "prompt": point.prompt, "options": {k: {"label": o.label, "description": o.description}
-                                                         for k, o in point.options.items()},
-                     "default": point.default}
-        if not w.stop.triggered:
-            w.stop.succeed()
+        w.pause({"decision": did, "t_h": round(w.env.now, 6), "title": point.title, "team": point.team,
+                 "prompt": point.prompt, "options": {k: {"label": o.label, "description": o.description}
+                                                     for k, o in point.options.items()},
+                 "default": point.default})
         return
     if choice.option not in point.options:
         raise ValueError(f"decision {did}: unknown option {choice.option!r}; options: {', '.join(point.options)}")
     opt = point.options[choice.option]
-    w.decided[did] = choice.option
-    w.happened_at.setdefault(f"decision.{did}", w.env.now)
     team = choice.team or point.team
     entry = {"decision": did, "option": choice.option, "label": opt.label, "team": team,
              "rationale": choice.rationale, "source": choice.source, "t_h": round(w.env.now, 6)}
-    w.decision_log.append(entry)
+    w.take_decision(did, choice.option, entry)
     if w.keep_trace:
         w.record(DecisionRecord(actor=team, facts=list(point.facts), decision=did, title=point.title,
                                 option=choice.option, label=opt.label, team=team,

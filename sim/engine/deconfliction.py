@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import math
 
+from simpy.events import Event, Timeout
+
+from ..scenario.draws import Draws
+from ..scenario.model import Deconfliction
 from .trace import EncounterRecord, IncidentRecord, Source, SourceKind
 from .world import World
 
@@ -32,25 +36,11 @@ class EncounterBudgetExceeded(RuntimeError):
         return str(self.args[0])
 
 
-def measure_product(w: World) -> float:
-    """``p_incident`` times the factors of the active measures, multiplied in the scenario's
-    order (the same floating-point product every time); cached until a measure switches."""
-    p = w.measure_p
+def incident_probability(w: World, d: Deconfliction) -> float:
+    """The chance an encounter now becomes an incident (``d``: the scenario's deconfliction)."""
+    p = w.measure_p  # the cached product (read here: this runs on every encounter)
     if p is None:
-        d = w.s.deconfliction
-        p = d.p_incident
-        for mid, active in w.measures.items():
-            if active:
-                p *= d.measures[mid].factor
-        w.measure_p = p
-    return p
-
-
-def incident_probability(w: World) -> float:
-    d = w.s.deconfliction
-    p = w.measure_p
-    if p is None:
-        p = measure_product(w)
+        p = w.measure_product()
     if d.tension_sensitivity:  # with none the tension term is exactly 1.0: skip computing it
         p *= 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
     return min(p, 1.0)
@@ -63,18 +53,25 @@ class Encounters:
     process leaves its timeout), so it passes as a no-op.
     """
 
-    __slots__ = ("_fire", "a", "b", "d", "domains", "rates", "timer", "total", "u", "w")
+    __slots__ = ("_fire", "a", "b", "d", "domains", "encounters", "incidents", "rates", "timer", "total", "u", "w")
 
-    def __init__(self, w: World, uniforms):
+    def __init__(self, w: World, uniforms: Draws) -> None:
         d = w.s.deconfliction
+        if d is None:
+            raise ValueError("encounters need the scenario's deconfliction section")
         self.w, self.d, self.u = w, d, uniforms
         self.a, self.b = d.between
         self.domains = sorted(d.encounter_rate)
         self.rates: list[float] = []
         self.total = 0.0
-        self.timer = None
+        self.timer: Timeout | None = None
+        # the counts are this component's own state (the world reads them): an increment here costs
+        # a fraction of a method call on the world, on the commonest event of a run
+        self.encounters = 0
+        self.incidents = 0
         self._fire = self.fire  # one bound method, so that it can be found and removed again
-        w.presence_watchers.append(self.redraw)
+        w.on_presence_change(self.redraw)
+        w.attach_encounters(self)
 
     def redraw(self) -> None:
         """Presence (or the encounter factor) changed: the rate is new, so is the wait."""
@@ -92,7 +89,7 @@ class Encounters:
         self.timer = self.w.env.timeout(-math.log1p(-self.u.random()) / self.total)
         self.timer.callbacks.append(self._fire)
 
-    def fire(self, _event) -> None:
+    def fire(self, _event: Event) -> None:
         self.timer = None
         w, u = self.w, self.u
         pick = u.random() * self.total
@@ -102,26 +99,27 @@ class Encounters:
                 dom = name
                 break
             pick -= rate
-        w.encounters += 1
-        if w.encounters > MAX_ENCOUNTERS:
+        self.encounters += 1
+        if self.encounters > MAX_ENCOUNTERS:
             raise EncounterBudgetExceeded(
                 f"the run stopped at H+{w.env.now:.4g}: more than {MAX_ENCOUNTERS:,} encounters (now "
                 f"{self.total:.3g} an hour); lower deconfliction.encounter_rate.{dom} "
                 f"(or the {dom} forces' strength and presence it multiplies)")
-        p = incident_probability(w)
+        p = incident_probability(w, self.d)
         if u.random() < p:
             self._incident(dom, p)
         elif w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace
-            w.record(EncounterRecord(actor=f"{self.a}/{self.b}", domain=dom, p=round(p, 6), encounters=w.encounters))
+            w.record(EncounterRecord(actor=f"{self.a}/{self.b}", domain=dom, p=round(p, 6),
+                                     encounters=self.encounters))
         w.notify("count")
         if self.timer is None:  # the encounter itself did not change presence (and redraw)
             self._schedule()
 
     def _incident(self, dom: str, p: float) -> None:
         w, d, actor = self.w, self.d, f"{self.a}/{self.b}"
-        w.incidents += 1
+        self.incidents += 1
         amount = d.incident_tension.sample(self.u)
         if w.keep_trace:
-            w.record(IncidentRecord(actor=actor, facts=list(d.facts), domain=dom, p=round(p, 6), incidents=w.incidents,
-                                    tension_delta=amount))
-        w.tension.add(amount, actor, Source(SourceKind.INCIDENT, dom), d.facts)
+            w.record(IncidentRecord(actor=actor, facts=list(d.facts), domain=dom, p=round(p, 6),
+                                    incidents=self.incidents, tension_delta=amount))
+        w.add_tension(amount, actor, Source(SourceKind.INCIDENT, dom), d.facts)

@@ -16,13 +16,10 @@ engine and the readers of a trace compute it with the same function.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterable
-from typing import Any
-
-from simpy.events import Event
+from collections.abc import Iterable
 
 from .trace import DECAY, RungRecord, Source, TensionRecord, decayed
-from .world import World, first_of
+from .world import Process, World, first_of
 
 
 class Tension:
@@ -41,7 +38,7 @@ class Tension:
         self.peak = self.v0
         self.peak_rung = self.rung
         self._jump = world.env.event()
-        world.tension = self
+        world.attach_tension(self)
 
     def value(self, t: float | None = None) -> float:
         t = self.w.env.now if t is None else t
@@ -90,7 +87,7 @@ class Tension:
         below = [x for x in self.levels if self.floor < x and (x < top if self._crossed is not None else x <= top)]
         return below[-1] if below else None
 
-    def decay_watch(self) -> Generator[Event, Any, None]:
+    def decay_watch(self) -> Process:
         """Process: at each level decay crosses, step the ladder down (a rung's threshold) and wake
         whoever waits on a tension condition."""
         env = self.w.env

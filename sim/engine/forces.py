@@ -7,30 +7,34 @@ Delay effects lengthen the step under way.
 """
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
-from .world import ForceState, World, channels_of
+from ..scenario.conditions import Condition, ForceStage
+from ..scenario.draws import Draws
+from ..scenario.effects import Order
+from .world import ForceState, Process, World, channels_of
 
-STANDBY, ALERTED, ACTIVATED, READY, DEPLOYING, IN_PLACE = range(6)
+STANDBY, ALERTED, ACTIVATED, READY, DEPLOYING, IN_PLACE = ForceStage
 
 
-def _ordered(w: World, fs: ForceState, cond, flag: str):
-    return lambda: getattr(fs, flag) or (cond is not None and cond.test(w))
+def _ordered(w: World, fs: ForceState, cond: Condition | None, order: Order) -> Callable[[], bool]:
+    orders = fs.orders
+    return lambda: order in orders or (cond is not None and cond.test(w))
 
 
-def _timed(w: World, fs: ForceState, hours: float):
-    fs.due = w.env.now + max(hours, 0.0)
-    while w.env.now < fs.due:
+def _timed(w: World, fs: ForceState, hours: float) -> Process:
+    w.start_timed_step(fs, hours)
+    while w.env.now < fs.due:  # a delay effect may move the end on while we sleep
         yield w.env.timeout(fs.due - w.env.now)
 
 
-def force_process(w: World, fs: ForceState, rng: np.random.Generator):
+def force_process(w: World, fs: ForceState, rng: Draws) -> Process:
     spec = fs.spec
     notice = spec.notice_to_move_h.sample(rng)
     transit = spec.transit_h.sample(rng)
-    activate = _ordered(w, fs, spec.activate_when, "activate_ordered")
+    activate = _ordered(w, fs, spec.activate_when, "activate")
     if fs.stage < ALERTED:
-        alert = _ordered(w, fs, spec.alert_when, "alert_ordered")
+        alert = _ordered(w, fs, spec.alert_when, "alert")
         chans = channels_of(spec.alert_when, spec.activate_when) | {"force"}  # orders come on "force"
         yield from w.wait_for(lambda: alert() or activate(), chans)
         w.set_stage(fs, ALERTED)
@@ -44,7 +48,8 @@ def force_process(w: World, fs: ForceState, rng: np.random.Generator):
     if fs.stage < DEPLOYING:
         cond = spec.deploy_when
         chans = channels_of(cond) | {"force"}
-        yield from w.wait_for(lambda: not fs.held and (cond is None or fs.deploy_ordered or cond.test(w)), chans)
+        orders = fs.orders
+        yield from w.wait_for(lambda: not fs.held and (cond is None or "deploy" in orders or cond.test(w)), chans)
         w.set_stage(fs, DEPLOYING, transit_h=transit)
     if fs.stage < IN_PLACE:
         yield from _timed(w, fs, transit)

@@ -1,17 +1,16 @@
 """Injects: scenario events told to the players, fired at a time or on a condition, with effects."""
 from __future__ import annotations
 
-import numpy as np
-
+from ..scenario.draws import Draws
 from ..scenario.model import Inject
 from .effects import apply_effects
 from .timing import wait_timing
 from .trace import InjectRecord, Source, SourceKind
-from .world import World
+from .world import Process, World
 
 
 def fire_inject(w: World, iid: str, inj: Inject) -> None:
-    w.happened_at.setdefault(iid, w.env.now)
+    w.deliver_inject(iid)
     adhoc = iid not in w.s.injects  # written at a workshop's table
     if w.keep_trace:
         w.record(InjectRecord(actor=inj.sender or "control", facts=list(inj.facts), inject=iid, title=inj.title,
@@ -22,7 +21,7 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.notify("event")
 
 
-def inject_process(w: World, iid: str, inj: Inject, rng: np.random.Generator):
+def inject_process(w: World, iid: str, inj: Inject, rng: Draws) -> Process:
     yield from wait_timing(w, inj, rng)
     if iid in w.happened_at:  # delivered already (a facilitator brought it forward): once is enough
         return

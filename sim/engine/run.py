@@ -5,6 +5,7 @@ Same scenario, seed and decisions give the same result and trace, byte for byte.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from ..scenario.conditions import metric_marks, time_marks
 from ..scenario.model import Inject, Scenario
 from ..scenario.references import conditions
 from .adversary import axis_process
-from .decisions import as_source, decision_process
+from .decisions import Decisions, as_source, decision_process
 from .deconfliction import EncounterBudgetExceeded, Encounters
 from .escalation import Tension
 from .forces import force_process
@@ -20,37 +21,38 @@ from .injects import fire_inject, inject_process
 from .memo import per_object
 from .metrics import measure
 from .trace import CheckpointRecord, EndRecord, Result, StartRecord
-from .world import Uniforms, World, first_of
+from .world import Process, Uniforms, World, first_of
 
 __all__ = ["EncounterBudgetExceeded", "run"]
 
 
-def _seed_repr(seed) -> int | list:
+def _seed_repr(seed: int | np.random.SeedSequence) -> Any:
+    """The seed as results show it: an int, or a SeedSequence's entropy and spawn key."""
     if isinstance(seed, np.random.SeedSequence):
         return [seed.entropy, *seed.spawn_key] if seed.spawn_key else seed.entropy
     return int(seed)
 
 
-def _checkpoint(w: World, cid: str, at: float):
+def _checkpoint(w: World, cid: str, at: float) -> Process:
     if at > w.env.now:
         yield w.env.timeout(at - w.env.now)
     snap = w.snapshot()
     cp = w.s.checkpoints[cid]
-    w.checkpoints[cid] = snap
+    w.save_checkpoint(cid, snap)
     w.record(CheckpointRecord(actor="control", facts=list(cp.facts), checkpoint=cid, title=cp.title,
                               tension=snap["tension"], rung=snap["rung"], committed_troops=snap["committed_troops"],
                               encounters=snap["encounters"], incidents=snap["incidents"], forces=snap["forces"],
                               on_station=snap["on_station"]))
 
 
-def _wake_at(w: World, times: list[float]):
+def _wake_at(w: World, times: list[float]) -> Process:
     for t in sorted(set(times)):
         if t > w.env.now:
             yield w.env.timeout(t - w.env.now)
         w.notify("time")
 
 
-def _extra_inject(w: World, inj: tuple[str, Inject, float]):
+def _extra_inject(w: World, inj: tuple[str, Inject, float]) -> Process:
     iid, spec, at = inj
     if at > w.env.now:
         yield w.env.timeout(at - w.env.now)
@@ -65,7 +67,7 @@ def _marks(s: Scenario) -> tuple[list[float], list[float]]:
     return [t for c in conds for t in time_marks(c)], sorted({v for c in conds for v in metric_marks(c, "tension")})
 
 
-def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=None, *,
+def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: Decisions = None, *,
         until_h: float | None = None, extra_injects: Iterable[tuple[str, Inject, float]] = (),
         keep_trace: bool = True) -> Result:
     """Simulate ``scenario`` once.
@@ -101,7 +103,11 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions=No
     if scenario.deconfliction:
         Encounters(w, Uniforms(w.streams, "encounters")).redraw()
     for cid, cp in scenario.checkpoints.items():
-        at = cp.at_h if cp.at_h is not None else scenario.clock.hours(cp.at_time)
+        if cp.at_h is not None:
+            at = cp.at_h
+        else:
+            assert cp.at_time is not None  # validation gives a checkpoint exactly one of at_h, at_time
+            at = scenario.clock.hours(cp.at_time)
         env.process(_checkpoint(w, cid, at))
     marks, _ = _marks(scenario)
     if marks:

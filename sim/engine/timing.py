@@ -1,13 +1,14 @@
 """Waiting for the moment something is due: an hour, a calendar time or a condition."""
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
+from ..scenario.draws import Draws
 from ..scenario.model import Timing
-from .world import World, channels_of
+from .world import Process, World, channels_of
 
 
-def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
+def due_hour(w: World, item: Timing, rng: Draws) -> float | None:
     """The hour a timed item is due (never before H-hour), or None if it waits on a condition."""
     if item.at_h is not None:
         return max(item.at_h.sample(rng), 0.0)
@@ -16,20 +17,22 @@ def due_hour(w: World, item: Timing, rng: np.random.Generator) -> float | None:
     return None
 
 
-def wait_timing(w: World, item: Timing, rng: np.random.Generator, also=None, also_on=frozenset()):
+def wait_timing(w: World, item: Timing, rng: Draws, also: Callable[[], bool] | None = None,
+                also_on: frozenset[str] = frozenset()) -> Process:
     """Process body: return when ``item`` is due, or earlier if ``also()`` holds
     (``also_on``: the change channels that can make it hold)."""
     t = due_hour(w, item, rng)
-    if t is not None and also is None:
-        if t > w.env.now:
-            yield w.env.timeout(t - w.env.now)
-        return
     if t is not None:
-        if not also():
+        if also is None:
+            if t > w.env.now:
+                yield w.env.timeout(t - w.env.now)
+        elif not also():
             yield w.until(also, also_on, deadline=t)
         return
     cond = item.when
+    test: Callable[[], bool]
     if also is None:
+        assert cond is not None  # validation gives a timed item exactly one of at_h, at_time, when
         test = lambda: cond.test(w)  # noqa: E731
     else:
         test = lambda: (cond is not None and cond.test(w)) or also()  # noqa: E731

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from math import floor
 from typing import Any, Literal
+
+# the cause of a change is defined below the engine (effects pass it on); records carry it
+from ..scenario.causes import DECAY as DECAY
+from ..scenario.causes import Source as Source
+from ..scenario.causes import SourceKind as SourceKind
 
 TRACE_FORMAT = 2  # 1: records with free-form ``state`` dicts; 2: typed records (this module)
 
@@ -39,40 +43,6 @@ def decayed(v0: float, floor: float, half_life_h: float, dt_h: float) -> float:
     :class:`TensionRecord` (the one formula, used by both)."""
     f: float = 2.0 ** (-dt_h / half_life_h)
     return floor + (v0 - floor) * f
-
-
-class SourceKind(StrEnum):
-    """What moved tension or applied an effect."""
-
-    INJECT = "inject"              # a scenario inject (scheduled, library, or brought forward)
-    ADHOC_INJECT = "adhoc_inject"  # an inject written at a workshop's table
-    DECISION = "decision"          # a decision option taken
-    INCIDENT = "incident"          # an encounter that turned into an incident
-    DECAY = "decay"                # tension decaying with its half-life
-
-
-@dataclass(slots=True, frozen=True)
-class Source:
-    """Who or what caused a change: its kind and id (inject id, decision id, incident domain)."""
-
-    kind: SourceKind
-    id: str = ""
-    title: str = ""    # the inject's or decision's title
-    option: str = ""   # a decision's option id
-    label: str = ""    # a decision option's label
-
-    @property
-    def text(self) -> str:
-        if self.kind is SourceKind.DECISION:
-            return f"{self.title}: {self.label}"
-        if self.kind is SourceKind.INCIDENT:
-            return f"{self.id} incident"
-        if self.kind is SourceKind.DECAY:
-            return "decay"
-        return self.title or self.id
-
-
-DECAY = Source(SourceKind.DECAY)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -1,39 +1,73 @@
 """The simulation state, held on one object beside the ``simpy.Environment``.
 
 Processes change the world only through its methods, which record each change
-in the trace and wake whoever waits on a condition. The world is also the
-:class:`~sim.scenario.conditions.StateView` that conditions and decision sources read.
+in the trace and wake whoever waits on a condition (``tests/test_engine_world.py``
+checks that no other engine module assigns to the world's or a force's state). The world
+is also the :class:`~sim.scenario.conditions.StateView` that conditions and decision sources
+read, and the :class:`~sim.scenario.effects.EffectTarget` that effects change.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 import simpy
 from numpy.random.bit_generator import ISeedSequence
 from simpy.events import PENDING, Event
 
-from ..scenario.conditions import FORCE_STATES, DecisionCond, EventCond, ForceCond, MetricCond, walk
+from ..scenario.conditions import (
+    FORCE_STATES,
+    STAGE_OF,
+    Condition,
+    DecisionCond,
+    EventCond,
+    ForceCond,
+    ForceStage,
+    MetricCond,
+    walk,
+)
+from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
 from .memo import per_object
-from .trace import ForceRecord, Record, SignalRecord
+from .trace import (
+    DelayEffectRecord,
+    EncounterFactorEffectRecord,
+    ForceRecord,
+    HoldEffectRecord,
+    MeasureEffectRecord,
+    OrderEffectRecord,
+    PresenceEffectRecord,
+    Record,
+    SignalRecord,
+    Source,
+)
+
+if TYPE_CHECKING:
+    from .deconfliction import Encounters
+    from .escalation import Tension
+
+IN_PLACE = ForceStage.IN_PLACE
+Process = Generator[Event, Any, None]  # the body of a SimPy process
+Words = npt.NDArray[np.unsignedinteger[Any]]  # seed words from SeedSequence.generate_state
 
 
 @dataclass
 class ForceState:
+    """One force's state in a run (changed only through :class:`World`'s methods)."""
+
     id: str
     spec: Force
-    stage: int
+    stage: ForceStage
     times: dict[str, float] = field(default_factory=dict)
     due: float = 0.0                # end of the current timed step (notice-to-move or transit)
     held: bool = False
-    deploy_ordered: bool = False
-    alert_ordered: bool = False
-    activate_ordered: bool = False
+    orders: set[Order] = field(default_factory=set)  # alert, activate, deploy: ordered by an effect
     presence_scale: float = 1.0
 
     @property
@@ -48,10 +82,10 @@ class _Words(ISeedSequence):
 
     __slots__ = ("words",)
 
-    def __init__(self, words):
+    def __init__(self, words: Words) -> None:
         self.words = words
 
-    def generate_state(self, n_words, dtype=np.uint32):
+    def generate_state(self, n_words: int, dtype: npt.DTypeLike = np.uint32) -> Words:
         if n_words != 4 or np.dtype(dtype) != np.uint64:  # pragma: no cover - PCG64 asks for exactly this
             raise ValueError("seed words are for PCG64 only")
         return self.words
@@ -68,15 +102,17 @@ class _Streams:
 
     __slots__ = ("_made", "_words")
 
-    def __init__(self, root: np.random.SeedSequence):
-        self._words = root.generate_state(4 * len(STREAMS), np.uint64)
+    def __init__(self, root: np.random.SeedSequence) -> None:
+        self._words: Words = root.generate_state(4 * len(STREAMS), np.uint64)
         self._made: dict[str, np.random.Generator] = {}
 
     def generator(self, name: str) -> np.random.Generator:
         gen = self._made.get(name)
         if gen is None:
             k = 4 * STREAMS.index(name)
-            gen = self._made[name] = np.random.Generator(np.random.PCG64(_Words(self._words[k:k + 4])))
+            # numpy documents ISeedSequence as PCG64's seed extension point; its stubs list SeedSequence only
+            seq = _Words(self._words[k:k + 4])
+            gen = self._made[name] = np.random.Generator(np.random.PCG64(seq))  # type: ignore[arg-type]
         return gen
 
 
@@ -85,9 +121,9 @@ _METRIC_CHANNEL = {"tension": "tension", "rung": "tension", "encounters": "count
                    "committed_troops": "troops", "time_h": "time"}
 
 
-def channels_of(*conds) -> frozenset[str]:
+def channels_of(*conds: Condition | None) -> frozenset[str]:
     """The change channels whose changes can alter the value of any of ``conds`` (None ignored)."""
-    out = frozenset()
+    out: frozenset[str] = frozenset()
     for cond in conds:
         if cond is not None:
             out |= _channels_of_one(cond)
@@ -95,9 +131,9 @@ def channels_of(*conds) -> frozenset[str]:
 
 
 @per_object(limit=4096)
-def _channels_of_one(cond) -> frozenset[str]:
+def _channels_of_one(cond: Condition) -> frozenset[str]:
     """The channels of one condition; conditions are frozen, so this is worked out once per object."""
-    out = set()
+    out: set[str] = set()
     for leaf in walk(cond):
         if isinstance(leaf, EventCond):
             out.add("event")
@@ -121,8 +157,11 @@ class Uniforms:
     __slots__ = ("_buf", "_gen", "_i", "_name", "_streams")
     BLOCK = 64
 
-    def __init__(self, streams: _Streams, name: str):
-        self._streams, self._name, self._gen, self._buf, self._i = streams, name, None, [], 0
+    def __init__(self, streams: _Streams, name: str) -> None:
+        self._streams, self._name = streams, name
+        self._gen: np.random.Generator | None = None
+        self._buf: list[float] = []
+        self._i = 0
 
     def random(self) -> float:
         i = self._i
@@ -134,7 +173,7 @@ class Uniforms:
         return self._buf[i]
 
 
-def first_of(env: simpy.Environment, events) -> Event:
+def first_of(env: simpy.Environment, events: Sequence[Event]) -> Event:
     """An event that fires when the first of ``events`` is processed.
 
     What ``a | b`` (SimPy's AnyOf) does, on exactly the same schedule (it is triggered at the
@@ -144,11 +183,11 @@ def first_of(env: simpy.Environment, events) -> Event:
     """
     ev = Event(env)
 
-    def fire(_):
+    def fire(_: Event) -> None:
         if ev._value is PENDING:
             ev.succeed()
 
-    def done(_):
+    def done(_: Event) -> None:
         for e in events:
             cbs = e.callbacks
             if cbs and fire in cbs:
@@ -164,14 +203,14 @@ def first_of(env: simpy.Environment, events) -> Event:
 
 
 @lru_cache(maxsize=4096)
-def _calendar(start, tz: ZoneInfo, t_h: float) -> str:
+def _calendar(start: datetime, tz: ZoneInfo, t_h: float) -> str:
     """Calendar time ``t_h`` hours after ``start`` in ``tz`` (the same few hours recur run after run)."""
     return (start + timedelta(hours=t_h)).astimezone(tz).isoformat(timespec="minutes")
 
 
 class World:
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True):
-        self.s = scenario
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True) -> None:
+        self.s = self.scenario = scenario
         self.env = simpy.Environment()
         self.root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.keep_trace = keep_trace
@@ -181,8 +220,8 @@ class World:
         self._start = scenario.clock.start
         self.happened_at: dict[str, float] = {}
         self.decided: dict[str, str] = {}
-        self.decision_log: list[dict] = []
-        self.forces = {fid: ForceState(fid, f, FORCE_STATES.index(f.initial_state)) for fid, f in scenario.forces.items()}
+        self.decision_log: list[dict[str, Any]] = []
+        self.forces = {fid: ForceState(fid, f, STAGE_OF[f.initial_state]) for fid, f in scenario.forces.items()}
         for fs in self.forces.values():
             for st in FORCE_STATES[1: fs.stage + 1]:
                 fs.times[st] = 0.0
@@ -192,26 +231,25 @@ class World:
             if fs.spec.encounters:
                 self._presence_forces.setdefault((fs.spec.side, fs.spec.kind), []).append(fs)
         self.committed_troops = 0.0
-        self.encounters = 0
-        self.incidents = 0
+        self._encounters: Encounters | None = None  # the encounter clock (and counts), when there is one
         self.encounter_factor = 1.0
         self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
                          if scenario.deconfliction else {})
-        self.measure_p: float | None = None  # p_incident x active measure factors (deconfliction's cache)
+        self.measure_p: float | None = None  # p_incident x active measure factors (measure_product), until one switches
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
-        self.tension = None  # set by escalation.Tension
+        self.tension: Tension  # attached by escalation.Tension
         # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from this one
         # stream, once each, in the fixed order the processes start; effects and random decisions draw
         # from their own streams, so what the players decide never shifts a parameter's draw
         self.streams = _Streams(self.root)
         self.params = Uniforms(self.streams, "params")
         self.effects_rng = Uniforms(self.streams, "effects")
-        self._waiting: dict[str, list] = {c: [] for c in CHANNELS}  # (test, event) by channel
-        self.presence_watchers: list = []   # called when presence (or the encounter factor) changes
+        self._waiting: dict[str, list[tuple[Callable[[], bool], Event]]] = {c: [] for c in CHANNELS}
+        self.presence_watchers: list[Callable[[], None]] = []  # called when presence or the encounter factor changes
         self.stop = self.env.event()
-        self.pending: dict | None = None
-        self.checkpoints: dict[str, dict] = {}
+        self.pending: dict[str, Any] | None = None
+        self.checkpoints: dict[str, dict[str, Any]] = {}
 
     # --- randomness -------------------------------------------------------
     def rng(self, name: str) -> np.random.Generator:
@@ -247,13 +285,13 @@ class World:
         for c in channels:
             self._waiting[c].append(entry)
         if deadline is not None:
-            def due(_):
+            def due(_: Event) -> None:
                 if ev._value is PENDING:
                     ev.succeed()
             self.env.timeout(max(deadline - self.env.now, 0.0)).callbacks.append(due)
         return ev
 
-    def wait_for(self, test: Callable[[], bool], channels: frozenset[str]):
+    def wait_for(self, test: Callable[[], bool], channels: frozenset[str]) -> Process:
         """Process body: return once ``test()`` holds (at once if it holds already)."""
         while not test():
             yield self.until(test, channels)
@@ -302,14 +340,14 @@ class World:
         raise KeyError(name)
 
     # --- changes ------------------------------------------------------------
-    def mark(self, event: str, actor: str = "", facts=(), record: bool = True) -> None:
+    def mark(self, event: str, actor: str = "", facts: Sequence[str] = (), record: bool = True) -> None:
         if event not in self.happened_at:
             self.happened_at[event] = self.env.now
         if record and self.keep_trace:
             self.record(SignalRecord(actor=actor, facts=list(facts), event=event))
         self.notify("event")
 
-    def set_stage(self, fs: ForceState, stage: int, *, notice_h: float | None = None,
+    def set_stage(self, fs: ForceState, stage: ForceStage, *, notice_h: float | None = None,
                   transit_h: float | None = None) -> None:
         """Move ``fs`` on to ``stage``; the notice to move or transit time drawn for the step it
         starts is recorded (rounded to 6 places) when the trace is kept."""
@@ -323,23 +361,153 @@ class World:
             self.record(ForceRecord(actor=fs.id, facts=list(spec.facts), force=fs.id, name=spec.name, state=fs.state,
                                     notice_h=None if notice_h is None else round(notice_h, 6),
                                     transit_h=None if transit_h is None else round(transit_h, 6)))
-        self.notify("force", presence=stage == 5)
+        self.notify("force", presence=stage == IN_PLACE)
+
+    def start_timed_step(self, fs: ForceState, hours: float) -> None:
+        """``fs`` begins a timed step (notice to move, transit) of ``hours`` (never negative) from now."""
+        fs.due = self.env.now + max(hours, 0.0)
+
+    def axis_committed(self, aid: str, troops: float) -> None:
+        """An adversary axis is committed now with ``troops`` (the troops channel is notified by the caller
+        once it has recorded the commitment)."""
+        self.committed_troops += troops
+        self.axis_start[aid] = self.env.now
+
+    def axis_arrived(self, aid: str) -> None:
+        self.axis_arrival[aid] = self.env.now
+
+    @property
+    def encounters(self) -> int:
+        """Encounters so far (counted by the encounter clock, which owns the count)."""
+        e = self._encounters
+        return 0 if e is None else e.encounters
+
+    @property
+    def incidents(self) -> int:
+        """Encounters that turned into incidents so far."""
+        e = self._encounters
+        return 0 if e is None else e.incidents
+
+    def measure_product(self) -> float:
+        """``p_incident`` times the factors of the active measures, multiplied in the scenario's
+        order (the same floating-point product every time); cached until a measure switches."""
+        p = self.measure_p
+        if p is None:
+            d = self.s.deconfliction
+            assert d is not None  # only encounters ask, and only a scenario with deconfliction has them
+            p = d.p_incident
+            for mid, active in self.measures.items():
+                if active:
+                    p *= d.measures[mid].factor
+            self.measure_p = p
+        return p
+
+    def deliver_inject(self, iid: str) -> None:
+        self.happened_at.setdefault(iid, self.env.now)
+
+    def take_decision(self, did: str, option: str, entry: dict[str, Any]) -> None:
+        """Decision ``did`` is taken with ``option`` now; ``entry`` goes to the decision log."""
+        self.decided[did] = option
+        self.happened_at.setdefault(f"decision.{did}", self.env.now)
+        self.decision_log.append(entry)
+
+    def pause(self, pending: dict[str, Any]) -> None:
+        """Stop the run here: a decision point waits for an answer (``pending`` describes it)."""
+        self.pending = pending
+        if not self.stop.triggered:
+            self.stop.succeed()
+
+    def save_checkpoint(self, cid: str, snap: dict[str, Any]) -> None:
+        self.checkpoints[cid] = snap
+
+    def attach_tension(self, tension: Tension) -> None:
+        self.tension = tension
+
+    def attach_encounters(self, encounters: Encounters) -> None:
+        self._encounters = encounters
+
+    def on_presence_change(self, watcher: Callable[[], None]) -> None:
+        self.presence_watchers.append(watcher)
+
+    # --- EffectTarget: what effects change (each records its own typed record) -----
+    def order_force(self, fid: str, order: Order, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        fs = self.forces[fid]
+        fs.orders.add(order)
+        if self.keep_trace:
+            self.record(OrderEffectRecord(actor=actor, facts=list(facts), cause=cause, force=fid, name=fs.spec.name,
+                                          order=order))
+        self.notify("force")
+
+    def hold_force(self, fid: str, held: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        fs = self.forces[fid]
+        fs.held = held
+        if self.keep_trace:
+            self.record(HoldEffectRecord(actor=actor, facts=list(facts), cause=cause, force=fid, name=fs.spec.name,
+                                         held=held))
+        self.notify("force")
+
+    def delay_force(self, fid: str, hours: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        """Lengthen ``fid``'s timed step under way (its process sleeps on until the new end)."""
+        fs = self.forces[fid]
+        fs.due += hours
+        if self.keep_trace:
+            self.record(DelayEffectRecord(actor=actor, facts=list(facts), cause=cause, force=fid, name=fs.spec.name,
+                                          delay_h=round(hours, 4)))
+
+    def set_measure(self, mid: str, active: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        """Switch measure ``mid``; the record cites the measure's own facts when the effect cites none."""
+        self.measures[mid] = active
+        self.measure_p = None  # the cached product of active measure factors is stale
+        if self.keep_trace:
+            d = self.s.deconfliction
+            assert d is not None  # the reference check saw the measure
+            spec = d.measures[mid]
+            self.record(MeasureEffectRecord(actor=actor, facts=list(facts or spec.facts), cause=cause, measure=mid,
+                                            name=spec.name, active=active))
+
+    def scale_presence(self, fid: str, factor: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        fs = self.forces[fid]
+        fs.presence_scale = factor
+        if self.keep_trace:
+            self.record(PresenceEffectRecord(actor=actor, facts=list(facts), cause=cause, force=fid,
+                                             name=fs.spec.name, factor=factor))
+        self.notify(presence=True)
+
+    def scale_encounters(self, factor: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> float:
+        """Multiply the encounter rates by ``factor``; the combined factor now in force."""
+        self.encounter_factor *= factor
+        if self.keep_trace:
+            self.record(EncounterFactorEffectRecord(actor=actor, facts=list(facts), cause=cause, factor=factor,
+                                                    encounter_factor=round(self.encounter_factor, 6)))
+        self.notify(presence=True)
+        return self.encounter_factor
+
+    def add_tension(self, amount: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        """Tension jumps by ``amount`` (the tension records it, with its cause)."""
+        self.tension.add(amount, actor, cause, facts)
+
+    def set_tension_floor(self, level: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        self.tension.set_floor(level, actor, cause, facts)
+
+    def commit_axis(self, aid: str, actor: str, facts: Sequence[str] = ()) -> None:
+        """Order axis ``aid`` committed now (its process is waiting for this event; the axis records it)."""
+        self.mark(f"axis.{aid}.ordered", actor, facts, record=False)
 
     def presence(self, side: str, domain: str) -> float:
         return sum(fs.spec.strength * fs.presence_scale for fs in self._presence_forces.get((side, domain), ())
-                   if fs.stage == 5)
+                   if fs.stage == IN_PLACE)
 
     def on_station(self) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
         for fs in self.forces.values():
-            if fs.stage == 5:
+            if fs.stage == IN_PLACE:
                 side = out.setdefault(fs.spec.side, {})
                 side[fs.spec.unit] = side.get(fs.spec.unit, 0) + fs.spec.strength
                 for k, v in fs.spec.includes.items():
                     side[k] = side.get(k, 0) + v
         return out
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         return {
             "t_h": round(self.env.now, 6),
             "time": self.calendar(self.env.now),

@@ -13,12 +13,33 @@ Metrics a condition can read: ``tension``, ``rung``, ``encounters``, ``incidents
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Protocol
+from enum import IntEnum
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-FORCE_STATES = ("standby", "alerted", "activated", "ready", "deploying", "in_place")
+
+class ForceStage(IntEnum):
+    """A force's readiness stages, in order: a force at a stage has passed every earlier one."""
+
+    STANDBY = 0
+    ALERTED = 1
+    ACTIVATED = 2
+    READY = 3
+    DEPLOYING = 4
+    IN_PLACE = 5
+
+    @property
+    def state(self) -> str:
+        """The stage's name as scenarios and traces write it (``in_place``)."""
+        return self.name.lower()
+
+
+FORCE_STATES = tuple(st.state for st in ForceStage)
+STAGE_OF = {st.state: st for st in ForceStage}  # state name -> stage
 ForceState = Literal["standby", "alerted", "activated", "ready", "deploying", "in_place"]
+if get_args(ForceState) != FORCE_STATES:  # pragma: no cover - the Literal (for pydantic) spells the stages out
+    raise AssertionError(f"ForceState {get_args(ForceState)} is out of step with ForceStage {FORCE_STATES}")
 METRICS = ("tension", "rung", "encounters", "incidents", "committed_troops", "time_h")
 
 
@@ -47,7 +68,7 @@ class ForceCond(_C):
     state: ForceState = "in_place"
 
     def test(self, s: StateView) -> bool:
-        return s.force_stage(self.force) >= FORCE_STATES.index(self.state)
+        return s.force_stage(self.force) >= STAGE_OF[self.state]
 
 
 class DecisionCond(_C):
@@ -68,7 +89,7 @@ class MetricCond(_C):
     eq: float | None = None
 
     @model_validator(mode="after")
-    def _one_comparison(self):
+    def _one_comparison(self) -> MetricCond:
         if all(getattr(self, k) is None for k in ("gte", "gt", "lte", "lt", "eq")):
             raise ValueError("give at least one of gte, gt, lte, lt, eq")
         return self
@@ -87,14 +108,14 @@ class MetricCond(_C):
 class AllCond(_C):
     all: list[Condition] = Field(min_length=1)
 
-    def test(self, s):
+    def test(self, s: StateView) -> bool:
         return all(c.test(s) for c in self.all)
 
 
 class AnyCond(_C):
     any: list[Condition] = Field(min_length=1)
 
-    def test(self, s):
+    def test(self, s: StateView) -> bool:
         return any(c.test(s) for c in self.any)
 
 
@@ -102,7 +123,7 @@ class NotCond(_C):
     not_: Condition = Field(alias="not")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
-    def test(self, s):
+    def test(self, s: StateView) -> bool:
         return not self.not_.test(s)
 
 
@@ -135,7 +156,10 @@ AnyCond.model_rebuild()
 NotCond.model_rebuild()
 
 
-def walk(cond) -> list:
+Leaf = EventCond | ForceCond | DecisionCond | MetricCond
+
+
+def walk(cond: Condition) -> list[Leaf]:
     """Every leaf condition inside ``cond``."""
     if isinstance(cond, AllCond):
         return [x for c in cond.all for x in walk(c)]
@@ -146,15 +170,15 @@ def walk(cond) -> list:
     return [cond]
 
 
-def metric_marks(cond, metric: str) -> list[float]:
+def metric_marks(cond: Condition, metric: str) -> list[float]:
     """The values of ``metric`` at which a comparison inside ``cond`` can change its value."""
-    out = []
+    out: list[float] = []
     for leaf in walk(cond):
         if isinstance(leaf, MetricCond) and leaf.metric == metric:
             out += [v for v in (leaf.gte, leaf.gt, leaf.lte, leaf.lt, leaf.eq) if v is not None]
     return out
 
 
-def time_marks(cond) -> list[float]:
+def time_marks(cond: Condition) -> list[float]:
     """Hours at which a time comparison inside ``cond`` can change its value."""
     return metric_marks(cond, "time_h")

@@ -14,12 +14,11 @@ not be run. ``tests/test_sensitivity_pruning.py`` checks this against full runs.
 """
 from __future__ import annotations
 
-from .conditions import DecisionCond, EventCond, ForceCond, MetricCond, walk
+from .conditions import Condition, DecisionCond, EventCond, ForceCond, MetricCond, walk
+from .effects import Moved, Moves
 from .metrics import Family, metric_registry
-from .model import Effect, Scenario
+from .model import Scenario
 from .references import effects
-
-ORDERS = ("alert", "activate", "deploy", "hold", "release")
 
 
 class _Everything(Exception):
@@ -38,13 +37,18 @@ class _Walk:
         self.seen.add((kind, key))
         return True
 
-    def _sources(self, hits):
-        """Every inject and decision point with an effect for which ``hits(effect)`` holds."""
+    def _sources(self, what: Moved, key: str) -> None:
+        """Every inject and decision point with an effect that can move ``what`` (``key``: its id).
+        An effect that moves it by a drawn amount makes it depend on the whole run: the amount
+        depends on every earlier draw of the effects stream, whose order any inject may shift."""
+        target = Moves(what, key)
         for path, e in effects(self.s):
-            if hits(e):
-                (self.inject if path[0] == "injects" else self.decision)(path[1])
+            if target in e.moves():
+                if e.random_amount():
+                    raise _Everything
+                (self.inject if path[0] == "injects" else self.decision)(str(path[1]))
 
-    def condition(self, cond) -> None:
+    def condition(self, cond: Condition | None) -> None:
         if cond is None:
             return
         for leaf in walk(cond):
@@ -68,15 +72,7 @@ class _Walk:
         self.prefixes.add(f"forces.{fid}.")
         for cond in (f.alert_when, f.activate_when, f.deploy_when):
             self.condition(cond)
-
-        def aimed(e: Effect) -> bool:
-            if e.delay is not None and e.delay.force == fid:
-                if getattr(e.delay.hours, "dist", "fixed") != "fixed":
-                    raise _Everything
-                return True
-            return any(getattr(e, k) == fid for k in ORDERS)
-
-        self._sources(aimed)
+        self._sources("force", fid)
 
     def event(self, name: str) -> None:
         if not self._first("event", name):
@@ -88,7 +84,7 @@ class _Walk:
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == "axis" and self.s.adversary and parts[1] in self.s.adversary.axes:
             self.axis(parts[1])
-        self._sources(lambda e: e.signal == name)
+        self._sources("event", name)
 
     def inject(self, iid: str) -> None:
         if self._first("inject", iid):
@@ -102,9 +98,11 @@ class _Walk:
 
     def axis(self, aid: str) -> None:
         if self._first("axis", aid):
+            adversary = self.s.adversary
+            assert adversary is not None  # only an axis of the adversary is walked
             self.prefixes.add(f"adversary.axes.{aid}.")
-            self.condition(self.s.adversary.axes[aid].when)
-            self._sources(lambda e: e.commit == aid)
+            self.condition(adversary.axes[aid].when)
+            self._sources("axis", aid)
 
 
 def parameter_prefixes(s: Scenario, metric: str) -> set[str] | None:

@@ -16,8 +16,9 @@ import math
 from statistics import NormalDist
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from .draws import Draws
 
 _STD = NormalDist()
 _U_MIN = 1e-12  # keep inverse CDFs finite at u == 0
@@ -30,7 +31,7 @@ class _Dist(BaseModel):
     facts: list[str] = Field(default_factory=list, description="fact ids this value is taken from")
 
     @model_validator(mode="after")
-    def _bounded(self):
+    def _bounded(self) -> _Dist:
         for name in type(self).model_fields:
             v = getattr(self, name)
             if isinstance(v, float) and math.isfinite(v) and abs(v) > MAX_PARAM:
@@ -38,7 +39,7 @@ class _Dist(BaseModel):
                 raise ValueError(f"{field} must lie within +-{MAX_PARAM:g}, got {v:g}")
         return self
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def sample(self, rng: Draws) -> float:
         """One draw: the quantile at one uniform number from ``rng``."""
         return self.quantile(min(max(rng.random(), _U_MIN), 1 - _U_MIN))
 

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Discriminator, Tag, ValidationError
 
 from .distributions import Fixed
+from .effects import EFFECT_TAGS, HASH_CONTEXT, KINDS
 from .errors import Problem, ScenarioError
 from .facts import find_register, load_register
 from .model import Scenario
@@ -188,7 +189,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Key:
         if (isinstance(node, dict) and seg in node) or (isinstance(node, list) and isinstance(seg, int) and seg < len(node)):
             node = node[seg]
             out.append(seg)
-        elif isinstance(node, dict) and isinstance(seg, str) and seg not in ("function-after", "function-before"):
+        elif isinstance(node, dict) and isinstance(seg, str) and seg not in ("function-after", "function-before") \
+                and seg not in EFFECT_TAGS:
             if not any(seg == t for t in ("fixed", "uniform", "triangular", "truncnormal", "lognormal", "exponential",
                                           "event", "force", "decision", "metric", "all", "any", "not")):
                 out.append(seg)  # a missing or extra field
@@ -197,12 +199,26 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Key:
     return tuple(out)
 
 
+def _tagged(union: Any, disc: Discriminator, node: Any) -> Any:
+    """The effect class (a member of the union told apart by a callable discriminator) that ``node`` is.
+    (Conditions' tags are also field names, which error locations keep: they are not resolved here.)"""
+    tag = disc.discriminator(node) if callable(disc.discriminator) and isinstance(node, dict) else None
+    if tag not in EFFECT_TAGS:
+        return None
+    for member in get_args(union):
+        if get_origin(member) is Annotated and any(isinstance(m, Tag) and m.tag == tag for m in get_args(member)[1:]):
+            return get_args(member)[0]
+    return None
+
+
 def _unwrap(tp: Any, node: Any) -> Any:
-    """The model (or container type) behind Annotated / Optional / a ``dist``-tagged union, if one is clear."""
+    """The model (or container type) behind Annotated / Optional / a ``dist``-tagged union / a union with a
+    callable discriminator, if one is clear."""
     while True:
         origin = get_origin(tp)
         if origin is Annotated:
-            tp = get_args(tp)[0]
+            disc = next((m for m in get_args(tp)[1:] if isinstance(m, Discriminator)), None)
+            tp = get_args(tp)[0] if disc is None else _tagged(get_args(tp)[0], disc, node)
         elif origin in (Union, types.UnionType):
             members = [a for a in get_args(tp) if a is not type(None)]
             if len(members) > 1 and isinstance(node, dict) and "dist" in node:
@@ -270,6 +286,8 @@ def _message(e: Any, data: Data, loc: Key) -> str:
         return "unknown field" + did_you_mean(str(loc[-1]) if loc else "", _fields_at(data, loc[:-1]))
     if e["type"] == "missing":
         return "required field is missing"
+    if e["type"] == "effect" and isinstance(given, dict):  # no key names a kind: the nearest kind to the first
+        return msg + did_you_mean(str(next(iter(given), "")), KINDS)
     if e["type"] == "model_attributes_type" and _is_dist(_type_at(data, loc)):
         return f"expected {_DISTS}, got {shown}"
     if e["type"] == "union_tag_invalid":
@@ -374,8 +392,8 @@ def override_checker(path: str | Path, overrides: Iterable[str] = ()) -> Callabl
 
 
 def content_hash(s: Scenario) -> str:
-    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends", "exercise"}), sort_keys=True,
-                      separators=(",", ":"))
+    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends", "exercise"}, context=HASH_CONTEXT),
+                      sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -443,14 +461,14 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     return scenario
 
 
-def resolved_data(path: str | Path) -> dict:
+def resolved_data(path: str | Path) -> Data:
     """A scenario file's plain data with its ``extends`` chain merged (not validated): what
     tools that rewrite a scenario (``msel --import``) start from."""
     data, _ = _resolve(Path(path), ())
     return data
 
 
-def register_path(path: str | Path, data: dict) -> Path | None:
+def register_path(path: str | Path, data: Data) -> Path | None:
     """The fact register a scenario file with ``data`` uses (as :func:`load_scenario` finds it)."""
     path = Path(path)
     reg_field = data.get("fact_register")

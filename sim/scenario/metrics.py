@@ -186,7 +186,7 @@ def event_names(s: Scenario) -> set[str]:
     names = set(s.injects) | {f"decision.{d}" for d in s.decisions}
     effects = [e for i in s.injects.values() for e in i.effects]
     effects += [e for d in s.decisions.values() for o in d.options.values() for e in o.effects]
-    names |= {e.signal for e in effects if e.signal}
+    names |= {name for e in effects for name in e.signals()}
     if s.adversary:
         for a in s.adversary.axes:
             names |= {f"axis.{a}.committed", f"axis.{a}.arrived"}
@@ -233,12 +233,12 @@ def _signal_sources(s: Scenario, name: str) -> list[str]:
 
     out = []
     for path, e in effects(s):
-        if getattr(e, "signal", None) == name:
+        if name in e.signals():
             if path[0] == "injects":
-                out.append(f"inject \u201c{s.injects[path[1]].title}\u201d")
+                out.append(f"inject \u201c{s.injects[str(path[1])].title}\u201d")
             else:
-                d = s.decisions[path[1]]
-                out.append(f"decision \u201c{d.title}\u201d (option \u201c{d.options[path[3]].label}\u201d)")
+                d = s.decisions[str(path[1])]
+                out.append(f"decision \u201c{d.title}\u201d (option \u201c{d.options[str(path[3])].label}\u201d)")
     return list(dict.fromkeys(out))
 
 

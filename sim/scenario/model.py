@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
+from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
 
@@ -24,7 +24,6 @@ ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
 YEARS = (1000, 8999)   # calendar arithmetic (offsets, time zones, + the horizon) stays inside datetime's range
 MAX_RATE = 1.0         # encounters per hour per unit of one side per unit of the other (the baseline: 7.5e-5)
-MAX_FACTOR = 100.0     # a scaling effect (presence)
 MAX_STRENGTH = 1e8     # troops, aircraft or ships in one force
 
 
@@ -38,7 +37,7 @@ class M(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf or .nan is never a real figure
 
 
-def _ids(d: dict) -> dict:
+def _ids(d: dict[str, Any]) -> dict[str, Any]:
     for k in d:
         if not re.match(ID, k):
             raise ValueError(f"id {k!r} must start with a letter and hold only letters, digits, - and _")
@@ -52,14 +51,15 @@ class Clock(M):
 
     @field_validator("start")
     @classmethod
-    def _aware(cls, v: datetime):
+    def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("give the start with a UTC offset, e.g. 2022-02-24T03:00:00+00:00")
-        return _in_years(v)
+        _in_years(v)
+        return v
 
     @field_validator("display_tz")
     @classmethod
-    def _zone(cls, v: str):
+    def _zone(cls, v: str) -> str:
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
@@ -93,55 +93,10 @@ class Timing(M):
 
     @field_validator("at_time")
     @classmethod
-    def _aware(cls, v):
+    def _aware(cls, v: datetime | None) -> datetime | None:
         if v is not None and v.tzinfo is None:
             raise ValueError("give the time with a UTC offset")
         return _in_years(v)
-
-
-class Delay(M):
-    force: str
-    hours: Dist
-
-
-class MeasureSwitch(M):
-    id: str
-    active: bool = True
-
-
-class Scale(M):
-    force: str
-    factor: float = Field(ge=0, le=MAX_FACTOR)
-
-
-class Effect(M):
-    """One thing an inject or a decision option does. Exactly one key per effect."""
-
-    signal: str | None = Field(None, description="record a named event")
-    tension: Dist | None = Field(None, description="add to tension (negative lowers it)")
-    tension_floor: float | None = Field(None, description="set the level tension decays towards")
-    alert: str | None = Field(None, description="force id to put on alert")
-    activate: str | None = Field(None, description="force id to activate")
-    deploy: str | None = Field(None, description="force id to deploy once ready")
-    hold: str | None = Field(None, description="force id to hold at readiness (no deployment)")
-    release: str | None = Field(None, description="force id released from hold")
-    delay: Delay | None = Field(None, description="add hours to a force's current readiness step")
-    measure: MeasureSwitch | None = Field(None, description="switch a deconfliction measure on or off")
-    presence: Scale | None = Field(None, description="scale a force's presence in encounters")
-    commit: str | None = Field(None, description="adversary axis id to commit now")
-    encounter_rate_factor: float | None = Field(None, ge=0, description="scale all encounter rates")
-
-    @model_validator(mode="after")
-    def _exactly_one(self):
-        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"an effect has exactly one key, got {given or 'none'}")
-        return self
-
-    @cached_property
-    def kind(self) -> str:
-        """The one key given (worked out once: the engine asks on every effect it applies)."""
-        return next(k for k in type(self).model_fields if getattr(self, k) is not None)
 
 
 class Force(M):
@@ -185,7 +140,7 @@ class Adversary(M):
     _ids = field_validator("axes")(classmethod(lambda cls, v: _ids(v)))
 
     @model_validator(mode="after")
-    def _within_mass(self):
+    def _within_mass(self) -> Self:
         total = sum(a.troops for a in self.axes.values())
         if total > self.massed_troops:
             raise ValueError(f"axes commit {total:g} troops, more than the {self.massed_troops:g} massed")
@@ -226,7 +181,7 @@ class Escalation(M):
     rungs: list[Rung] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _ladder(self):
+    def _ladder(self) -> Self:
         th = [r.threshold for r in self.rungs]
         if th[0] != 0:
             raise ValueError("the first rung starts at threshold 0")
@@ -246,7 +201,7 @@ class Inject(Timing):
     facts: Facts = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _timed(self):
+    def _timed(self) -> Self:
         n = self._timing_count()
         if self.library and n:
             raise ValueError("a library inject has no at_h, at_time or when")
@@ -273,7 +228,7 @@ class DecisionPoint(Timing):
     _ids = field_validator("options")(classmethod(lambda cls, v: _ids(v)))
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> Self:
         if self._timing_count() != 1:
             raise ValueError("give exactly one of at_h, at_time, when")
         if self.default not in self.options:
@@ -287,7 +242,7 @@ class Target(M):
     lte: float | None = None
 
     @model_validator(mode="after")
-    def _some(self):
+    def _some(self) -> Self:
         if self.gte is None and self.lte is None:
             raise ValueError("give gte, lte or both")
         return self
@@ -320,7 +275,7 @@ class Checkpoint(M):
     facts: Facts = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.at_h is None) == (self.at_time is None):
             raise ValueError("give exactly one of at_h, at_time")
         if self.at_time is not None and self.at_time.tzinfo is None:

@@ -1,31 +1,38 @@
 """Cross-references inside a scenario: every id an effect, condition or objective names must exist."""
 from __future__ import annotations
 
-from .conditions import DecisionCond, EventCond, ForceCond, walk
+from collections.abc import Iterator
+from typing import Any
+
+from .conditions import Condition, DecisionCond, EventCond, ForceCond, walk
+from .effects import Effect, RefKind
 from .metrics import event_names, metric_names
-from .model import Effect, Scenario
+from .model import Scenario
 from .suggest import did_you_mean
 
-Path = tuple
+Path = tuple[str | int, ...]
 
 
-def conditions(s: Scenario):
+def conditions(s: Scenario) -> Iterator[tuple[Path, Condition]]:
     """(path, condition) for every condition in the scenario."""
     for fid, f in s.forces.items():
-        for key in ("alert_when", "activate_when", "deploy_when"):
-            if getattr(f, key) is not None:
-                yield ("forces", fid, key), getattr(f, key)
-    for group in ("injects", "decisions"):
-        for iid, item in getattr(s, group).items():
-            if item.when is not None:
-                yield (group, iid, "when"), item.when
+        for key, cond in (("alert_when", f.alert_when), ("activate_when", f.activate_when),
+                          ("deploy_when", f.deploy_when)):
+            if cond is not None:
+                yield ("forces", fid, key), cond
+    for iid, inj in s.injects.items():
+        if inj.when is not None:
+            yield ("injects", iid, "when"), inj.when
+    for did, point in s.decisions.items():
+        if point.when is not None:
+            yield ("decisions", did, "when"), point.when
     if s.adversary:
         for aid, a in s.adversary.axes.items():
             if a.when is not None:
                 yield ("adversary", "axes", aid, "when"), a.when
 
 
-def effects(s: Scenario):
+def effects(s: Scenario) -> Iterator[tuple[Path, Effect]]:
     """(path, effect) for every effect of an inject or a decision option."""
     for iid, inj in s.injects.items():
         for k, e in enumerate(inj.effects):
@@ -44,7 +51,7 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
     measures = set(s.deconfliction.measures) if s.deconfliction else set()
     events = event_names(s)
 
-    def known(kind, name, pool, path):
+    def known(kind: str, name: str, pool: set[str], path: Path) -> None:
         if name not in pool:
             hint = f"; known: {', '.join(sorted(pool))}" if pool else f"; the scenario has no {kind}s"
             out.append((path, f"unknown {kind} {name!r}{did_you_mean(name, pool)}{hint}"))
@@ -69,8 +76,10 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
                 known("decision", leaf.decision, set(s.decisions), path)
                 if leaf.decision in s.decisions and leaf.option is not None:
                     known("option", leaf.option, set(s.decisions[leaf.decision].options), path)
+    pools: dict[RefKind, set[str]] = {"force": forces, "axis": axes, "measure": measures}
     for path, e in effects(s):
-        check_effect(e, forces, axes, measures, path, known)
+        for ref in e.references():
+            known(ref.kind, ref.id, pools[ref.kind], path + ref.path)
     valid = set(metric_names(s))
     for oid, o in s.objectives.items():
         if o.metric not in valid:
@@ -79,23 +88,9 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
     return out
 
 
-def check_effect(e: Effect, forces, axes, measures, path, known) -> None:
-    for key in ("alert", "activate", "deploy", "hold", "release"):
-        if getattr(e, key):
-            known("force", getattr(e, key), forces, path + (key,))
-    if e.delay:
-        known("force", e.delay.force, forces, path + ("delay", "force"))
-    if e.presence:
-        known("force", e.presence.force, forces, path + ("presence", "force"))
-    if e.measure:
-        known("measure", e.measure.id, measures, path + ("measure", "id"))
-    if e.commit:
-        known("axis", e.commit, axes, path + ("commit",))
-
-
-def cited_facts(data, path=()) -> list[tuple[Path, str]]:
+def cited_facts(data: Any, path: Path = ()) -> list[tuple[Path, str]]:
     """Every (path, fact id) cited anywhere in raw scenario data."""
-    out = []
+    out: list[tuple[Path, str]] = []
     if isinstance(data, dict):
         for k, v in data.items():
             if k == "facts" and isinstance(v, list):

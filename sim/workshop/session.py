@@ -23,8 +23,9 @@ from pathlib import Path
 from ..engine.decisions import Choice, DefaultPolicy, Scripted
 from ..engine.run import run
 from ..engine.trace import InjectRecord, Result
+from ..scenario.effects import TensionEffect
 from ..scenario.errors import ScenarioError
-from ..scenario.model import Effect, Inject, Scenario
+from ..scenario.model import Inject, Scenario
 from .log import MAX_ADHOC_TENSION, SCHEMA_VERSION, LogContents, LogError, LogWriter, read_log, wall_now
 
 EPS = 1e-5          # hours (36 ms): the clock resolution; the trace rounds times to 1e-6 h
@@ -144,7 +145,7 @@ class Session:
         if e["inject"] is not None:
             return self.scenario.injects[e["inject"]]
         a = e["adhoc"]
-        effects = [Effect(tension=a["tension"])] if a.get("tension") else []
+        effects = [TensionEffect.model_validate({"tension": a["tension"]})] if a.get("tension") else []
         return Inject(title=a["title"], text=a["text"], sender=a.get("sender") or ADHOC_SENDER,
                       recipient=a.get("recipient", ""), library=True, effects=effects)
 
