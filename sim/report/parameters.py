@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter
 
+from ..scenario.distributions import Dist
 from ..scenario.errors import ScenarioError
 from ..scenario.facts import find_register, load_register
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
 from .wording import dist_text
 
+_DIST: TypeAdapter[Dist] = TypeAdapter(Dist)
 DIST_KEYS = {"fixed", "uniform", "triangular", "truncnormal", "lognormal", "exponential"}
 SKIP = {"schema_version", "facts", "extends", "fact_register"}
 
@@ -34,7 +36,7 @@ def _value_text(v: Any) -> str:
         d = dict(v)
         if d["dist"] == "fixed":
             return f"{d['value']:g}"
-        return dist_text(SimpleNamespace(**{("mean_" if k == "mean" else k): x for k, x in d.items()}))
+        return dist_text(_DIST.validate_python(d))
     if isinstance(v, dict) and set(v) <= {"gte", "lte"}:
         return " and ".join(f"{'>=' if k == 'gte' else '<='} {x:g}" for k, x in v.items() if x is not None)
     if isinstance(v, float):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -39,6 +39,21 @@ class _Dist(BaseModel):
                 raise ValueError(f"{field} must lie within +-{MAX_PARAM:g}, got {v:g}")
         return self
 
+    def quantile(self, u: float) -> float:
+        """The value at cumulative probability ``u`` (inverse CDF); each kind has its own."""
+        raise NotImplementedError
+
+    def bounds(self) -> tuple[float, float]:
+        """The lowest and highest values the distribution gives."""
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """In words, as reports and the MSEL show it: "triangular 48/60/72 (low/mode/high)"."""
+        raise NotImplementedError
+
     def sample(self, rng: Draws) -> float:
         """One draw: the quantile at one uniform number from ``rng``."""
         return self.quantile(min(max(rng.random(), _U_MIN), 1 - _U_MIN))
@@ -47,6 +62,9 @@ class _Dist(BaseModel):
 class Fixed(_Dist):
     dist: Literal["fixed"] = "fixed"
     value: float
+
+    def describe(self) -> str:
+        return f"{self.value:g}"
 
     def quantile(self, u: float) -> float:
         return self.value
@@ -63,19 +81,22 @@ class Uniform(_Dist):
     low: float
     high: float
 
+    def describe(self) -> str:
+        return f"uniform {self.low:g}-{self.high:g}"
+
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Self:
         if self.high < self.low:
             raise ValueError(f"high ({self.high}) is below low ({self.low})")
         return self
 
-    def quantile(self, u):
+    def quantile(self, u: float) -> float:
         return self.low + u * (self.high - self.low)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return self.low, self.high
 
-    def mean(self):
+    def mean(self) -> float:
         return (self.low + self.high) / 2
 
 
@@ -85,13 +106,16 @@ class Triangular(_Dist):
     mode: float
     high: float
 
+    def describe(self) -> str:
+        return f"triangular {self.low:g}/{self.mode:g}/{self.high:g} (low/mode/high)"
+
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Self:
         if not self.low <= self.mode <= self.high:
             raise ValueError(f"need low <= mode <= high, got {self.low}, {self.mode}, {self.high}")
         return self
 
-    def quantile(self, u):
+    def quantile(self, u: float) -> float:
         lo, c, hi = self.low, self.mode, self.high
         if lo == hi:
             return lo
@@ -100,10 +124,10 @@ class Triangular(_Dist):
             return lo + math.sqrt(u * (hi - lo) * (c - lo))
         return hi - math.sqrt((1 - u) * (hi - lo) * (hi - c))
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return self.low, self.high
 
-    def mean(self):
+    def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
 
@@ -116,13 +140,16 @@ class TruncNormal(_Dist):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
+    def describe(self) -> str:
+        return f"normal mean {self.mean_:g}, sd {self.sd:g}, within {self.low:g}..{self.high:g}"
+
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Self:
         if self.high <= self.low:
             raise ValueError(f"high ({self.high}) must be above low ({self.low})")
         return self
 
-    def quantile(self, u):
+    def quantile(self, u: float) -> float:
         if self.sd == 0:
             return min(max(self.mean_, self.low), self.high)
         norm = NormalDist(self.mean_, self.sd)
@@ -132,12 +159,12 @@ class TruncNormal(_Dist):
             return self.low if p <= 0 else self.high
         return min(max(norm.inv_cdf(p), self.low), self.high)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         lo = self.low if math.isfinite(self.low) else self.mean_ - 2 * self.sd
         hi = self.high if math.isfinite(self.high) else self.mean_ + 2 * self.sd
         return max(lo, self.mean_ - 2 * self.sd), min(hi, self.mean_ + 2 * self.sd)
 
-    def mean(self):
+    def mean(self) -> float:
         return self.mean_
 
 
@@ -146,14 +173,17 @@ class LogNormal(_Dist):
     median: float = Field(gt=0)
     sigma: float = Field(ge=0, le=MAX_SIGMA, description="sd of the underlying normal")
 
-    def quantile(self, u):
+    def describe(self) -> str:
+        return f"lognormal median {self.median:g}, sigma {self.sigma:g}"
+
+    def quantile(self, u: float) -> float:
         return self.median * math.exp(self.sigma * _STD.inv_cdf(u))
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         z = 1.6448536269514722  # 5th and 95th percentiles
         return self.median * math.exp(-z * self.sigma), self.median * math.exp(z * self.sigma)
 
-    def mean(self):
+    def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
 
 
@@ -163,17 +193,20 @@ class Exponential(_Dist):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
-    def quantile(self, u):
+    def describe(self) -> str:
+        return f"exponential mean {self.mean_:g}"
+
+    def quantile(self, u: float) -> float:
         return -self.mean_ * math.log1p(-u)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return self.mean_ * 0.05129329438755058, self.mean_ * 2.995732273553991  # 5th, 95th pct
 
-    def mean(self):
+    def mean(self) -> float:
         return self.mean_
 
 
-def _number_is_fixed(v):
+def _number_is_fixed(v: Any) -> Any:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return {"dist": "fixed", "value": v}
     if isinstance(v, dict) and "dist" not in v and "value" in v:
@@ -185,7 +218,7 @@ class _NumberOrDist:
     """JSON Schema: a distribution may also be written as a bare number."""
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core_schema, handler):
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
         return {"anyOf": [{"type": "number"}, handler(core_schema)]}
 
 

@@ -3,27 +3,13 @@ facilitator's MSEL show them."""
 from __future__ import annotations
 
 from . import conditions as C
+from .distributions import Dist
 from .model import Scenario
 
 
-def dist_text(d) -> str:
-    """e.g. "triangular 48/60/72 h" or "96"."""
-    if d is None:
-        return ""
-    kind = getattr(d, "dist", "fixed")
-    if kind == "fixed":
-        return f"{d.value:g}"
-    if kind == "uniform":
-        return f"uniform {d.low:g}-{d.high:g}"
-    if kind == "triangular":
-        return f"triangular {d.low:g}/{d.mode:g}/{d.high:g} (low/mode/high)"
-    if kind == "truncnormal":
-        return f"normal mean {d.mean_:g}, sd {d.sd:g}, within {d.low:g}..{d.high:g}"
-    if kind == "lognormal":
-        return f"lognormal median {d.median:g}, sigma {d.sigma:g}"
-    if kind == "exponential":
-        return f"exponential mean {d.mean_:g}"
-    return str(d)
+def dist_text(d: Dist | None) -> str:
+    """e.g. "triangular 48/60/72 (low/mode/high)" or "96" (each distribution says itself)."""
+    return "" if d is None else d.describe()
 
 
 def event_title(s: Scenario, event: str) -> str:
@@ -38,7 +24,7 @@ def event_title(s: Scenario, event: str) -> str:
     return f"signal \u201c{event}\u201d"
 
 
-def cond_text(s: Scenario, c) -> str:
+def cond_text(s: Scenario, c: C.Condition | None) -> str:
     """A condition in words: "inject “Emergency video summit”", "time >= H+36 and tension <= 40",
     "(VJTF ready or decision “Deploy?” = deploy)", "not (…)"."""
     if c is None:
