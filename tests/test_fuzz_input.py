@@ -5,6 +5,7 @@ within a bounded time; a refusal says ``error: ...``.
 Derandomised (the same cases on every run) and small enough for the suite (about 150 cases).
 """
 import json
+import os
 import re
 import shutil
 import time
@@ -19,6 +20,8 @@ from typer.testing import CliRunner
 from sim.cli.app import app
 
 CASE_SECONDS = 20   # the slowest case allowed (the machine is shared: generous)
+# CRISIS_SIM_FUZZ_SCALE=50 runs fifty times the cases (the attack at the issue's scale, outside the suite)
+SCALE = max(1, int(os.environ.get("CRISIS_SIM_FUZZ_SCALE", "1") or 1))
 FUZZ = settings(derandomize=True, deadline=None, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
@@ -134,7 +137,7 @@ def mutated(draw):
     return name, "\n".join(lines) + "\n"
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=60 * SCALE)
 @given(case=mutated(), seed=st.integers(0, 2**63 - 1))
 def test_mutated_shipped_scenarios_validate_and_run_or_say_why(project, case, seed):
     name, text = case
@@ -146,13 +149,13 @@ def test_mutated_shipped_scenarios_validate_and_run_or_say_why(project, case, se
 
 # --set and --vary values ---------------------------------------------------------------------------------
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=60 * SCALE)
 @given(path=st.sampled_from(PATHS), value=scalar_text, cmd=st.sampled_from(["validate", "run"]))
 def test_set_values_run_or_say_why(path, value, cmd):
     check([cmd, BASELINE, "--set", f"{path}={value}"] + (["--json"] if cmd == "run" else []))
 
 
-@settings(FUZZ, max_examples=12)
+@settings(FUZZ, max_examples=12 * SCALE)
 @given(path=st.sampled_from(PATHS), values=st.lists(scalar_text, min_size=1, max_size=3),
        spec=st.sampled_from(["list", "range", "raw"]), data=st.data())
 def test_vary_values_run_or_say_why(tmp_path_factory, path, values, spec, data):
@@ -189,7 +192,7 @@ json_value = st.recursive(
     max_leaves=6)
 
 
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=30 * SCALE)
 @given(data=st.data())
 def test_edited_session_log_entries_resume_or_say_why(tmp_path_factory, good_log, data):
     entries = json.loads(json.dumps(good_log))
