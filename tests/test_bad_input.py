@@ -450,3 +450,16 @@ def test_a_shipped_scenario_by_the_name_list_shows(tmp_path):
     assert invoke("validate", "vjtf-slip").exit_code == 0
     assert invoke("msel", "strait-standoff").exit_code == 0
     assert refused("run", "no-such-scenario") == "error: no-such-scenario: no such file"
+
+
+def test_a_standard_tag_with_nothing_after_it_is_one_line(tmp_path):
+    """Found by the fuzz at scale: `facts: !!float` (a tag on an empty value) was an IndexError."""
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(ROOT / "seeds" / "facts.yaml", tmp_path / "seeds" / "facts.yaml")
+    shutil.copy(ROOT / "seeds" / "gazetteer.yaml", tmp_path / "seeds" / "gazetteer.yaml")
+    f = tmp_path / "t.yaml"
+    f.write_text(BASELINE.read_text().replace("      facts: [ru-troops-committed]\n", "      facts: !!float\n", 1))
+    line = refused("validate", f)
+    assert line.startswith(f"error: {f}:") and "facts: bad value '': not a number" in line
+    for tag in ("!!float", "!!int", "!!bool"):
+        assert "bad value ''" in refused("validate", BASELINE, "--set", f"forces.vjtf.strength={tag}")

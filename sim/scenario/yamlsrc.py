@@ -165,7 +165,7 @@ class _Builder:
             self.fail(node, path, f"unsupported YAML tag {node.tag!r} (only plain data is allowed)")
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, yaml.YAMLError) as exc:
             kind = node.tag.rsplit(":", 1)[-1]
             text = excerpt(str(node.value))
             if kind == "int" and "4300 digits" in str(exc):
