@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,18 @@ def _chart_ok(chart: Path | None) -> list[str]:
     return _chart_problems(chart)
 
 
+def _show(d: dict[str, Any], json_: bool, printer: Callable[[dict[str, Any]], None], chart: Path | None,
+          draw: Callable[[str], bytes]) -> None:
+    """An analysis as JSON or a table, and its chart (``draw(fmt)``) when asked (sensitivity and discover)."""
+    if json_:
+        print(json.dumps(d, sort_keys=True, indent=2, allow_nan=False))
+    else:
+        printer(d)
+    if chart is not None:
+        write_output("--chart", chart, draw(chart.suffix.lower().lstrip(".")))
+        (err if json_ else out).print(f"chart written to {chart}")
+
+
 def _store(db: Path | None, kind: str, result: dict[str, Any], command: str, to_stderr: bool) -> None:
     if db is None:
         return
@@ -89,14 +102,12 @@ def run_gsa(method: str, scenario: Path, outcome: Outcome, samples: int, reps: i
     except (BatchError, BackendError, AnalysisUnavailable) as exc:
         fail(str(exc))
     d = res.to_dict()
-    if json_:
-        print(json.dumps(d, sort_keys=True, indent=2, allow_nan=False))
-    else:
-        print_gsa(d)
-    if chart is not None:
+
+    def draw(fmt: str) -> bytes:
         from ..report.gsa_charts import gsa_chart
-        write_output("--chart", chart, gsa_chart(d, chart.suffix.lower().lstrip(".")))
-        (err if json_ else out).print(f"chart written to {chart}")
+        return gsa_chart(d, fmt)
+
+    _show(d, json_, print_gsa, chart, draw)
     _store(db, method, d, command, json_)
 
 
@@ -184,14 +195,12 @@ def discover(
     except (BatchError, BackendError) as exc:
         fail(str(exc))
     d = res.to_dict()
-    if json_:
-        print(json.dumps(d, sort_keys=True, indent=2, allow_nan=False))
-    else:
-        print_discovery(d)
-    if chart is not None:
+
+    def draw_box(fmt: str) -> bytes:
         from ..report.gsa_charts import discovery_chart
-        write_output("--chart", chart, discovery_chart(res.to_dict(cases=True), chart.suffix.lower().lstrip(".")))
-        (err if json_ else out).print(f"chart written to {chart}")
+        return discovery_chart(res.to_dict(cases=True), fmt)
+
+    _show(d, json_, print_discovery, chart, draw_box)
     command = _command("discover", scenario, [("--objective", objective), ("--metric", metric), ("--above", above),
                                               ("--below", below), ("--samples", samples), ("--reps", reps),
                                               ("--seed", seed), ("--set", set_), ("--db", db)])
