@@ -25,7 +25,8 @@ def _calendar(session: Session, t_h: float) -> str:
     return f"{t:%a %d %b %Y %H:%M} {t.tzname()}"
 
 
-def _inject_view(rec: InjectRecord) -> dict:
+def inject_view(rec: InjectRecord) -> dict:
+    """One delivered inject as the board (and the web's views) show it."""
     return {"id": rec.inject, "h": rec.t_h, "time": when(rec), "title": rec.title, "text": rec.message,
             "sender": rec.sender, "recipient": rec.recipient, "expected_action": rec.expected_action}
 
@@ -75,7 +76,7 @@ def build_board(session: Session) -> dict:
         "forces": forces_rows(session, r),
         "measures": st["measures"],
         "events": events,
-        "injects": [_inject_view(rec) for rec in window if isinstance(rec, InjectRecord)],
+        "injects": [inject_view(rec) for rec in window if isinstance(rec, InjectRecord)],
         "pending": pending,
         "decisions": [{k: e[k] for k in ("decision", "option", "team", "rationale", "decision_h")}
                       for e in play.choices],

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..engine.trace import InjectRecord
 from ..narrative import h_label
-from .board import build_board
+from .board import build_board, inject_view
 from .commands import Output, Reply, ahead_lines, execute
 from .hotwash import scoreboard
 from .session import EPS, Session, WorkshopError
@@ -157,9 +157,7 @@ class LiveSession:
 
     def _delivered(self, s: Session) -> list[dict[str, Any]]:
         """Every inject delivered so far (the board's records, newest last)."""
-        return [{"id": rec.inject, "h": rec.t_h, "title": rec.title, "text": rec.message, "sender": rec.sender,
-                 "recipient": rec.recipient, "expected_action": rec.expected_action}
-                for rec in s.view().trace if isinstance(rec, InjectRecord)]
+        return [inject_view(rec) for rec in s.view().trace if isinstance(rec, InjectRecord)]
 
     def _team_injects(self, s: Session, team: str) -> list[dict[str, Any]]:
         return [i for i in self._delivered(s) if s.recipient_team(i["recipient"]) in (None, team)]
