@@ -6,20 +6,20 @@ troops then count as committed, and it advances ``distance_km`` at
 """
 from __future__ import annotations
 
-from ..scenario.draws import Draws
 from ..scenario.model import Axis
 from .timing import wait_timing
 from .trace import AxisRecord
 from .world import Process, World
 
 
-def axis_process(w: World, aid: str, axis: Axis, rng: Draws) -> Process:
+def axis_process(w: World, aid: str, axis: Axis) -> Process:
     adversary = w.s.adversary
     assert adversary is not None  # an axis belongs to the adversary
-    speed = axis.speed_kmh.sample(rng)
-    opposition = min(max(axis.opposition.sample(rng), 0.0), 1.0)
+    path = f"adversary.axes.{aid}"
+    speed = axis.speed_kmh.sample(w.draws(f"{path}.speed_kmh"))
+    opposition = min(max(axis.opposition.sample(w.draws(f"{path}.opposition")), 0.0), 1.0)
     ordered = f"axis.{aid}.ordered"
-    yield from wait_timing(w, axis, rng, also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
+    yield from wait_timing(w, axis, w.draws(f"{path}.at_h"), also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     w.axis_committed(aid, axis.troops)
     if w.keep_trace:
         w.record(AxisRecord(actor=adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,

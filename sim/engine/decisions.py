@@ -91,7 +91,7 @@ def as_source(decisions: Decisions) -> DecisionSource:
 
 def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource) -> Process:
     """Process body; random decision sources draw from the run's ``decisions`` stream."""
-    yield from wait_timing(w, point, w.params)
+    yield from wait_timing(w, point, w.draws(f"decisions.{did}.at_h"))
     # the lazy stream stands in for the Generator: it hands on every attribute of the real one
     choice = source.choose(did, point, w, cast(np.random.Generator, _LazyRng(w)))
     if choice is None:

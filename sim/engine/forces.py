@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..scenario.conditions import Condition, ForceStage
-from ..scenario.draws import Draws
 from ..scenario.effects import Order
 from .world import ForceState, Process, World, channels_of
 
@@ -28,10 +27,10 @@ def _timed(w: World, fs: ForceState, hours: float) -> Process:
         yield w.env.timeout(fs.due - w.env.now)
 
 
-def force_process(w: World, fs: ForceState, rng: Draws) -> Process:
+def force_process(w: World, fs: ForceState) -> Process:
     spec = fs.spec
-    notice = spec.notice_to_move_h.sample(rng)
-    transit = spec.transit_h.sample(rng)
+    notice = spec.notice_to_move_h.sample(w.draws(f"forces.{fs.id}.notice_to_move_h"))
+    transit = spec.transit_h.sample(w.draws(f"forces.{fs.id}.transit_h"))
     activate = _ordered(w, fs, spec.activate_when, "activate")
     if fs.stage < ALERTED:
         alert = _ordered(w, fs, spec.alert_when, "alert")

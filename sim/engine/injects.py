@@ -1,7 +1,6 @@
 """Injects: scenario events told to the players, fired at a time or on a condition, with effects."""
 from __future__ import annotations
 
-from ..scenario.draws import Draws
 from ..scenario.model import Inject
 from .effects import apply_effects
 from .timing import wait_timing
@@ -21,8 +20,8 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.notify("event")
 
 
-def inject_process(w: World, iid: str, inj: Inject, rng: Draws) -> Process:
-    yield from wait_timing(w, inj, rng)
+def inject_process(w: World, iid: str, inj: Inject) -> Process:
+    yield from wait_timing(w, inj, w.draws(f"injects.{iid}.at_h"))
     if iid in w.happened_at:  # delivered already (a facilitator brought it forward): once is enough
         return
     fire_inject(w, iid, inj)

@@ -89,13 +89,13 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: D
 
     env.process(tension.decay_watch())
     for fs in w.forces.values():
-        env.process(force_process(w, fs, w.params))
+        env.process(force_process(w, fs))
     if scenario.adversary:
         for aid, axis in scenario.adversary.axes.items():
-            env.process(axis_process(w, aid, axis, w.params))
+            env.process(axis_process(w, aid, axis))
     for iid, inj in scenario.injects.items():
         if not inj.library:
-            env.process(inject_process(w, iid, inj, w.params))
+            env.process(inject_process(w, iid, inj))
     for did, point in scenario.decisions.items():
         env.process(decision_process(w, did, point, source))
     for extra in extra_injects:

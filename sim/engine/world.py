@@ -8,6 +8,7 @@ read, and the :class:`~sim.scenario.effects.EffectTarget` that effects change.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -106,13 +107,15 @@ class _Streams:
         self._words: Words = root.generate_state(4 * len(STREAMS), np.uint64)
         self._made: dict[str, np.random.Generator] = {}
 
+    def bit_generator(self, name: str) -> np.random.PCG64:
+        k = 4 * STREAMS.index(name)
+        # numpy documents ISeedSequence as PCG64's seed extension point; its stubs list SeedSequence only
+        return np.random.PCG64(_Words(self._words[k:k + 4]))  # type: ignore[arg-type]
+
     def generator(self, name: str) -> np.random.Generator:
         gen = self._made.get(name)
         if gen is None:
-            k = 4 * STREAMS.index(name)
-            # numpy documents ISeedSequence as PCG64's seed extension point; its stubs list SeedSequence only
-            seq = _Words(self._words[k:k + 4])
-            gen = self._made[name] = np.random.Generator(np.random.PCG64(seq))  # type: ignore[arg-type]
+            gen = self._made[name] = np.random.Generator(self.bit_generator(name))
         return gen
 
 
@@ -144,6 +147,66 @@ def _channels_of_one(cond: Condition) -> frozenset[str]:
         elif isinstance(leaf, MetricCond):
             out.add(_METRIC_CHANNEL[leaf.metric])
     return frozenset(out)
+
+
+_SPAN = 1 << 128  # PCG64's period: advances wrap around it
+_PATH_STRIDE = 1 << 64  # each parameter path owns 2**64 consecutive draws of the params stream
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53: how numpy's Generator.random turns PCG64 words into [0, 1)
+
+
+@lru_cache(maxsize=65536)
+def path_offset(path: str) -> int:
+    """Where a parameter path's own draws start in the params stream: its 64-bit BLAKE2b hash times
+    2**64 (paths are strings, so this is the same on every machine and in every process)."""
+    return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big") * _PATH_STRIDE
+
+
+class ParamStream:
+    """The run's parameter stream: one PCG64 (seeded from the run's SeedSequence), in which every
+    parameter path owns its own stretch, reached by jumping ahead (``PCG64.advance``).
+
+    So a parameter's draws depend on its path and the seed alone: adding, removing or reordering a
+    force, inject or decision leaves every other parameter's draws as they were (common random
+    numbers between variants). The n-th draw of a path is ``Generator.random()``'s formula applied
+    to the stream's word at ``path_offset(path) + n``.
+    """
+
+    __slots__ = ("_bits", "_paths", "_pos", "_streams")
+
+    def __init__(self, streams: _Streams) -> None:
+        self._streams = streams
+        self._bits: np.random.PCG64 | None = None  # made at the first draw
+        self._pos = 0
+        self._paths: dict[str, PathDraws] = {}
+
+    def at(self, path: str) -> PathDraws:
+        d = self._paths.get(path)
+        if d is None:
+            d = self._paths[path] = PathDraws(self, path_offset(path))
+        return d
+
+    def word(self, index: int) -> int:
+        bits = self._bits
+        if bits is None:
+            bits = self._bits = self._streams.bit_generator("params")
+        if index != self._pos:
+            bits.advance((index - self._pos) % _SPAN)
+        self._pos = (index + 1) % _SPAN
+        return int(bits.random_raw())
+
+
+class PathDraws:
+    """One parameter path's uniform draws (a :class:`~sim.scenario.draws.Draws`)."""
+
+    __slots__ = ("_n", "_offset", "_stream")
+
+    def __init__(self, stream: ParamStream, offset: int) -> None:
+        self._stream, self._offset, self._n = stream, offset, 0
+
+    def random(self) -> float:
+        n = self._n
+        self._n = n + 1
+        return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
 
 
 class Uniforms:
@@ -239,11 +302,11 @@ class World:
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
         self.tension: Tension  # attached by escalation.Tension
-        # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from this one
-        # stream, once each, in the fixed order the processes start; effects and random decisions draw
-        # from their own streams, so what the players decide never shifts a parameter's draw
+        # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from the params
+        # stream at its own path (``draws``); effects and random decisions draw from their own streams,
+        # so what the players decide never shifts a parameter's draw
         self.streams = _Streams(self.root)
-        self.params = Uniforms(self.streams, "params")
+        self._params = ParamStream(self.streams)
         self.effects_rng = Uniforms(self.streams, "effects")
         self._waiting: dict[str, list[tuple[Callable[[], bool], Event]]] = {c: [] for c in CHANNELS}
         self.presence_watchers: list[Callable[[], None]] = []  # called when presence or the encounter factor changes
@@ -256,6 +319,11 @@ class World:
         """The Generator of one of the run's named streams (``STREAMS``): independent of the others,
         so drawing more from one (say, more encounters) never shifts another's numbers."""
         return self.streams.generator(name)
+
+    def draws(self, path: str) -> PathDraws:
+        """The draws of the scenario parameter at ``path`` (as ``--set`` names it, e.g.
+        ``forces.vjtf.notice_to_move_h``): the same for a seed whatever else the scenario holds."""
+        return self._params.at(path)
 
     # --- the trace --------------------------------------------------------
     def calendar(self, t_h: float) -> str:
