@@ -11,10 +11,12 @@ import hashlib
 import json
 import types
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, Tag, ValidationError
+from pydantic.fields import FieldInfo
 
 from .distributions import Fixed
 from .effects import EFFECT_TAGS, HASH_CONTEXT, KINDS
@@ -77,27 +79,180 @@ def _read(path: Path, label: str) -> tuple[Data, LineMap]:
     return data, lines
 
 
-def _merge(base: Data, blines: LineMap, over: Data, olines: LineMap, prefix: Key = ()) -> Data:
+@dataclass(frozen=True)
+class Removal:
+    """An entry a child scenario took out of what it extends: by ``remove: [path, ...]`` or by giving null."""
+
+    file: str
+    line: int | None
+    field: str       # where it was asked for: "remove.2", or the null's own path
+    path: Key        # the entry removed, e.g. ("injects", "summit")
+    parent: str      # the file it was removed from (the one extended)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.file, self.field
+
+
+@dataclass
+class _Chain:
+    """What resolving an ``extends`` chain collects besides the data: the files read (for the fact
+    register), the entries removed (for the reference check) and problems; ``keep``: removals to leave out."""
+
+    files: list[Path] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    keep: frozenset[tuple[str, str]] = frozenset()
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _node_at(data: Any, loc: Key) -> Any:
+    try:
+        for seg in loc:
+            data = data[seg]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return data
+
+
+def _kind_reader(disc: str | Discriminator) -> Callable[[Any], Any]:
+    if isinstance(disc, Discriminator):
+        if callable(disc.discriminator):
+            return disc.discriminator
+        disc = disc.discriminator
+    name = disc
+    return lambda node: node.get(name) if isinstance(node, dict) else None
+
+
+def _discriminator(root: Data, loc: Key) -> Callable[[Any], Any] | None:
+    """How the scenario format tells the kind of the value at ``loc`` apart when that value is a tagged union
+    (a distribution's ``dist:``, a condition's key, any ``Field(discriminator=...)``): a function from the raw
+    value to its kind (None where no kind is written). None if the value at ``loc`` is no such union."""
+    if not loc:
+        return None
+    tp: Any
+    parent = _unwrap(_type_at(root, loc[:-1]), _node_at(root, loc[:-1]))
+    if isinstance(parent, type) and issubclass(parent, BaseModel):
+        info = next((f for n, f in parent.model_fields.items() if loc[-1] in (n, f.alias)), None)
+        if info is None:
+            return None
+        if info.discriminator is not None:
+            return _kind_reader(info.discriminator)
+        tp = info.annotation
+    else:
+        tp = _type_at(root, loc)
+    while tp is not None:
+        origin = get_origin(tp)
+        if origin in (Union, types.UnionType):
+            members = [a for a in get_args(tp) if a is not type(None)]
+            if len(members) != 1:
+                return None
+            tp = members[0]
+        elif origin is Annotated:
+            args = get_args(tp)
+            for meta in args[1:]:
+                if isinstance(meta, Discriminator):
+                    return _kind_reader(meta)
+                if isinstance(meta, FieldInfo) and meta.discriminator is not None:
+                    return _kind_reader(meta.discriminator)
+            tp = args[0]
+        else:
+            return None
+    return None
+
+
+def _drop_lines(lines: LineMap, path: Key) -> None:
+    for p in [p for p in lines if p[: len(path)] == path]:
+        del lines[p]
+
+
+def _merge(base: Data, blines: LineMap, over: Data, olines: LineMap, prefix: Key = (),
+           root: Data | None = None, chain: _Chain | None = None, parent: str = "") -> Data:
+    """``over`` (a child) laid on ``base`` (what it extends). A mapping merges into a mapping key by key;
+    anything else replaces what was there whole (numbers, text, lists such as effect lists). A mapping that
+    names its kind (a distribution's ``dist:``, a condition's ``event:``, ``metric:``, ...) replaces a base of
+    another kind whole, rather than mixing the fields of two kinds. Null removes the entry."""
+    root = base if root is None else root
+    chain = _Chain() if chain is None else chain
     out = dict(base)
     for k, v in over.items():
         path = prefix + (k,)
+        f, n = olines.get(path, ("", 0))
+        if v is None:
+            removal = Removal(f, n or None, dotted(path), path, parent)
+            if removal.key in chain.keep:
+                continue
+            if k not in out:
+                chain.problems.append(Problem(f, n or None, dotted(path), f"null removes an entry, but {parent} has "
+                                              f"no {dotted(path)}{did_you_mean(str(k), map(str, out))}"))
+                continue
+            del out[k]
+            _drop_lines(blines, path)
+            chain.removals.append(removal)
+            continue
         if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], blines, v, olines, path)
-        else:
-            for p in [p for p in blines if p[: len(path)] == path]:
-                del blines[p]
-            out[k] = v
+            kind = _discriminator(root, path)
+            if kind is None or kind(v) is None or kind(v) == kind(out[k]):
+                out[k] = _merge(out[k], blines, v, olines, path, root, chain, parent)
+                continue
+        _drop_lines(blines, path)
+        out[k] = v
         blines.update({p: ln for p, ln in olines.items() if p[: len(path)] == path})
     return out
 
 
-def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | None = None) -> tuple[Data, LineMap]:
+def _apply_removals(entries: Any, lines: LineMap, label: str, base: Data, blines: LineMap, chain: _Chain,
+                    parent: str) -> None:
+    """Take the entries a ``remove:`` list names (dotted paths such as ``injects.summit``) out of ``base``."""
+    where = _line(lines, ("remove",), label)[1]
+    if not isinstance(entries, list) or not all(isinstance(e, str) and e.strip() for e in entries):
+        chain.problems.append(Problem(label, where, "remove", "give a list of entries to remove, e.g. "
+                                      "remove: [injects.summit, decisions.nrf_deploy]"))
+        return
+    for i, text in enumerate(entries):
+        f, n = _line(lines, ("remove", i), label)
+        keys = tuple(text.strip().split("."))
+        removal = Removal(f, n, f"remove.{i}", keys, parent)
+        if removal.key in chain.keep:
+            continue
+        node: Any = base
+        for depth, k in enumerate(keys):
+            if not isinstance(node, dict) or k not in node:
+                if isinstance(node, dict):
+                    why = f"no such entry in {parent}{did_you_mean(k, map(str, node))}"
+                else:
+                    why = f"{dotted(keys[:depth])} in {parent} is a value or a list, not a mapping of entries"
+                chain.problems.append(Problem(f, n, removal.field, f"{excerpt(text)}: {why}"))
+                break
+            if depth == len(keys) - 1:
+                del node[k]
+                _drop_lines(blines, keys)
+                chain.removals.append(removal)
+            else:
+                node[k] = dict(node[k]) if isinstance(node[k], dict) else node[k]
+                node = node[k]
+
+
+def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | _Chain | None = None) -> tuple[Data, LineMap]:
+    """The data of the scenario file ``path`` with its ``extends`` chain merged in; ``chain`` collects the
+    files read (a list) or, as a :class:`_Chain`, also the entries removed."""
+    col = chain if isinstance(chain, _Chain) else _Chain(files=chain if chain is not None else [])
+    data, lines = _resolve_one(path, stack, col)
+    if col.problems:
+        raise ScenarioError(_capped(col.problems, str(path)))
+    return data, lines
+
+
+def _resolve_one(path: Path, stack: tuple[Path, ...], chain: _Chain) -> tuple[Data, LineMap]:
     label = str(path)
     data, lines = _read(path, label)
-    if chain is not None:
-        chain.append(path)
+    chain.files.append(path)
     parent = data.pop("extends", None)
+    removes = data.pop("remove", _UNSET)
     if parent is None:
+        if removes is not _UNSET:
+            chain.problems.append(Problem(label, _line(lines, ("remove",), label)[1], "remove",
+                                          "remove: takes entries out of the scenario this one extends; "
+                                          "give extends: too"))
         return data, lines
     where = lines.get(("extends",), (label, None))
     if not isinstance(parent, str) or not parent.strip():
@@ -116,11 +271,14 @@ def _resolve(path: Path, stack: tuple[Path, ...], chain: list[Path] | None = Non
     if not base_path.is_file():
         raise ScenarioError([Problem(label, where[1], "extends", f"{parent} is not a regular file (a folder, "
                                      "device or pipe); give a scenario .yaml file")])
-    bdata, blines = _resolve(base_path, stack + (path.resolve(),), chain)
-    return _merge(bdata, blines, data, lines), blines
+    bdata, blines = _resolve_one(base_path, stack + (path.resolve(),), chain)
+    if removes is not _UNSET:
+        _apply_removals(removes, lines, label, bdata, blines, chain, parent)
+    return _merge(bdata, blines, data, lines, chain=chain, parent=parent), blines
 
 
 _UNPARSED = object()
+_UNSET = object()
 
 
 def apply_set(data: Data, lines: LineMap, item: str, parsed: Any = _UNPARSED, copy_path: bool = False) -> Key:
@@ -432,26 +590,66 @@ def _register_problems(data: Data, lines: LineMap, cites: list[tuple[Key, str]],
     return out
 
 
+def _assemble(path: Path, sets: list[str], chain: _Chain) -> tuple[Data, LineMap, list[Key], list[Problem]]:
+    """The scenario's data before validation: the ``extends`` chain merged, the gazetteer imported and the
+    overrides applied; with the overridden paths and the problems found so far."""
+    label = str(path)
+    data, lines = _resolve(path, (), chain)
+    overridden = [apply_set(data, lines, item) for item in sets if item.split("=", 1)[0].strip() == "gazetteer"]
+    problems: list[Problem] = import_gazetteer(data, lines, label, chain.files)   # so --set can reach its places
+    overridden += [apply_set(data, lines, item) for item in sets if item.split("=", 1)[0].strip() != "gazetteer"]
+    return data, lines, overridden, problems
+
+
+def _cross_check(s: Scenario) -> list[tuple[Key, str]]:
+    return check_references(s) + check_places(s)
+
+
+def _blame_removals(path: Path, sets: list[str], removals: list[Removal], found: list[tuple[Key, str]],
+                    lines: LineMap) -> tuple[list[Problem], list[tuple[Key, str]]]:
+    """Which of the cross-reference problems ``found`` a removal caused: the scenario is put together again
+    with that one removal left out, and a problem that is then gone was caused by it. Those become one line
+    at the removal naming the reference; the others are returned as they were. (Only on the error path.)"""
+    blamed: list[Problem] = []
+    left = list(found)
+    for r in removals:
+        if not left:
+            break
+        try:
+            data, _, _, _ = _assemble(path, sets, _Chain(keep=frozenset({r.key})))
+            without = {p for p, _ in _cross_check(Scenario.model_validate(data))}
+        except (ScenarioError, ValidationError):
+            continue
+        for p, msg in [(p, m) for p, m in left if p not in without]:
+            f, n = _line(lines, p, str(path))
+            where = f"{f}:{n}" if n else f
+            blamed.append(Problem(r.file, r.line, r.field, f"{dotted(r.path)} is removed but still referenced at "
+                                  f"{dotted(p)} ({where}); remove or replace that too"))
+            left.remove((p, msg))
+    return blamed, left
+
+
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, merge, override, validate and cross-check a scenario file."""
     path = find_scenario(path)
     label = str(path)
-    chain: list[Path] = []
-    data, lines = _resolve(path, (), chain)
+    chain = _Chain()
     sets = list(overrides)
-    overridden = [apply_set(data, lines, item) for item in sets if item.split("=", 1)[0].strip() == "gazetteer"]
-    problems: list[Problem] = import_gazetteer(data, lines, label, chain)   # so --set can reach its places
-    overridden += [apply_set(data, lines, item) for item in sets if item.split("=", 1)[0].strip() != "gazetteer"]
+    data, lines, overridden, problems = _assemble(path, sets, chain)
 
     cites = cited_facts(data)
     if cites:
-        problems += _register_problems(data, lines, cites, chain, label)
+        problems += _register_problems(data, lines, cites, chain.files, label)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_capped(problems + _validation_problems(exc, data, lines, label, overridden),
                                     label)) from None
-    for p, msg in check_references(scenario) + check_places(scenario):
+    found = _cross_check(scenario)
+    if found and chain.removals:
+        blamed, found = _blame_removals(path, sets, chain.removals, found, lines)
+        problems += blamed
+    for p, msg in found:
         f, n = _line(lines, p, label)
         problems.append(Problem(f, n, dotted(p), msg))
     if problems:

@@ -135,19 +135,8 @@ class _Builder:
             self.fail(node, path, f"nested deeper than {MAX_DEPTH} levels")
         self.lines[path] = (self.label, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
-            if node.tag not in ("tag:yaml.org,2002:map",):
-                self.fail(node, path, f"unsupported tag {node.tag!r}")
-            self.loader.flatten_mapping(node)
             out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.fail(key_node, path, "mapping keys must be plain scalars")
-                key = self.scalar(key_node, path)
-                if not isinstance(key, (str, int, float, bool)) or key is None:
-                    self.fail(key_node, path, f"unsupported key {key!r}")
-                key = str(key)
-                if key in out:
-                    self.fail(key_node, path + (key,), "duplicate key")
+            for key, key_node, value_node in self.pairs(node, path, ()):
                 sub = path + (key,)
                 self.lines[sub] = (self.label, key_node.start_mark.line + 1)
                 out[key] = self.build(value_node, sub)
@@ -159,6 +148,51 @@ class _Builder:
                 self.fail(node, path, f"unsupported tag {node.tag!r}")
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         return self.scalar(node, path)
+
+    def key(self, key_node: yaml.Node, path: Path) -> str:
+        if not isinstance(key_node, yaml.ScalarNode):
+            self.fail(key_node, path, "mapping keys must be plain scalars")
+        key = self.scalar(key_node, path)
+        if not isinstance(key, (str, int, float, bool)) or key is None:
+            self.fail(key_node, path, f"unsupported key {key!r}")
+        return str(key)
+
+    def pairs(self, node: yaml.MappingNode, path: Path,
+              within: tuple[yaml.Node, ...]) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """A mapping's (key, key node, value node) entries with its merge keys resolved (YAML's ``<<``):
+        ``<<: *a`` or ``<<: [*a, *b]`` brings in the entries of the mappings named, an earlier one before a
+        later one, and the mapping's own entries override them. A key written twice in the mapping itself is
+        still refused. The value nodes stay those the entries were written in, so a problem inside merged
+        content is located at its own line (the anchor's)."""
+        if node.tag != "tag:yaml.org,2002:map":
+            self.fail(node, path, f"unsupported tag {node.tag!r}")
+        if any(node is w for w in within):
+            self.fail(node, path, "a merge key (<<) names the mapping it is part of")
+        own: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        merged: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        merge_seen = False
+        for key_node, value_node in node.value:
+            self.count += 1
+            if self.count > MAX_NODES:
+                self.fail(key_node, path, f"document too large (more than {MAX_NODES} values; alias expansion?)")
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                if merge_seen:
+                    self.fail(key_node, path + ("<<",), "duplicate key")
+                merge_seen = True
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for src in sources:
+                    if not isinstance(src, yaml.MappingNode):
+                        self.fail(src, path + ("<<",), "a merge key (<<) takes a mapping or a list of mappings, "
+                                  "e.g. <<: *defaults or <<: [*a, *b]")
+                    for key, kn, vn in self.pairs(src, path, (*within, node)):
+                        merged.setdefault(key, (kn, vn))   # an earlier mapping wins over a later one
+                continue
+            key = self.key(key_node, path)
+            if key in own:
+                self.fail(key_node, path + (key,), "duplicate key")
+            own[key] = (key_node, value_node)
+        entries = {**merged, **own}
+        return [(k, kn, vn) for k, (kn, vn) in entries.items()]
 
     def scalar(self, node: yaml.Node, path: Path) -> Any:
         if node.tag not in _SAFE_TAGS:
