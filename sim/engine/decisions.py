@@ -16,6 +16,7 @@ import numpy as np
 
 from ..scenario.conditions import StateView
 from ..scenario.model import DecisionPoint
+from ..scenario.tempo import tempo_factor
 from .effects import apply_effects
 from .timing import wait_timing
 from .trace import DecisionRecord, PendingRecord, Source, SourceKind
@@ -91,7 +92,7 @@ def as_source(decisions: Decisions) -> DecisionSource:
 
 def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource) -> Process:
     """Process body; random decision sources draw from the run's ``decisions`` stream."""
-    yield from wait_timing(w, point, w.draws(f"decisions.{did}.at_h"))
+    yield from wait_timing(w, point, w.draws(f"decisions.{did}.at_h"), scale=tempo_factor(w.s, "decision_delay"))
     # the lazy stream stands in for the Generator: it hands on every attribute of the real one
     choice = source.choose(did, point, w, cast(np.random.Generator, _LazyRng(w)))
     if choice is None:

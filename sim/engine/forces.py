@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ..scenario.conditions import Condition, ForceStage
 from ..scenario.effects import Order
+from ..scenario.tempo import tempo_factor
 from .world import ForceState, Process, World, channels_of
 
 STANDBY, ALERTED, ACTIVATED, READY, DEPLOYING, IN_PLACE = ForceStage
@@ -29,7 +30,7 @@ def _timed(w: World, fs: ForceState, hours: float) -> Process:
 
 def force_process(w: World, fs: ForceState) -> Process:
     spec = fs.spec
-    notice = spec.notice_to_move_h.sample(w.draws(f"forces.{fs.id}.notice_to_move_h"))
+    notice = spec.notice_to_move_h.sample(w.draws(f"forces.{fs.id}.notice_to_move_h")) * tempo_factor(w.s, "notice_to_move")
     transit = spec.transit_h.sample(w.draws(f"forces.{fs.id}.transit_h"))
     activate = _ordered(w, fs, spec.activate_when, "activate")
     if fs.stage < ALERTED:

@@ -550,7 +550,8 @@ def override_checker(path: str | Path, overrides: Iterable[str] = ()) -> Callabl
 
 
 def content_hash(s: Scenario) -> str:
-    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends", "exercise"}, context=HASH_CONTEXT),
+    skip = {"extends", "exercise"} | ({"tempo"} if s.tempo is None else set())   # no tempo: the hash as before it
+    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude=skip, context=HASH_CONTEXT),
                       sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

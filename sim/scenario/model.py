@@ -19,6 +19,7 @@ from .distributions import Dist, Fixed
 from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
+from .tempo import Tempo
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
@@ -332,6 +333,8 @@ class Scenario(M):
     teams: dict[str, Team] = Field(default_factory=dict, description="teams at a workshop table (default: one "
                                    "per side)")
     exercise: Exercise | None = Field(None, description="the report's cover block; not part of the content hash")
+    tempo: Tempo | None = Field(None, description="readiness posture scaling notice to move, staging and decision "
+                                "delays (sim/data/tempo.yaml)")
 
     _source: str = PrivateAttr("")
     _hash: str = PrivateAttr("")
