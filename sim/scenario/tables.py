@@ -129,10 +129,12 @@ class SeverityLadder(_M):
 
 
 def shipped_table_facts() -> set[str]:
-    """Every fact id the shipped data tables cite (force ratios, severity ladder, route factors)."""
+    """Every fact id the shipped data tables cite (force ratios, severity ladder, route factors, tempo)."""
     from .places import route_factors
+    from .tempo import default_postures
     routes = {f for m in route_factors().modes.values() for f in m.facts}
-    return {*load_force_ratios().cited_facts(), *load_severity_ladder().cited_facts(), *routes}
+    return {*load_force_ratios().cited_facts(), *load_severity_ladder().cited_facts(), *routes,
+            *default_postures().cited_facts()}
 
 
 def _read(name: str, label: str | None = None) -> tuple[str, str]:

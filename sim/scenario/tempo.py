@@ -114,10 +114,12 @@ class Tempo(_M):
     @field_validator("posture", "basis")
     @classmethod
     def _known(cls, value: str | None, info: ValidationInfo) -> str | None:
-        known = {*default_postures().postures, *info.data.get("postures", {})}
+        if "postures" not in info.data:   # the scenario's postures are wrong themselves: said there
+            return value
+        known = {*default_postures().postures, *info.data["postures"]}
         if value is not None and value not in known:
-            raise ValueError(f"unknown posture {value!r}{did_you_mean(value, known)}; one of "
-                             f"{', '.join(sorted(known))}")
+            raise ValueError(f"unknown posture {value!r}; one of {', '.join(sorted(known))}"
+                             f"{did_you_mean(value, known)}")
         return value
 
     def factor_of(self, posture: str, kind: TempoKind) -> float:
