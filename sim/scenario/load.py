@@ -550,7 +550,8 @@ def override_checker(path: str | Path, overrides: Iterable[str] = ()) -> Callabl
 
 
 def content_hash(s: Scenario) -> str:
-    skip = {"extends", "exercise"} | ({"tempo"} if s.tempo is None else set())   # no tempo: the hash as before it
+    # remove: is applied by the loader (always empty here); no tempo: the hash as before tempo existed
+    skip = {"extends", "remove", "exercise"} | ({"tempo"} if s.tempo is None else set())
     blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude=skip, context=HASH_CONTEXT),
                       sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -314,6 +314,8 @@ class Scenario(M):
     description: str = Field(description="one line, shown by `crisis-sim list`")
     purpose: str = ""
     extends: str | None = Field(None, description="path of a scenario this one overrides")
+    remove: list[str] = Field(default_factory=list, description="entries of the scenario extended to take out, "
+                              "by path (injects.x, decisions.y, forces.z); the loader applies them")
     fact_register: str | None = Field(None, description="path of the fact register (default: seeds/facts.yaml above)")
     gazetteer: str | None = Field(None, description="path of a shared gazetteer (default: seeds/gazetteer.yaml "
                                   "above, when a place it does not define is named)")
