@@ -3,7 +3,9 @@
 The node tree is composed with PyYAML's safe loader and turned into plain Python
 values here, so only the standard YAML tags are accepted (no ``!!python/...``),
 nesting depth and total size are bounded (no alias bombs), and every value's
-path is mapped to the ``(file, line)`` it was written on.
+path is mapped to the ``(file, line)`` it was written on. Merge keys (``<<: *a``,
+``<<: [*a, *b]``) are resolved here, each merged value keeping the line it was written on;
+a key written twice in one mapping is refused.
 
 Size is bounded three times: the text (:data:`MAX_BYTES`, checked by the caller
 before reading and here), the nodes while composing (:data:`MAX_NODES`, so a big
