@@ -65,7 +65,7 @@ def test_undo_says_what_it_took_back():
     p = s.pending
     _text(s, f"decide {p['decision']} {p['default']} because")
     out = _text(s, "undo")
-    assert f"undone: {p['team']} decided {p['decision']} = {p['default']}: because" in out
+    assert f"undone: {s.team_of_side(p['team'])} decided {p['decision']} = {p['default']}: because" in out
 
 
 def test_long_inject_text_wraps_in_a_rich_terminal():
@@ -88,3 +88,43 @@ def test_end_prints_the_scoreboard_and_closes(tmp_path):
     assert r.stdout.count("[MET]") + r.stdout.count("[NOT MET]") == len(load_scenario(BASELINE).objectives)
     kinds = [line.split('"kind": "')[1].split('"')[0] for line in (tmp_path / "w.jsonl").read_text().splitlines()]
     assert kinds[-2:] == ["hotwash", "close"]
+
+
+def test_ctrl_d_at_the_prompt_closes_like_quit(tmp_path):
+    """In a pseudo-terminal (prompt_toolkit's prompt): next, then Ctrl-D closes the session; the log ends
+    with a close entry and the command exits 0."""
+    import os
+    import pty
+    import select
+    import time
+
+    log = tmp_path / "w.jsonl"
+    pid, fd = pty.fork()
+    if pid == 0:                                      # the child: the workshop on the pty
+        os.environ.update({"TERM": "xterm", "COLUMNS": "80", "LINES": "40"})
+        os.execv(sys.executable, [sys.executable, "-m", "sim", "workshop", str(BASELINE), "--session", str(log)])
+    out = b""
+
+    def read_until(marker: bytes, timeout: float = 60.0) -> None:
+        nonlocal out
+        end = time.monotonic() + timeout
+        while marker not in out and time.monotonic() < end:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+        assert marker in out, out[-2000:]
+
+    try:
+        read_until(b"H+0.0>")
+        os.write(fd, b"next\r")
+        read_until(b"H+6.0>")
+        os.write(fd, b"\x04")                          # Ctrl-D
+        read_until(b"session closed")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    kinds = [line.split('"kind": "')[1].split('"')[0] for line in log.read_text().splitlines()]
+    assert kinds[-2:] == ["next", "close"]

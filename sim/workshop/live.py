@@ -192,7 +192,7 @@ class LiveSession:
             "committed_troops": b["committed_troops"],
             "forces": [{k: f[k] for k in ("name", "side", "kind", "strength", "unit", "state")} for f in b["forces"]],
             "events": [{"h": h_label(e["h"]), "kind": e["kind"], "text": e["text"]} for e in b["events"]
-                       if e["kind"] != "inject"],
+                       if e["kind"] not in ("inject", "tension")],     # tension: the gauge's labelled jumps
             "public_injects": public[-6:],
             "injects": public[-6:],
             "pending": self._pending(s, b["pending"]) if b["pending"] else None,
