@@ -360,3 +360,63 @@ def test_room_map_draws_forces_at_their_places(served):
         else:
             assert k["share"] == 0.0
     assert "<script" not in state["map"]["overlay"]
+
+
+# every visible panel of the room, the map key, the jump causes and the inject cards inside the viewport,
+# and no panel whose content is clipped (overflow hidden with more content than shows)
+_CUT = """() => { const out = [];
+  const vw = window.innerWidth, vh = window.innerHeight;
+  for (const el of document.querySelectorAll('header, section.panel:not([hidden]), .mapkey li, #jumps li, .card')) {
+    const r = el.getBoundingClientRect();
+    if (!r.width) continue;
+    if (r.right > vw + 1 || r.bottom > vh + 1) out.push(`${el.className || el.tagName} ends at ${r.right}x${r.bottom}`);
+    if (el.matches('section.panel') && el.scrollHeight > el.clientHeight + 2) out.push(`${el.className} clipped`);
+  }
+  return out; }"""
+
+
+@pytest.mark.browser
+def test_room_board_fits_1280x720_and_1920x1080_with_nothing_cut(served, tmp_path):
+    """A decision pending, many injects, several tension jumps: at both sizes the room shows the whole map
+    key, whole inject cards (older ones left out with a line saying so), the jumps with their causes, in
+    large type; the timeline marks the decisions taken."""
+    live, server = served
+    for k in range(40):
+        p = live.session.pending
+        if p and p["decision"] == "nrf_deploy":
+            break
+        if p:
+            live.execute(f"decide {p['decision']} {p['default']} because", "facilitator")
+        live.execute("next", "facilitator")
+        if k == 2:
+            for n in range(5):
+                live.execute(f'inject "Public statement number {n}: allied leaders speak at length about '
+                             f'the situation on the eastern flank and what comes next" --title "Statement {n}"',
+                             "facilitator")
+    assert live.session.pending, "the nrf_deploy decision came up"
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for w, h, px in ((1280, 720, 20), (1920, 1080, 26)):
+                ctx = browser.new_context(viewport={"width": w, "height": h})
+                page = ctx.new_page()
+                page.goto(f"{server.base}/room")
+                page.wait_for_selector("#conn.live", timeout=10_000)
+                page.wait_for_function("document.body.dataset.version !== undefined")
+                assert page.evaluate(_CUT) == [], (w, h)
+                assert page.locator("#decision-panel").is_visible()
+                assert page.locator("#map-key li").count() >= 3 and page.locator("#jumps li").count() >= 2
+                assert page.locator(".card").count() >= 1
+                if page.locator("#injects .older").count():
+                    assert re.fullmatch(r"\d+ older injects? not shown", page.locator("#injects .older").inner_text())
+                size = float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)"))
+                assert size >= px                                    # large type for the back of the room
+                assert page.locator("#timeline .tick.decision").count() == len(live.session.play.choices) >= 1
+                page.screenshot(path=str(tmp_path / f"room-{w}-decision.png"))
+                ctx.close()
+        finally:
+            browser.close()
+    shots = os.environ.get("CRISIS_SIM_SHOTS")
+    if shots:
+        for f in tmp_path.glob("room-*-decision.png"):
+            shutil.copy(f, Path(shots) / f.name)
