@@ -339,7 +339,7 @@ def test_room_map_draws_forces_at_their_places(served):
     assert base.status_code == 200 and base.headers["content-type"].startswith("image/svg+xml")
     assert base.text.startswith("<svg") and 'class="country"' in base.text
     state = c.get("/api/state/room").json()
-    key = {k["force"]: k for k in state["map"]["key"]}
+    key = {k["force"]: k for k in state["map"]["key"] if k["layer"] == "forces"}
     s = live.session.scenario
     assert set(key) == {f for f, spec in s.forces.items() if spec.origin_place and spec.destination_place}
     assert key["vjtf"]["state"] == "standby" or "at Paris" in key["vjtf"]["label"]
@@ -352,7 +352,7 @@ def test_room_map_draws_forces_at_their_places(served):
         _post(fac, "/api/facilitator/command", {"line": f"decide {p['decision']} {p['default']}" if p else "next"},
               csrf)
     state = c.get("/api/state/room").json()
-    for k in state["map"]["key"]:
+    for k in (k for k in state["map"]["key"] if k["layer"] == "forces"):
         if k["state"] == "in_place":
             assert k["share"] == 1.0 and "in place at" in k["label"]
         elif k["state"] == "deploying":
@@ -420,3 +420,23 @@ def test_room_board_fits_1280x720_and_1920x1080_with_nothing_cut(served, tmp_pat
     if shots:
         for f in tmp_path.glob("room-*-decision.png"):
             shutil.copy(f, Path(shots) / f.name)
+
+
+def test_a_map_layer_is_one_function_added_to_the_list(served, monkeypatch):
+    """The overlay draws LAYERS bottom first; a new layer (the axes, the incidents) adds its marks and key
+    entries, numbered after those below it, without touching the others."""
+    from sim.web import theatre
+
+    def places_layer(d: theatre.Drawing) -> None:           # each placed force's destination, once more
+        for f in d.room.forces:
+            n = d.add("places", f.destination_name, "#000000", place=f.destination_name)
+            d.m.marker(f.destination, str(n), colour="#000000", r=6, shape="circle", title=f.destination_name)
+
+    live, server = served
+    monkeypatch.setattr(theatre, "LAYERS", [*theatre.LAYERS, places_layer])
+    state = _client(server).get("/api/state/room").json()
+    layers = [k["layer"] for k in state["map"]["key"]]
+    n_forces = layers.count("forces")
+    assert n_forces >= 2 and layers == ["forces"] * n_forces + ["places"] * n_forces
+    assert state["map"]["overlay"].count("<title>") >= 3 * n_forces           # the new marks are drawn too
+    assert [k["n"] for k in state["map"]["key"]] == list(range(1, len(layers) + 1))
