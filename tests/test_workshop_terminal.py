@@ -3,6 +3,7 @@ removed, long texts wrapped, end with the hot-wash."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -128,3 +129,21 @@ def test_ctrl_d_at_the_prompt_closes_like_quit(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     kinds = [line.split('"kind": "')[1].split('"')[0] for line in log.read_text().splitlines()]
     assert kinds[-2:] == ["next", "close"]
+
+
+def test_the_board_shows_the_pace_from_start_and_minutes_per_turn(tmp_path):
+    """--start and --minutes-per-turn as in crisis-sim msel: each board says planned against actual exercise
+    time (the console used to drop the session's STARTEX when it rendered a board)."""
+    from datetime import UTC, datetime, timedelta
+
+    start = (datetime.now(UTC) - timedelta(minutes=95)).replace(microsecond=0)
+    script = tmp_path / "s.txt"
+    script.write_text("next\nquit\n")
+    r = subprocess.run([sys.executable, "-m", "sim", "workshop", str(BASELINE), "--script", str(script),
+                        "--session", str(tmp_path / "w.jsonl"), "--start", start.isoformat(),
+                        "--minutes-per-turn", "20"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    paces = [ln.split("Exercise time ", 1)[1] for ln in r.stdout.splitlines() if "Exercise time " in ln]
+    assert len(paces) == 2
+    assert paces[0].startswith("+0:00 planned, +1:3") and paces[0].endswith("min behind)")   # 95-99 min
+    assert re.match(r"\+0:[0-2]\d planned, \+1:3\d actual", paces[1])          # at most one turn (H+6) of 20 min
