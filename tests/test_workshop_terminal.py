@@ -147,3 +147,17 @@ def test_the_board_shows_the_pace_from_start_and_minutes_per_turn(tmp_path):
     assert len(paces) == 2
     assert paces[0].startswith("+0:00 planned, +1:3") and paces[0].endswith("min behind)")   # 95-99 min
     assert re.match(r"\+0:[0-2]\d planned, \+1:3\d actual", paces[1])          # at most one turn (H+6) of 20 min
+
+
+def test_the_horizon_brings_the_scoreboard_to_the_terminal():
+    s = _session()
+    outs = []
+    for _ in range(80):
+        if s.clock >= s.horizon - 1e-6:
+            break
+        p = s.pending
+        outs.append(_text(s, f"decide {p['decision']} {p['default']}" if p else "next"))
+    last = outs[-1]
+    assert f"HOT-WASH at H+{s.horizon:g}" in last and "end closes it with the hot-wash" in last
+    assert last.count("[MET]") + last.count("[NOT MET]") == len(s.scenario.objectives)
+    assert not any("HOT-WASH" in o for o in outs[:-1])          # only when the horizon is reached

@@ -278,7 +278,7 @@ def board_text(b: dict, room: bool = False, forces: bool | None = None, startex:
     if b["pending"]:
         parts.append(pending_text(b["pending"], room))
     elif b["at_horizon"]:
-        parts.append("The exercise has reached its horizon. quit closes the session.")
+        parts.append("The exercise has reached its horizon. end closes it with the hot-wash for the report; quit without.")
     return "\n\n".join(parts)
 
 
@@ -355,5 +355,5 @@ def board_rich(b: dict, room: bool = False, forces: bool | None = None, startex:
         items.append(Panel(body, title=Text(f"DECISION NEEDED ({p['team']}): {p['title']}"), title_align="left",
                            border_style="magenta"))
     elif b["at_horizon"]:
-        items.append(Text("The exercise has reached its horizon. quit closes the session.", style="bold"))
+        items.append(Text("The exercise has reached its horizon. end closes it with the hot-wash for the report; quit without.", style="bold"))
     return Group(*items)
