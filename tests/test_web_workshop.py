@@ -339,7 +339,7 @@ def test_room_map_draws_forces_at_their_places(served):
     assert base.status_code == 200 and base.headers["content-type"].startswith("image/svg+xml")
     assert base.text.startswith("<svg") and 'class="country"' in base.text
     state = c.get("/api/state/room").json()
-    key = {k["force"]: k for k in state["map"]["key"]}
+    key = {k["force"]: k for k in state["map"]["key"] if k["layer"] == "forces"}
     s = live.session.scenario
     assert set(key) == {f for f, spec in s.forces.items() if spec.origin_place and spec.destination_place}
     assert key["vjtf"]["state"] == "standby" or "at Paris" in key["vjtf"]["label"]
@@ -352,7 +352,7 @@ def test_room_map_draws_forces_at_their_places(served):
         _post(fac, "/api/facilitator/command", {"line": f"decide {p['decision']} {p['default']}" if p else "next"},
               csrf)
     state = c.get("/api/state/room").json()
-    for k in state["map"]["key"]:
+    for k in (k for k in state["map"]["key"] if k["layer"] == "forces"):
         if k["state"] == "in_place":
             assert k["share"] == 1.0 and "in place at" in k["label"]
         elif k["state"] == "deploying":
@@ -360,3 +360,83 @@ def test_room_map_draws_forces_at_their_places(served):
         else:
             assert k["share"] == 0.0
     assert "<script" not in state["map"]["overlay"]
+
+
+# every visible panel of the room, the map key, the jump causes and the inject cards inside the viewport,
+# and no panel whose content is clipped (overflow hidden with more content than shows)
+_CUT = """() => { const out = [];
+  const vw = window.innerWidth, vh = window.innerHeight;
+  for (const el of document.querySelectorAll('header, section.panel:not([hidden]), .mapkey li, #jumps li, .card')) {
+    const r = el.getBoundingClientRect();
+    if (!r.width) continue;
+    if (r.right > vw + 1 || r.bottom > vh + 1) out.push(`${el.className || el.tagName} ends at ${r.right}x${r.bottom}`);
+    if (el.matches('section.panel') && el.scrollHeight > el.clientHeight + 2) out.push(`${el.className} clipped`);
+  }
+  return out; }"""
+
+
+@pytest.mark.browser
+def test_room_board_fits_1280x720_and_1920x1080_with_nothing_cut(served, tmp_path):
+    """A decision pending, many injects, several tension jumps: at both sizes the room shows the whole map
+    key, whole inject cards (older ones left out with a line saying so), the jumps with their causes, in
+    large type; the timeline marks the decisions taken."""
+    live, server = served
+    for k in range(40):
+        p = live.session.pending
+        if p and p["decision"] == "nrf_deploy":
+            break
+        if p:
+            live.execute(f"decide {p['decision']} {p['default']} because", "facilitator")
+        live.execute("next", "facilitator")
+        if k == 2:
+            for n in range(5):
+                live.execute(f'inject "Public statement number {n}: allied leaders speak at length about '
+                             f'the situation on the eastern flank and what comes next" --title "Statement {n}"',
+                             "facilitator")
+    assert live.session.pending, "the nrf_deploy decision came up"
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for w, h, px in ((1280, 720, 20), (1920, 1080, 26)):
+                ctx = browser.new_context(viewport={"width": w, "height": h})
+                page = ctx.new_page()
+                page.goto(f"{server.base}/room")
+                page.wait_for_selector("#conn.live", timeout=10_000)
+                page.wait_for_function("document.body.dataset.version !== undefined")
+                assert page.evaluate(_CUT) == [], (w, h)
+                assert page.locator("#decision-panel").is_visible()
+                assert page.locator("#map-key li").count() >= 3 and page.locator("#jumps li").count() >= 2
+                assert page.locator(".card").count() >= 1
+                if page.locator("#injects .older").count():
+                    assert re.fullmatch(r"\d+ older injects? not shown", page.locator("#injects .older").inner_text())
+                size = float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)"))
+                assert size >= px                                    # large type for the back of the room
+                assert page.locator("#timeline .tick.decision").count() == len(live.session.play.choices) >= 1
+                page.screenshot(path=str(tmp_path / f"room-{w}-decision.png"))
+                ctx.close()
+        finally:
+            browser.close()
+    shots = os.environ.get("CRISIS_SIM_SHOTS")
+    if shots:
+        for f in tmp_path.glob("room-*-decision.png"):
+            shutil.copy(f, Path(shots) / f.name)
+
+
+def test_a_map_layer_is_one_function_added_to_the_list(served, monkeypatch):
+    """The overlay draws LAYERS bottom first; a new layer (the axes, the incidents) adds its marks and key
+    entries, numbered after those below it, without touching the others."""
+    from sim.web import theatre
+
+    def places_layer(d: theatre.Drawing) -> None:           # each placed force's destination, once more
+        for f in d.room.forces:
+            n = d.add("places", f.destination_name, "#000000", place=f.destination_name)
+            d.m.marker(f.destination, str(n), colour="#000000", r=6, shape="circle", title=f.destination_name)
+
+    live, server = served
+    monkeypatch.setattr(theatre, "LAYERS", [*theatre.LAYERS, places_layer])
+    state = _client(server).get("/api/state/room").json()
+    layers = [k["layer"] for k in state["map"]["key"]]
+    n_forces = layers.count("forces")
+    assert n_forces >= 2 and layers == ["forces"] * n_forces + ["places"] * n_forces
+    assert state["map"]["overlay"].count("<title>") >= 3 * n_forces           # the new marks are drawn too
+    assert [k["n"] for k in state["map"]["key"]] == list(range(1, len(layers) + 1))

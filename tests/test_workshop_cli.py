@@ -44,7 +44,7 @@ def test_scripted_session_plays_decisions_through(tmp_path):
     r = _cli("workshop", str(BASELINE), "--seed", "4", "--session", str(log), "--script", str(script),
              "--teams", "blue,red,white")
     assert r.returncode == 0, r.stderr
-    assert "DECISION NEEDED (nato): Deploy NRF elements?" in r.stdout
+    assert "DECISION NEEDED (blue): Deploy NRF elements?" in r.stdout
     assert "red decided red_reserves: Commit the second echelon" in r.stdout
     assert "Expected action:" in r.stdout and "From: North Atlantic Council" in r.stdout
     kinds = [json.loads(x)["kind"] for x in log.read_text().splitlines()]
@@ -54,7 +54,7 @@ def test_scripted_session_plays_decisions_through(tmp_path):
     played = {d["decision"]: d for d in s["decisions"]}
     assert played["nrf_deploy"]["option"] == "hold" and played["nrf_deploy"]["team"] == "blue"
     assert played["nrf_deploy"]["rationale"] == "do not provoke" and played["nrf_deploy"]["played"]
-    assert played["red_reserves"]["team"] == "red" and played["saceur_deconfliction"]["team"] == "nato"
+    assert played["red_reserves"]["team"] == "red" and played["saceur_deconfliction"]["team"] == "blue"
     # the effects say: holding the NRF keeps the VJTF at home; committing the second echelon adds 40,000 troops
     assert s["metrics"]["force.vjtf.deploying_h"] is None
     scen = load_scenario(BASELINE)

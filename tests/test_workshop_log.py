@@ -47,7 +47,7 @@ def test_entries_are_self_describing(tmp_path):
     assert set(kinds[5:-2]) == {"next"}
     assert entries[3]["inject"] == "airspace_violation" and entries[3]["sim_h"] == entries[2]["sim_h"]
     d = entries[-2]
-    assert (d["decision"], d["option"], d["team"], d["rationale"]) == ("saceur_deconfliction", "forward", "nato",
+    assert (d["decision"], d["option"], d["team"], d["rationale"]) == ("saceur_deconfliction", "forward", "blue",
                                                                       "show of force")
     assert d["sim_h"] == d["decision_h"] == entries[-3]["sim_h"] and entries[-3]["stop"] == "decision"
 

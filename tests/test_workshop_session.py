@@ -220,6 +220,6 @@ def test_rich_board_shows_text_literally(baseline):
     render([Output("error", "usage: decide DECISION OPTION [rationale]")], console, True, buf)
     shown = buf.getvalue()
     assert "Press asks about [red]lines[/red]" in shown and "Q [&] A" in shown
-    assert "[rationale]" in shown and "DECISION NEEDED (nato)" in shown
+    assert "[rationale]" in shown and "DECISION NEEDED (blue)" in shown
     plain = board_text(build_board(sess))
     assert "Press asks about [red]lines[/red]" in plain and "decide saceur_deconfliction OPTION" in plain

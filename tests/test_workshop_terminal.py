@@ -3,6 +3,7 @@ removed, long texts wrapped, end with the hot-wash."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -65,7 +66,7 @@ def test_undo_says_what_it_took_back():
     p = s.pending
     _text(s, f"decide {p['decision']} {p['default']} because")
     out = _text(s, "undo")
-    assert f"undone: {p['team']} decided {p['decision']} = {p['default']}: because" in out
+    assert f"undone: {s.team_of_side(p['team'])} decided {p['decision']} = {p['default']}: because" in out
 
 
 def test_long_inject_text_wraps_in_a_rich_terminal():
@@ -88,3 +89,75 @@ def test_end_prints_the_scoreboard_and_closes(tmp_path):
     assert r.stdout.count("[MET]") + r.stdout.count("[NOT MET]") == len(load_scenario(BASELINE).objectives)
     kinds = [line.split('"kind": "')[1].split('"')[0] for line in (tmp_path / "w.jsonl").read_text().splitlines()]
     assert kinds[-2:] == ["hotwash", "close"]
+
+
+def test_ctrl_d_at_the_prompt_closes_like_quit(tmp_path):
+    """In a pseudo-terminal (prompt_toolkit's prompt): next, then Ctrl-D closes the session; the log ends
+    with a close entry and the command exits 0."""
+    import os
+    import pty
+    import select
+    import time
+
+    log = tmp_path / "w.jsonl"
+    pid, fd = pty.fork()
+    if pid == 0:                                      # the child: the workshop on the pty
+        os.environ.update({"TERM": "xterm", "COLUMNS": "80", "LINES": "40"})
+        os.execv(sys.executable, [sys.executable, "-m", "sim", "workshop", str(BASELINE), "--session", str(log)])
+    out = b""
+
+    def read_until(marker: bytes, timeout: float = 60.0) -> None:
+        nonlocal out
+        end = time.monotonic() + timeout
+        while marker not in out and time.monotonic() < end:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+        assert marker in out, out[-2000:]
+
+    try:
+        read_until(b"H+0.0>")
+        os.write(fd, b"next\r")
+        read_until(b"H+6.0>")
+        os.write(fd, b"\x04")                          # Ctrl-D
+        read_until(b"session closed")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    kinds = [line.split('"kind": "')[1].split('"')[0] for line in log.read_text().splitlines()]
+    assert kinds[-2:] == ["next", "close"]
+
+
+def test_the_board_shows_the_pace_from_start_and_minutes_per_turn(tmp_path):
+    """--start and --minutes-per-turn as in crisis-sim msel: each board says planned against actual exercise
+    time (the console used to drop the session's STARTEX when it rendered a board)."""
+    from datetime import UTC, datetime, timedelta
+
+    start = (datetime.now(UTC) - timedelta(minutes=95)).replace(microsecond=0)
+    script = tmp_path / "s.txt"
+    script.write_text("next\nquit\n")
+    r = subprocess.run([sys.executable, "-m", "sim", "workshop", str(BASELINE), "--script", str(script),
+                        "--session", str(tmp_path / "w.jsonl"), "--start", start.isoformat(),
+                        "--minutes-per-turn", "20"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    paces = [ln.split("Exercise time ", 1)[1] for ln in r.stdout.splitlines() if "Exercise time " in ln]
+    assert len(paces) == 2
+    assert paces[0].startswith("+0:00 planned, +1:3") and paces[0].endswith("min behind)")   # 95-99 min
+    assert re.match(r"\+0:[0-2]\d planned, \+1:3\d actual", paces[1])          # at most one turn (H+6) of 20 min
+
+
+def test_the_horizon_brings_the_scoreboard_to_the_terminal():
+    s = _session()
+    outs = []
+    for _ in range(80):
+        if s.clock >= s.horizon - 1e-6:
+            break
+        p = s.pending
+        outs.append(_text(s, f"decide {p['decision']} {p['default']}" if p else "next"))
+    last = outs[-1]
+    assert f"HOT-WASH at H+{s.horizon:g}" in last and "end closes it with the hot-wash" in last
+    assert last.count("[MET]") + last.count("[NOT MET]") == len(s.scenario.objectives)
+    assert not any("HOT-WASH" in o for o in outs[:-1])          # only when the horizon is reached

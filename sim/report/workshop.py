@@ -211,9 +211,39 @@ def record(s: Scenario, summ: dict[str, Any], entries: list[dict[str, Any]], *, 
                        + "; the path was carried on to the horizon with the recorded decisions and injects, and "
                        "the scenario's default for every decision the table did not take."),
     }
+    said = responses(s, applied, injects, opened)
+    paced = pace(open_entry, stops, summ["turn_h"])
     return {"session": session, "decisions": decisions, "injects": injects, "notes": notes,
             "observations": {"by_team": by_team, "by_objective": by_objective},
-            "responses": responses(s, applied, injects, opened), "pace": pace(open_entry, stops, summ["turn_h"])}
+            "responses": said, "pace": paced,
+            "hotwash": hotwash(entries, open_entry, summ["turn_h"], injects, said)}
+
+
+def hotwash(entries: list[dict[str, Any]], open_entry: dict[str, Any], turn_h: float,
+            injects: list[dict[str, Any]], said: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The hot-wash the facilitator closed the exercise with (the log's ``hotwash`` entry, written by
+    ``end``): its objectives scoreboard as the table saw it, the pace at that moment (planned against
+    actual exercise time) and how many injects with an expected action the teams answered. None when the
+    session was closed without one (``quit``)."""
+    e = next((x for x in reversed(entries) if x.get("kind") == "hotwash"), None)
+    if e is None:
+        return None
+    h = e.get("summary") or {}
+    board = [{"id": str(r.get("id", "")), "title": str(r.get("title", "")), "met": bool(r.get("met")),
+              "value_text": str(r.get("value_text", "")), "target": str(r.get("target", "")),
+              "metric": str(r.get("metric", ""))} for r in h.get("scoreboard") or []]
+    at = pace(open_entry, [e], turn_h)["rows"][0]
+    asked = [i for i in injects if i["expected_action"]]
+    answered = {r["inject"] for r in said}
+    clock_h = float(h.get("clock_h", e.get("sim_h") or 0.0))
+    return {"h": h_label(clock_h), "clock_h": aar.rounded(clock_h, 4), "wall_label": _wall_label(e.get("wall")),
+            "met": sum(r["met"] for r in board), "objectives": len(board), "scoreboard": board,
+            "decisions": len(h.get("decisions") or []), "injects_fired": int(h.get("injects_fired") or 0),
+            "responses": len(said), "notes": int(h.get("notes") or 0),
+            "pace": at, "pace_text": (f"{at['planned']} planned, {at['actual']} actual ({at['how']})"
+                                      if at["actual"] else "not recorded"),
+            "expected": len(asked), "answered": sum(i["id"] in answered for i in asked),
+            "unanswered": [i["title"] for i in asked if i["id"] not in answered]}
 
 
 def responses(s: Scenario, entries: list[dict[str, Any]], injects: list[dict[str, Any]],

@@ -25,7 +25,7 @@ def tension_jumps(s: Session) -> list[dict[str, Any]]:
         if j.t_h > s.clock + EPS:
             continue
         cause = j.record.cause
-        what = cause.title or (f"{cause.kind.value.replace('_', ' ')}" + (f" {cause.id}" if cause.id else ""))
+        what = cause.text              # the inject's title, "decision: option", "sea incident"
         out.append({"h": round(j.t_h, 3), "before": round(j.before, 2), "after": round(j.after, 2), "cause": what,
                     "cause_kind": cause.kind.value})
     return out

@@ -10,7 +10,8 @@ outlines) is drawn once per session; the overlay is redrawn as things move.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.trace import ForceRecord
@@ -80,38 +81,73 @@ class RoomMap:
         return p if m.contains(p) else m.clip(other, p)
 
     def overlay(self, session: Session) -> tuple[str, list[dict[str, Any]]]:
-        """The forces drawn where they are now (SVG, same box as :meth:`base`), and a key of them."""
+        """What is on the map now (SVG, same box as :meth:`base`), drawn layer by layer (:data:`LAYERS`,
+        bottom first), and one key of everything drawn, numbered across the layers."""
         m = TheatreMap(self.box, WIDTH, label_px=30)
-        states = session.view().state["forces"]
-        departed: dict[str, tuple[float, float]] = {}
-        for r in session.view().trace:
-            if isinstance(r, ForceRecord) and r.state == "deploying" and r.transit_h is not None:
-                departed[r.force] = (r.t_h, r.transit_h)
-        key = []
-        for k, f in enumerate(self.forces, 1):
-            role = self.s.sides[f.side].role if f.side in self.s.sides else "white"
-            colour = SIDE_COLOUR.get(role, "#555555")
-            state = states.get(f.force, "standby")
-            a = self._end(m, f.origin, f.destination)
-            b = self._end(m, f.destination, f.origin)
-            if state == "deploying" and f.force in departed:
-                t0, dur = departed[f.force]
-                share = min(max((session.clock - t0) / dur, 0.0), 1.0) if dur > EPS else 1.0
-                where = (f.origin[0] + share * (f.destination[0] - f.origin[0]),
-                         f.origin[1] + share * (f.destination[1] - f.origin[1]))
-                where = self._end(m, where, f.destination)
-                label = f"{f.name}: in transit ({share:.0%})"
-            elif state == "in_place":
-                where, share, label = b, 1.0, f"{f.name}: in place at {f.destination_name}"
-            else:
-                where, share, label = a, 0.0, f"{f.name}: {state.replace('_', ' ')} at {f.origin_name}"
-            m.route([a, b], colour=colour, width=4, dashed=state != "in_place", title=f"{f.origin_name} to "
-                    f"{f.destination_name}")
-            m.marker(where, str(k), colour=colour, r=16 if state == "in_place" else 12,
-                     shape="diamond" if state == "deploying" else "circle", title=label)
-            key.append({"n": k, "force": f.force, "name": f.name, "state": state, "label": label, "colour": colour,
-                        "share": round(share, 3)})
-        return m.svg(title="Forces on the map", base=False), key
+        view = Drawing(self, session, m)
+        for layer in LAYERS:
+            layer(view)
+        return m.svg(title="On the map", base=False), view.key
 
 
-__all__ = ["RoomMap", "box_of", "placed_forces"]
+@dataclass
+class Drawing:
+    """One overlay being drawn: the map, the session's state and the key the layers add to. A layer
+    reads the session's typed state and trace (``session.view()``), draws on ``m`` and calls :meth:`add`
+    for each thing it drew, which gives the number its marker carries."""
+
+    room: RoomMap
+    session: Session
+    m: TheatreMap
+    key: list[dict[str, Any]] = field(default_factory=list)
+
+    def colour(self, side: str) -> str:
+        s = self.room.s
+        role = s.sides[side].role if side in s.sides else "white"
+        return SIDE_COLOUR.get(role, "#555555")
+
+    def add(self, layer: str, label: str, colour: str, **extra: Any) -> int:
+        n = len(self.key) + 1
+        self.key.append({"n": n, "layer": layer, "label": label, "colour": colour, **extra})
+        return n
+
+
+def forces_layer(d: Drawing) -> None:
+    """Forces at their origin, along their route while deploying (the share of the drawn transit time gone
+    by), at their destination once in place."""
+    room, session, m = d.room, d.session, d.m
+    states = session.view().state["forces"]
+    departed: dict[str, tuple[float, float]] = {}
+    for r in session.view().trace:
+        if isinstance(r, ForceRecord) and r.state == "deploying" and r.transit_h is not None:
+            departed[r.force] = (r.t_h, r.transit_h)
+    for f in room.forces:
+        colour = d.colour(f.side)
+        state = states.get(f.force, "standby")
+        a = room._end(m, f.origin, f.destination)
+        b = room._end(m, f.destination, f.origin)
+        if state == "deploying" and f.force in departed:
+            t0, dur = departed[f.force]
+            share = min(max((session.clock - t0) / dur, 0.0), 1.0) if dur > EPS else 1.0
+            where = (f.origin[0] + share * (f.destination[0] - f.origin[0]),
+                     f.origin[1] + share * (f.destination[1] - f.origin[1]))
+            where = room._end(m, where, f.destination)
+            label = f"{f.name}: in transit ({share:.0%})"
+        elif state == "in_place":
+            where, share, label = b, 1.0, f"{f.name}: in place at {f.destination_name}"
+        else:
+            where, share, label = a, 0.0, f"{f.name}: {state.replace('_', ' ')} at {f.origin_name}"
+        m.route([a, b], colour=colour, width=4, dashed=state != "in_place", title=f"{f.origin_name} to "
+                f"{f.destination_name}")
+        n = d.add("forces", label, colour, force=f.force, name=f.name, state=state, share=round(share, 3))
+        m.marker(where, str(n), colour=colour, r=16 if state == "in_place" else 12,
+                 shape="diamond" if state == "deploying" else "circle", title=label)
+
+
+# the overlay's layers, bottom first: an adversary's axes with their advance and the incidents where they
+# happened go here as two more functions of a Drawing (reading their typed records) when the model has
+# places for them
+LAYERS: list[Callable[[Drawing], None]] = [forces_layer]
+
+
+__all__ = ["LAYERS", "Drawing", "RoomMap", "box_of", "forces_layer", "placed_forces"]

@@ -122,6 +122,10 @@ def _next(session: Session, args: list[str]) -> Reply:
         items.append(_board(session))
         if session.pending:
             break
+    if session.clock >= session.horizon - EPS and not session.pending:
+        # the horizon: the scoreboard, as end will log it
+        from .hotwash import hotwash_lines, summary
+        items.append(Output("history", hotwash_lines(summary(session))))
     return Reply(items)
 
 

@@ -24,7 +24,7 @@ from .session import Session
 
 def render(items: list[Output], console: Console, rich: bool, stream: TextIO, room: bool = False) -> None:
     for it in items:
-        it = Output(it.kind, deep(terminal, it.data))  # scenario and facilitator text: no escape sequences
+        it = Output(it.kind, deep(terminal, it.data), it.startex)  # scenario and facilitator text: no escape sequences
         if it.kind == "board":
             if rich:
                 console.print(board_rich(it.data, room, startex=it.startex))

@@ -192,12 +192,17 @@ class LiveSession:
             "committed_troops": b["committed_troops"],
             "forces": [{k: f[k] for k in ("name", "side", "kind", "strength", "unit", "state")} for f in b["forces"]],
             "events": [{"h": h_label(e["h"]), "kind": e["kind"], "text": e["text"]} for e in b["events"]
-                       if e["kind"] != "inject"],
+                       if e["kind"] not in ("inject", "tension")],     # tension: the gauge's labelled jumps
             "public_injects": public[-6:],
             "injects": public[-6:],
             "pending": self._pending(s, b["pending"]) if b["pending"] else None,
-            "timeline": [{"h": round(i["h"], 3), "title": i["title"]} for i in delivered
-                         if s.recipient_team(i["recipient"]) is None],
+            # the public injects and the decisions taken (the board shows them to the room), in time order
+            "timeline": sorted([{"h": round(i["h"], 3), "title": i["title"], "kind": "inject"} for i in delivered
+                                if s.recipient_team(i["recipient"]) is None]
+                               + [{"h": round(float(e["decision_h"]), 3), "kind": "decision",
+                                   "title": f"{s.scenario.decisions[e['decision']].title}: "
+                                            f"{s.scenario.decisions[e['decision']].options[e['option']].label}"}
+                                  for e in s.play.choices], key=lambda t: t["h"]),
             "scoreboard": scoreboard(s) if b["at_horizon"] or s.closed else None,
         }
 

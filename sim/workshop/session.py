@@ -208,7 +208,7 @@ class Session:
             raise WorkshopError(f"decision {decision} is not pending ({now})")
         if option not in point.options:
             raise WorkshopError(f"decision {decision} has no option {option!r}; options: {', '.join(point.options)}")
-        team = self.check_team(team) if team else point.team
+        team = self.check_team(team) if team else self.team_of_side(point.team)
         extra = {"submission": submission} if submission is not None else {}
         return self._log("decide", self.clock, decision=decision, option=option, team=team, rationale=rationale,
                          decision_h=float(p["t_h"]), **extra)
@@ -323,7 +323,8 @@ class Session:
 
     # --- teams --------------------------------------------------------------
     def team_names(self) -> list[str]:
-        return list(dict.fromkeys([*self.teams, *self.scenario.sides]))
+        """The session's teams, then any side no team plays (its decisions are taken in the side's name)."""
+        return list(dict.fromkeys([*self.teams, *(self.team_of_side(side) for side in self.scenario.sides)]))
 
     def team_of_side(self, side: str) -> str:
         """The team that takes a side's decisions (the side itself when no team plays it)."""
@@ -335,6 +336,8 @@ class Session:
                      and t in self.teams), None)
 
     def check_team(self, team: str) -> str:
+        """``team`` as the session names it: a side a team plays is that team (one naming everywhere)."""
+        team = self.team_of_side(team) if team in self.scenario.sides else team
         if team not in self.team_names():
             raise WorkshopError(f"unknown team {team!r}; teams: {', '.join(self.team_names())}")
         return team

@@ -59,7 +59,7 @@ def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scena
         e = played.get(did)
         decisions.append({
             "decision": did, "title": point.title, "option": d["option"], "label": d["label"],
-            "team": d["team"], "rationale": d["rationale"] if e else "",
+            "team": sess.team_of_side(d["team"] or point.team), "rationale": d["rationale"] if e else "",
             "decision_h": d["t_h"], "time": cal(d["t_h"]).isoformat(timespec="minutes"),
             "sim_h": e["sim_h"] if e else None, "wall": e["wall"] if e else None,
             "played": e is not None, "default": point.default,
@@ -67,11 +67,12 @@ def session_summary(log_path: str | Path, load: Callable[[str, list[str]], Scena
     for did, point in s.decisions.items():
         if did not in {d["decision"] for d in decisions}:
             decisions.append({"decision": did, "title": point.title, "option": None, "label": None,
-                              "team": point.team, "rationale": "", "decision_h": None, "time": None,
+                              "team": sess.team_of_side(point.team), "rationale": "", "decision_h": None,
+                              "time": None,
                               "sim_h": None, "wall": None, "played": False, "default": point.default})
 
-    notes = [{"text": n["text"], "team": n["team"], "objective": n["objective"], "sim_h": n["sim_h"],
-              "time": cal(n["sim_h"]).isoformat(timespec="minutes"), "wall": n["wall"]} for n in play.notes]
+    notes = [{"text": n["text"], "team": n["team"] and sess.team_of_side(n["team"]), "objective": n["objective"],
+              "sim_h": n["sim_h"], "time": cal(n["sim_h"]).isoformat(timespec="minutes"), "wall": n["wall"]} for n in play.notes]
     by_team: dict[str, list[dict]] = {}
     by_objective: dict[str, list[dict]] = {}
     for n in notes:

@@ -57,7 +57,7 @@
     }
     jumps.forEach((j, i) => {
       svg.append(mk("circle", { cx: x(j.h), cy: y(j.after), r: 5, class: j.after > j.before ? "up" : "down" }));
-      const n = mk("text", { x: x(j.h) + 6, y: y(j.after) - 6, class: "jumpno" });
+      const n = mk("text", { x: Math.min(x(j.h) + 6, W - 16), y: y(j.after) - 6, class: "jumpno" });
       n.textContent = String(i + 1);
       svg.append(n);
     });
@@ -141,22 +141,44 @@
     }
     // timeline
     const span = Math.max(s.horizon_h, 1);
-    $("timeline").replaceChildren(...s.timeline.map((t) => el("span", { class: "tick", title: t.title }, "")));
+    $("timeline").replaceChildren(...s.timeline.map((t) => el("span", { class: `tick ${t.kind || "inject"}`, title: `${t.kind === "decision" ? "Decision" : "Inject"} at H+${t.h.toFixed(1)}: ${t.title}` }, "")));
     [...$("timeline").children].forEach((c, k) => { c.style.left = `${(100 * s.timeline[k].h / span).toFixed(2)}%`; });
     const now = el("span", { class: "now" }, "");
     now.style.left = `${(100 * s.clock_h / span).toFixed(2)}%`;
     $("timeline").append(now);
+    const h0 = el("span", { class: "end" }, "H+0"), h1 = el("span", { class: "end" }, `H+${s.horizon_h}`);
+    h0.style.left = ".3rem"; h1.style.right = ".3rem";
+    $("timeline").append(h0, h1);
     const sb = $("scoreboard-panel");
     sb.hidden = !s.scoreboard;
     if (s.scoreboard) {
       $("scoreboard").replaceChildren(...s.scoreboard.map((r) => el("li", { class: r.met ? "met" : "missed" },
         el("strong", {}, r.met ? "MET " : "NOT MET "), `${r.title}: ${r.value_text} (target ${r.target})`)));
     }
+    document.body.classList.toggle("has-decision", Boolean(p || s.scoreboard));
+    if (VIEW === "room") {
+      fit($("injects"), [...$("injects").querySelectorAll(".card")], false, "inject");
+      fit($("jumps"), [...$("jumps").children], true, "jump");
+    }
     if (VIEW === "facilitator") renderFacilitator(s);
     if (s.closed) $("conn").textContent = "session closed";
   }
 
   const drafts = {};   // what a player is typing survives the live updates that redraw the cards
+
+  // the room shows whole items only: those that do not fit are left out (the oldest first), and said so
+  function fit(box, items, oldestFirst, what) {
+    const panel = box.closest(".panel");
+    const list = oldestFirst ? items.slice() : items.slice().reverse();   // oldest first
+    let hidden = 0, note = null;
+    while (list.length > 1 && panel.scrollHeight > panel.clientHeight + 1) {
+      list.shift().remove();
+      hidden += 1;
+      if (!note) { note = el(box.tagName === "OL" ? "li" : "p", { class: "older" }, ""); box.append(note); }
+      note.textContent = `${hidden} older ${what}${hidden > 1 ? "s" : ""} not shown`;
+    }
+    if (list.length && panel.scrollHeight > panel.clientHeight + 1) list[0].classList.add("compact");
+  }
 
   function responseBox(i, s) {
     const done = (s.responses || []).filter((r) => r.inject === i.id);
