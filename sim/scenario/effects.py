@@ -58,6 +58,9 @@ class EffectTarget(Protocol):
     def hold_force(self, fid: str, held: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
     def delay_force(self, fid: str, hours: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
     def set_measure(self, mid: str, active: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
+    def fail_measure(self, mid: str, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        """Measure ``mid`` fails: off from now on, whatever its opening times or switches say."""
+        ...
     def scale_presence(self, fid: str, factor: float, actor: str, cause: Source,
                        facts: Sequence[str] = ()) -> None: ...
     def scale_encounters(self, factor: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> float:
@@ -316,6 +319,21 @@ class MeasureEffect(EffectBase):
         return (Moves("incidents"),)
 
 
+class MeasureFailEffect(EffectBase):
+    kind = "measure_fail"
+    measure_fail: MeasureId = Field(description="a deconfliction measure fails: off for the rest of the run "
+                                    "(its opening time and later switches no longer turn it on)")
+
+    def apply(self, target: EffectTarget, ctx: EffectContext) -> None:
+        target.fail_measure(self.measure_fail, ctx.actor, ctx.cause, ctx.facts)
+
+    def references(self) -> tuple[Ref, ...]:
+        return (Ref("measure", self.measure_fail, ("measure_fail",)),)
+
+    def moves(self) -> tuple[Moves, ...]:
+        return (Moves("incidents"),)
+
+
 class Scale(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     force: ForceId
@@ -384,6 +402,7 @@ _Kinds = Union[  # noqa: UP007 - the members carry their tags
     Annotated[ReleaseEffect, Tag("ReleaseEffect")],
     Annotated[DelayEffect, Tag("DelayEffect")],
     Annotated[MeasureEffect, Tag("MeasureEffect")],
+    Annotated[MeasureFailEffect, Tag("MeasureFailEffect")],
     Annotated[PresenceEffect, Tag("PresenceEffect")],
     Annotated[CommitEffect, Tag("CommitEffect")],
     Annotated[EncounterRateEffect, Tag("EncounterRateEffect")],

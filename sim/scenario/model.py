@@ -19,6 +19,7 @@ from .distributions import Dist, Fixed
 from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
+from .tables import SeverityLadder, load_severity_ladder
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
@@ -147,25 +148,95 @@ class Adversary(M):
         return self
 
 
+class MeasureTime(Timing):
+    """When a deconfliction measure opens or closes: exactly one of ``at_h``, ``at_time``, ``when``."""
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if self._timing_count() != 1:
+            raise ValueError("give exactly one of at_h, at_time, when")
+        return self
+
+
 class Measure(M):
+    """A deconfliction measure (a hotline, a code of conduct): while active it lowers the chance
+    that an encounter is graver than routine. Active from H-hour (``active``, default true), or
+    from when it ``opens``; it may ``close``, and an inject can make it fail (``measure_fail``)."""
+
     name: str
-    factor: float = Field(gt=0, le=1, description="multiplies the chance an encounter becomes an incident")
-    active: bool = True
+    factor: float | None = Field(None, gt=0, le=1, description="multiplies the chance an encounter becomes an "
+                                 "incident (p_incident), or with a severity ladder every graver class's share")
+    lowers: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="severity class id -> factor on its share (classes not named: unchanged)")
+    active: bool | None = Field(None, description="active from H-hour (default: true, unless it opens later)")
+    opens: MeasureTime | None = Field(None, description="when it opens (at_h, at_time or when)")
+    closes: MeasureTime | None = Field(None, description="when it closes (at_h, at_time or when)")
     description: str = ""
     facts: Facts = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _timed(self) -> Self:
+        if self.opens is not None and self.active:
+            raise ValueError("a measure that opens later is not active from H-hour: drop active: true or opens")
+        if self.factor is not None and self.lowers:
+            raise ValueError("give factor (every graver class) or lowers (class by class), not both")
+        return self
+
+    @property
+    def active_at_start(self) -> bool:
+        return self.opens is None if self.active is None else self.active
+
+
+Domain = Literal["air", "sea", "land"]
 
 
 class Deconfliction(M):
     between: tuple[str, str]
-    encounter_rate: dict[Literal["air", "sea", "land"], Annotated[float, Field(ge=0, le=MAX_RATE)]] = Field(
+    encounter_rate: dict[Domain, Annotated[float, Field(ge=0, le=MAX_RATE)]] = Field(
         description="encounters per hour per unit of one side per unit of the other, by domain")
-    p_incident: float = Field(ge=0, le=1, description="chance an encounter becomes an incident, before measures")
-    tension_sensitivity: float = Field(0, ge=0, description="p grows by this share per 100 tension (spiral)")
-    incident_tension: Dist = Field(description="tension added by an incident")
+    areas: dict[Domain, str] = Field(default_factory=dict, description="place id where each domain's encounters "
+                                     "happen (a sea area, an airspace): put on encounter records, for maps")
+    severity: SeverityLadder | None = Field(
+        None, description="grade encounters on a severity ladder: `default` (sim/data/severity_ladder.yaml) or "
+        "classes: [...]; without one, the p_incident model")
+    p_incident: float | None = Field(None, ge=0, le=1, description="chance an encounter becomes an incident, "
+                                     "before measures (without a severity ladder)")
+    tension_sensitivity: float = Field(0, ge=0, description="p grows by this share per 100 tension (spiral); with "
+                                       "a ladder, the k-th graver class's share by (1 + this x tension/100)^k")
+    incident_tension: Dist | None = Field(None, description="tension added by an incident (without a severity "
+                                          "ladder: each class adds its own)")
     measures: dict[str, Measure] = Field(default_factory=dict)
     facts: Facts = Field(default_factory=list)
 
     _ids = field_validator("measures")(classmethod(lambda cls, v: _ids(v)))
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _default_ladder(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v != "default":
+                raise ValueError(f"give `default` (the shipped ladder) or classes: [...], not {v!r}")
+            return load_severity_ladder()
+        return v
+
+    @model_validator(mode="after")
+    def _model(self) -> Self:
+        if self.severity is None:
+            missing = [k for k in ("p_incident", "incident_tension") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"give {' and '.join(missing)}, or a severity ladder (severity: default)")
+            if unfactored := [m for m, spec in self.measures.items() if spec.factor is None]:
+                raise ValueError(f"without a severity ladder every measure needs a factor: {', '.join(unfactored)}")
+            if lowering := [m for m, spec in self.measures.items() if spec.lowers]:
+                raise ValueError(f"lowers names severity classes, and there is no severity ladder: "
+                                 f"{', '.join(lowering)}")
+        else:
+            given = [k for k in ("p_incident", "incident_tension") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"with a severity ladder each class gives its share and tension: drop "
+                                 f"{' and '.join(given)}")
+        return self
+
 
 
 class Rung(M):
