@@ -460,6 +460,11 @@ class World:
         e = self._encounters
         return 0 if e is None else e.incidents
 
+    @property
+    def encounter_clock(self) -> Encounters | None:
+        """The encounter clock (with its counts by domain, class and measure), if the scenario has one."""
+        return self._encounters
+
     def measure_product(self) -> float:
         """``p_incident`` times the factors of the active measures, multiplied in the scenario's
         order (the same floating-point product every time); cached until a measure switches."""
@@ -467,12 +472,12 @@ class World:
         if p is None:
             d = self.s.deconfliction
             assert d is not None  # only encounters ask, and only a scenario with deconfliction has them
-            assert d.p_incident is not None  # the p_incident model: validation requires it and each factor
-            p = d.p_incident
+            # on a severity ladder (no p_incident) the product of the uniform factors alone; the encounter
+            # clock grades each class with each measure's own factors (deconfliction.Encounters.shares)
+            p = 1.0 if d.p_incident is None else d.p_incident
             for mid, active in self.measures.items():
-                if active:
-                    f = d.measures[mid].factor
-                    assert f is not None
+                f = d.measures[mid].factor
+                if active and f is not None:
                     p *= f
             self.measure_p = p
         return p
