@@ -10,7 +10,8 @@ An encounter becomes an incident with probability
 each incident adds ``incident_tension`` to tension (the ``p_incident`` model).
 
 With a severity ladder (``deconfliction.severity``) each encounter is graded instead: class ``k``
-(0 the least severe, routine) has the share ``share_k(domain) * prod(active measures' factors for
+(0 the least severe, routine) has the share ``share_k(domain)`` (rescaled so that the graver classes
+make ``p_incident`` together, when the scenario gives one) ``* prod(active measures' factors for
 k) * (1 + tension_sensitivity * tension / 100) ** k`` for ``k >= 1`` (so the spiral shifts
 probability towards the graver classes), routine takes the rest (the graver shares are scaled to
 sum to 1 if they exceed it). One uniform picks the class, counting down from the gravest, so
@@ -19,7 +20,7 @@ raising any share can only make the class graver. Every class above routine is a
 when, with the same uniform but without that measure, the class would have been graver.
 
 A measure may open and close at an hour or on a condition (``opens:``/``closes:``, a process
-each, started here), and an inject's ``measure_fail`` effect turns it off for good.
+each, started here), and an effect ``{measure: {id: M, fail: true}}`` turns it off for good.
 
 Encounters are the commonest events of a run, so they are driven by a callback on
 their timeout rather than by a process (SimPy's cheapest kind of event: no
@@ -93,7 +94,7 @@ class Encounters:
         self.by_class: dict[tuple[str, str], int] = {}
         self.uses: dict[str, int] = dict.fromkeys(d.measures, 0)
         if self.ladder is not None:
-            self.grades = {dom: self.ladder.domain_shares(dom) for dom in self.domains}
+            self.grades = {dom: graded_shares(self.ladder, dom, d.p_incident) for dom in self.domains}
             self.by_class = {(dom, c.id): 0 for dom in self.domains for c in self.ladder.classes}
         w.on_presence_change(self.redraw)
         w.attach_encounters(self)
@@ -205,6 +206,18 @@ class Encounters:
                                     place=place))
         if c.tension:
             w.add_tension(c.tension, actor, Source(SourceKind.INCIDENT, dom, c.name), [*self.d.facts, *c.facts])
+
+
+def graded_shares(ladder: SeverityLadder, dom: str, p_incident: float | None) -> list[float]:
+    """The ladder's shares in ``dom``, least severe first; with ``p_incident`` the graver classes
+    rescaled to make that share together (in their proportions), routine the rest."""
+    shares = ladder.domain_shares(dom)
+    if p_incident is None:
+        return shares
+    graver = math.fsum(shares[1:])
+    if graver == 0:  # this domain has no graver class (validation saw that some domain has)
+        return shares
+    return [1.0 - p_incident, *(s * p_incident / graver for s in shares[1:])]
 
 
 def measure_factor(m: Measure, cid: str, ladder_factor: float) -> float:

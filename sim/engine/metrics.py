@@ -87,7 +87,8 @@ class _Plan:
                             for cid in dict.fromkeys([*values, *stages, *units])]
         # on a severity ladder: counts by domain and class, measures' opening hours and uses
         self.encounter_domain = [(m.name, _id(m.domain)) for m in by.pop(Family.ENCOUNTER_DOMAIN)]
-        self.encounter_class = [(m.name, m.domain, _id(m.severity)) for m in by.pop(Family.ENCOUNTER_CLASS)]
+        self.encounter_class = [(m.name, _id(m.domain), _id(m.severity)) for m in by.pop(Family.ENCOUNTER_CLASS)]
+        self.severity = [(m.name, _id(m.severity)) for m in by.pop(Family.SEVERITY)]
         self.measure_opened = [(m.name, _id(m.measure)) for m in by.pop(Family.MEASURE_OPENED)]
         self.measure_uses = [(m.name, _id(m.measure)) for m in by.pop(Family.MEASURE_USES)]
         if left := [f.value for f in by]:  # a family added to the registry without its reader here
@@ -152,8 +153,9 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
             m[name] = clock.by_domain[dom]
         by_class = clock.by_class
         for name, cdom, cid in plan.encounter_class:
-            m[name] = (by_class[cdom, cid] if cdom is not None
-                       else sum(n for (_, c), n in by_class.items() if c == cid))
+            m[name] = by_class[cdom, cid]
+        for name, cid in plan.severity:
+            m[name] = sum(n for (_, c), n in by_class.items() if c == cid)
         for name, mid in plan.measure_uses:
             m[name] = clock.uses[mid]
     for name, mid in plan.measure_opened:

@@ -60,7 +60,8 @@ class Family(StrEnum):
     CHECKPOINT_STAGE = "checkpoint_stage"        # readiness stage of ``force`` at ``checkpoint``
     CHECKPOINT_ON_STATION = "checkpoint_on_station"  # ``element`` of ``side`` in place at ``checkpoint``
     ENCOUNTER_DOMAIN = "encounter_domain"        # encounters in ``domain`` (a severity ladder only)
-    ENCOUNTER_CLASS = "encounter_class"          # encounters graded ``severity`` (in ``domain``, or in all)
+    ENCOUNTER_CLASS = "encounter_class"          # encounters in ``domain`` graded ``severity``
+    SEVERITY = "severity"                        # encounters graded ``severity``, all domains
     MEASURE_OPENED = "measure_opened"            # hour ``measure`` first opened (a severity ladder only)
     MEASURE_USES = "measure_uses"                # encounters ``measure`` lowered the severity of
 
@@ -154,8 +155,8 @@ class MetricSpec:
     checkpoint: str | None = None   # checkpoint id
     side: str | None = None         # side id (CHECKPOINT_ON_STATION)
     element: str | None = None      # what is counted on station: a force's unit or an included element
-    domain: str | None = None       # encounter domain (air, sea, land); ENCOUNTER_CLASS without one: all domains
-    severity: str | None = None     # severity class id (ENCOUNTER_CLASS)
+    domain: str | None = None       # encounter domain (air, sea, land)
+    severity: str | None = None     # severity class id (ENCOUNTER_CLASS, SEVERITY)
     measure: str | None = None      # deconfliction measure id (MEASURE_*)
     short: str = ""                 # the metric as a sentence names it ("VJTF (France lead) in place"); "" = title
 
@@ -361,7 +362,7 @@ def _encounter_specs(s: Scenario) -> Iterator[MetricSpec]:
         counted = "not an incident" if c is classes[0] else "counted in incidents"
         yield MetricSpec(f"severity.{c.id}", MetricKind.COUNT, "encounters", f"{c.name}: encounters, all domains",
                          f"Encounters graded \u201c{c.name}\u201d over the whole run, in every domain ({counted}; "
-                         f"incidents are the classes {incident_words}).", ALWAYS, Family.ENCOUNTER_CLASS,
+                         f"incidents are the classes {incident_words}).", ALWAYS, Family.SEVERITY,
                          severity=c.id, short=c.name)
         for dom in sorted(d.encounter_rate):
             yield MetricSpec(f"encounters.{dom}.{c.id}", MetricKind.COUNT, "encounters",

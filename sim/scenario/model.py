@@ -168,7 +168,8 @@ class Measure(M):
                                  "incident (p_incident), or with a severity ladder every graver class's share")
     lowers: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict, description="severity class id -> factor on its share (classes not named: unchanged)")
-    active: bool | None = Field(None, description="active from H-hour (default: true, unless it opens later)")
+    active: bool | None = Field(None, description="active from H-hour (default: true, unless it opens later; "
+                                "true with opens: open from H-hour already, as in a variant that asks 'what if')")
     opens: MeasureTime | None = Field(None, description="when it opens (at_h, at_time or when)")
     closes: MeasureTime | None = Field(None, description="when it closes (at_h, at_time or when)")
     description: str = ""
@@ -176,8 +177,6 @@ class Measure(M):
 
     @model_validator(mode="after")
     def _timed(self) -> Self:
-        if self.opens is not None and self.active:
-            raise ValueError("a measure that opens later is not active from H-hour: drop active: true or opens")
         if self.factor is not None and self.lowers:
             raise ValueError("give factor (every graver class) or lowers (class by class), not both")
         return self
@@ -200,7 +199,8 @@ class Deconfliction(M):
         None, description="grade encounters on a severity ladder: `default` (sim/data/severity_ladder.yaml) or "
         "classes: [...]; without one, the p_incident model")
     p_incident: float | None = Field(None, ge=0, le=1, description="chance an encounter becomes an incident, "
-                                     "before measures (without a severity ladder)")
+                                     "before measures; with a severity ladder (optional) the graver classes' share "
+                                     "together, keeping their proportions")
     tension_sensitivity: float = Field(0, ge=0, description="p grows by this share per 100 tension (spiral); with "
                                        "a ladder, the k-th graver class's share by (1 + this x tension/100)^k")
     incident_tension: Dist | None = Field(None, description="tension added by an incident (without a severity "
@@ -231,10 +231,11 @@ class Deconfliction(M):
                 raise ValueError(f"lowers names severity classes, and there is no severity ladder: "
                                  f"{', '.join(lowering)}")
         else:
-            given = [k for k in ("p_incident", "incident_tension") if getattr(self, k) is not None]
-            if given:
-                raise ValueError(f"with a severity ladder each class gives its share and tension: drop "
-                                 f"{' and '.join(given)}")
+            if self.incident_tension is not None:
+                raise ValueError("with a severity ladder each class gives its tension: drop incident_tension")
+            if self.p_incident and not any(s for c in self.severity.classes[1:]
+                                           for s in (c.share, *c.domain_share.values())):
+                raise ValueError("p_incident shares out the ladder's graver classes, and they all have share 0")
         return self
 
 
