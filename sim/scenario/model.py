@@ -12,11 +12,21 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
-from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
+from .effects import HASH_CONTEXT, Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
 from .tables import SeverityLadder, load_severity_ladder
@@ -185,6 +195,21 @@ class Measure(M):
     def active_at_start(self) -> bool:
         return self.opens is None if self.active is None else self.active
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if info.context == HASH_CONTEXT:  # a measure with none of the timed fields hashes as it did before them
+            _drop_unset(out, ("lowers", "opens", "closes"))
+            if out.get("active") is None and self.opens is None:
+                out["active"] = True
+        return out
+
+
+def _drop_unset(out: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for k in keys:
+        if k in out and out[k] in (None, {}, []):
+            del out[k]
+
 
 Domain = Literal["air", "sea", "land"]
 
@@ -209,6 +234,13 @@ class Deconfliction(M):
     facts: Facts = Field(default_factory=list)
 
     _ids = field_validator("measures")(classmethod(lambda cls, v: _ids(v)))
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if info.context == HASH_CONTEXT:  # without a ladder or areas: hashed as before they existed
+            _drop_unset(out, ("areas", "severity"))
+        return out
 
     @field_validator("severity", mode="before")
     @classmethod
