@@ -255,3 +255,16 @@ def test_the_p_incident_model_still_refuses_a_measure_without_a_factor(write):
     text = text[:start] + "  p_incident: 0.2\n  incident_tension: 1\n" + text[end:]
     r = CliRunner().invoke(app, ["validate", str(write("legacy.yaml", text))])
     assert r.exit_code == 2 and "every measure needs a factor: line" in r.output, r.output
+
+
+def test_a_failed_line_is_the_why_of_the_deconfliction_objective():
+    from sim.report.causes import explain
+
+    # a target no run meets, so that the objective is missed and explained
+    s = load_scenario(BASELINE.parent / "hotline-down.yaml", ["objectives.deconfliction_holds.target={lte: -1}"])
+    r = run(s, 2)
+    (fail,) = [x for x in r.trace if x.kind == "effect" and x.effect == "measure_fail"]
+    assert (fail.t_h, fail.measure, fail.cause.id) == (0.0, "hotline", "hotline_refused")
+    assert r.metrics["measure.hotline.opened_h"] is None and r.metrics["measure.hotline.uses"] == 0
+    w = explain(s, "deconfliction_holds", r)
+    assert w.kind.value == "measure_off" and "Military-to-military deconfliction line fails at H+0" in w.headline
