@@ -242,7 +242,7 @@ class Deconfliction(M):
             _drop_unset(out, ("areas", "severity"))
         return out
 
-    @field_validator("severity", mode="before")
+    @field_validator("severity", mode="before", json_schema_input_type=SeverityLadder | Literal["default"] | None)
     @classmethod
     def _default_ladder(cls, v: Any) -> Any:
         if isinstance(v, str):
