@@ -1,4 +1,5 @@
 """The baseline's default run reproduces the fact register, over a few hundred seeds."""
+import math
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,11 +79,26 @@ def test_amphibious_landing_on_the_friday(baseline, runs):
             FACTS["ru-amphibious-landing-mariupol"].date
 
 
-def test_deconfliction_keeps_most_encounters_from_becoming_incidents(runs):
+def test_deconfliction_keeps_most_encounters_from_becoming_incidents(baseline, runs):
     shares = [r.metrics["incident_share"] for r in runs]
     assert all(s < 0.5 for s in shares)
-    assert 0.03 < float(np.mean(shares)) < 0.2
-    assert np.mean([r.metrics["encounters"] for r in runs]) > 20
+    # issue 10 item 7 changed this on purpose: encounters are graded on the cited severity ladder, where
+    # 1% of encounters are graver than routine before any measure, so incidents are rare (it was 3-20%)
+    graver = 1.0 - baseline.deconfliction.severity.classes[0].share
+    incidents = sum(r.metrics["incidents"] for r in runs)
+    encounters = sum(r.metrics["encounters"] for r in runs)
+    # at most: professional conduct (x0.8) always on, the spiral at the highest peak tension on every class
+    # (cubed, as for the gravest), plus 3 binomial standard errors
+    g = 1 + baseline.deconfliction.tension_sensitivity * max(r.metrics["peak_tension"] for r in runs) / 100
+    bound = graver * 0.8 * g ** 3
+    assert incidents / encounters < bound + 3 * math.sqrt(bound / encounters)
+    # the calibrated rates (1.63e-5 air, 7.44e-6 sea per pair per hour) over six days: the presence product lies
+    # between the posture at H+0 and the one with the NRF's jets and ships in place (Poisson, 3 sd)
+    d, h = baseline.deconfliction, baseline.clock.horizon_h
+    low = h * (d.encounter_rate["air"] * 80 * 40 + d.encounter_rate["sea"] * 110 * 30)
+    high = h * (d.encounter_rate["air"] * 100 * 40 + d.encounter_rate["sea"] * 120 * 30)
+    mean = encounters / len(runs)
+    assert low - 3 * math.sqrt(low / len(runs)) < mean < high + 3 * math.sqrt(high / len(runs))
 
 
 def test_every_fact_cited_by_the_baseline_exists_and_most_facts_are_used(baseline):

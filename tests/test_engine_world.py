@@ -86,6 +86,7 @@ def test_the_world_applies_effects_to_its_own_state(baseline):
     w.delay_force("vjtf", 5.0, "a", CAUSE)
     w.scale_presence("vjtf", 0.5, "a", CAUSE)
     assert fs.orders == {"deploy"} and fs.held and fs.due == 5.0 and fs.presence_scale == 0.5
+    w.set_measure("hotline", True, "a", CAUSE)  # the baseline's line opens on 1 March (issue 10 item 8): open it
     p = w.measure_product()
     w.set_measure("hotline", False, "a", CAUSE)
     assert w.measure_product() == p / baseline.deconfliction.measures["hotline"].factor

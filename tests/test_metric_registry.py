@@ -27,6 +27,11 @@ SUBJECT = {  # the subject fields each family sets (and only those)
     Family.CHECKPOINT: {"quantity", "checkpoint"},
     Family.CHECKPOINT_STAGE: {"force", "checkpoint"},
     Family.CHECKPOINT_ON_STATION: {"checkpoint", "side", "element"},
+    Family.ENCOUNTER_DOMAIN: {"domain"},
+    Family.ENCOUNTER_CLASS: {"domain", "severity"},
+    Family.SEVERITY: {"severity"},
+    Family.MEASURE_OPENED: {"measure"},
+    Family.MEASURE_USES: {"measure"},
 }
 
 

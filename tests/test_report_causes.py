@@ -29,8 +29,16 @@ def test_tension_replay_matches_checkpoint_and_end_snapshots():
         assert value_at(r.trace, end.t_h) == pytest.approx(end.tension, abs=1e-3)
 
 
+# The baseline before its encounters were calibrated (issue 10 item 7): the former rates and one incident class
+# adding the former mean tension (8.3), so that incidents drive tension over the "Armed incident" line
+SPIRAL = ["deconfliction.encounter_rate={air: 0.000075, sea: 0.00003}",
+          "deconfliction.severity={classes: [{id: routine_intercept, name: Routine intercept, share: 0.1, tension: 0, "
+          "measure_factor: 1, basis: assumption}, {id: incident, name: Incident, share: 0.9, tension: 8.3, "
+          "measure_factor: 1, basis: assumption}]}"]
+
+
 def test_escalation_why_names_the_jump_that_crossed_the_line():
-    s = load_scenario(BASE, ["deconfliction.p_incident=0.9"])
+    s = load_scenario(BASE, SPIRAL)
     results = _reps(s, 20, 4)
     missed = [r for r in results if not r.objectives["no_armed_incident"].met]
     assert len(missed) >= 15

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MINIMAL
+from conftest import BASELINE, MINIMAL
 
-from sim import run
+from sim import load_scenario, run
 from sim.workshop import Session, WorkshopError
 from sim.workshop.board import build_board
 from sim.workshop.commands import execute
@@ -126,6 +126,8 @@ def test_undo_goes_back_by_replay(mini):
 
 
 def test_library_and_adhoc_injects_take_effect_at_the_clock(baseline):
+    # the baseline's line opens on 1 March (issue 10 item 8): here it is open from H-hour, for the inject to cut
+    baseline = load_scenario(BASELINE, ["deconfliction.measures.hotline.active=true"])
     sess = Session.start(baseline, seed=1, turn_h=6)
     sess.next()
     t0 = sess.view().state["tension"]

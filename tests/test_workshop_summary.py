@@ -82,7 +82,8 @@ def test_compare_to_given_distributions_and_rows(tmp_path):
     dist = {"peak_tension": [v - 1] * 3 + [v + 1]}
     (c,) = compare_to_batch(s, dist, metrics=["peak_tension"])
     assert c["below"] == 0.75 and "higher than 75% of 4 simulated runs" in c["sentence"]
-    rows = [{"peak_tension": v - 1, "incidents": 0}, {"peak_tension": v + 1, "incidents": 1000}]
+    n = s["metrics"]["incidents"]   # rows either side of the session's value (0 since encounters were calibrated)
+    rows = [{"peak_tension": v - 1, "incidents": n - 1}, {"peak_tension": v + 1, "incidents": n + 1000}]
     out = compare_to_batch(s, rows, metrics=["peak_tension", "incidents"])
     assert [(c["metric"], c["below"]) for c in out] == [("peak_tension", 0.5), ("incidents", 0.5)]
     runner_rows = [{"index": i, "metrics": r} for i, r in enumerate(rows)]

@@ -62,7 +62,7 @@ def uncertain_parameters(s: Scenario) -> list[tuple[str, float, float, str]]:
                    ("deconfliction.tension_sensitivity", d.tension_sensitivity, None)]
         scalars += [(f"deconfliction.encounter_rate.{k}", v, None) for k, v in sorted(d.encounter_rate.items())]
         for name, v, cap in scalars:
-            if v > 0:
+            if v is not None and v > 0:  # p_incident is None on a severity ladder that gives no override
                 hi = v * (1 + SCALAR_SHARE)
                 out.append((name, v * (1 - SCALAR_SHARE), min(hi, cap) if cap is not None else hi, "scalar"))
     return out

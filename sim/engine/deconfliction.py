@@ -1,4 +1,5 @@
-"""Encounters between the two sides' air and sea presence, and the incidents they turn into.
+"""Encounters between the two sides' air and sea presence, graded on a severity ladder or turned
+into incidents with one probability, and the deconfliction measures that lower them.
 
 Encounters arrive as a Poisson process whose rate is, summed over domains,
 ``encounter_rate[domain] * presence(side A) * presence(side B)`` times any
@@ -6,7 +7,20 @@ scaling effects. The rate is constant between presence changes, so on each
 change the waiting time is simply drawn afresh (memorylessness keeps this exact).
 An encounter becomes an incident with probability
 ``p_incident * product(active measure factors) * (1 + tension_sensitivity * tension / 100)``;
-each incident adds ``incident_tension`` to tension.
+each incident adds ``incident_tension`` to tension (the ``p_incident`` model).
+
+With a severity ladder (``deconfliction.severity``) each encounter is graded instead: class ``k``
+(0 the least severe, routine) has the share ``share_k(domain)`` (rescaled so that the graver classes
+make ``p_incident`` together, when the scenario gives one) ``* prod(active measures' factors for
+k) * (1 + tension_sensitivity * tension / 100) ** k`` for ``k >= 1`` (so the spiral shifts
+probability towards the graver classes), routine takes the rest (the graver shares are scaled to
+sum to 1 if they exceed it). One uniform picks the class, counting down from the gravest, so
+raising any share can only make the class graver. Every class above routine is an incident
+(``incidents`` counts them) and adds its class's tension. A measure is *used* on an encounter
+when, with the same uniform but without that measure, the class would have been graver.
+
+A measure may open and close at an hour or on a condition (``opens:``/``closes:``, a process
+each, started here), and an effect ``{measure: {id: M, fail: true}}`` turns it off for good.
 
 Encounters are the commonest events of a run, so they are driven by a callback on
 their timeout rather than by a process (SimPy's cheapest kind of event: no
@@ -22,9 +36,11 @@ import math
 from simpy.events import Event, Timeout
 
 from ..scenario.draws import Draws
-from ..scenario.model import Deconfliction
+from ..scenario.model import Deconfliction, Measure
+from ..scenario.tables import SeverityLadder
+from .timing import wait_timing
 from .trace import EncounterRecord, IncidentRecord, Source, SourceKind
-from .world import World
+from .world import Process, World
 
 MAX_ENCOUNTERS = 20_000  # per run; the shipped scenarios have fewer than 100
 
@@ -53,7 +69,8 @@ class Encounters:
     process leaves its timeout), so it passes as a no-op.
     """
 
-    __slots__ = ("_fire", "a", "b", "d", "domains", "encounters", "incidents", "rates", "timer", "total", "u", "w")
+    __slots__ = ("_fire", "a", "b", "by_class", "by_domain", "d", "domains", "encounters", "grades", "incidents",
+                 "ladder", "rates", "timer", "total", "u", "uses", "w")
 
     def __init__(self, w: World, uniforms: Draws) -> None:
         d = w.s.deconfliction
@@ -70,8 +87,20 @@ class Encounters:
         self.encounters = 0
         self.incidents = 0
         self._fire = self.fire  # one bound method, so that it can be found and removed again
+        self.ladder: SeverityLadder | None = d.severity
+        # a ladder: each domain's shares, each measure's factor per class, counts per domain, class, measure
+        self.grades: dict[str, list[float]] = {}
+        self.by_domain: dict[str, int] = dict.fromkeys(self.domains, 0)
+        self.by_class: dict[tuple[str, str], int] = {}
+        self.uses: dict[str, int] = dict.fromkeys(d.measures, 0)
+        if self.ladder is not None:
+            self.grades = {dom: graded_shares(self.ladder, dom, d.p_incident) for dom in self.domains}
+            self.by_class = {(dom, c.id): 0 for dom in self.domains for c in self.ladder.classes}
         w.on_presence_change(self.redraw)
         w.attach_encounters(self)
+        for mid, m in d.measures.items():
+            if m.opens is not None or m.closes is not None:
+                w.env.process(measure_times(w, mid, m))
 
     def redraw(self) -> None:
         """Presence (or the encounter factor) changed: the rate is new, so is the wait."""
@@ -105,12 +134,15 @@ class Encounters:
                 f"the run stopped at H+{w.env.now:.4g}: more than {MAX_ENCOUNTERS:,} encounters (now "
                 f"{self.total:.3g} an hour); lower deconfliction.encounter_rate.{dom} "
                 f"(or the {dom} forces' strength and presence it multiplies)")
-        p = incident_probability(w, self.d)
-        if u.random() < p:
-            self._incident(dom, p)
-        elif w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace
-            w.record(EncounterRecord(actor=f"{self.a}/{self.b}", domain=dom, p=round(p, 6),
-                                     encounters=self.encounters))
+        if self.ladder is not None:
+            self._graded(dom)
+        else:
+            p = incident_probability(w, self.d)
+            if u.random() < p:
+                self._incident(dom, p)
+            elif w.keep_trace:  # the commonest record: skip building it when nobody keeps the trace
+                w.record(EncounterRecord(actor=f"{self.a}/{self.b}", domain=dom, p=round(p, 6),
+                                         encounters=self.encounters))
         w.notify("count")
         if self.timer is None:  # the encounter itself did not change presence (and redraw)
             self._schedule()
@@ -118,8 +150,104 @@ class Encounters:
     def _incident(self, dom: str, p: float) -> None:
         w, d, actor = self.w, self.d, f"{self.a}/{self.b}"
         self.incidents += 1
+        assert d.incident_tension is not None  # the p_incident model: validation requires it
         amount = d.incident_tension.sample(self.u)
         if w.keep_trace:
             w.record(IncidentRecord(actor=actor, facts=list(d.facts), domain=dom, p=round(p, 6),
                                     incidents=self.incidents, tension_delta=amount))
         w.add_tension(amount, actor, Source(SourceKind.INCIDENT, dom), d.facts)
+
+    def shares(self, dom: str, without: str | None = None) -> list[float]:
+        """The graver classes' shares now in ``dom`` (index 0, routine, left at 0), with the active
+        measures (all but ``without``) and the tension spiral applied."""
+        ladder, w, d = self.ladder, self.w, self.d
+        assert ladder is not None
+        out = list(self.grades[dom])
+        out[0] = 0.0
+        classes = ladder.classes
+        for mid, on in w.measures.items():
+            if on and mid != without:
+                m = d.measures[mid]
+                for k in range(1, len(out)):
+                    out[k] *= measure_factor(m, classes[k].id, classes[k].measure_factor)
+        if d.tension_sensitivity:
+            g = 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
+            out = [s * g ** k for k, s in enumerate(out)]
+        total = math.fsum(out)
+        if total > 1.0:
+            out = [s / total for s in out]
+        return out
+
+    def _graded(self, dom: str) -> None:
+        w, u = self.w, self.u
+        ladder = self.ladder
+        assert ladder is not None
+        shares = self.shares(dom)
+        x = u.random()
+        k = pick_class(shares, x)
+        for mid, on in w.measures.items():  # used: without it the same draw would have been graver
+            if on and pick_class(self.shares(dom, without=mid), x) > k:
+                self.uses[mid] += 1
+        c = ladder.classes[k]
+        self.by_domain[dom] += 1
+        self.by_class[dom, c.id] += 1
+        p = min(math.fsum(shares), 1.0)
+        place = self.d.areas.get(dom)  # type: ignore[call-overload]
+        actor = f"{self.a}/{self.b}"
+        if k == 0:
+            if w.keep_trace:
+                w.record(EncounterRecord(actor=actor, facts=list(c.facts), domain=dom, p=round(p, 6),
+                                         encounters=self.encounters, severity=c.id, name=c.name, place=place))
+            return
+        self.incidents += 1
+        if w.keep_trace:
+            w.record(IncidentRecord(actor=actor, facts=list(c.facts), domain=dom, p=round(p, 6),
+                                    incidents=self.incidents, tension_delta=c.tension, severity=c.id, name=c.name,
+                                    place=place))
+        if c.tension:
+            w.add_tension(c.tension, actor, Source(SourceKind.INCIDENT, dom, c.name), [*self.d.facts, *c.facts])
+
+
+def graded_shares(ladder: SeverityLadder, dom: str, p_incident: float | None) -> list[float]:
+    """The ladder's shares in ``dom``, least severe first; with ``p_incident`` the graver classes
+    rescaled to make that share together (in their proportions), routine the rest."""
+    shares = ladder.domain_shares(dom)
+    if p_incident is None:
+        return shares
+    graver = math.fsum(shares[1:])
+    if graver == 0:  # this domain has no graver class (validation saw that some domain has)
+        return shares
+    return [1.0 - p_incident, *(s * p_incident / graver for s in shares[1:])]
+
+
+def measure_factor(m: Measure, cid: str, ladder_factor: float) -> float:
+    """What measure ``m``, while active, multiplies graver class ``cid``'s share by: its ``lowers``
+    entry (1 for a class it does not name), else its ``factor``, else the ladder's own factor."""
+    if m.lowers:
+        return m.lowers.get(cid, 1.0)
+    return ladder_factor if m.factor is None else m.factor
+
+
+def pick_class(shares: list[float], x: float) -> int:
+    """The class a uniform ``x`` picks: counting down from the gravest, the first whose cumulative
+    share exceeds ``x``; else 0 (routine)."""
+    acc = 0.0
+    for k in range(len(shares) - 1, 0, -1):
+        acc += shares[k]
+        if x < acc:
+            return k
+    return 0
+
+
+def measure_times(w: World, mid: str, m: Measure) -> Process:
+    """Process body: open measure ``mid`` at its ``opens`` time or condition, then close it at its
+    ``closes`` (each drawn at its own path, e.g. ``deconfliction.measures.hotline.opens.at_h``)."""
+    cause = Source(SourceKind.MEASURE, mid, m.name)
+    base = f"deconfliction.measures.{mid}"
+    if m.opens is not None:
+        yield from wait_timing(w, m.opens, w.draws(f"{base}.opens.at_h"))
+        w.set_measure(mid, True, "deconfliction", cause, m.facts)
+    if m.closes is not None:
+        yield from wait_timing(w, m.closes, w.draws(f"{base}.closes.at_h"))
+        if w.measures[mid]:
+            w.set_measure(mid, False, "deconfliction", cause, m.facts)

@@ -85,6 +85,12 @@ class _Plan:
                               for m in by.pop(Family.CHECKPOINT_ON_STATION)))
         self.checkpoints = [(cid, values.get(cid, []), stages.get(cid, []), units.get(cid, []))
                             for cid in dict.fromkeys([*values, *stages, *units])]
+        # on a severity ladder: counts by domain and class, measures' opening hours and uses
+        self.encounter_domain = [(m.name, _id(m.domain)) for m in by.pop(Family.ENCOUNTER_DOMAIN)]
+        self.encounter_class = [(m.name, _id(m.domain), _id(m.severity)) for m in by.pop(Family.ENCOUNTER_CLASS)]
+        self.severity = [(m.name, _id(m.severity)) for m in by.pop(Family.SEVERITY)]
+        self.measure_opened = [(m.name, _id(m.measure)) for m in by.pop(Family.MEASURE_OPENED)]
+        self.measure_uses = [(m.name, _id(m.measure)) for m in by.pop(Family.MEASURE_USES)]
         if left := [f.value for f in by]:  # a family added to the registry without its reader here
             raise NotImplementedError(f"the engine cannot measure the metric families {left}")
         self.targets = {oid: o.target.describe() for oid, o in s.objectives.items()}
@@ -141,6 +147,21 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
         on_station = snap["on_station"]
         for name, side, u in units:
             m[name] = on_station.get(side, {}).get(u, 0)
+    clock = w.encounter_clock
+    if clock is not None:
+        for name, dom in plan.encounter_domain:
+            m[name] = clock.by_domain[dom]
+        by_class = clock.by_class
+        for name, cdom, cid in plan.encounter_class:
+            m[name] = by_class[cdom, cid]
+        for name, cid in plan.severity:
+            m[name] = sum(n for (_, c), n in by_class.items() if c == cid)
+        for name, mid in plan.measure_uses:
+            m[name] = clock.uses[mid]
+    for name, mid in plan.measure_opened:
+        v = w.measure_opened.get(mid)
+        if v is not None:
+            m[name] = r6(v)
     outcomes = {}
     for oid, o in s.objectives.items():
         v = m.get(o.metric)

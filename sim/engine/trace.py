@@ -186,33 +186,64 @@ class AxisRecord(Record):
         return f"{self.name}: {self.troops:,.0f} troops committed (total {self.committed_troops:,.0f})"
 
 
+_GRADED = ("severity", "name", "place")  # the fields of a graded encounter (None on the p_incident model)
+
+
+def _graded_dict(rec: Record) -> dict[str, Any]:
+    """``rec`` as a dict without the graded fields it does not have (so that p_incident traces keep
+    their layout, byte for byte)."""
+    d = Record.to_dict(rec)
+    for k in _GRADED:
+        if d.get(k, 0) is None:
+            del d[k]
+    return d
+
+
 @dataclass(slots=True, kw_only=True)
 class EncounterRecord(Record):
-    """An encounter between the two sides' forces, deconflicted."""
+    """An encounter between the two sides' forces, deconflicted (on a severity ladder: graded at its
+    least severe class, ``severity``; the graver classes are :class:`IncidentRecord`)."""
 
     kind: Literal["encounter"] = "encounter"
     domain: str
-    p: float                # the incident probability it faced
+    p: float                # the incident probability it faced (a ladder: the chance of a class above routine)
     encounters: int         # encounters so far
+    severity: str | None = None  # severity class id (a severity ladder only)
+    name: str | None = None      # the severity class's name
+    place: str | None = None     # place id of the domain's area, if the scenario gives one
 
     @property
     def text(self) -> str:
+        if self.name is not None:
+            return f"{self.domain.capitalize()} encounter: {self.name.lower()}"
         return f"{self.domain.capitalize()} encounter deconflicted"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _graded_dict(self)
 
 
 @dataclass(slots=True, kw_only=True)
 class IncidentRecord(Record):
-    """An encounter that turned into an incident, and the tension it adds."""
+    """An encounter that turned into an incident, and the tension it adds (on a severity ladder:
+    its class, one graver than routine)."""
 
     kind: Literal["incident"] = "incident"
     domain: str
     p: float
     incidents: int          # incidents so far
     tension_delta: float
+    severity: str | None = None  # severity class id (a severity ladder only)
+    name: str | None = None      # the severity class's name
+    place: str | None = None     # place id of the domain's area, if the scenario gives one
 
     @property
     def text(self) -> str:
+        if self.name is not None:
+            return f"{self.domain.capitalize()} encounter: {self.name} (tension +{self.tension_delta:.1f})"
         return f"{self.domain.capitalize()} encounter turns into an incident (tension +{self.tension_delta:.1f})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _graded_dict(self)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -322,6 +353,21 @@ class MeasureEffectRecord(Record):
 
 
 @dataclass(slots=True, kw_only=True)
+class MeasureFailEffectRecord(Record):
+    """A deconfliction measure failed: off for the rest of the run."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["measure_fail"] = "measure_fail"
+    cause: Source
+    measure: str
+    name: str
+
+    @property
+    def text(self) -> str:
+        return f"deconfliction measure {self.name} fails"
+
+
+@dataclass(slots=True, kw_only=True)
 class PresenceEffectRecord(Record):
     """A force's presence (for encounters) scaled."""
 
@@ -353,9 +399,9 @@ class EncounterFactorEffectRecord(Record):
 
 
 EffectRecord = (OrderEffectRecord | HoldEffectRecord | DelayEffectRecord | MeasureEffectRecord
-                | PresenceEffectRecord | EncounterFactorEffectRecord)
+                | MeasureFailEffectRecord | PresenceEffectRecord | EncounterFactorEffectRecord)
 EFFECT_TYPES: tuple[type[Record], ...] = (OrderEffectRecord, HoldEffectRecord, DelayEffectRecord, MeasureEffectRecord,
-                                          PresenceEffectRecord, EncounterFactorEffectRecord)
+                                          MeasureFailEffectRecord, PresenceEffectRecord, EncounterFactorEffectRecord)
 
 
 @dataclass(slots=True, kw_only=True)

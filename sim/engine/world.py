@@ -42,6 +42,7 @@ from .trace import (
     ForceRecord,
     HoldEffectRecord,
     MeasureEffectRecord,
+    MeasureFailEffectRecord,
     OrderEffectRecord,
     PresenceEffectRecord,
     Record,
@@ -296,8 +297,11 @@ class World:
         self.committed_troops = 0.0
         self._encounters: Encounters | None = None  # the encounter clock (and counts), when there is one
         self.encounter_factor = 1.0
-        self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
+        self.measures = ({m: spec.active_at_start for m, spec in scenario.deconfliction.measures.items()}
                          if scenario.deconfliction else {})
+        self.measure_opened = {m: 0.0 for m, on in self.measures.items() if on}  # hour each first opened
+        self.measure_failed: set[str] = set()  # failed measures stay off
+
         self.measure_p: float | None = None  # p_incident x active measure factors (measure_product), until one switches
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
@@ -456,6 +460,11 @@ class World:
         e = self._encounters
         return 0 if e is None else e.incidents
 
+    @property
+    def encounter_clock(self) -> Encounters | None:
+        """The encounter clock (with its counts by domain, class and measure), if the scenario has one."""
+        return self._encounters
+
     def measure_product(self) -> float:
         """``p_incident`` times the factors of the active measures, multiplied in the scenario's
         order (the same floating-point product every time); cached until a measure switches."""
@@ -463,10 +472,13 @@ class World:
         if p is None:
             d = self.s.deconfliction
             assert d is not None  # only encounters ask, and only a scenario with deconfliction has them
-            p = d.p_incident
+            # on a severity ladder (no p_incident) the product of the uniform factors alone; the encounter
+            # clock grades each class with each measure's own factors (deconfliction.Encounters.shares)
+            p = 1.0 if d.p_incident is None else d.p_incident
             for mid, active in self.measures.items():
-                if active:
-                    p *= d.measures[mid].factor
+                f = d.measures[mid].factor
+                if active and f is not None:
+                    p *= f
             self.measure_p = p
         return p
 
@@ -523,8 +535,13 @@ class World:
                                           delay_h=round(hours, 4)))
 
     def set_measure(self, mid: str, active: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
-        """Switch measure ``mid``; the record cites the measure's own facts when the effect cites none."""
+        """Switch measure ``mid``; the record cites the measure's own facts when the effect cites none.
+        A failed measure stays off (switching it on does nothing, and is not recorded)."""
+        if active and mid in self.measure_failed:
+            return
         self.measures[mid] = active
+        if active:
+            self.measure_opened.setdefault(mid, self.env.now)
         self.measure_p = None  # the cached product of active measure factors is stale
         if self.keep_trace:
             d = self.s.deconfliction
@@ -532,6 +549,18 @@ class World:
             spec = d.measures[mid]
             self.record(MeasureEffectRecord(actor=actor, facts=list(facts or spec.facts), cause=cause, measure=mid,
                                             name=spec.name, active=active))
+
+    def fail_measure(self, mid: str, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        """Measure ``mid`` fails: off now and for the rest of the run."""
+        self.measure_failed.add(mid)
+        self.measures[mid] = False
+        self.measure_p = None
+        if self.keep_trace:
+            d = self.s.deconfliction
+            assert d is not None  # the reference check saw the measure
+            spec = d.measures[mid]
+            self.record(MeasureFailEffectRecord(actor=actor, facts=list(facts or spec.facts), cause=cause,
+                                                measure=mid, name=spec.name))
 
     def scale_presence(self, fid: str, factor: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
         fs = self.forces[fid]

@@ -18,6 +18,7 @@ class SourceKind(StrEnum):
     DECISION = "decision"          # a decision option taken
     INCIDENT = "incident"          # an encounter that turned into an incident
     DECAY = "decay"                # tension decaying with its half-life
+    MEASURE = "measure"            # a deconfliction measure opening or closing at its own time or condition
 
 
 @dataclass(slots=True, frozen=True)
@@ -34,8 +35,8 @@ class Source:
     def text(self) -> str:
         if self.kind is SourceKind.DECISION:
             return f"{self.title}: {self.label}"
-        if self.kind is SourceKind.INCIDENT:
-            return f"{self.id} incident"
+        if self.kind is SourceKind.INCIDENT:  # title: the severity class's name, on a graded ladder
+            return f"{self.id} incident: {self.title}" if self.title else f"{self.id} incident"
         if self.kind is SourceKind.DECAY:
             return "decay"
         return self.title or self.id

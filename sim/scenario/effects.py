@@ -58,6 +58,9 @@ class EffectTarget(Protocol):
     def hold_force(self, fid: str, held: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
     def delay_force(self, fid: str, hours: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
     def set_measure(self, mid: str, active: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
+    def fail_measure(self, mid: str, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        """Measure ``mid`` fails: off from now on, whatever its opening times or switches say."""
+        ...
     def scale_presence(self, fid: str, factor: float, actor: str, cause: Source,
                        facts: Sequence[str] = ()) -> None: ...
     def scale_encounters(self, factor: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> float:
@@ -300,14 +303,32 @@ class MeasureSwitch(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     id: MeasureId
     active: bool = True
+    fail: bool = Field(False, description="the measure fails: off for the rest of the run (its opening time and "
+                       "later switches no longer turn it on)")
+
+    @model_validator(mode="after")
+    def _fail_or_switch(self) -> MeasureSwitch:
+        if self.fail and "active" in self.model_fields_set:
+            raise ValueError("give active (a switch) or fail: true (off for good), not both")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if not self.fail:  # a switch keeps the form it had before measures could fail (and its content hash)
+            out.pop("fail", None)
+        return out
 
 
 class MeasureEffect(EffectBase):
     kind = "measure"
-    measure: MeasureSwitch = Field(description="switch a deconfliction measure on or off")
+    measure: MeasureSwitch = Field(description="switch a deconfliction measure on or off, or make it fail")
 
     def apply(self, target: EffectTarget, ctx: EffectContext) -> None:
-        target.set_measure(self.measure.id, self.measure.active, ctx.actor, ctx.cause, ctx.facts)
+        if self.measure.fail:
+            target.fail_measure(self.measure.id, ctx.actor, ctx.cause, ctx.facts)
+        else:
+            target.set_measure(self.measure.id, self.measure.active, ctx.actor, ctx.cause, ctx.facts)
 
     def references(self) -> tuple[Ref, ...]:
         return (Ref("measure", self.measure.id, ("measure", "id")),)

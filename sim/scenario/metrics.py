@@ -16,7 +16,10 @@ The names are the public keys of results (``run().metrics``), objectives and bat
   was committed or arrived);
 * ``axis.AXIS.start_h`` and ``axis.AXIS.arrival_h``;
 * at each checkpoint: ``checkpoint.CP.QUANTITY`` (:data:`AT_CHECKPOINT`),
-  ``checkpoint.CP.force.FORCE.stage`` and ``checkpoint.CP.on_station.SIDE.UNIT``.
+  ``checkpoint.CP.force.FORCE.stage`` and ``checkpoint.CP.on_station.SIDE.UNIT``;
+* with a severity ladder: ``encounters.DOMAIN``, ``encounters.DOMAIN.CLASS``, ``severity.CLASS``
+  (all domains), ``measure.MEASURE.opened_h`` and ``measure.MEASURE.uses``. ``incidents`` then
+  counts the encounters of every class above the first (routine).
 
 How to add a metric: add its :class:`Family` (or a quantity to :data:`RUN` /
 :data:`AT_CHECKPOINT`) and its spec here, and its reader in :mod:`sim.engine.metrics`; the
@@ -56,6 +59,11 @@ class Family(StrEnum):
     CHECKPOINT = "checkpoint"                    # a run-wide ``quantity`` at ``checkpoint``
     CHECKPOINT_STAGE = "checkpoint_stage"        # readiness stage of ``force`` at ``checkpoint``
     CHECKPOINT_ON_STATION = "checkpoint_on_station"  # ``element`` of ``side`` in place at ``checkpoint``
+    ENCOUNTER_DOMAIN = "encounter_domain"        # encounters in ``domain`` (a severity ladder only)
+    ENCOUNTER_CLASS = "encounter_class"          # encounters in ``domain`` graded ``severity``
+    SEVERITY = "severity"                        # encounters graded ``severity``, all domains
+    MEASURE_OPENED = "measure_opened"            # hour ``measure`` first opened (a severity ladder only)
+    MEASURE_USES = "measure_uses"                # encounters ``measure`` lowered the severity of
 
 
 ALWAYS = "never: always measured"  # the none_means of a metric that always has a value
@@ -71,7 +79,8 @@ class Quantity:
     title: str
     description: str
     none_means: str = ALWAYS
-    scale: str = ""  # "rungs" or "massed": the description names the scenario's rungs or massed troops
+    scale: str = ""  # "rungs", "massed" or "ladder": the description names the scenario's rungs, massed troops
+    #                  or the severity classes counted
 
 
 # the run-wide quantities measured at the horizon, in the order results list them
@@ -80,7 +89,7 @@ RUN: dict[str, Quantity] = {
                            "Encounters between the two sides' forces in place over the whole run "
                            "(deconflicted ones and those that became incidents)."),
     "incidents": Quantity(MetricKind.COUNT, "incidents", "Incidents",
-                          "Encounters that became incidents over the whole run."),
+                          "Encounters that became incidents over the whole run.", scale="ladder"),
     "incident_share": Quantity(MetricKind.SHARE, "share of encounters",
                                "Share of encounters that became incidents",
                                "Incidents divided by encounters over the whole run (0 to 1).",
@@ -106,7 +115,7 @@ AT_CHECKPOINT: dict[str, Quantity] = {
     "encounters": Quantity(MetricKind.COUNT, "encounters", "Encounters",
                            "Encounters between the two sides' forces from H-hour up to the checkpoint."),
     "incidents": Quantity(MetricKind.COUNT, "incidents", "Incidents",
-                          "Encounters that became incidents from H-hour up to the checkpoint."),
+                          "Encounters that became incidents from H-hour up to the checkpoint.", scale="ladder"),
     "committed_troops": Quantity(MetricKind.COUNT, "troops", "Troops committed",
                                  "Adversary troops committed to their axes of advance by the checkpoint.",
                                  scale="massed"),
@@ -146,6 +155,9 @@ class MetricSpec:
     checkpoint: str | None = None   # checkpoint id
     side: str | None = None         # side id (CHECKPOINT_ON_STATION)
     element: str | None = None      # what is counted on station: a force's unit or an included element
+    domain: str | None = None       # encounter domain (air, sea, land)
+    severity: str | None = None     # severity class id (ENCOUNTER_CLASS, SEVERITY)
+    measure: str | None = None      # deconfliction measure id (MEASURE_*)
     short: str = ""                 # the metric as a sentence names it ("VJTF (France lead) in place"); "" = title
 
     @property
@@ -163,7 +175,8 @@ class MetricSpec:
 
     def subject(self) -> dict[str, str]:
         """The subject fields that are set, e.g. ``{"force": "vjtf", "state": "in_place"}``."""
-        keys = ("quantity", "force", "state", "event", "inject", "decision", "axis", "checkpoint", "side", "element")
+        keys = ("quantity", "force", "state", "event", "inject", "decision", "axis", "checkpoint", "side", "element",
+                "domain", "severity", "measure")
         return {k: v for k in keys if (v := getattr(self, k)) is not None}
 
     def to_dict(self) -> dict[str, Any]:
@@ -298,6 +311,12 @@ def _described(s: Scenario, q: Quantity) -> str:
     """A quantity's description with the scenario's scale: the rungs' names, the massed troops."""
     if q.scale == "rungs":
         return q.description + " Rungs: " + ", ".join(f"{i} {r.name}" for i, r in enumerate(s.escalation.rungs)) + "."
+    if q.scale == "ladder":
+        lad = s.deconfliction.severity if s.deconfliction else None
+        if lad is None:
+            return q.description
+        return q.description + " On the severity ladder: every encounter graver than the first class (" + ", ".join(
+            c.name.lower() for c in lad.classes[1:]) + f"; not {lad.classes[0].name.lower()})."
     if q.scale == "massed" and s.adversary:
         who = s.sides[s.adversary.side].name if s.adversary.side in s.sides else s.adversary.side
         return q.description + f" {who} massed {s.adversary.massed_troops:,.0f}."
@@ -326,6 +345,42 @@ def _checkpoint_specs(s: Scenario, cid: str, units: list[tuple[str, str]]) -> It
                          checkpoint=cid, side=side, element=u)
 
 
+def _encounter_specs(s: Scenario) -> Iterator[MetricSpec]:
+    """On a severity ladder: encounters per domain and per class (in each domain and in all), and
+    each deconfliction measure's opening hour and uses."""
+    d = s.deconfliction
+    if d is None or d.severity is None:
+        return
+    classes = d.severity.classes
+    incident_words = ", ".join(c.name.lower() for c in classes[1:])
+    for dom in sorted(d.encounter_rate):
+        where = f" over {s.places[d.areas[dom]].name}" if dom in d.areas and d.areas[dom] in s.places else ""
+        yield MetricSpec(f"encounters.{dom}", MetricKind.COUNT, "encounters", f"{dom.capitalize()} encounters",
+                         f"Encounters in the {dom} domain{where} over the whole run, of every severity class.",
+                         ALWAYS, Family.ENCOUNTER_DOMAIN, domain=dom)
+    for c in classes:
+        counted = "not an incident" if c is classes[0] else "counted in incidents"
+        yield MetricSpec(f"severity.{c.id}", MetricKind.COUNT, "encounters", f"{c.name}: encounters, all domains",
+                         f"Encounters graded \u201c{c.name}\u201d over the whole run, in every domain ({counted}; "
+                         f"incidents are the classes {incident_words}).", ALWAYS, Family.SEVERITY,
+                         severity=c.id, short=c.name)
+        for dom in sorted(d.encounter_rate):
+            yield MetricSpec(f"encounters.{dom}.{c.id}", MetricKind.COUNT, "encounters",
+                             f"{c.name}: {dom} encounters",
+                             f"Encounters in the {dom} domain graded \u201c{c.name}\u201d over the whole run "
+                             f"({counted}).", ALWAYS, Family.ENCOUNTER_CLASS, domain=dom, severity=c.id,
+                             short=f"{c.name} ({dom})")
+    for mid, m in d.measures.items():
+        yield MetricSpec(f"measure.{mid}.opened_h", MetricKind.TIME, "h", f"{m.name}: opened, {_hours('H-hour')}",
+                         f"The hour of the run at which the measure \u201c{m.name}\u201d first became active "
+                         f"(0: active from H-hour).", "the measure never opened within the horizon",
+                         Family.MEASURE_OPENED, measure=mid, short=f"{m.name} opened")
+        yield MetricSpec(f"measure.{mid}.uses", MetricKind.COUNT, "encounters", f"{m.name}: encounters handled",
+                         f"Encounters the measure \u201c{m.name}\u201d handled: it was active and, without it, "
+                         f"the same draw would have given a graver severity class.", ALWAYS,
+                         Family.MEASURE_USES, measure=mid, short=f"{m.name} uses")
+
+
 def _build(s: Scenario) -> dict[str, MetricSpec]:
     specs = [MetricSpec(k, q.kind, q.unit, q.title, _described(s, q), q.none_means, Family.RUN, quantity=k)
              for k, q in RUN.items()]
@@ -338,6 +393,7 @@ def _build(s: Scenario) -> dict[str, MetricSpec]:
     units = sorted(units_on_station(s))
     for cid in s.checkpoints:
         specs += _checkpoint_specs(s, cid, units)
+    specs += _encounter_specs(s)
     return {m.name: m for m in specs}
 
 

@@ -12,14 +12,25 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
-from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
+from .effects import HASH_CONTEXT, Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
 from .tempo import Tempo
+from .tables import SeverityLadder, load_severity_ladder
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
@@ -148,25 +159,118 @@ class Adversary(M):
         return self
 
 
+class MeasureTime(Timing):
+    """When a deconfliction measure opens or closes: exactly one of ``at_h``, ``at_time``, ``when``."""
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if self._timing_count() != 1:
+            raise ValueError("give exactly one of at_h, at_time, when")
+        return self
+
+
 class Measure(M):
+    """A deconfliction measure (a hotline, a code of conduct): while active it lowers the chance
+    that an encounter is graver than routine. Active from H-hour (``active``, default true), or
+    from when it ``opens``; it may ``close``, and an inject can make it fail (``measure_fail``)."""
+
     name: str
-    factor: float = Field(gt=0, le=1, description="multiplies the chance an encounter becomes an incident")
-    active: bool = True
+    factor: float | None = Field(None, gt=0, le=1, description="multiplies the chance an encounter becomes an "
+                                 "incident (p_incident), or with a severity ladder every graver class's share")
+    lowers: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="severity class id -> factor on its share (classes not named: unchanged)")
+    active: bool | None = Field(None, description="active from H-hour (default: true, unless it opens later; "
+                                "true with opens: open from H-hour already, as in a variant that asks 'what if')")
+    opens: MeasureTime | None = Field(None, description="when it opens (at_h, at_time or when)")
+    closes: MeasureTime | None = Field(None, description="when it closes (at_h, at_time or when)")
     description: str = ""
     facts: Facts = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _timed(self) -> Self:
+        if self.factor is not None and self.lowers:
+            raise ValueError("give factor (every graver class) or lowers (class by class), not both")
+        return self
+
+    @property
+    def active_at_start(self) -> bool:
+        return self.opens is None if self.active is None else self.active
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if info.context == HASH_CONTEXT:  # a measure with none of the timed fields hashes as it did before them
+            _drop_unset(out, ("lowers", "opens", "closes"))
+            if out.get("active") is None and self.opens is None:
+                out["active"] = True
+        return out
+
+
+def _drop_unset(out: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for k in keys:
+        if k in out and out[k] in (None, {}, []):
+            del out[k]
+
+
+Domain = Literal["air", "sea", "land"]
 
 
 class Deconfliction(M):
     between: tuple[str, str]
-    encounter_rate: dict[Literal["air", "sea", "land"], Annotated[float, Field(ge=0, le=MAX_RATE)]] = Field(
+    encounter_rate: dict[Domain, Annotated[float, Field(ge=0, le=MAX_RATE)]] = Field(
         description="encounters per hour per unit of one side per unit of the other, by domain")
-    p_incident: float = Field(ge=0, le=1, description="chance an encounter becomes an incident, before measures")
-    tension_sensitivity: float = Field(0, ge=0, description="p grows by this share per 100 tension (spiral)")
-    incident_tension: Dist = Field(description="tension added by an incident")
+    areas: dict[Domain, str] = Field(default_factory=dict, description="place id where each domain's encounters "
+                                     "happen (a sea area, an airspace): put on encounter records, for maps")
+    severity: SeverityLadder | None = Field(
+        None, description="grade encounters on a severity ladder: `default` (sim/data/severity_ladder.yaml) or "
+        "classes: [...]; without one, the p_incident model")
+    p_incident: float | None = Field(None, ge=0, le=1, description="chance an encounter becomes an incident, "
+                                     "before measures; with a severity ladder (optional) the graver classes' share "
+                                     "together, keeping their proportions")
+    tension_sensitivity: float = Field(0, ge=0, description="p grows by this share per 100 tension (spiral); with "
+                                       "a ladder, the k-th graver class's share by (1 + this x tension/100)^k")
+    incident_tension: Dist | None = Field(None, description="tension added by an incident (without a severity "
+                                          "ladder: each class adds its own)")
     measures: dict[str, Measure] = Field(default_factory=dict)
     facts: Facts = Field(default_factory=list)
 
     _ids = field_validator("measures")(classmethod(lambda cls, v: _ids(v)))
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if info.context == HASH_CONTEXT:  # without a ladder or areas: hashed as before they existed
+            _drop_unset(out, ("areas", "severity"))
+        return out
+
+    @field_validator("severity", mode="before", json_schema_input_type=SeverityLadder | Literal["default"] | None)
+    @classmethod
+    def _default_ladder(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v != "default":
+                raise ValueError(f"give `default` (the shipped ladder) or classes: [...], not {v!r}")
+            return load_severity_ladder()
+        return v
+
+    @model_validator(mode="after")
+    def _model(self) -> Self:
+        if self.severity is None:
+            missing = [k for k in ("p_incident", "incident_tension") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"give {' and '.join(missing)}, or a severity ladder (severity: default)")
+            if unfactored := [m for m, spec in self.measures.items() if spec.factor is None]:
+                raise ValueError(f"without a severity ladder every measure needs a factor: {', '.join(unfactored)}")
+            if lowering := [m for m, spec in self.measures.items() if spec.lowers]:
+                raise ValueError(f"lowers names severity classes, and there is no severity ladder: "
+                                 f"{', '.join(lowering)}")
+        else:
+            if self.incident_tension is not None:
+                raise ValueError("with a severity ladder each class gives its tension: drop incident_tension")
+            if self.p_incident and not any(s for c in self.severity.classes[1:]
+                                           for s in (c.share, *c.domain_share.values())):
+                raise ValueError("p_incident shares out the ladder's graver classes, and they all have share 0")
+        return self
+
 
 
 class Rung(M):

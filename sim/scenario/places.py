@@ -165,6 +165,9 @@ def _named_places(data: dict[str, Any]) -> set[str]:
     for f in (forces.values() if isinstance(forces, dict) else ()):
         if isinstance(f, dict):
             out |= {v for k in ("origin_place", "destination_place") if isinstance(v := f.get(k), str)}
+    dec = data.get("deconfliction")
+    areas = dec.get("areas") if isinstance(dec, dict) else None
+    out |= {v for v in (areas.values() if isinstance(areas, dict) else ()) if isinstance(v, str)}
     dists = data.get("distances")
     for d in (dists if isinstance(dists, list) else ()):
         if isinstance(d, dict):
@@ -258,6 +261,9 @@ def check_places(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     for fid, f in s.forces.items():
         have(f.origin_place, ("forces", fid, "origin_place"))
         have(f.destination_place, ("forces", fid, "destination_place"))
+    if s.deconfliction:
+        for dom, pid in s.deconfliction.areas.items():
+            have(pid, ("deconfliction", "areas", dom))
     for i, d in enumerate(s.distances):
         have(d.a, ("distances", i, "a"))
         have(d.b, ("distances", i, "b"))

@@ -30,6 +30,11 @@ def conditions(s: Scenario) -> Iterator[tuple[Path, Condition]]:
         for aid, a in s.adversary.axes.items():
             if a.when is not None:
                 yield ("adversary", "axes", aid, "when"), a.when
+    if s.deconfliction:
+        for mid, m in s.deconfliction.measures.items():
+            for key, t in (("opens", m.opens), ("closes", m.closes)):
+                if t is not None and t.when is not None:
+                    yield ("deconfliction", "measures", mid, key, "when"), t.when
 
 
 def effects(s: Scenario) -> Iterator[tuple[Path, Effect]]:
@@ -66,6 +71,15 @@ def check_references(s: Scenario) -> list[tuple[Path, str]]:
     if s.deconfliction:
         for i, side in enumerate(s.deconfliction.between):
             known("side", side, sides, ("deconfliction", "between", i))
+        ladder = s.deconfliction.severity
+        if ladder is not None:
+            graver = {c.id for c in ladder.classes[1:]}
+            for mid, m in s.deconfliction.measures.items():
+                for cid in m.lowers:
+                    if cid not in graver:
+                        out.append((("deconfliction", "measures", mid, "lowers", cid),
+                                    f"unknown severity class {cid!r}{did_you_mean(cid, graver)}; a measure lowers "
+                                    f"one of {', '.join(c.id for c in ladder.classes[1:])}"))
     for path, cond in conditions(s):
         for leaf in walk(cond):
             if isinstance(leaf, ForceCond):

@@ -2,7 +2,9 @@
 
 Both are package data (``sim/data/force_ratios.yaml``, ``sim/data/severity_ladder.yaml``), each
 row citing fact ids or marked as a modelling assumption; this module validates them with
-pydantic (problems located as ``FILE:LINE: field: message``). The engine does not use them yet.
+pydantic (problems located as ``FILE:LINE: field: message``). The engine's encounter clock
+(:mod:`sim.engine.deconfliction`) grades encounters on the severity ladder (a scenario's own or
+this default, ``deconfliction.severity: default``).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -87,12 +89,18 @@ class ForceRatioTable(_M):
         return sorted({*self.facts, *(f for p in self.planning_ratios for f in p.facts)})
 
 
+Domain = Literal["air", "sea", "land"]
+
+
 class SeverityClass(_M):
     id: str = Field(pattern=PLACE_ID)
     name: str = Field(min_length=1)
     share: float = Field(ge=0, le=1, description="share of encounters that reach this class")
+    domain_share: dict[Domain, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="the share in one domain, where the data give one (else share)")
     tension: float = Field(ge=0, description="tension it adds")
-    measure_factor: float = Field(ge=0, le=1, description="multiplies the share while deconfliction measures act")
+    measure_factor: float = Field(ge=0, le=1, description="multiplies the share while a deconfliction measure "
+                                  "that names no factor of its own for this class is active")
     basis: Basis
     facts: list[str] = Field(default_factory=list)
     note: str = ""
@@ -111,6 +119,10 @@ class SeverityLadder(_M):
         total = math.fsum(c.share for c in v)
         if abs(total - 1.0) > 1e-9:
             raise ValueError(f"shares must sum to 1, not {total:g}")
+        for dom in sorted({d for c in v for d in c.domain_share}):
+            total = math.fsum(c.domain_share.get(dom, c.share) for c in v)
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(f"the {dom} shares (domain_share, else share) must sum to 1, not {total:g}")
         for a, b in zip(v, v[1:]):
             if b.tension < a.tension:
                 raise ValueError(f"classes go from least to most severe: {b.id} adds less tension than {a.id}")
@@ -123,6 +135,10 @@ class SeverityLadder(_M):
             return {c.id: c.share for c in self.classes}
         out = {c.id: c.share * c.measure_factor for c in self.classes[1:]}
         return {self.classes[0].id: 1.0 - math.fsum(out.values()), **out}
+
+    def domain_shares(self, domain: str) -> list[float]:
+        """Each class's share of encounters in ``domain``, least severe first (before measures and tension)."""
+        return [c.domain_share.get(domain, c.share) for c in self.classes]  # type: ignore[call-overload]
 
     def cited_facts(self) -> list[str]:
         return sorted({f for c in self.classes for f in c.facts})

@@ -10,6 +10,7 @@ from ...engine.trace import (
     EncounterFactorEffectRecord,
     IncidentRecord,
     MeasureEffectRecord,
+    MeasureFailEffectRecord,
     PresenceEffectRecord,
     Result,
     RungRecord,
@@ -29,7 +30,8 @@ def _jump_cause(rec: TensionRecord) -> tuple[CauseKind, str, str]:
     c, at = rec.cause, h_label(rec.t_h)
     what = f"tension floor set to {rec.floor:g}" if rec.change == "floor" else f"tension {rec.delta or 0.0:+.1f}"
     if c.kind is SourceKind.INCIDENT:
-        return INCIDENT_KINDS[c.id], "", f"{c.id} incident at {at} (tension +{rec.delta or 0.0:.1f})"
+        graded = f": {c.title.lower()}" if c.title else ""   # the severity class, on a graded ladder
+        return INCIDENT_KINDS[c.id], "", f"{c.id} incident{graded} at {at} (tension +{rec.delta or 0.0:.1f})"
     if c.kind is SourceKind.DECISION:
         label = f"{c.title}: {c.label}"
         return CauseKind.DECISION, label, f"decision \u201c{label}\u201d at {at} ({what})"
@@ -76,13 +78,14 @@ def _escalation_why(s: Scenario, o: Objective, r: Result, ctx: dict[str, Any]) -
 def _deconfliction_why(s: Scenario, o: Objective, r: Result, ctx: dict[str, Any]) -> Why:
     value = r.metrics.get(o.metric)
     inc = [x for x in r.trace if isinstance(x, IncidentRecord)]
-    switches = [x for x in r.trace
-                if isinstance(x, (MeasureEffectRecord, PresenceEffectRecord, EncounterFactorEffectRecord))]
+    switches = [x for x in r.trace if isinstance(x, (MeasureEffectRecord, MeasureFailEffectRecord, PresenceEffectRecord,
+                                                     EncounterFactorEffectRecord))]
     chain = sorted([Step.of(x) for x in inc] + [Step.of(x, f"{x.text} (by {x.actor})") for x in switches],
                    key=lambda st: st.t_h)
     base = f"{r.metrics.get('incidents')} incidents in {r.metrics.get('encounters')} encounters ({o.metric} = {num(value, 3)})"
     measures = [x for x in switches if isinstance(x, MeasureEffectRecord)]
-    off = [x for x in measures if not x.active]
+    off = [x for x in switches if isinstance(x, MeasureFailEffectRecord)
+           or (isinstance(x, MeasureEffectRecord) and not x.active)]
     if off:
         return Why(CauseKind.MEASURE_OFF, f"{base}; {off[0].text} at {h_label(off[0].t_h)} by {off[0].actor}", chain,
                    off[0].name)
