@@ -101,8 +101,17 @@ class _Walk:
             adversary = self.s.adversary
             assert adversary is not None  # only an axis of the adversary is walked
             self.prefixes.add(f"adversary.axes.{aid}.")
-            self.condition(adversary.axes[aid].when)
+            a = adversary.axes[aid]
+            self.condition(a.when)
             self._sources("axis", aid)
+            if a.ramped:  # ramps share the massed force, and a route meets the forces standing on it
+                for other, b in adversary.axes.items():
+                    if b.ramped or b.commitment is None:
+                        self.axis(other)
+                from .axes import defenders
+                for p in a.route[1:]:
+                    for fid in defenders(self.s, p):
+                        self.force(fid)
 
 
 def parameter_prefixes(s: Scenario, metric: str) -> set[str] | None:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, Tag, ValidationError
 
+from .axes import check_axes
 from .distributions import Fixed
 from .effects import EFFECT_TAGS, HASH_CONTEXT, KINDS
 from .errors import Problem, ScenarioError
@@ -451,7 +452,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(_capped(problems + _validation_problems(exc, data, lines, label, overridden),
                                     label)) from None
-    for p, msg in check_references(scenario) + check_places(scenario):
+    for p, msg in check_references(scenario) + check_places(scenario) + check_axes(scenario):
         f, n = _line(lines, p, label)
         problems.append(Problem(f, n, dotted(p), msg))
     if problems:
