@@ -88,8 +88,8 @@ def check_axes(s: Scenario) -> list[tuple[Path, str]]:
         if isinstance(e, PauseCommitmentEffect | ResumeCommitmentEffect | AccelerateCommitmentEffect
                       | ReinforceAxisEffect):
             aid = e.axis
-            a = s.adversary.axes.get(aid)
-            if a is not None and a.commitment is None:
+            ramp = s.adversary.axes.get(aid)
+            if ramp is not None and ramp.commitment is None:
                 out.append(((*path, e.kind), f"axis {aid!r} commits all its troops at once; give it a "
                                              "commitment: ramp to pause, accelerate or reinforce it"))
     return out

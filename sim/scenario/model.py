@@ -28,8 +28,8 @@ from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
 from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 from .places import GivenDistance, Place
-from .tables import ForceRatioTable
 from .suggest import did_you_mean
+from .tables import ForceRatioTable
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
@@ -143,8 +143,8 @@ class Force(M):
 
 # fields added after content hashes were first stored: hashed only when given, so the hash of a
 # scenario that does not use them is what it was
-_FORCE_COMBAT = {"unit_type": None, "units": 1, "combat_value": None}
-_AXIS_ROUTE = {"start": None, "waypoints": [], "objective_place": None, "distance_factor": None,
+_FORCE_COMBAT: dict[str, Any] = {"unit_type": None, "units": 1, "combat_value": None}
+_AXIS_ROUTE: dict[str, Any] = {"start": None, "waypoints": [], "objective_place": None, "distance_factor": None,
                "commitment": None, "unit_type": None, "troops_per_unit": None}
 
 
