@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from simpy.events import Event
 
-from ..scenario.axes import defenders, force_combat_value, force_ratio_table, leg_km, value_per_troop
+from ..scenario.axes import force_ratio_table, leg_defenders, leg_km, value_per_troop
 from ..scenario.conditions import metric_marks
 from ..scenario.model import Axis, Scenario
 from ..scenario.references import conditions
@@ -328,12 +328,15 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     if c is not None:
         ramps.listeners[aid] = poke
     leg, pos, rate = 0, 0.0, 0.0
-    seen_def: list[tuple[str, ...]] = [()]
+    seen_def: list[tuple[tuple[str, float], ...]] = [()]
 
-    def standing(i: int) -> tuple[str, ...]:
-        if not route:
+    by_leg = leg_defenders(s)[aid] if route else []
+    forces = w.forces
+
+    def standing(i: int) -> tuple[tuple[str, float], ...]:
+        if not by_leg or not by_leg[i]:
             return ()
-        return tuple(fid for fid in defenders(s, route[i + 1]) if w.forces[fid].stage == IN_PLACE)
+        return tuple(d for d in by_leg[i] if forces[d[0]].stage == IN_PLACE)
 
     def on_presence() -> None:
         if leg < len(legs) and standing(leg) != seen_def[0]:
@@ -346,7 +349,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
         now = w.env.now
         held = standing(leg)
         seen_def[0] = held
-        dcv = math.fsum(force_combat_value(s, s.forces[fid]) for fid in held)
+        dcv = math.fsum(cv for _, cv in held)
         troops = troops_now()
         acv = troops * vpt
         ratio = None if dcv == 0 else max(acv / dcv, floor_ratio)
@@ -360,7 +363,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                                        km_along=round(pos, 6), cause=cause, attacker=round(acv, 6),
                                        defender=round(dcv, 6), ratio=None if ratio is None else round(ratio, 6),
                                        share=share, rate_before_kmh=round(rate, 6), rate_kmh=round(new, 6),
-                                       defenders=list(held)))
+                                       defenders=[fid for fid, _ in held]))
             rate = new
         w.axis_moved(aid, pos, now, rate, leg)
         floor_ratio = 0.0

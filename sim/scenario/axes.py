@@ -56,6 +56,18 @@ def leg_km(s: Scenario) -> dict[str, list[float]]:
     return out
 
 
+@per_object()
+def leg_defenders(s: Scenario) -> dict[str, list[tuple[tuple[str, float], ...]]]:
+    """Each routed axis's legs: the (force id, combat value) of every force that can defend the
+    place the leg leads to (worked out once per scenario)."""
+    out: dict[str, list[tuple[tuple[str, float], ...]]] = {}
+    if s.adversary:
+        for aid, a in s.adversary.axes.items():
+            out[aid] = [tuple((fid, force_combat_value(s, s.forces[fid])) for fid in defenders(s, p))
+                        for p in a.route[1:]]
+    return out
+
+
 def defenders(s: Scenario, place: str) -> list[str]:
     """Ids of the forces (not the adversary's) with a combat value whose destination is ``place``."""
     red = s.adversary.side if s.adversary else ""
