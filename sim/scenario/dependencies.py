@@ -104,10 +104,9 @@ class _Walk:
             a = adversary.axes[aid]
             self.condition(a.when)
             self._sources("axis", aid)
-            if a.ramped:  # ramps share the massed force, and a route meets the forces standing on it
-                for other, b in adversary.axes.items():
-                    if b.ramped or b.commitment is None:
-                        self.axis(other)
+            if a.ramped:  # its ramp shares the massed force with every axis, its route meets the forces on it
+                for other in adversary.axes:
+                    self.axis(other)
                 from .axes import defenders
                 for p in a.route[1:]:
                     for fid in defenders(self.s, p):
