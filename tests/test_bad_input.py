@@ -340,6 +340,10 @@ def test_no_register_anywhere_says_which_files_looked(tmp_path):
     a.mkdir()
     # the baseline without its place ids (no gazetteer is beside it either: that would be one more line each)
     text = "".join(ln for ln in BASELINE.read_text().splitlines(keepends=True) if not ln.lstrip().startswith(("origin_place:", "destination_place:")))
+    # the axes' places need a gazetteer: one named outside any seeds/ folder (so no register is found beside it)
+    (tmp_path / "g").mkdir()
+    shutil.copy(ROOT / "seeds" / "gazetteer.yaml", tmp_path / "g" / "gazetteer.yaml")
+    text = text.replace("name: nato-response-2022", "name: nato-response-2022\ngazetteer: ../g/gazetteer.yaml", 1)
     (a / "base.yaml").write_text(text)
     child = tmp_path / "b" / "child.yaml"
     child.parent.mkdir()
