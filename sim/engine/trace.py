@@ -242,7 +242,7 @@ class AdvanceRecord(Record):
 
     @property
     def text(self) -> str:
-        odds = "unopposed" if self.ratio is None else f"force ratio {self.ratio:.2f}:1"
+        odds = "unopposed" if self.ratio is None else f"ratio {self.ratio:.2f}:1 against the defenders"
         if self.rate_kmh == 0:
             return f"{self.name}: halted before {self.to_name} ({odds}, km {self.km_along:,.1f})"
         return (f"{self.name}: advances on {self.to_name} at {self.rate_kmh:.2f} km/h ({odds}, "
