@@ -340,6 +340,10 @@ def test_no_register_anywhere_says_which_files_looked(tmp_path):
     a.mkdir()
     # the baseline without its place ids (no gazetteer is beside it either: that would be one more line each)
     text = "".join(ln for ln in BASELINE.read_text().splitlines(keepends=True) if not ln.lstrip().startswith(("origin_place:", "destination_place:", "areas:")))
+    # the axes' places need a gazetteer: one named outside any seeds/ folder (so no register is found beside it)
+    (tmp_path / "g").mkdir()
+    shutil.copy(ROOT / "seeds" / "gazetteer.yaml", tmp_path / "g" / "gazetteer.yaml")
+    text = text.replace("name: nato-response-2022", "name: nato-response-2022\ngazetteer: ../g/gazetteer.yaml", 1)
     (a / "base.yaml").write_text(text)
     child = tmp_path / "b" / "child.yaml"
     child.parent.mkdir()
@@ -415,7 +419,8 @@ def test_usage_errors_are_one_line(args, line):
      "error: --set forces.vjtf.strenght=3: forces.vjtf.strenght: unknown field; did you mean 'strength'?"),
     ("--set", "forces.vjtff.strength=3",
      "error: --set forces.vjtff.strength=3: forces.vjtff: no such field; did you mean 'vjtf'? (has "
-     "allied_air_alert, allied_maritime, nrf_air, nrf_maritime, ru_air, ru_fleets, us_bragg_stewart, us_earlier, "
+     "allied_air_alert, allied_maritime, nrf_air, nrf_maritime, ru_air, ru_fleets, ua_72_mech, ua_donbas_line, "
+     "ua_kharkiv_defence, ua_kherson_defence, ua_kyiv_defence, ua_mariupol_defence, us_bragg_stewart, us_earlier, "
      "vjtf)"),
     ("--set", "forces.vjtf.kind=lnd",
      "error: --set forces.vjtf.kind=lnd: forces.vjtf.kind: Input should be 'land', 'air' or 'sea', got 'lnd'; "
@@ -458,7 +463,7 @@ def test_a_standard_tag_with_nothing_after_it_is_one_line(tmp_path):
     shutil.copy(ROOT / "seeds" / "facts.yaml", tmp_path / "seeds" / "facts.yaml")
     shutil.copy(ROOT / "seeds" / "gazetteer.yaml", tmp_path / "seeds" / "gazetteer.yaml")
     f = tmp_path / "t.yaml"
-    f.write_text(BASELINE.read_text().replace("      facts: [ru-troops-committed]\n", "      facts: !!float\n", 1))
+    f.write_text(BASELINE.read_text().replace("      facts: [ru-troops-committed, btg-size]\n", "      facts: !!float\n", 1))
     line = refused("validate", f)
     assert line.startswith(f"error: {f}:") and "facts: bad value '': not a number" in line
     for tag in ("!!float", "!!int", "!!bool"):

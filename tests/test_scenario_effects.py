@@ -39,6 +39,10 @@ EXAMPLES = {
     "presence": {"presence": {"force": "f1", "factor": 1.5}},
     "commit": {"commit": "north"},
     "encounter_rate_factor": {"encounter_rate_factor": 1.3},
+    "pause_commitment": {"pause_commitment": "north"},
+    "resume_commitment": {"resume_commitment": "north"},
+    "accelerate_commitment": {"accelerate_commitment": {"axis": "north", "factor": 2}},
+    "reinforce_axis": {"reinforce_axis": {"axis": "north", "troops": 5000}},
 }
 
 
@@ -102,6 +106,10 @@ BY = ("inject.x", WHY, ["f"])  # actor, cause, facts: passed on to every method 
     ("presence", ("scale_presence", "f1", 1.5, *BY)),
     ("commit", ("commit_axis", "north", "inject.x", ["f"])),
     ("encounter_rate_factor", ("scale_encounters", 1.3, *BY)),
+    ("pause_commitment", ("pause_commitment", "north", True, *BY)),
+    ("resume_commitment", ("pause_commitment", "north", False, *BY)),
+    ("accelerate_commitment", ("scale_commitment", "north", 2.0, *BY)),
+    ("reinforce_axis", ("reinforce_axis", "north", 5000.0, *BY)),
 ])
 def test_each_kind_applies_itself_through_the_targets_narrow_methods(mini, kind, call):
     (e,) = EFFECTS.validate_python([EXAMPLES[kind]])

@@ -55,6 +55,10 @@ def traces():
     delay = load_scenario(BASELINE, ["injects.finland_statement.effects=[{delay: {force: vjtf, hours: 6}}, {alert: vjtf}]",
                                      "decisions.red_reserves.default=commit"])
     out.append(run(delay, 2))
+    ramp = load_scenario(BASELINE, ["decisions.red_reserves.default=commit",
+                                    "decisions.red_reserves.options.commit.effects=[{commit: second_echelon}, "
+                                    "{accelerate_commitment: {axis: second_echelon, factor: 2}}]"])
+    out.append(run(ramp, 2))                                          # a commitment effect
     adhoc = Inject(title="Hotline silent for 3 h", text="The hotline to Moscow does not answer.",
                    library=True, effects=[{"tension": 5}])
     out.append(run(base, 3, extra_injects=[("adhoc-1", adhoc, 7.5)]))

@@ -40,6 +40,8 @@ _RUN: dict[str, Callable[[World], float | None]] = {
     "peak_rung": lambda w: _tension(w).peak_rung,
     "final_rung": lambda w: _tension(w).rung,
     "committed_troops": lambda w: w.committed_troops,
+    "committed_share": lambda w: (r6(w.committed_troops / w.s.adversary.massed_troops)
+                                  if w.s.adversary and w.s.adversary.massed_troops else None),
 }
 
 
@@ -140,7 +142,8 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
         if snap is None:  # a checkpoint after the horizon has no snapshot: its metrics stay None
             continue
         for name, key in values:
-            m[name] = r6(snap[key])
+            v = snap[key]
+            m[name] = None if v is None else r6(v)
         states = snap["forces"]
         for name, fid in stages:
             m[name] = _STAGE[states[fid]]

@@ -12,7 +12,7 @@ import numpy as np
 from ..scenario.conditions import metric_marks, time_marks
 from ..scenario.model import Inject, Scenario
 from ..scenario.references import conditions
-from .adversary import axis_process
+from .adversary import Ramps, axis_process, committed_marks, needs_ramps
 from .decisions import Decisions, as_source, decision_process
 from .deconfliction import EncounterBudgetExceeded, Encounters
 from .escalation import Tension
@@ -91,6 +91,8 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: D
     for fs in w.forces.values():
         env.process(force_process(w, fs))
     if scenario.adversary:
+        if needs_ramps(scenario):
+            w.attach_ramps(Ramps(w, committed_marks(scenario)))
         for aid, axis in scenario.adversary.axes.items():
             env.process(axis_process(w, aid, axis))
     for iid, inj in scenario.injects.items():

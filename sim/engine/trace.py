@@ -197,6 +197,84 @@ def _graded_dict(rec: Record) -> dict[str, Any]:
         if d.get(k, 0) is None:
             del d[k]
     return d
+CommitmentState = Literal["committing", "capped", "massed", "paused"]
+
+
+@dataclass(slots=True, kw_only=True)
+class CommitmentRecord(Record):
+    """An axis's rate of commitment changed (a ramp started, a step of its schedule, its cap or the
+    massed force reached, a pause, an acceleration or reinforcement): troops a day, before and after."""
+
+    kind: Literal["commitment"] = "commitment"
+    axis: str
+    name: str
+    state: CommitmentState
+    rate_per_day: float          # troops a day from now on
+    rate_before_per_day: float
+    axis_troops: float           # committed on this axis so far
+    cap: float                   # what the axis can commit (its troops and reinforcements)
+    committed_troops: float      # committed on all axes so far
+
+    @property
+    def text(self) -> str:
+        now = f"{self.axis_troops:,.0f} of {self.cap:,.0f} committed, total {self.committed_troops:,.0f}"
+        if self.state == "committing":
+            return f"{self.name}: commits {self.rate_per_day:,.0f} troops a day ({now})"
+        why = {"capped": "all its troops committed", "massed": "the massed force is all committed",
+               "paused": "commitment paused"}[self.state]
+        return f"{self.name}: {why} ({now})"
+
+
+AdvanceCause = Literal["set_off", "defenders", "commitment", "leg"]
+
+
+@dataclass(slots=True, kw_only=True)
+class AdvanceRecord(Record):
+    """An axis's rate of advance changed on a leg, and why: the force ratio against the defenders
+    in place at the place the leg leads to (attacker and defender combat values in battalion
+    equivalents; ``ratio`` None when nobody defends it)."""
+
+    kind: Literal["advance"] = "advance"
+    axis: str
+    name: str
+    leg: int                     # 0 for the first leg
+    from_place: str
+    to_place: str
+    to_name: str
+    km_along: float              # from the start of the axis
+    cause: AdvanceCause
+    attacker: float
+    defender: float
+    ratio: float | None
+    share: float                 # of the unopposed rate, from the force-ratio table
+    rate_before_kmh: float
+    rate_kmh: float
+    defenders: list[str] = field(default_factory=list)   # force ids
+
+    @property
+    def text(self) -> str:
+        odds = "unopposed" if self.ratio is None else f"ratio {self.ratio:.2f}:1 against the defenders"
+        if self.rate_kmh == 0:
+            return f"{self.name}: halted before {self.to_name} ({odds}, km {self.km_along:,.1f})"
+        return (f"{self.name}: advances on {self.to_name} at {self.rate_kmh:.2f} km/h ({odds}, "
+                f"km {self.km_along:,.1f})")
+
+
+@dataclass(slots=True, kw_only=True)
+class WaypointRecord(Record):
+    """An axis reached one of its places (a waypoint or its objective)."""
+
+    kind: Literal["waypoint"] = "waypoint"
+    axis: str
+    name: str
+    place: str
+    place_name: str
+    km_along: float
+    objective: bool
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}: reaches {self.place_name}" + (" (its objective)" if self.objective else "")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -398,10 +476,34 @@ class EncounterFactorEffectRecord(Record):
         return f"encounter rate x{self.factor:g}"
 
 
+@dataclass(slots=True, kw_only=True)
+class CommitmentEffectRecord(Record):
+    """An axis's commitment paused, resumed, accelerated (``factor``) or reinforced (``troops``)."""
+
+    kind: Literal["effect"] = "effect"
+    effect: Literal["commitment"] = "commitment"
+    cause: Source
+    axis: str
+    name: str
+    change: Literal["pause", "resume", "accelerate", "reinforce"]
+    factor: float | None = None
+    troops: float | None = None
+
+    @property
+    def text(self) -> str:
+        if self.change == "accelerate":
+            return f"{self.name}: commitment rate x{self.factor:g}"
+        if self.change == "reinforce":
+            return f"{self.name}: reinforced by {self.troops:,.0f} troops"
+        return f"{self.name}: commitment {'paused' if self.change == 'pause' else 'resumed'}"
+
+
 EffectRecord = (OrderEffectRecord | HoldEffectRecord | DelayEffectRecord | MeasureEffectRecord
-                | MeasureFailEffectRecord | PresenceEffectRecord | EncounterFactorEffectRecord)
+                | MeasureFailEffectRecord | PresenceEffectRecord | EncounterFactorEffectRecord
+                | CommitmentEffectRecord)
 EFFECT_TYPES: tuple[type[Record], ...] = (OrderEffectRecord, HoldEffectRecord, DelayEffectRecord, MeasureEffectRecord,
-                                          MeasureFailEffectRecord, PresenceEffectRecord, EncounterFactorEffectRecord)
+                                          MeasureFailEffectRecord, PresenceEffectRecord, EncounterFactorEffectRecord,
+                                          CommitmentEffectRecord)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -439,7 +541,7 @@ class EndRecord(Record):
 
 RECORD_TYPES: tuple[type[Record], ...] = (
     StartRecord, InjectRecord, SignalRecord, ForceRecord, DecisionRecord, PendingRecord, AxisRecord,
-    EncounterRecord, IncidentRecord, TensionRecord, RungRecord, *EFFECT_TYPES, CheckpointRecord, EndRecord)
+    CommitmentRecord, AdvanceRecord, WaypointRecord, EncounterRecord, IncidentRecord, TensionRecord, RungRecord, *EFFECT_TYPES, CheckpointRecord, EndRecord)
 # the kinds of record, in that order (every effect record is of kind "effect")
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(str(t.__dataclass_fields__["kind"].default) for t in RECORD_TYPES))
 

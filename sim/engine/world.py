@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -37,6 +37,7 @@ from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
 from .memo import per_object
 from .trace import (
+    CommitmentEffectRecord,
     DelayEffectRecord,
     EncounterFactorEffectRecord,
     ForceRecord,
@@ -48,15 +49,27 @@ from .trace import (
     Record,
     SignalRecord,
     Source,
+    r6,
 )
 
 if TYPE_CHECKING:
+    from .adversary import Ramps
     from .deconfliction import Encounters
     from .escalation import Tension
 
 IN_PLACE = ForceStage.IN_PLACE
 Process = Generator[Event, Any, None]  # the body of a SimPy process
 Words = npt.NDArray[np.unsignedinteger[Any]]  # seed words from SeedSequence.generate_state
+
+
+@dataclass(frozen=True, slots=True)
+class AxisPosition:
+    """Where an axis between places stood when its rate last changed."""
+
+    km: float
+    t_h: float
+    rate_kmh: float
+    leg: int
 
 
 @dataclass
@@ -294,7 +307,8 @@ class World:
         for fs in self.forces.values():
             if fs.spec.encounters:
                 self._presence_forces.setdefault((fs.spec.side, fs.spec.kind), []).append(fs)
-        self.committed_troops = 0.0
+        self._committed = 0.0  # troops of axes committed at once
+        self.ramps: Ramps | None = None  # the commitment ramps, when an axis ramps or runs between places
         self._encounters: Encounters | None = None  # the encounter clock (and counts), when there is one
         self.encounter_factor = 1.0
         self.measures = ({m: spec.active_at_start for m, spec in scenario.deconfliction.measures.items()}
@@ -305,6 +319,7 @@ class World:
         self.measure_p: float | None = None  # p_incident x active measure factors (measure_product), until one switches
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
+        self.axis_position: dict[str, AxisPosition] = {}  # axes between places: where each stands
         self.tension: Tension  # attached by escalation.Tension
         # every scenario parameter (notice to move, inject hours, axis speeds...) is drawn from the params
         # stream at its own path (``draws``); effects and random decisions draw from their own streams,
@@ -386,6 +401,15 @@ class World:
             for watcher in self.presence_watchers:
                 watcher()
 
+    @property
+    def committed_troops(self) -> float:
+        """Adversary troops committed now: axes committed at once, and the ramps' troops at this hour
+        (to 6 places, so that a total computed to cross a value reaches it)."""
+        ramps = self.ramps
+        if ramps is None:
+            return self._committed
+        return r6(self._committed + ramps.total(self.env.now))
+
     # --- StateView --------------------------------------------------------
     def happened(self, event: str) -> bool:
         return event in self.happened_at
@@ -442,8 +466,16 @@ class World:
     def axis_committed(self, aid: str, troops: float) -> None:
         """An adversary axis is committed now with ``troops`` (the troops channel is notified by the caller
         once it has recorded the commitment)."""
-        self.committed_troops += troops
+        self._committed += troops
         self.axis_start[aid] = self.env.now
+
+    def axis_started(self, aid: str) -> None:
+        """A ramped axis is committed now (its ramp counts its troops)."""
+        self.axis_start[aid] = self.env.now
+
+    def axis_moved(self, aid: str, km: float, t_h: float, rate_kmh: float, leg: int) -> None:
+        """A routed axis stood ``km`` along at hour ``t_h`` on ``leg``, moving at ``rate_kmh``."""
+        self.axis_position[aid] = AxisPosition(km, t_h, rate_kmh, leg)
 
     def axis_arrived(self, aid: str) -> None:
         self.axis_arrival[aid] = self.env.now
@@ -502,6 +534,9 @@ class World:
 
     def attach_tension(self, tension: Tension) -> None:
         self.tension = tension
+
+    def attach_ramps(self, ramps: Ramps) -> None:
+        self.ramps = ramps
 
     def attach_encounters(self, encounters: Encounters) -> None:
         self._encounters = encounters
@@ -590,6 +625,51 @@ class World:
         """Order axis ``aid`` committed now (its process is waiting for this event; the axis records it)."""
         self.mark(f"axis.{aid}.ordered", actor, facts, record=False)
 
+    def pause_commitment(self, aid: str, paused: bool, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        self._commitment_record(aid, "pause" if paused else "resume", actor, cause, facts)
+        assert self.ramps is not None  # validation lets commitment effects name ramped axes only
+        self.ramps.pause(aid, paused)
+
+    def scale_commitment(self, aid: str, factor: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        self._commitment_record(aid, "accelerate", actor, cause, facts, factor=factor)
+        assert self.ramps is not None  # validation lets commitment effects name ramped axes only
+        self.ramps.scale(aid, factor)
+
+    def reinforce_axis(self, aid: str, troops: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None:
+        self._commitment_record(aid, "reinforce", actor, cause, facts, troops=troops)
+        assert self.ramps is not None  # validation lets commitment effects name ramped axes only
+        self.ramps.reinforce(aid, troops)
+
+    def _commitment_record(self, aid: str, change: Literal["pause", "resume", "accelerate", "reinforce"],
+                           actor: str, cause: Source, facts: Sequence[str], factor: float | None = None,
+                           troops: float | None = None) -> None:
+        if self.keep_trace:
+            assert self.s.adversary is not None  # the reference check saw the axis
+            self.record(CommitmentEffectRecord(actor=actor, facts=list(facts), cause=cause, axis=aid,
+                                               name=self.s.adversary.axes[aid].name, change=change, factor=factor,
+                                               troops=troops))
+
+    def axis_positions(self) -> dict[str, dict[str, Any]]:
+        """Each axis running between places: km along (now), its rate, the last place passed and the next."""
+        out: dict[str, dict[str, Any]] = {}
+        adversary = self.s.adversary
+        if adversary is None:
+            return out
+        now = self.env.now
+        for aid, p in self.axis_position.items():
+            a = adversary.axes[aid]
+            route = a.route
+            km = p.km + p.rate_kmh * (now - p.t_h)
+            last = route[min(p.leg, len(route) - 1)] if route else ""
+            nxt = route[p.leg + 1] if route and p.leg + 1 < len(route) else ""
+            out[aid] = {"km_along": round(km, 3), "rate_kmh": round(p.rate_kmh, 6), "last_place": last,
+                        "last_place_name": self.s.places[last].name if last else "", "next_place": nxt,
+                        "next_place_name": self.s.places[nxt].name if nxt else "",
+                        "arrived": aid in self.axis_arrival,
+                        "troops": round(self.ramps.on_axis(aid, now), 3) if self.ramps and aid in self.ramps.ramps
+                        else a.troops if aid in self.axis_start else 0.0}
+        return out
+
     def presence(self, side: str, domain: str) -> float:
         return sum(fs.spec.strength * fs.presence_scale for fs in self._presence_forces.get((side, domain), ())
                    if fs.stage == IN_PLACE)
@@ -614,8 +694,11 @@ class World:
             "encounters": self.encounters,
             "incidents": self.incidents,
             "committed_troops": self.committed_troops,
+            "committed_share": (r6(self.committed_troops / self.s.adversary.massed_troops)
+                                if self.s.adversary and self.s.adversary.massed_troops else None),
             "forces": {fid: fs.state for fid, fs in self.forces.items()},
             "on_station": self.on_station(),
             "measures": dict(self.measures),
             "events": sorted(self.happened_at),
+            **({"axes": self.axis_positions()} if self.axis_position else {}),
         }

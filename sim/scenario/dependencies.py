@@ -101,8 +101,16 @@ class _Walk:
             adversary = self.s.adversary
             assert adversary is not None  # only an axis of the adversary is walked
             self.prefixes.add(f"adversary.axes.{aid}.")
-            self.condition(adversary.axes[aid].when)
+            a = adversary.axes[aid]
+            self.condition(a.when)
             self._sources("axis", aid)
+            if a.ramped:  # its ramp shares the massed force with every axis, its route meets the forces on it
+                for other in adversary.axes:
+                    self.axis(other)
+                from .axes import defenders
+                for p in a.route[1:]:
+                    for fid in defenders(self.s, p):
+                        self.force(fid)
 
 
 def parameter_prefixes(s: Scenario, metric: str) -> set[str] | None:

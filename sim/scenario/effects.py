@@ -69,6 +69,12 @@ class EffectTarget(Protocol):
     def add_tension(self, amount: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
     def set_tension_floor(self, level: float, actor: str, cause: Source, facts: Sequence[str] = ()) -> None: ...
     def commit_axis(self, aid: str, actor: str, facts: Sequence[str] = ()) -> None: ...
+    def pause_commitment(self, aid: str, paused: bool, actor: str, cause: Source,
+                         facts: Sequence[str] = ()) -> None: ...
+    def scale_commitment(self, aid: str, factor: float, actor: str, cause: Source,
+                         facts: Sequence[str] = ()) -> None: ...
+    def reinforce_axis(self, aid: str, troops: float, actor: str, cause: Source,
+                       facts: Sequence[str] = ()) -> None: ...
 
 
 class EffectContext(NamedTuple):
@@ -371,6 +377,92 @@ class CommitEffect(EffectBase):
         return (Moves("axis", self.commit),)
 
 
+class _AxisEffect(EffectBase):
+    """An effect on one axis's commitment."""
+
+    @property
+    def axis(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def _ref_path(self) -> tuple[str, ...]:
+        return (self.kind,)
+
+    def references(self) -> tuple[Ref, ...]:
+        return (Ref("axis", self.axis, self._ref_path),)
+
+    def moves(self) -> tuple[Moves, ...]:
+        return (Moves("axis", self.axis),)
+
+
+class PauseCommitmentEffect(_AxisEffect):
+    kind = "pause_commitment"
+    pause_commitment: AxisId = Field(description="axis id whose commitment ramp pauses")
+
+    @property
+    def axis(self) -> str:
+        return self.pause_commitment
+
+    def apply(self, target: EffectTarget, ctx: EffectContext) -> None:
+        target.pause_commitment(self.axis, True, ctx.actor, ctx.cause, ctx.facts)
+
+
+class ResumeCommitmentEffect(_AxisEffect):
+    kind = "resume_commitment"
+    resume_commitment: AxisId = Field(description="axis id whose paused commitment ramp resumes")
+
+    @property
+    def axis(self) -> str:
+        return self.resume_commitment
+
+    def apply(self, target: EffectTarget, ctx: EffectContext) -> None:
+        target.pause_commitment(self.axis, False, ctx.actor, ctx.cause, ctx.facts)
+
+
+class AxisFactor(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    axis: AxisId
+    factor: float = Field(ge=0, le=MAX_FACTOR)
+
+
+class AccelerateCommitmentEffect(_AxisEffect):
+    kind = "accelerate_commitment"
+    accelerate_commitment: AxisFactor = Field(description="multiply an axis's commitment rate (0 to 10)")
+
+    @property
+    def axis(self) -> str:
+        return self.accelerate_commitment.axis
+
+    @property
+    def _ref_path(self) -> tuple[str, ...]:
+        return (self.kind, "axis")
+
+    def apply(self, target: EffectTarget, ctx: EffectContext) -> None:
+        target.scale_commitment(self.axis, self.accelerate_commitment.factor, ctx.actor, ctx.cause, ctx.facts)
+
+
+class AxisTroops(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    axis: AxisId
+    troops: float = Field(gt=0, le=1e8)
+
+
+class ReinforceAxisEffect(_AxisEffect):
+    kind = "reinforce_axis"
+    reinforce_axis: AxisTroops = Field(description="add troops to what an axis commits (within the massed force)")
+
+    @property
+    def axis(self) -> str:
+        return self.reinforce_axis.axis
+
+    @property
+    def _ref_path(self) -> tuple[str, ...]:
+        return (self.kind, "axis")
+
+    def apply(self, target: EffectTarget, ctx: EffectContext) -> None:
+        target.reinforce_axis(self.axis, self.reinforce_axis.troops, ctx.actor, ctx.cause, ctx.facts)
+
+
 class EncounterRateEffect(EffectBase):
     kind = "encounter_rate_factor"
     encounter_rate_factor: float = Field(ge=0, le=MAX_FACTOR, description="scale all encounter rates (0 to 10)")
@@ -408,6 +500,10 @@ _Kinds = Union[  # noqa: UP007 - the members carry their tags
     Annotated[PresenceEffect, Tag("PresenceEffect")],
     Annotated[CommitEffect, Tag("CommitEffect")],
     Annotated[EncounterRateEffect, Tag("EncounterRateEffect")],
+    Annotated[PauseCommitmentEffect, Tag("PauseCommitmentEffect")],
+    Annotated[ResumeCommitmentEffect, Tag("ResumeCommitmentEffect")],
+    Annotated[AccelerateCommitmentEffect, Tag("AccelerateCommitmentEffect")],
+    Annotated[ReinforceAxisEffect, Tag("ReinforceAxisEffect")],
 ]
 EFFECT_CLASSES: tuple[type[EffectBase], ...] = tuple(get_args(member)[0] for member in get_args(_Kinds))
 KINDS: tuple[str, ...] = tuple(c.kind for c in EFFECT_CLASSES)

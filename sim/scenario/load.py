@@ -18,6 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
+from .axes import check_axes
 from .distributions import Fixed
 from .effects import EFFECT_TAGS, HASH_CONTEXT, KINDS
 from .errors import Problem, ScenarioError
@@ -604,7 +605,7 @@ def _assemble(path: Path, sets: list[str], chain: _Chain) -> tuple[Data, LineMap
 
 
 def _cross_check(s: Scenario) -> list[tuple[Key, str]]:
-    return check_references(s) + check_places(s)
+    return check_references(s) + check_places(s) + check_axes(s)
 
 
 def _blame_removals(path: Path, sets: list[str], removals: list[Removal], found: list[tuple[Key, str]],

@@ -105,6 +105,9 @@ RUN: dict[str, Quantity] = {
     "committed_troops": Quantity(MetricKind.COUNT, "troops", "Troops committed",
                                  "Adversary troops committed to their axes of advance by the end of the run.",
                                  scale="massed"),
+    "committed_share": Quantity(MetricKind.SHARE, "share of the massed force", "Share of the massed force committed",
+                                "Adversary troops committed by the end of the run divided by the troops massed "
+                                "(0 to 1).", "the scenario has no adversary (or none massed)", scale="massed"),
 }
 
 # the run-wide quantities snapshot at each checkpoint, in the order results list them
@@ -119,6 +122,9 @@ AT_CHECKPOINT: dict[str, Quantity] = {
     "committed_troops": Quantity(MetricKind.COUNT, "troops", "Troops committed",
                                  "Adversary troops committed to their axes of advance by the checkpoint.",
                                  scale="massed"),
+    "committed_share": Quantity(MetricKind.SHARE, "share of the massed force", "Share of the massed force committed",
+                                "Adversary troops committed by the checkpoint divided by the troops massed (0 to 1).",
+                                "the scenario has no adversary (or none massed)", scale="massed"),
 }
 
 # the force states whose hour is measured (``force.F.<state>_h``), and those also measured after activation
@@ -301,9 +307,12 @@ def _axis_specs(s: Scenario, aid: str) -> Iterator[MetricSpec]:
     yield MetricSpec(f"axis.{aid}.start_h", MetricKind.TIME, "h", f"{a.name}: advance starts, {hrs}",
                      f"The hour of the run at which the {a.name} committed its {a.troops:,.0f} troops and set off.",
                      NEVER, Family.AXIS_START, axis=aid, short=f"{a.name} sets off")
+    far = (f"{a.distance_km:,.0f} km" if isinstance(a.distance_km, float | int)
+           else "distance " + a.distance_km.describe() if a.distance_km is not None
+           else "by " + ", ".join(s.places[p].name if p in s.places else p for p in a.route[1:]))
     yield MetricSpec(f"axis.{aid}.arrival_h", MetricKind.TIME, "h", f"{a.name}: arrival, {hrs}",
                      f"The hour of the run at which the {a.name} reached {a.objective or 'its objective'} "
-                     f"({a.distance_km:,.0f} km).", f"{NEVER} (not committed, halted, or still on its way)",
+                     f"({far}).", f"{NEVER} (not committed, halted, or still on its way)",
                      Family.AXIS_ARRIVAL, axis=aid, short=f"{a.name} arrives")
 
 

@@ -29,8 +29,8 @@ from .distributions import Dist, Fixed
 from .effects import HASH_CONTEXT, Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
+from .tables import ForceRatioTable, SeverityLadder, load_severity_ladder
 from .tempo import Tempo
-from .tables import SeverityLadder, load_severity_ladder
 
 ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Facts = list[str]
@@ -130,17 +130,104 @@ class Force(M):
     notice_to_move_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="activation -> ready")
     transit_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="departure -> in place")
     encounters: bool = Field(True, description="counts towards encounters when in place (air and sea)")
+    unit_type: str | None = Field(None, description="a unit type of the force-ratio table's combat_values "
+                                  "(e.g. light_brigade): its combat value when it stands on an axis")
+    units: float = Field(1, gt=0, le=1000, description="how many units of unit_type the force holds")
+    combat_value: float | None = Field(None, gt=0, le=1e6, description="combat value in battalion equivalents "
+                                       "(instead of unit_type x units)")
     facts: Facts = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        return _without_defaults(self, handler(self), info, _FORCE_COMBAT)
+
+
+# fields added after content hashes were first stored: hashed only when given, so the hash of a
+# scenario that does not use them is what it was
+_FORCE_COMBAT: dict[str, Any] = {"unit_type": None, "units": 1, "combat_value": None}
+_AXIS_ROUTE: dict[str, Any] = {"start": None, "waypoints": [], "objective_place": None, "distance_factor": None,
+               "commitment": None, "unit_type": None, "troops_per_unit": None}
+
+
+def _without_defaults(m: BaseModel, out: dict[str, Any], info: SerializationInfo,
+                      fields: dict[str, Any]) -> dict[str, Any]:
+    from .effects import HASH_CONTEXT
+    if info.context == HASH_CONTEXT:
+        for k, default in fields.items():
+            if k in out and getattr(m, k) == default:
+                del out[k]
+    return out
+
+
+class CommitmentStep(M):
+    after_h: float = Field(gt=0, le=24 * 90, description="hours after the axis is committed")
+    troops_per_day: Dist = Field(description="the rate of commitment from then on")
+    facts: Facts = Field(default_factory=list)
+
+
+class Commitment(M):
+    """How an axis commits its troops over time: a piecewise-linear ramp up to the axis's troops."""
+
+    initial: float = Field(0, ge=0, description="troops committed at once when the axis is committed")
+    troops_per_day: Dist = Field(description="troops committed a day from the start (a number or a distribution)")
+    steps: list[CommitmentStep] = Field(default_factory=list, description="later changes of the rate")
+    facts: Facts = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        hours = [s.after_h for s in self.steps]
+        if any(b <= a for a, b in zip(hours, hours[1:], strict=False)):
+            raise ValueError(f"steps' after_h must rise strictly, got {hours}")
+        return self
 
 
 class Axis(Timing):
     name: str
-    troops: float = Field(ge=0)
-    distance_km: float = Field(ge=0)
+    troops: float = Field(ge=0, description="the troops the axis commits (the cap of its commitment ramp)")
+    distance_km: float | Dist | None = Field(None, description="length of the axis; default: the sum of its legs "
+                                             "between places")
+    start: str | None = Field(None, description="place id it sets off from (places: or the gazetteer)")
+    waypoints: list[str] = Field(default_factory=list, description="place ids it passes, in order")
+    objective_place: str | None = Field(None, description="place id of its objective")
+    distance_factor: Dist | None = Field(None, description="multiplies the legs' distances from places "
+                                         "(their uncertainty)")
     speed_kmh: Dist
     opposition: Dist = Field(default_factory=lambda: Fixed(value=0), description="share of speed lost to resistance, 0..1")
     objective: str = ""
+    commitment: Commitment | None = Field(None, description="commit the troops over time (default: all at once)")
+    unit_type: str | None = Field(None, description="the force-ratio table's unit type its troops are organised in")
+    troops_per_unit: float | None = Field(None, gt=0, description="troops in one unit of unit_type")
     facts: Facts = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        return _without_defaults(self, handler(self), info, _AXIS_ROUTE)
+
+    @model_validator(mode="after")
+    def _route(self) -> Self:
+        if self.start is None and (self.waypoints or self.objective_place is not None):
+            raise ValueError("give start: the place the axis sets off from, with its waypoints and objective_place")
+        if self.start is not None and self.objective_place is None:
+            raise ValueError("give objective_place: the place id the axis advances to")
+        if self.start is None and self.distance_km is None:
+            raise ValueError("give distance_km, or start and objective_place (the distance is then the sum of legs)")
+        if self.distance_factor is not None and self.start is None:
+            raise ValueError("distance_factor scales the legs between places: give start and objective_place")
+        if (self.unit_type is None) != (self.troops_per_unit is None):
+            raise ValueError("give unit_type and troops_per_unit together")
+        return self
+
+    @property
+    def route(self) -> list[str]:
+        """The places it passes, from start to objective (empty without places)."""
+        if self.start is None or self.objective_place is None:
+            return []
+        return [self.start, *self.waypoints, self.objective_place]
+
+    @property
+    def ramped(self) -> bool:
+        """Whether it commits over time or meets forces on a route (the engine's own path for it)."""
+        return self.commitment is not None or self.start is not None
 
 
 class Adversary(M):
@@ -153,7 +240,9 @@ class Adversary(M):
 
     @model_validator(mode="after")
     def _within_mass(self) -> Self:
-        total = sum(a.troops for a in self.axes.values())
+        # axes committed at once cannot together exceed the massed force; ramps may (their caps are
+        # what each could take): the run never commits more than massed_troops
+        total = sum(a.troops for a in self.axes.values() if a.commitment is None)
         if total > self.massed_troops:
             raise ValueError(f"axes commit {total:g} troops, more than the {self.massed_troops:g} massed")
         return self
@@ -430,6 +519,8 @@ class Scenario(M):
     sides: dict[str, Side] = Field(min_length=1)
     forces: dict[str, Force] = Field(default_factory=dict)
     adversary: Adversary | None = None
+    force_ratios: ForceRatioTable | None = Field(None, description="the force-ratio table axes meet forces "
+                                                 "through (default: sim/data/force_ratios.yaml)")
     deconfliction: Deconfliction | None = None
     escalation: Escalation
     injects: dict[str, Inject] = Field(default_factory=dict)
@@ -444,6 +535,10 @@ class Scenario(M):
 
     _source: str = PrivateAttr("")
     _hash: str = PrivateAttr("")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        return _without_defaults(self, handler(self), info, {"force_ratios": None})
 
     _ids = field_validator("sides", "places", "forces", "injects", "decisions", "objectives", "checkpoints", "teams")(
         classmethod(lambda cls, v: _ids(v)))

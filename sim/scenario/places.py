@@ -168,6 +168,13 @@ def _named_places(data: dict[str, Any]) -> set[str]:
     dec = data.get("deconfliction")
     areas = dec.get("areas") if isinstance(dec, dict) else None
     out |= {v for v in (areas.values() if isinstance(areas, dict) else ()) if isinstance(v, str)}
+    adversary = data.get("adversary")
+    axes = adversary.get("axes") if isinstance(adversary, dict) else None
+    for a in (axes.values() if isinstance(axes, dict) else ()):
+        if isinstance(a, dict):
+            out |= {v for k in ("start", "objective_place") if isinstance(v := a.get(k), str)}
+            wps = a.get("waypoints")
+            out |= {v for v in (wps if isinstance(wps, list) else ()) if isinstance(v, str)}
     dists = data.get("distances")
     for d in (dists if isinstance(dists, list) else ()):
         if isinstance(d, dict):
@@ -264,6 +271,12 @@ def check_places(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     if s.deconfliction:
         for dom, pid in s.deconfliction.areas.items():
             have(pid, ("deconfliction", "areas", dom))
+    if s.adversary:
+        for aid, a in s.adversary.axes.items():
+            have(a.start, ("adversary", "axes", aid, "start"))
+            for k, wp in enumerate(a.waypoints):
+                have(wp, ("adversary", "axes", aid, "waypoints", k))
+            have(a.objective_place, ("adversary", "axes", aid, "objective_place"))
     for i, d in enumerate(s.distances):
         have(d.a, ("distances", i, "a"))
         have(d.b, ("distances", i, "b"))

@@ -151,6 +151,7 @@ def build_board(session: Session) -> dict:
         "incidents": st["incidents"],
         "committed_troops": st["committed_troops"],
         "forces": forces_rows(session, r),
+        "axes": axes_rows(session, st),
         "measures": st["measures"],
         "events": events,
         "injects": [inject_view(rec) for rec in window if isinstance(rec, InjectRecord)],
@@ -158,6 +159,24 @@ def build_board(session: Session) -> dict:
         "decisions": [{k: e[k] for k in ("decision", "option", "team", "rationale", "decision_h")}
                       for e in play.choices],
     }
+
+
+def axes_rows(session: Session, st: dict) -> list[dict]:
+    """The axes running between places, from the snapshot: name, km along, last place passed, next place."""
+    adversary = session.scenario.adversary
+    if adversary is None:
+        return []
+    return [{"axis": aid, "name": adversary.axes[aid].name, **pos} for aid, pos in st.get("axes", {}).items()]
+
+
+def axes_text(b: dict) -> str:
+    w = max((len(a["name"]) for a in b.get("axes", [])), default=5)
+    lines = ["Axes:"]
+    for a in b.get("axes", []):
+        where = f"reached {a['last_place_name']}" if a["arrived"] else \
+            f"last passed {a['last_place_name']}, next {a['next_place_name']}"
+        lines.append(f"  {a['name']:<{w}}  km {a['km_along']:>7,.1f}  {a['troops']:>8,.0f} troops  {where}")
+    return "\n".join(lines)
 
 
 # --- plain text ------------------------------------------------------------------
@@ -268,6 +287,8 @@ def pending_text(p: dict, room: bool = False) -> str:
 
 def board_text(b: dict, room: bool = False, forces: bool | None = None, startex: str = "") -> str:
     parts = [header_text(b, startex), forces_text(b) if _show_forces(b, forces) else "Forces: no change (forces shows them)"]
+    if b.get("axes"):
+        parts.append(axes_text(b))
     ev = []
     for e, then in timeline(b):
         ev.append(f"  {e['time']:<20} {h_label(e['h']):>8}  {e['kind']:<10} {e['text']}")
@@ -323,6 +344,8 @@ def board_rich(b: dict, room: bool = False, forces: bool | None = None, startex:
     items: list = [Panel(head, title=Text(b["title"]), title_align="left")]
     items.append(forces_table(b) if _show_forces(b, forces) else Text("Forces: no change (forces shows them)",
                                                                        style="dim"))
+    if b.get("axes"):
+        items.append(Text(axes_text(b)))
     items.append(Text(f"What happened {since_label(b)}", style="italic"))
     ev = Table(show_header=False, box=None, padding=(0, 1))
     for e, then in timeline(b):
