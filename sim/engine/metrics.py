@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ..scenario.conditions import FORCE_STATES
 from ..scenario.metrics import Family, MetricSpec, metric_registry
 from ..scenario.model import Scenario
+from .lift_metrics import echelon_plan, measure_echelons
 from .memo import per_object
 from .trace import Outcome, r6
 from .world import World
@@ -85,6 +86,7 @@ class _Plan:
                               for m in by.pop(Family.CHECKPOINT_ON_STATION)))
         self.checkpoints = [(cid, values.get(cid, []), stages.get(cid, []), units.get(cid, []))
                             for cid in dict.fromkeys([*values, *stages, *units])]
+        self.echelons = echelon_plan(by)  # forces that move by echelons: read by sim.engine.lift_metrics
         if left := [f.value for f in by]:  # a family added to the registry without its reader here
             raise NotImplementedError(f"the engine cannot measure the metric families {left}")
         self.targets = {oid: o.target.describe() for oid, o in s.objectives.items()}
@@ -141,6 +143,8 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
         on_station = snap["on_station"]
         for name, side, u in units:
             m[name] = on_station.get(side, {}).get(u, 0)
+    if plan.echelons:
+        measure_echelons(w, plan.echelons, m)
     outcomes = {}
     for oid, o in s.objectives.items():
         v = m.get(o.metric)

@@ -21,6 +21,7 @@ from .effects import EFFECT_TAGS, HASH_CONTEXT, KINDS
 from .errors import Problem, ScenarioError
 from .facts import find_register, load_register
 from .model import Scenario
+from .movement import check_movement
 from .places import check_places, import_gazetteer
 from .references import check_references, cited_facts
 from .suggest import did_you_mean
@@ -451,7 +452,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(_capped(problems + _validation_problems(exc, data, lines, label, overridden),
                                     label)) from None
-    for p, msg in check_references(scenario) + check_places(scenario):
+    for p, msg in check_references(scenario) + check_places(scenario) + check_movement(scenario):
         f, n = _line(lines, p, label)
         problems.append(Problem(f, n, dotted(p), msg))
     if problems:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
 from .effects import Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
+from .movement import Echelon, LiftPool, Movement
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
 
@@ -118,7 +119,12 @@ class Force(M):
     notice_to_move_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="activation -> ready")
     transit_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="departure -> in place")
     encounters: bool = Field(True, description="counts towards encounters when in place (air and sea)")
+    echelons: dict[str, Echelon] = Field(default_factory=dict, description="parts that get ready and move on "
+                                         "their own (sim/scenario/movement.py); none = the force moves as one")
+    movement: Movement | None = Field(None, description="how the force (or its echelons) moves; replaces transit_h")
     facts: Facts = Field(default_factory=list)
+
+    _ids = field_validator("echelons")(classmethod(lambda cls, v: _ids(v)))
 
 
 class Axis(Timing):
@@ -319,6 +325,7 @@ class Scenario(M):
     places: dict[str, Place] = Field(default_factory=dict, description="named places (override the gazetteer's)")
     distances: list[GivenDistance] = Field(default_factory=list, description="distances known better than "
                                            "great circle times the mode's route factor")
+    lift_pools: dict[str, LiftPool] = Field(default_factory=dict, description="lift capacities forces share")
     clock: Clock
     sides: dict[str, Side] = Field(min_length=1)
     forces: dict[str, Force] = Field(default_factory=dict)
@@ -336,7 +343,7 @@ class Scenario(M):
     _source: str = PrivateAttr("")
     _hash: str = PrivateAttr("")
 
-    _ids = field_validator("sides", "places", "forces", "injects", "decisions", "objectives", "checkpoints", "teams")(
+    _ids = field_validator("sides", "places", "forces", "lift_pools", "injects", "decisions", "objectives", "checkpoints", "teams")(
         classmethod(lambda cls, v: _ids(v)))
 
     @property
