@@ -21,7 +21,7 @@ from .effects import EFFECT_TAGS, HASH_CONTEXT, KINDS
 from .errors import Problem, ScenarioError
 from .facts import find_register, load_register
 from .model import Scenario
-from .movement import check_movement
+from .movement import check_movement, movement_hash_form
 from .places import check_places, import_gazetteer
 from .references import check_references, cited_facts
 from .suggest import did_you_mean
@@ -393,8 +393,8 @@ def override_checker(path: str | Path, overrides: Iterable[str] = ()) -> Callabl
 
 
 def content_hash(s: Scenario) -> str:
-    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude={"extends", "exercise"}, context=HASH_CONTEXT),
-                      sort_keys=True, separators=(",", ":"))
+    data = s.model_dump(mode="json", by_alias=True, exclude={"extends", "exercise"}, context=HASH_CONTEXT)
+    blob = json.dumps(movement_hash_form(data), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

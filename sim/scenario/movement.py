@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -267,3 +267,17 @@ def movement_places(data: object) -> set[str]:
         if isinstance(mv, dict):
             out |= {v for k in ("origin", "destination") if isinstance(v := mv.get(k), str)}
     return out
+
+
+def movement_hash_form(data: dict[str, Any]) -> dict[str, Any]:
+    """A scenario's dumped data without the echelon, movement and lift-pool fields it leaves at their
+    defaults, so that the content hash of a scenario that uses none of them is what it was before
+    they existed (hashes are stored in results databases and session logs)."""
+    if data.get("lift_pools") == {}:
+        del data["lift_pools"]
+    for f in (data.get("forces") or {}).values():
+        if f.get("echelons") == {}:
+            del f["echelons"]
+        if "movement" in f and f["movement"] is None:
+            del f["movement"]
+    return data
