@@ -219,3 +219,13 @@ def test_a_lift_needs_one_capacity_and_a_movement_one_speed_or_time(write):
     with pytest.raises(ScenarioError) as info:
         load_scenario(write("bad.yaml", bad))
     assert "exactly one of speed_kmh, time_h" in str(info.value)
+
+
+def test_sensitivity_pruning_knows_forces_on_one_pool_depend_on_each_other(write):
+    from sim.scenario.dependencies import parameter_prefixes
+
+    s = load_scenario(write("pool.yaml", pool_scenario("b, c")))
+    assert {"forces.b.", "forces.c."} <= parameter_prefixes(s, "force.b.in_place_h")
+    # c's place in the queue moves b's arrival
+    second = load_scenario(write("pool2.yaml", pool_scenario("c, b")))
+    assert run(second, seed=1).metrics["force.b.in_place_h"] > run(s, seed=1).metrics["force.b.in_place_h"]

@@ -164,7 +164,8 @@ class EchelonRecord(Record):
 
     @property
     def text(self) -> str:
-        who = f"{self.force_name}, {self.name} ({self.strength:,.0f} {self.unit})"
+        named = self.force_name if self.name == self.force_name else f"{self.force_name}, {self.name}"
+        who = f"{named} ({self.strength:,.0f} {self.unit})"
         if self.event == "ready":
             return f"{who}: ready" + (f" (notice to move {self.notice_h:.0f} h)" if self.notice_h is not None else "")
         if self.event == "staging":

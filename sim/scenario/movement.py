@@ -281,3 +281,13 @@ def movement_hash_form(data: dict[str, Any]) -> dict[str, Any]:
         if "movement" in f and f["movement"] is None:
             del f["movement"]
     return data
+
+
+def pool_sharers(s: Scenario, fid: str) -> list[str]:
+    """The other forces that lift with a pool force ``fid`` uses (their demands can delay its lift)."""
+    def pools(f: Force) -> set[str]:
+        moves = [f.movement, *(e.movement for e in f.echelons.values())]
+        return {mv.pool for mv in moves if mv is not None and mv.pool is not None}
+
+    mine = pools(s.forces[fid])
+    return [other for other, f in s.forces.items() if other != fid and mine & pools(f)] if mine else []

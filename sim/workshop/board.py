@@ -17,6 +17,7 @@ from rich.text import Text
 
 from ..engine.trace import InjectRecord, Result
 from ..narrative import STYLE, h_label, narrated, when
+from ..scenario.movement import force_echelons
 from .session import EPS, Session
 
 
@@ -32,9 +33,32 @@ def inject_view(rec: InjectRecord) -> dict:
 
 
 def forces_rows(session: Session, result: Result) -> list[dict]:
+    """One row per force; a force that moves by echelons also has its strength in place and, per
+    echelon, its strength, stage and the name of the place where it is (None while it moves)."""
     states = result.state["forces"]
-    return [{"id": fid, "name": f.name, "side": f.side, "kind": f.kind, "strength": f.strength, "unit": f.unit,
-             "state": states[fid]} for fid, f in session.scenario.forces.items()]
+    in_place = result.state.get("strength_in_place", {})
+    where = result.state.get("echelons", {})
+    places = session.scenario.places
+    rows = []
+    for fid, f in session.scenario.forces.items():
+        row = {"id": fid, "name": f.name, "side": f.side, "kind": f.kind, "strength": f.strength, "unit": f.unit,
+               "state": states[fid]}
+        if fid in where:
+            names = {p.id: p.name for p in force_echelons(fid, f)}
+            row["in_place"] = in_place.get(fid, 0.0)
+            row["echelons"] = [{"id": eid, "name": names.get(eid, eid), "strength": e["strength"], "stage": e["stage"],
+                                "place": e["place"], "place_name": places[e["place"]].name if e["place"] in places
+                                else None, "arrival_h": e["arrival_h"]} for eid, e in where[fid].items()]
+        rows.append(row)
+    return rows
+
+
+def _echelon_line(f: dict, e: dict) -> str:
+    """An echelon's strength, stage and where it is, e.g. "Advance party 40 troops in place at Mihail ...";
+    one under its force's row while the force is not wholly in place."""
+    at = f" at {e['place_name']}" if e["place_name"] else (f", due H+{e['arrival_h']:.0f}" if e["arrival_h"] is not None
+                                                            and e["stage"] == "moving" else "")
+    return f"{e['name']} {e['strength']:,.0f} {f['unit']} {e['stage'].replace('_', ' ')}{at}"
 
 
 def build_board(session: Session) -> dict:
@@ -112,7 +136,10 @@ def forces_text(b: dict) -> str:
     lines = ["Forces:"]
     for f in b["forces"]:
         lines.append(f"  {f['name']:<{w}}  {f['side']:<8} {f['strength']:>8,.0f} {f['unit']:<9} "
-                     f"{f['state'].replace('_', ' ')}")
+                     f"{f['state'].replace('_', ' ')}"
+                     + (f" ({f['in_place']:,.0f} in place)" if "echelons" in f and f["state"] != "in_place" else ""))
+        if "echelons" in f and f["state"] != "in_place":
+            lines += [f"      {_echelon_line(f, e)}" for e in f["echelons"]]
     return "\n".join(lines)
 
 
@@ -120,7 +147,7 @@ def _show_forces(b: dict, forces: bool | None) -> bool:
     """The forces table at the first stop, when a force changed since the last stop, or when asked."""
     if forces is not None:
         return forces
-    return b["clock_h"] == 0 or any(e["kind"] == "force" for e in b["events"])
+    return b["clock_h"] == 0 or any(e["kind"] in ("force", "echelon") for e in b["events"])
 
 
 def inject_text(i: dict, room: bool = False) -> str:
@@ -167,8 +194,11 @@ def forces_table(b: dict) -> Table:
     colour = {"standby": "dim", "alerted": "yellow", "activated": "yellow", "ready": "cyan", "deploying": "cyan",
               "in_place": "green"}
     for f in b["forces"]:
-        t.add_row(Text(f["name"]), Text(f["side"]), f"{f['strength']:,.0f} {f['unit']}",
-                  Text(f["state"].replace("_", " "), style=colour.get(f["state"], "")))
+        partial = "echelons" in f and f["state"] != "in_place"
+        t.add_row(Text(f["name"]), Text(f["side"]), f"{f['strength']:,.0f} {f['unit']}"
+                  + (f"\n{f['in_place']:,.0f} in place" if partial else ""),
+                  Text(f["state"].replace("_", " ") + "".join(f"\n{_echelon_line(f, e)}" for e in f["echelons"])
+                       if partial else f["state"].replace("_", " "), style=colour.get(f["state"], "")))
     return t
 
 
