@@ -95,8 +95,8 @@ def test_arrival_steps_under_a_fixed_lift_capacity_are_the_hand_computed_ones(ec
     assert m["force.a.first_echelon_in_place_h"] == 32
     assert m["force.a.in_place_50pct_h"] == 122 and m["force.a.in_place_100pct_h"] == 122
     assert m["force.a.in_place_h"] == 122
-    assert m["checkpoint.early.force.a.strength_in_place"] == 100
-    assert m["checkpoint.late.force.a.strength_in_place"] == 1000
+    assert m["checkpoint.early.force.a.in_place"] == 100
+    assert m["checkpoint.late.force.a.in_place"] == 1000
     assert r.objectives["half"].met is False
     steps = [(x.t_h, x.echelon, x.strength_in_place) for x in r.trace
              if isinstance(x, EchelonRecord) and x.event == "in_place"]
@@ -168,7 +168,7 @@ def test_metrics_of_forces_by_echelons_are_in_the_registry_with_titles(echelons)
     assert spec.family is Family.FORCE_SHARE_IN_PLACE and spec.share == 0.5 and spec.unit == "h"
     assert spec.title == "Alpha: 50% of its strength in place, hours after H-hour"
     assert reg["force.a.echelon.main.in_place_h"].echelon == "main"
-    assert reg["checkpoint.late.force.a.strength_in_place"].unit == "troops"
+    assert reg["checkpoint.late.force.a.in_place"].unit == "troops"
     assert reg["force.a.first_echelon_in_place_h"].to_dict()["subject"] == {"force": "a"}
 
 

@@ -27,6 +27,10 @@ SUBJECT = {  # the subject fields each family sets (and only those)
     Family.CHECKPOINT: {"quantity", "checkpoint"},
     Family.CHECKPOINT_STAGE: {"force", "checkpoint"},
     Family.CHECKPOINT_ON_STATION: {"checkpoint", "side", "element"},
+    Family.FORCE_ECHELON_IN_PLACE: {"force", "echelon"},
+    Family.FORCE_FIRST_IN_PLACE: {"force"},
+    Family.FORCE_SHARE_IN_PLACE: {"force", "share"},
+    Family.CHECKPOINT_STRENGTH: {"force", "checkpoint"},
 }
 
 

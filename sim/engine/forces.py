@@ -10,6 +10,7 @@ activated as a whole; then each echelon runs on its own: ready after its notice 
 the force's activation) or when its ``ready_when`` holds; once the force may deploy (its deploy
 condition or order, and no hold) it stages at its origin, waits for its lift (sim/engine/lift.py),
 moves (the lift's hours for all of it, plus the transit time), and is received at its destination.
+An echelon is never ready before the one listed before it (echelons follow each other).
 The force is **ready** when its first echelon is ready, **deploying** when the first echelon
 starts staging, and **in place** when the last echelon is in place; its strength in place rises
 by each echelon's strength as that echelon is in place (a step function of time).
@@ -21,6 +22,8 @@ echelons are listed (so the first echelon's notice is the draw a force without e
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from simpy.events import Event
 
 from ..scenario.conditions import Condition, ForceStage
 from ..scenario.effects import Order
@@ -124,13 +127,16 @@ def _by_echelons(w: World, fs: ForceState) -> Process:
         yield from w.wait_for(activate, channels_of(spec.activate_when) | {"force"})
         w.set_stage(fs, ACTIVATED)
     start = fs.stage  # a force that starts the run ready (or deploying) has every echelon so
+    before: Event | None = None  # the echelon listed before is ready
     for es, notice, transit, staging, reception in drawn:
+        ready = Event(w.env)
         if es.stage == "waiting":
-            w.env.process(_echelon(w, fs, es, start, notice, transit, staging, reception))
+            w.env.process(_echelon(w, fs, es, start, notice, transit, staging, reception, before, ready))
+        before = ready
 
 
 def _echelon(w: World, fs: ForceState, es: EchelonState, start: int, notice: float | None, transit: float,
-             staging: float, reception: float) -> Process:
+             staging: float, reception: float, before: Event | None, ready: Event) -> Process:
     spec, p = fs.spec, es.plan
     if start >= READY:
         notice = None
@@ -139,7 +145,10 @@ def _echelon(w: World, fs: ForceState, es: EchelonState, start: int, notice: flo
         yield from w.wait_for(lambda: cond.test(w), channels_of(cond))
     elif notice is not None:
         yield from _timed_echelon(w, es, notice)
+    if before is not None and not before.processed:  # never ready before the echelon listed before it
+        yield before
     w.echelon_stage(fs, es, "ready", notice_h=notice)
+    ready.succeed()
     if fs.stage < READY:
         w.set_stage(fs, READY)
     if start < DEPLOYING:

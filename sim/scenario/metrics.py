@@ -364,7 +364,7 @@ def _checkpoint_specs(s: Scenario, cid: str, units: list[tuple[str, str]]) -> It
 
     for fid, f in s.forces.items():
         if has_echelons(f):
-            yield MetricSpec(f"checkpoint.{cid}.force.{fid}.strength_in_place", MetricKind.COUNT, f.unit,
+            yield MetricSpec(f"checkpoint.{cid}.force.{fid}.in_place", MetricKind.COUNT, f.unit,
                              f"{f.name}: {f.unit} in place at {at}",
                              f"The strength of {f.name} in place at the checkpoint \u201c{at}\u201d ({f.unit}, "
                              f"of {f.strength:,.0f}; counted by echelon).", CHECKPOINT_LATE, Family.CHECKPOINT_STRENGTH,

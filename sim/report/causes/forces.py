@@ -24,6 +24,10 @@ COMPONENTS = {  # which steps of the readiness chain make up each force time
     "in_place_h": ("activation", "notice", "delay", "wait", "transit"),
     "in_place_after_activation_h": ("notice", "delay", "wait", "transit"),
 }
+# a force that moves by echelons (issue 10): its first echelon, or a share of it, in place; "transit" is then
+# everything from deploying to that hour (staging, lift, movement, reception)
+ECHELON_STATS = ("first_echelon_in_place_h", "in_place_50pct_h", "in_place_100pct_h")
+COMPONENTS.update(dict.fromkeys(ECHELON_STATS, COMPONENTS["in_place_h"]))
 
 
 @dataclass
@@ -137,6 +141,8 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
                    f"(deploying from {h_label(fc.times['deploying'])})", steps)
     parts = COMPONENTS.get(stat, ())
     comp = {k: fc.components.get(k, 0.0) for k in parts}
+    if stat in ECHELON_STATS and value is not None and "deploying" in fc.times:
+        comp["transit"] = value - fc.times["deploying"]
     med = ctx.get("medians", {})
     limit = o.target.lte if miss == "late" else o.target.gte
     if miss == "early":
