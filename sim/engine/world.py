@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -694,6 +694,11 @@ class World:
             "measures": dict(self.measures),
             "events": sorted(self.happened_at),
             **({"strength_in_place": {fid: fs.strength_in_place for fid, fs in self.forces.items()},
-                "echelons": {fid: {eid: asdict(p) for eid, p in ps.items()} for fid, ps in self.positions().items()}}
+                "echelons": {fid: {eid: {"stage": es.stage, "strength": es.plan.strength, "place": es.place,
+                                         "origin": es.plan.origin, "destination": es.plan.destination,
+                                         "departed_h": None if es.departed_h is None else round(es.departed_h, 6),
+                                         "arrival_h": None if es.arrival_h is None else round(es.arrival_h, 6)}
+                                   for eid, es in fs.echelons.items()}
+                             for fid, fs in self.forces.items() if fs.echelons}}
                if self.by_echelons else {}),
         }

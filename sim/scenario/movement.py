@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..memo import per_object
 from .conditions import Condition
 from .distributions import Dist, Fixed
 from .places import Mode, distance_km
@@ -199,7 +200,21 @@ def _plans(fid: str, f: Force) -> tuple[EchelonPlan, ...]:
 
 
 def movement_distance(s: Scenario, plan: EchelonPlan) -> float | None:
-    """The distance an echelon moves (km): given, or from its places; None if neither is known."""
+    """The distance an echelon moves (km): given, or from its places; None if neither is known
+    (worked out once per scenario object and echelon)."""
+    key = (plan.movement_path, plan.origin, plan.destination)
+    known = _distances(s)
+    if key not in known:
+        known[key] = _distance(s, plan)
+    return known[key]
+
+
+@per_object()
+def _distances(s: Scenario) -> dict[tuple[str | None, str | None, str | None], float | None]:
+    return {}
+
+
+def _distance(s: Scenario, plan: EchelonPlan) -> float | None:
     mv = plan.movement
     if mv is None:
         return None

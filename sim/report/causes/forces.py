@@ -10,6 +10,7 @@ from ...engine.trace import DelayEffectRecord, ForceRecord, HoldEffectRecord, Re
 from ...narrative import h_label
 from ...scenario.conditions import FORCE_STATES
 from ...scenario.model import Objective, Scenario
+from ...scenario.movement import has_echelons
 from ..wording import cond_text, dist_text, num
 from .kinds import CauseKind as K
 from .triggers import _trigger_name, trigger_of
@@ -180,7 +181,8 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
         return Why(K.DELAY_EFFECTS, f"delays of {num(comp['delay'])} h imposed on {spec.name} by {names}; {over}",
                    steps, decisions=[d for x in fc.delays if (d := _decision_of(x))])
     if culprit == "transit":
-        return Why(K.LONG_TRANSIT, f"transit of {num(comp['transit'])} h for {spec.name} (scenario: "
-                   f"{dist_text(spec.transit_h)} h); {over}", steps)
+        given = "staging, lift, movement and reception of its echelons" if has_echelons(spec) \
+            else f"scenario: {dist_text(spec.transit_h)} h"
+        return Why(K.LONG_TRANSIT, f"transit of {num(comp['transit'])} h for {spec.name} ({given}); {over}", steps)
     return Why(K.LATE_ALERT, f"{spec.name} alerted at {h_label(comp.get('alert', 0))}; {over}", steps)
 
