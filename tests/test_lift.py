@@ -229,3 +229,18 @@ def test_sensitivity_pruning_knows_forces_on_one_pool_depend_on_each_other(write
     # c's place in the queue moves b's arrival
     second = load_scenario(write("pool2.yaml", pool_scenario("c, b")))
     assert run(second, seed=1).metrics["force.b.in_place_h"] > run(s, seed=1).metrics["force.b.in_place_h"]
+
+
+def test_an_echelon_ready_on_a_condition_and_never_before_the_one_before_it(write):
+    text = ECHELONS.replace("main: {name: Main body, strength: 900, notice_to_move_h: 20}",
+                            "main: {name: Main body, strength: 900, ready_when: {event: release}}")
+    text = text.replace("injects:\n", "injects:\n  release: {title: Release, text: Go on., at_h: 9}\n")
+    m = run(load_scenario(write("lift.yaml", text)), seed=1).metrics
+    # released at H+9, but the advance party is only ready at H+14: the main body follows it, stages to H+16
+    # and waits for the lift (busy with the advance party until H+26): 90 h, lands H+121, in place H+122
+    assert m["force.a.echelon.main.in_place_h"] == 122
+    early = text.replace("notice_to_move_h: 10}", "notice_to_move_h: 2}")
+    m = run(load_scenario(write("lift.yaml", early)), seed=1).metrics
+    # advance party ready H+6, lifted H+8-18, in place H+24; main body ready at its release H+9, staged
+    # by H+11, lifted from H+18 for 90 h: lands H+113, in place H+114
+    assert m["force.a.echelon.adv.in_place_h"] == 24 and m["force.a.echelon.main.in_place_h"] == 114
