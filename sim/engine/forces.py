@@ -125,7 +125,7 @@ def _by_echelons(w: World, fs: ForceState) -> Process:
         w.set_stage(fs, ALERTED)
     if fs.stage < ACTIVATED:
         yield from w.wait_for(activate, channels_of(spec.activate_when) | {"force"})
-        w.set_stage(fs, ACTIVATED)
+        w.set_stage(fs, ACTIVATED, notice_h=drawn[0][1])  # the first echelon's notice (the force's readiness)
     start = fs.stage  # a force that starts the run ready (or deploying) has every echelon so
     before: Event | None = None  # the echelon listed before is ready
     for es, notice, transit, staging, reception in drawn:
