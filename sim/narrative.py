@@ -9,10 +9,11 @@ from datetime import datetime
 from .engine.trace import Record
 
 # kinds a reader wants in a narrated timeline; routine encounters are summarised instead
-NARRATED = ("inject", "force", "decision", "pending", "axis", "advance", "waypoint", "commitment", "incident", "rung",
-            "checkpoint", "signal", "start", "end")
-STYLE = {"inject": "bold cyan", "force": "green", "decision": "bold magenta", "pending": "bold magenta",
-         "axis": "red", "advance": "red", "waypoint": "red", "commitment": "red", "incident": "bold red", "rung": "bold yellow", "checkpoint": "blue", "signal": "cyan",
+NARRATED = ("inject", "force", "echelon", "decision", "pending", "axis", "advance", "waypoint", "commitment", "incident",
+            "rung", "checkpoint", "signal", "start", "end")
+STYLE = {"inject": "bold cyan", "force": "green", "echelon": "green", "decision": "bold magenta",
+         "pending": "bold magenta", "axis": "red", "advance": "red", "waypoint": "red", "commitment": "red",
+         "incident": "bold red", "rung": "bold yellow", "checkpoint": "blue", "signal": "cyan",
          "effect": "dim", "tension": "dim", "encounter": "dim", "start": "bold", "end": "bold"}
 
 

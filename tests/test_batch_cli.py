@@ -147,7 +147,7 @@ def test_sensitivity_skips_parameters_with_no_causal_path_and_they_would_not_mov
     full = {r["param"]: r for r in json.loads(invoke(*args, "--all-parameters").stdout)["parameters"]}
     skipped = [r for r in pruned if not r["run"]]
     assert skipped and "adversary.axes.kyiv_north.speed_kmh" in {r["param"] for r in skipped}
-    assert {r["param"] for r in pruned if r["run"]} >= {"forces.vjtf.notice_to_move_h", "forces.vjtf.transit_h"}
+    assert {r["param"] for r in pruned if r["run"]} >= {"forces.vjtf.notice_to_move_h", "forces.vjtf.movement.staging_h"}
     assert set(full) == {r["param"] for r in pruned} and all(r["run"] for r in full.values())
     for r in pruned:
         f = full[r["param"]]

@@ -32,6 +32,10 @@ SUBJECT = {  # the subject fields each family sets (and only those)
     Family.SEVERITY: {"severity"},
     Family.MEASURE_OPENED: {"measure"},
     Family.MEASURE_USES: {"measure"},
+    Family.FORCE_ECHELON_IN_PLACE: {"force", "echelon"},
+    Family.FORCE_FIRST_IN_PLACE: {"force"},
+    Family.FORCE_SHARE_IN_PLACE: {"force", "share"},
+    Family.CHECKPOINT_STRENGTH: {"force", "checkpoint"},
 }
 
 

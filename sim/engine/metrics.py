@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ..scenario.conditions import FORCE_STATES
 from ..scenario.metrics import Family, MetricSpec, metric_registry
 from ..scenario.model import Scenario
+from .lift_metrics import echelon_plan, measure_echelons
 from .memo import per_object
 from .trace import Outcome, r6
 from .world import World
@@ -93,6 +94,7 @@ class _Plan:
         self.severity = [(m.name, _id(m.severity)) for m in by.pop(Family.SEVERITY)]
         self.measure_opened = [(m.name, _id(m.measure)) for m in by.pop(Family.MEASURE_OPENED)]
         self.measure_uses = [(m.name, _id(m.measure)) for m in by.pop(Family.MEASURE_USES)]
+        self.echelons = echelon_plan(by)  # forces that move by echelons: read by sim.engine.lift_metrics
         if left := [f.value for f in by]:  # a family added to the registry without its reader here
             raise NotImplementedError(f"the engine cannot measure the metric families {left}")
         self.targets = {oid: o.target.describe() for oid, o in s.objectives.items()}
@@ -165,6 +167,8 @@ def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
         v = w.measure_opened.get(mid)
         if v is not None:
             m[name] = r6(v)
+    if plan.echelons:
+        measure_echelons(w, plan.echelons, m)
     outcomes = {}
     for oid, o in s.objectives.items():
         v = m.get(o.metric)

@@ -42,7 +42,8 @@ def _checkpoint(w: World, cid: str, at: float) -> Process:
     w.record(CheckpointRecord(actor="control", facts=list(cp.facts), checkpoint=cid, title=cp.title,
                               tension=snap["tension"], rung=snap["rung"], committed_troops=snap["committed_troops"],
                               encounters=snap["encounters"], incidents=snap["incidents"], forces=snap["forces"],
-                              on_station=snap["on_station"]))
+                              on_station=snap["on_station"], strength_in_place=snap.get("strength_in_place"),
+                              echelons=w.positions() if w.by_echelons else None))
 
 
 def _wake_at(w: World, times: list[float]) -> Process:

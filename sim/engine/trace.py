@@ -134,6 +134,66 @@ class ForceRecord(Record):
         return f"{self.name}: {self.state.replace('_', ' ')}{note}"
 
 
+EchelonEvent = Literal["ready", "staging", "departed", "arrived", "in_place"]
+
+
+@dataclass(slots=True, kw_only=True)
+class EchelonRecord(Record):
+    """An echelon of a force moved on: ready (``notice_h`` drawn), staging at its origin, departed
+    (the first of it leaves; ``arrival_h`` is when the last of it lands), arrived at its
+    destination, in place (``strength_in_place`` is the force's total from then on)."""
+
+    kind: Literal["echelon"] = "echelon"
+    force: str
+    echelon: str
+    name: str               # the echelon's name
+    force_name: str
+    event: EchelonEvent
+    strength: float         # the echelon's strength, in the force's unit
+    unit: str
+    mode: str | None = None         # air, sea, rail, road (None: no movement given, the force's transit_h)
+    origin: str | None = None       # place ids
+    destination: str | None = None
+    origin_name: str | None = None  # the places' names
+    destination_name: str | None = None
+    notice_h: float | None = None   # ready: the notice to move drawn (None: ready on a condition)
+    lift_h: float | None = None     # departed: hours the lift takes to move all of it
+    transit_h: float | None = None  # departed: hours from leaving the origin to landing
+    arrival_h: float | None = None  # departed: the hour the last of it arrives
+    strength_in_place: float | None = None  # in place: the force's strength in place now
+
+    @property
+    def text(self) -> str:
+        named = self.force_name if self.name == self.force_name else f"{self.force_name}, {self.name}"
+        who = f"{named} ({self.strength:,.0f} {self.unit})"
+        if self.event == "ready":
+            return f"{who}: ready" + (f" (notice to move {self.notice_h:.0f} h)" if self.notice_h is not None else "")
+        if self.event == "staging":
+            return f"{who}: staging" + (f" at {self.origin_name or self.origin}" if self.origin else "")
+        if self.event == "departed":
+            by = f" by {self.mode}" if self.mode else ""
+            where = f" from {self.origin_name or self.origin}" if self.origin else ""
+            eta = f", last of it due H+{self.arrival_h:.0f}" if self.arrival_h is not None else ""
+            return f"{who}: departs{where}{by}{eta}"
+        if self.event == "arrived":
+            return f"{who}: arrived" + (f" at {self.destination_name or self.destination}" if self.destination else "")
+        total = f" ({self.strength_in_place:,.0f} {self.unit} in place)" if self.strength_in_place is not None else ""
+        return f"{who}: in place{total}"
+
+
+@dataclass(slots=True, kw_only=True)
+class EchelonPosition:
+    """Where an echelon is at a checkpoint: its stage and place (None while it moves)."""
+
+    stage: str              # waiting, ready, staging, moving, arrived, in_place
+    strength: float
+    place: str | None       # place id where it is (origin before departure, destination on arrival)
+    origin: str | None
+    destination: str | None
+    departed_h: float | None = None
+    arrival_h: float | None = None
+
+
 @dataclass(slots=True, kw_only=True)
 class DecisionRecord(Record):
     """A decision taken: the decision point, the option, its label and the team that took it."""
@@ -520,10 +580,20 @@ class CheckpointRecord(Record):
     incidents: int
     forces: dict[str, str]                      # force id -> state
     on_station: dict[str, dict[str, float]]     # side -> unit -> amount in place
+    # only in scenarios with forces that move by echelons (left out of the JSON otherwise):
+    strength_in_place: dict[str, float] | None = None           # force id -> strength in place
+    echelons: dict[str, dict[str, EchelonPosition]] | None = None  # force id -> echelon id -> position
 
     @property
     def text(self) -> str:
         return f"Checkpoint: {self.title}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = Record.to_dict(self)
+        for k in ("strength_in_place", "echelons"):
+            if d[k] is None:
+                del d[k]
+        return d
 
 
 @dataclass(slots=True, kw_only=True)
@@ -540,8 +610,9 @@ class EndRecord(Record):
 
 
 RECORD_TYPES: tuple[type[Record], ...] = (
-    StartRecord, InjectRecord, SignalRecord, ForceRecord, DecisionRecord, PendingRecord, AxisRecord,
-    CommitmentRecord, AdvanceRecord, WaypointRecord, EncounterRecord, IncidentRecord, TensionRecord, RungRecord, *EFFECT_TYPES, CheckpointRecord, EndRecord)
+    StartRecord, InjectRecord, SignalRecord, ForceRecord, EchelonRecord, DecisionRecord, PendingRecord, AxisRecord,
+    CommitmentRecord, AdvanceRecord, WaypointRecord, EncounterRecord, IncidentRecord, TensionRecord, RungRecord,
+    *EFFECT_TYPES, CheckpointRecord, EndRecord)
 # the kinds of record, in that order (every effect record is of kind "effect")
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(str(t.__dataclass_fields__["kind"].default) for t in RECORD_TYPES))
 

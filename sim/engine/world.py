@@ -35,10 +35,13 @@ from ..scenario.conditions import (
 )
 from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
+from ..scenario.movement import EchelonPlan, force_echelons
 from .memo import per_object
 from .trace import (
     CommitmentEffectRecord,
     DelayEffectRecord,
+    EchelonPosition,
+    EchelonRecord,
     EncounterFactorEffectRecord,
     ForceRecord,
     HoldEffectRecord,
@@ -70,6 +73,31 @@ class AxisPosition:
     t_h: float
     rate_kmh: float
     leg: int
+ECHELON_STAGES = ("waiting", "ready", "staging", "moving", "arrived", "in_place")
+
+
+@dataclass
+class EchelonState:
+    """One echelon of a force in a run (changed only through :class:`World`'s methods)."""
+
+    plan: EchelonPlan
+    stage: str = "waiting"          # one of ECHELON_STAGES
+    times: dict[str, float] = field(default_factory=dict)  # hour each stage was reached
+    due: float = 0.0                # end of its current timed step
+    timed: bool = False             # in a timed step now (a delay effect moves ``due``)
+    carry: float = 0.0              # delay effects met while not in a timed step, added to the next one
+    departed_h: float | None = None
+    arrival_h: float | None = None  # the hour the last of it arrives (known at departure)
+
+    @property
+    def id(self) -> str:
+        return self.plan.id
+
+    @property
+    def place(self) -> str | None:
+        if self.stage == "moving":
+            return None
+        return self.plan.destination if self.stage in ("arrived", "in_place") else self.plan.origin
 
 
 @dataclass
@@ -84,6 +112,8 @@ class ForceState:
     held: bool = False
     orders: set[Order] = field(default_factory=set)  # alert, activate, deploy: ordered by an effect
     presence_scale: float = 1.0
+    echelons: dict[str, EchelonState] = field(default_factory=dict)  # a force that moves by echelons
+    strength_in_place: float = 0.0
 
     @property
     def state(self) -> str:
@@ -285,6 +315,10 @@ def _calendar(start: datetime, tz: ZoneInfo, t_h: float) -> str:
     return (start + timedelta(hours=t_h)).astimezone(tz).isoformat(timespec="minutes")
 
 
+def _r6(v: float | None) -> float | None:
+    return None if v is None or v == float("inf") else round(v, 6)
+
+
 class World:
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True) -> None:
         self.s = self.scenario = scenario
@@ -302,6 +336,13 @@ class World:
         for fs in self.forces.values():
             for st in FORCE_STATES[1: fs.stage + 1]:
                 fs.times[st] = 0.0
+            fs.echelons = {p.id: EchelonState(p) for p in force_echelons(fs.id, fs.spec)}
+            if fs.stage == IN_PLACE:
+                fs.strength_in_place = fs.spec.strength
+                for es in fs.echelons.values():
+                    es.stage, es.times["in_place"] = "in_place", 0.0
+        self.by_echelons = any(fs.echelons for fs in self.forces.values())  # the trace shows strengths and places
+        self.lift_pools: dict[str, Any] = {}  # the lift pools in use (sim.engine.lift), made on first request
         # the forces that count towards each (side, domain) presence, in scenario order
         self._presence_forces: dict[tuple[str, str], list[ForceState]] = {}
         for fs in self.forces.values():
@@ -452,6 +493,8 @@ class World:
         for st in FORCE_STATES[fs.stage + 1: stage + 1]:
             fs.times[st] = self.env.now
         fs.stage = stage
+        if stage == IN_PLACE and not fs.echelons:
+            fs.strength_in_place = fs.spec.strength
         if self.keep_trace:
             spec = fs.spec
             self.record(ForceRecord(actor=fs.id, facts=list(spec.facts), force=fs.id, name=spec.name, state=fs.state,
@@ -565,6 +608,12 @@ class World:
         """Lengthen ``fid``'s timed step under way (its process sleeps on until the new end)."""
         fs = self.forces[fid]
         fs.due += hours
+        for es in fs.echelons.values():  # an echelon's step under way, or the next one it starts
+            if es.stage != "in_place":
+                if es.timed:
+                    es.due += hours
+                else:
+                    es.carry += hours
         if self.keep_trace:
             self.record(DelayEffectRecord(actor=actor, facts=list(facts), cause=cause, force=fid, name=fs.spec.name,
                                           delay_h=round(hours, 4)))
@@ -671,8 +720,9 @@ class World:
         return out
 
     def presence(self, side: str, domain: str) -> float:
-        return sum(fs.spec.strength * fs.presence_scale for fs in self._presence_forces.get((side, domain), ())
-                   if fs.stage == IN_PLACE)
+        """The strength in place of ``side`` in ``domain`` (a force by echelons counts those in place)."""
+        return sum(fs.strength_in_place * fs.presence_scale for fs in self._presence_forces.get((side, domain), ())
+                   if fs.stage == IN_PLACE or (fs.echelons and fs.strength_in_place))
 
     def on_station(self) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
@@ -682,7 +732,59 @@ class World:
                 side[fs.spec.unit] = side.get(fs.spec.unit, 0) + fs.spec.strength
                 for k, v in fs.spec.includes.items():
                     side[k] = side.get(k, 0) + v
+            elif fs.echelons and fs.strength_in_place:  # part of it in place (its included elements with the last)
+                side = out.setdefault(fs.spec.side, {})
+                side[fs.spec.unit] = side.get(fs.spec.unit, 0) + fs.strength_in_place
         return out
+
+    # --- echelons (sim.engine.forces and sim.engine.lift move them through these) ----------
+    def echelon_stage(self, fs: ForceState, es: EchelonState, stage: str, *, notice_h: float | None = None,
+                      lift_h: float | None = None, transit_h: float | None = None,
+                      arrival_h: float | None = None) -> None:
+        """Echelon ``es`` of ``fs`` reaches ``stage`` now; ``fields`` go to its typed record
+        (notice_h, lift_h, transit_h, arrival_h). In place, its strength counts as the force's."""
+        now = self.env.now
+        es.stage, es.timed = stage, False
+        es.times[stage] = now
+        if stage == "moving":
+            es.departed_h, es.arrival_h = now, arrival_h
+        if stage == "in_place":
+            fs.strength_in_place += es.plan.strength
+        if self.keep_trace:
+            p, spec = es.plan, fs.spec
+            places = self.s.places
+            event = "departed" if stage == "moving" else stage
+            self.record(EchelonRecord(
+                actor=fs.id, facts=list(p.facts or spec.facts), force=fs.id, echelon=p.id, name=p.name,
+                force_name=spec.name, event=event, strength=p.strength, unit=spec.unit,  # type: ignore[arg-type]
+                notice_h=_r6(notice_h), lift_h=_r6(lift_h), transit_h=_r6(transit_h), arrival_h=_r6(arrival_h),
+                mode=p.movement.mode if p.movement is not None else None, origin=p.origin, destination=p.destination,
+                origin_name=places[p.origin].name if p.origin in places else None,
+                destination_name=places[p.destination].name if p.destination in places else None,
+                strength_in_place=fs.strength_in_place if stage == "in_place" else None))
+        if stage == "in_place":
+            self.notify("force", presence=True)
+
+    def lift_pool(self, key: str, make: Callable[[], Any]) -> Any:
+        """The run's lift pool ``key`` (sim.engine.lift), made by ``make`` on first use."""
+        pool = self.lift_pools.get(key)
+        if pool is None:
+            pool = self.lift_pools[key] = make()
+        return pool
+
+    def echelon_timed(self, es: EchelonState, hours: float) -> None:
+        """``es`` begins a timed step of ``hours`` from now (plus any delay met while it was not timed)."""
+        es.due = self.env.now + max(hours, 0.0) + es.carry
+        es.carry, es.timed = 0.0, True
+
+    def positions(self) -> dict[str, dict[str, EchelonPosition]]:
+        """Where each echelon of the forces that move by echelons is now."""
+        return {fid: {eid: EchelonPosition(stage=es.stage, strength=es.plan.strength, place=es.place,
+                                           origin=es.plan.origin, destination=es.plan.destination,
+                                           departed_h=None if es.departed_h is None else round(es.departed_h, 6),
+                                           arrival_h=None if es.arrival_h is None else round(es.arrival_h, 6))
+                      for eid, es in fs.echelons.items()}
+                for fid, fs in self.forces.items() if fs.echelons}
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -701,4 +803,12 @@ class World:
             "measures": dict(self.measures),
             "events": sorted(self.happened_at),
             **({"axes": self.axis_positions()} if self.axis_position else {}),
+            **({"strength_in_place": {fid: fs.strength_in_place for fid, fs in self.forces.items()},
+                "echelons": {fid: {eid: {"stage": es.stage, "strength": es.plan.strength, "place": es.place,
+                                         "origin": es.plan.origin, "destination": es.plan.destination,
+                                         "departed_h": None if es.departed_h is None else round(es.departed_h, 6),
+                                         "arrival_h": None if es.arrival_h is None else round(es.arrival_h, 6)}
+                                   for eid, es in fs.echelons.items()}
+                             for fid, fs in self.forces.items() if fs.echelons}}
+               if self.by_echelons else {}),
         }

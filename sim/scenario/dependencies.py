@@ -18,6 +18,7 @@ from .conditions import Condition, DecisionCond, EventCond, ForceCond, MetricCon
 from .effects import Moved, Moves
 from .metrics import Family, metric_registry
 from .model import Scenario
+from .movement import pool_sharers
 from .references import effects
 
 
@@ -70,9 +71,11 @@ class _Walk:
             return
         f = self.s.forces[fid]
         self.prefixes.add(f"forces.{fid}.")
-        for cond in (f.alert_when, f.activate_when, f.deploy_when):
+        for cond in (f.alert_when, f.activate_when, f.deploy_when, *(e.ready_when for e in f.echelons.values())):
             self.condition(cond)
         self._sources("force", fid)
+        for other in pool_sharers(self.s, fid):  # a shared lift pool: their demands can delay its lift
+            self.force(other)
 
     def event(self, name: str) -> None:
         if not self._first("event", name):

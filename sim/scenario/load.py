@@ -24,6 +24,7 @@ from .effects import EFFECT_TAGS, HASH_CONTEXT, KINDS
 from .errors import Problem, ScenarioError
 from .facts import find_register, load_register
 from .model import Scenario
+from .movement import check_movement, movement_hash_form
 from .places import check_places, import_gazetteer
 from .references import check_references, cited_facts
 from .suggest import did_you_mean
@@ -553,8 +554,8 @@ def override_checker(path: str | Path, overrides: Iterable[str] = ()) -> Callabl
 def content_hash(s: Scenario) -> str:
     # remove: is applied by the loader (always empty here); no tempo: the hash as before tempo existed
     skip = {"extends", "remove", "exercise"} | ({"tempo"} if s.tempo is None else set())
-    blob = json.dumps(s.model_dump(mode="json", by_alias=True, exclude=skip, context=HASH_CONTEXT),
-                      sort_keys=True, separators=(",", ":"))
+    data = s.model_dump(mode="json", by_alias=True, exclude=skip, context=HASH_CONTEXT)
+    blob = json.dumps(movement_hash_form(data), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -605,7 +606,7 @@ def _assemble(path: Path, sets: list[str], chain: _Chain) -> tuple[Data, LineMap
 
 
 def _cross_check(s: Scenario) -> list[tuple[Key, str]]:
-    return check_references(s) + check_places(s) + check_axes(s)
+    return check_references(s) + check_places(s) + check_movement(s) + check_axes(s)
 
 
 def _blame_removals(path: Path, sets: list[str], removals: list[Removal], found: list[tuple[Key, str]],

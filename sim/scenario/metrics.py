@@ -64,6 +64,11 @@ class Family(StrEnum):
     SEVERITY = "severity"                        # encounters graded ``severity``, all domains
     MEASURE_OPENED = "measure_opened"            # hour ``measure`` first opened (a severity ladder only)
     MEASURE_USES = "measure_uses"                # encounters ``measure`` lowered the severity of
+    # forces that move by echelons (sim/scenario/movement.py)
+    FORCE_ECHELON_IN_PLACE = "force_echelon_in_place"  # hour ``echelon`` of ``force`` was in place
+    FORCE_FIRST_IN_PLACE = "force_first_in_place"      # hour the first echelon of ``force`` was in place
+    FORCE_SHARE_IN_PLACE = "force_share_in_place"      # hour at least ``share`` of ``force``'s strength was in place
+    CHECKPOINT_STRENGTH = "checkpoint_strength"        # strength of ``force`` in place at ``checkpoint``
 
 
 ALWAYS = "never: always measured"  # the none_means of a metric that always has a value
@@ -164,6 +169,8 @@ class MetricSpec:
     domain: str | None = None       # encounter domain (air, sea, land)
     severity: str | None = None     # severity class id (ENCOUNTER_CLASS, SEVERITY)
     measure: str | None = None      # deconfliction measure id (MEASURE_*)
+    echelon: str | None = None      # echelon id of ``force`` (FORCE_ECHELON_IN_PLACE)
+    share: float | None = None      # share of the force's strength (FORCE_SHARE_IN_PLACE)
     short: str = ""                 # the metric as a sentence names it ("VJTF (France lead) in place"); "" = title
 
     @property
@@ -182,8 +189,11 @@ class MetricSpec:
     def subject(self) -> dict[str, str]:
         """The subject fields that are set, e.g. ``{"force": "vjtf", "state": "in_place"}``."""
         keys = ("quantity", "force", "state", "event", "inject", "decision", "axis", "checkpoint", "side", "element",
-                "domain", "severity", "measure")
-        return {k: v for k in keys if (v := getattr(self, k)) is not None}
+                "domain", "severity", "measure", "echelon")
+        out = {k: v for k in keys if (v := getattr(self, k)) is not None}
+        if self.share is not None:
+            out["share"] = f"{self.share:g}"
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: name, title, unit, kind, description, none_means, family and the subject."""
@@ -245,6 +255,39 @@ def _force_specs(s: Scenario, fid: str) -> Iterator[MetricSpec]:
             f"Hours from the activation of {who} to it being {_words(st)}.",
             f"{f.name} was not activated, or not {_words(st)}, within the horizon",
             Family.FORCE_AFTER_ACTIVATION, force=fid, state=st, short=f"{f.name} {_words(st)}")
+
+
+SHARES_IN_PLACE = (0.5, 1.0)  # the shares of a force's strength whose hour in place is measured
+
+
+def _echelon_specs(s: Scenario, fid: str) -> Iterator[MetricSpec]:
+    """A force that moves by echelons: each echelon's hour in place, the first's, and the hours
+    at least half and all of its strength were in place."""
+    from .movement import force_echelons  # movement imports the model, as this module does
+
+    f = s.forces[fid]
+    hrs = _hours("H-hour")
+    plans = force_echelons(fid, f)
+    if f.echelons:
+        for p in plans:
+            yield MetricSpec(
+                f"force.{fid}.echelon.{p.id}.in_place_h", MetricKind.TIME, "h", f"{f.name}, {p.name}: in place, {hrs}",
+                f"The hour of the run at which the echelon {p.name} of {f.name} ({p.strength:,.0f} {f.unit}) was in "
+                "place (the last of it arrived and received).", f"{p.name} was not in place within the horizon",
+                Family.FORCE_ECHELON_IN_PLACE, force=fid, echelon=p.id, short=f"{f.name}, {p.name} in place")
+    yield MetricSpec(
+        f"force.{fid}.first_echelon_in_place_h", MetricKind.TIME, "h", f"{f.name}: first echelon in place, {hrs}",
+        f"The hour of the run at which the first echelon of {f.name} was in place.",
+        f"no echelon of {f.name} was in place within the horizon", Family.FORCE_FIRST_IN_PLACE, force=fid,
+        short=f"{f.name} first echelon in place")
+    for share in SHARES_IN_PLACE:
+        pct = f"{share:.0%}"
+        yield MetricSpec(
+            f"force.{fid}.in_place_{share * 100:.0f}pct_h", MetricKind.TIME, "h",
+            f"{f.name}: {pct} of its strength in place, {hrs}",
+            f"The hour of the run from which at least {pct} of {f.name}'s {f.strength:,.0f} {f.unit} were in place "
+            "(counted by echelon).", f"less than {pct} of {f.name} was in place within the horizon",
+            Family.FORCE_SHARE_IN_PLACE, force=fid, share=share, short=f"{pct} of {f.name} in place")
 
 
 def _signal_sources(s: Scenario, name: str) -> list[str]:
@@ -344,6 +387,15 @@ def _checkpoint_specs(s: Scenario, cid: str, units: list[tuple[str, str]]) -> It
                          f"{f.name}: readiness stage at {at}",
                          f"The readiness state of {f.name} at the checkpoint \u201c{at}\u201d as a number: {stages}.",
                          CHECKPOINT_LATE, Family.CHECKPOINT_STAGE, force=fid, checkpoint=cid)
+    from .movement import has_echelons
+
+    for fid, f in s.forces.items():
+        if has_echelons(f):
+            yield MetricSpec(f"checkpoint.{cid}.force.{fid}.in_place", MetricKind.COUNT, f.unit,
+                             f"{f.name}: {f.unit} in place at {at}",
+                             f"The strength of {f.name} in place at the checkpoint \u201c{at}\u201d ({f.unit}, "
+                             f"of {f.strength:,.0f}; counted by echelon).", CHECKPOINT_LATE, Family.CHECKPOINT_STRENGTH,
+                             force=fid, checkpoint=cid)
     for side, u in units:
         who = s.sides[side].name if side in s.sides else side
         forces = [f.name for f in s.forces.values() if f.side == side and (f.unit == u or u in f.includes)]
@@ -393,8 +445,12 @@ def _encounter_specs(s: Scenario) -> Iterator[MetricSpec]:
 def _build(s: Scenario) -> dict[str, MetricSpec]:
     specs = [MetricSpec(k, q.kind, q.unit, q.title, _described(s, q), q.none_means, Family.RUN, quantity=k)
              for k, q in RUN.items()]
+    from .movement import has_echelons
+
     for fid in s.forces:
         specs += _force_specs(s, fid)
+        if has_echelons(s.forces[fid]):
+            specs += _echelon_specs(s, fid)
     specs += _event_specs(s)
     if s.adversary:
         for aid in s.adversary.axes:

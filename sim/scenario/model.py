@@ -27,6 +27,7 @@ from pydantic import (
 from .conditions import Condition, ForceState
 from .distributions import Dist, Fixed
 from .effects import HASH_CONTEXT, Delay, Effect, MeasureSwitch, Scale  # noqa: F401 - Effect's parts, used by name
+from .movement import Echelon, LiftPool, Movement
 from .places import GivenDistance, Place
 from .suggest import did_you_mean
 from .tables import ForceRatioTable, SeverityLadder, load_severity_ladder
@@ -130,12 +131,17 @@ class Force(M):
     notice_to_move_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="activation -> ready")
     transit_h: Dist = Field(default_factory=lambda: Fixed(value=0), description="departure -> in place")
     encounters: bool = Field(True, description="counts towards encounters when in place (air and sea)")
+    echelons: dict[str, Echelon] = Field(default_factory=dict, description="parts that get ready and move on "
+                                         "their own (sim/scenario/movement.py); none = the force moves as one")
+    movement: Movement | None = Field(None, description="how the force (or its echelons) moves; replaces transit_h")
     unit_type: str | None = Field(None, description="a unit type of the force-ratio table's combat_values "
                                   "(e.g. light_brigade): its combat value when it stands on an axis")
     units: float = Field(1, gt=0, le=1000, description="how many units of unit_type the force holds")
     combat_value: float | None = Field(None, gt=0, le=1e6, description="combat value in battalion equivalents "
                                        "(instead of unit_type x units)")
     facts: Facts = Field(default_factory=list)
+
+    _ids = field_validator("echelons")(classmethod(lambda cls, v: _ids(v)))
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
@@ -515,6 +521,7 @@ class Scenario(M):
     places: dict[str, Place] = Field(default_factory=dict, description="named places (override the gazetteer's)")
     distances: list[GivenDistance] = Field(default_factory=list, description="distances known better than "
                                            "great circle times the mode's route factor")
+    lift_pools: dict[str, LiftPool] = Field(default_factory=dict, description="lift capacities forces share")
     clock: Clock
     sides: dict[str, Side] = Field(min_length=1)
     forces: dict[str, Force] = Field(default_factory=dict)
@@ -540,7 +547,7 @@ class Scenario(M):
     def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
         return _without_defaults(self, handler(self), info, {"force_ratios": None})
 
-    _ids = field_validator("sides", "places", "forces", "injects", "decisions", "objectives", "checkpoints", "teams")(
+    _ids = field_validator("sides", "places", "forces", "lift_pools", "injects", "decisions", "objectives", "checkpoints", "teams")(
         classmethod(lambda cls, v: _ids(v)))
 
     @property

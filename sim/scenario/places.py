@@ -159,12 +159,14 @@ def find_gazetteer(scenario_file: Path) -> Path | None:
 
 
 def _named_places(data: dict[str, Any]) -> set[str]:
-    """Place ids the (unvalidated) scenario data names: forces' ends and given distances."""
+    """Place ids the (unvalidated) scenario data names: forces' ends and movements, given distances."""
+    from .movement import movement_places  # movement imports this module
     out: set[str] = set()
     forces = data.get("forces")
     for f in (forces.values() if isinstance(forces, dict) else ()):
         if isinstance(f, dict):
             out |= {v for k in ("origin_place", "destination_place") if isinstance(v := f.get(k), str)}
+            out |= movement_places(f)
     dec = data.get("deconfliction")
     areas = dec.get("areas") if isinstance(dec, dict) else None
     out |= {v for v in (areas.values() if isinstance(areas, dict) else ()) if isinstance(v, str)}

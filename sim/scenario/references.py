@@ -20,6 +20,9 @@ def conditions(s: Scenario) -> Iterator[tuple[Path, Condition]]:
                           ("deploy_when", f.deploy_when)):
             if cond is not None:
                 yield ("forces", fid, key), cond
+        for eid, e in f.echelons.items():
+            if e.ready_when is not None:
+                yield ("forces", fid, "echelons", eid, "ready_when"), e.ready_when
     for iid, inj in s.injects.items():
         if inj.when is not None:
             yield ("injects", iid, "when"), inj.when

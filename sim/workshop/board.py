@@ -28,6 +28,7 @@ from ..engine.trace import (
     decayed,
 )
 from ..narrative import STYLE, h_label, narrated, when
+from ..scenario.movement import force_echelons
 from .session import EPS, Session
 
 
@@ -99,9 +100,32 @@ def escalation_at(trace: list[Record], t_h: float) -> tuple[float, int]:
 
 
 def forces_rows(session: Session, result: Result) -> list[dict]:
+    """One row per force; a force that moves by echelons also has its strength in place and, per
+    echelon, its strength, stage and the name of the place where it is (None while it moves)."""
     states = result.state["forces"]
-    return [{"id": fid, "name": f.name, "side": f.side, "kind": f.kind, "strength": f.strength, "unit": f.unit,
-             "state": states[fid]} for fid, f in session.scenario.forces.items()]
+    in_place = result.state.get("strength_in_place", {})
+    where = result.state.get("echelons", {})
+    places = session.scenario.places
+    rows = []
+    for fid, f in session.scenario.forces.items():
+        row = {"id": fid, "name": f.name, "side": f.side, "kind": f.kind, "strength": f.strength, "unit": f.unit,
+               "state": states[fid]}
+        if fid in where:
+            names = {p.id: p.name for p in force_echelons(fid, f)}
+            row["in_place"] = in_place.get(fid, 0.0)
+            row["echelons"] = [{"id": eid, "name": names.get(eid, eid), "strength": e["strength"], "stage": e["stage"],
+                                "place": e["place"], "place_name": places[e["place"]].name if e["place"] in places
+                                else None, "arrival_h": e["arrival_h"]} for eid, e in where[fid].items()]
+        rows.append(row)
+    return rows
+
+
+def _echelon_line(f: dict, e: dict) -> str:
+    """An echelon's strength, stage and where it is, e.g. "Advance party 40 troops in place at Mihail ...";
+    one under its force's row while the force is not wholly in place."""
+    at = f" at {e['place_name']}" if e["place_name"] else (f", due H+{e['arrival_h']:.0f}" if e["arrival_h"] is not None
+                                                            and e["stage"] == "moving" else "")
+    return f"{e['name']} {e['strength']:,.0f} {f['unit']} {e['stage'].replace('_', ' ')}{at}"
 
 
 def build_board(session: Session) -> dict:
@@ -234,7 +258,10 @@ def forces_text(b: dict) -> str:
     lines = ["Forces:"]
     for f in b["forces"]:
         lines.append(f"{'* ' if _changed(b, f) else '  '}{f['name']:<{w}}  {f['side']:<8} {f['strength']:>8,.0f} "
-                     f"{f['unit']:<9} {f['state'].replace('_', ' ')}")
+                     f"{f['unit']:<9} {f['state'].replace('_', ' ')}"
+                     + (f" ({f['in_place']:,.0f} in place)" if "echelons" in f and f["state"] != "in_place" else ""))
+        if "echelons" in f and f["state"] != "in_place":
+            lines += [f"      {_echelon_line(f, e)}" for e in f["echelons"]]
     if any(_changed(b, f) for f in b["forces"]):
         lines.append(f"  (* changed {since_label(b)})")
     return "\n".join(lines)
@@ -244,7 +271,7 @@ def _show_forces(b: dict, forces: bool | None) -> bool:
     """The forces table at the first stop, when a force changed since the last stop, or when asked."""
     if forces is not None:
         return forces
-    return b.get("tension_before") is None or any(e["kind"] == "force" for e in b["events"])
+    return b.get("tension_before") is None or any(e["kind"] in ("force", "echelon") for e in b["events"])
 
 
 def timeline(b: dict) -> list[tuple[dict, list[dict]]]:
@@ -314,8 +341,11 @@ def forces_table(b: dict) -> Table:
               "in_place": "green"}
     for f in b["forces"]:
         new = _changed(b, f)
-        t.add_row(Text(("* " if new else "") + f["name"]), Text(f["side"]), f"{f['strength']:,.0f} {f['unit']}",
-                  Text(f["state"].replace("_", " "), style=colour.get(f["state"], "")),
+        partial = "echelons" in f and f["state"] != "in_place"
+        t.add_row(Text(("* " if new else "") + f["name"]), Text(f["side"]), f"{f['strength']:,.0f} {f['unit']}"
+                  + (f"\n{f['in_place']:,.0f} in place" if partial else ""),
+                  Text(f["state"].replace("_", " ") + "".join(f"\n{_echelon_line(f, e)}" for e in f["echelons"])
+                       if partial else f["state"].replace("_", " "), style=colour.get(f["state"], "")),
                   style="bold reverse" if new else None)
     return t
 

@@ -10,6 +10,7 @@ from ...engine.trace import DelayEffectRecord, ForceRecord, HoldEffectRecord, Re
 from ...narrative import h_label
 from ...scenario.conditions import FORCE_STATES
 from ...scenario.model import Objective, Scenario
+from ...scenario.movement import has_echelons
 from ..wording import cond_text, dist_text, num
 from .kinds import CauseKind as K
 from .triggers import _trigger_name, trigger_of
@@ -24,6 +25,10 @@ COMPONENTS = {  # which steps of the readiness chain make up each force time
     "in_place_h": ("activation", "notice", "delay", "wait", "transit"),
     "in_place_after_activation_h": ("notice", "delay", "wait", "transit"),
 }
+# a force that moves by echelons (issue 10): its first echelon, or a share of it, in place; "transit" is then
+# everything from deploying to that hour (staging, lift, movement, reception)
+ECHELON_STATS = ("first_echelon_in_place_h", "in_place_50pct_h", "in_place_100pct_h")
+COMPONENTS.update(dict.fromkeys(ECHELON_STATS, COMPONENTS["in_place_h"]))
 
 
 @dataclass
@@ -137,6 +142,8 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
                    f"(deploying from {h_label(fc.times['deploying'])})", steps)
     parts = COMPONENTS.get(stat, ())
     comp = {k: fc.components.get(k, 0.0) for k in parts}
+    if stat in ECHELON_STATS and value is not None and "deploying" in fc.times:
+        comp["transit"] = value - fc.times["deploying"]
     med = ctx.get("medians", {})
     limit = o.target.lte if miss == "late" else o.target.gte
     if miss == "early":
@@ -174,7 +181,8 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
         return Why(K.DELAY_EFFECTS, f"delays of {num(comp['delay'])} h imposed on {spec.name} by {names}; {over}",
                    steps, decisions=[d for x in fc.delays if (d := _decision_of(x))])
     if culprit == "transit":
-        return Why(K.LONG_TRANSIT, f"transit of {num(comp['transit'])} h for {spec.name} (scenario: "
-                   f"{dist_text(spec.transit_h)} h); {over}", steps)
+        given = "staging, lift, movement and reception of its echelons" if has_echelons(spec) \
+            else f"scenario: {dist_text(spec.transit_h)} h"
+        return Why(K.LONG_TRANSIT, f"transit of {num(comp['transit'])} h for {spec.name} ({given}); {over}", steps)
     return Why(K.LATE_ALERT, f"{spec.name} alerted at {h_label(comp.get('alert', 0))}; {over}", steps)
 
