@@ -215,6 +215,10 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
              CH.distributions(s, values, narrated_run.metrics if req.workshop is not None else None, label,
                               narrated=narrated_run.metrics if req.workshop is None else None),
              CH.probabilities(objectives, report.report.rating_thresholds)]
+    from .map import theatre_map
+    theatre = theatre_map(s, title=f"Theatre map: the forces' routes, {s.title}")
+    if theatre is not None:   # a scenario without places has no map
+        drawn.append(theatre)
     if report.comparison is not None:
         comparison = dataclasses.asdict(report.comparison)
         drawn.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},
