@@ -239,10 +239,12 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
 
 def _sweep_chart(sweep: dict[str, Any]) -> CH.Chart:
     """The batch's sweep chart, for the sweep overview."""
-    from .batch_charts import batch_chart
+    from .batch_charts import BOTH, batch_chart
 
     title = f"P(success) across the sweep of {', '.join(v['path'] for v in sweep['vary'])}"
-    return CH.Chart("sweep", title, batch_chart(sweep, "svg").data, batch_chart(sweep, "png").data)
+    drawn = batch_chart(sweep, BOTH)   # one figure, both files
+    assert drawn.png is not None
+    return CH.Chart("sweep", title, drawn.data, drawn.png)
 
 
 def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str, ...]) -> Written:

@@ -23,7 +23,8 @@ from matplotlib.collections import PolyCollection
 from ..geo import LonLat, TheatreMap, box_of
 from ..scenario.model import Scenario
 from ..scenario.places import place_of
-from .charts import OKABE_ITO, STYLE, Chart, _save
+from . import charts as CH
+from .charts import OKABE_ITO, STYLE, Chart
 
 WIDTH = 1000.0     # the projection's width in map units (the figure is scaled to the page)
 SIDE_COLOURS = {"blue": OKABE_ITO["blue"], "red": OKABE_ITO["vermillion"], "green": OKABE_ITO["bluish_green"]}
@@ -192,8 +193,9 @@ def theatre_map(s: Scenario, layers: list[Layer] | None = None, title: str = "")
             if ly.style == "points":
                 pts = [p.projection.xy(sp.lonlat) for sp in ly.points if p.projection.contains(sp.lonlat)]
                 if pts:
-                    ax.scatter([x for x, _ in pts], [y for _, y in pts], marker="*", s=120, color=ly.colour,
-                               edgecolor="black", linewidth=0.5, zorder=5)
+                    dots = ax.scatter([x for x, _ in pts], [y for _, y in pts], marker="*", s=120, color=ly.colour,
+                                      edgecolor="black", linewidth=0.5, zorder=5)
+                    dots.set_gid(f"points-{len(handles)}")
                 handles.append(plt.Line2D([], [], marker="*", color=ly.colour, linestyle="none", markersize=10))
                 continue
             axis = ly.style == "axis"
@@ -248,7 +250,7 @@ def theatre_map(s: Scenario, layers: list[Layer] | None = None, title: str = "")
                          "Earth (public domain)")
         ax.annotate("\n".join(key_lines), (0, -0.06 - 0.03 * ((len(handles) + 1) // 2)), xycoords="axes fraction",
                     va="top", ha="left", fontsize=8, annotation_clip=False)
-        return _save(fig, "map", title or "Theatre map: forces' routes")
+        return CH._save(fig, "map", title or "Theatre map: forces' routes")
 
 
 __all__ = ["Layer", "MapPlan", "Spot", "Track", "axes", "force_routes", "layers_of", "plan", "theatre_map"]
