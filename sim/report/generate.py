@@ -182,6 +182,15 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         narrated_run = req.workshop["result"]
     narrated_run = narrated_run if narrated_run is not None else run(s, seed)
     metrics = sorted(narrated_run.metrics)
+    label = "workshop path" if req.workshop is not None else "narrated run"
+    run_charts: list[CH.Chart] = []
+
+    def draw_run_charts() -> None:   # the narrated run's charts do not wait for the batch
+        from .map import theatre_map
+        theatre = theatre_map(s, title=f"Theatre map: the forces' routes, {s.title}")
+        run_charts.extend([CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label)]
+                          + ([theatre] if theatre is not None else []))   # a scenario without places has no map
+
     counterfactual = None
     if req.replications is not None:
         reps_ = req.replications
@@ -189,7 +198,10 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         reps_, counterfactual = _table_batches(s, req, metrics, obs)
     else:
         obs.stage("batch")
-        reps_ = replicate(s, req.reps, seed, progress=obs.progress, workers=req.workers)
+        reps_ = replicate(s, req.reps, seed, progress=obs.progress, workers=req.workers,
+                          alongside=draw_run_charts if req.workers > 1 else None)   # drawn while the workers run
+    if not run_charts:
+        draw_run_charts()
     summary = req.summary if req.summary is not None else summarise(reps_, metrics)
     reference, how = baseline_of(req.path, list(req.sets))
     other_seed = seed if req.compare_seed is None else req.compare_seed
@@ -209,16 +221,11 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         report = aar.build_report(x)
     report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
-    label = "workshop path" if req.workshop is not None else "narrated run"
     objectives = report.objective_dicts()
-    drawn = [CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label),
+    drawn = [*run_charts[:2],
              CH.distributions(s, values, narrated_run.metrics if req.workshop is not None else None, label,
                               narrated=narrated_run.metrics if req.workshop is None else None),
-             CH.probabilities(objectives, report.report.rating_thresholds)]
-    from .map import theatre_map
-    theatre = theatre_map(s, title=f"Theatre map: the forces' routes, {s.title}")
-    if theatre is not None:   # a scenario without places has no map
-        drawn.append(theatre)
+             CH.probabilities(objectives, report.report.rating_thresholds), *run_charts[2:]]
     if report.comparison is not None:
         comparison = dataclasses.asdict(report.comparison)
         drawn.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},

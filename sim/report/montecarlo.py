@@ -12,6 +12,7 @@ is deterministic, so that is the same trace.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -249,12 +250,14 @@ class _Runs(Sequence[RunSummary]):
 
 def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions: Any = None,
               progress: Callable[[int, int], None] | None = None, indices: Sequence[int] | None = None,
-              extra_injects: Sequence[tuple[str, Inject, float]] = (), workers: int = 1) -> Replications:
+              extra_injects: Sequence[tuple[str, Inject, float]] = (), workers: int = 1,
+              alongside: Callable[[], None] | None = None) -> Replications:
     """Run ``reps`` replications seeded by spawning ``SeedSequence(seed)`` (or the replications
     ``indices``, when given: the same streams as a batch's replications of those indices);
     ``decisions`` and ``extra_injects`` as :func:`sim.engine.run.run` takes them (a workshop's path),
     on ``workers`` processes (the batch layer's pool; the result does not depend on it);
-    ``progress(done, total)`` is called as parts finish."""
+    ``progress(done, total)`` is called as parts finish. ``alongside``: work for this process while the
+    workers run (in a thread started once they are; its exception, if any, is raised after the batch)."""
     order = list(range(reps)) if indices is None else list(indices)
     out = Replications(scenario, seed, indices=order if order != list(range(len(order))) else (),
                        decisions=decisions, extra_injects=extra_injects, size=len(order))
@@ -272,7 +275,19 @@ def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions: Any = Non
             yield lo, 0, Part(lo, order[lo:hi])
             lo = hi
 
+    failed: list[BaseException] = []
+
+    def side() -> None:
+        try:
+            assert alongside is not None
+            alongside()
+        except BaseException as exc:  # handed to the main thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=side, name="report-alongside", daemon=True) if alongside is not None else None
     try:
+        if thread is not None:
+            thread.start()   # after the pool has forked its workers
         pool: Any = backend  # the executors' interface is untyped
         for _lo, part in pool.unordered(run_part, tasks(), max(2, 3 * backend.workers)):
             chunker.observe(part)
@@ -282,6 +297,10 @@ def replicate(scenario: Scenario, reps: int, seed: int = 0, decisions: Any = Non
                 progress(done, total)
     finally:
         backend.close()
+        if thread is not None:
+            thread.join()
+    if failed:
+        raise failed[0]
     return out
 
 
