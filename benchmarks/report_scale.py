@@ -5,7 +5,8 @@
 Each round runs the report of the baseline scenario once with each tree (in alternating order, so
 drift in the machine's load falls on both), in a fresh interpreter as a user would, and the
 figures are the medians over the rounds with their spread (min-max), and the median of the
-per-round ratios (after / before). Peak memory is read in the process that ran the report with
+per-round ratios (after / before), of wall time and of the CPU seconds of all the report's
+processes (which a loaded machine disturbs less than the wall time). Peak memory is read in the process that ran the report with
 ``resource.getrusage``: its own peak RSS, and its children's (the pool's workers; the largest
 of them), whose sum main + workers x worker counts the pages the forked workers share with the
 main process once per process; and the peak of the summed proportional set size (PSS, from
@@ -42,9 +43,10 @@ except SystemExit as exc:
     if exc.code not in (0, None):
         raise
 wall = time.perf_counter() - t0
-me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print("BENCH " + json.dumps({"in_process_s": wall, "main_mb": me, "worker_mb": kids}))
+own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print("BENCH " + json.dumps({"in_process_s": wall, "main_mb": own.ru_maxrss / 1024, "worker_mb": children.ru_maxrss / 1024,
+                             "main_cpu_s": own.ru_utime + own.ru_stime,
+                             "cpu_s": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime}))
 """
 
 
@@ -140,13 +142,16 @@ def main() -> None:
                 assert tree is not None
                 got = one(tree, a.reps, a.workers, Path(tmp) / f"{which}-{r}")
                 rows[which].append(got)
-                print(f"round {r + 1} {which:6}: {got['wall_s']:6.2f} s wall, main {got['main_mb']:.0f} MB, "
+                print(f"round {r + 1} {which:6}: {got['wall_s']:6.2f} s wall, {got['cpu_s']:.1f} s CPU (main "
+                      f"{got['main_cpu_s']:.1f} s), main {got['main_mb']:.0f} MB, "
                       f"workers {got['worker_mb']:.0f} MB each, peak PSS {got['pss_mb']:.0f} MB (load {load()})")
         for which, got in rows.items():
             if got:
                 print(f"{which:6} report --reps {a.reps}: wall {spread([g['wall_s'] for g in got])} s; peak main "
                       f"{spread([g['main_mb'] for g in got])} MB, worker {spread([g['worker_mb'] for g in got])} MB")
                 result[f"{which}_wall_s"] = round(statistics.median(g["wall_s"] for g in got), 2)
+                result[f"{which}_cpu_s"] = round(statistics.median(g["cpu_s"] for g in got), 2)
+                result[f"{which}_main_cpu_s"] = round(statistics.median(g["main_cpu_s"] for g in got), 2)
                 result[f"{which}_main_mb"] = round(statistics.median(g["main_mb"] for g in got), 1)
                 result[f"{which}_total_mb_bound"] = round(statistics.median(g["total_mb_bound"] for g in got), 1)
                 result[f"{which}_pss_mb"] = round(statistics.median(g["pss_mb"] for g in got), 1)
@@ -154,6 +159,9 @@ def main() -> None:
             ratios = [x["wall_s"] / y["wall_s"] for x, y in zip(rows["after"], rows["before"], strict=True)]
             print(f"after / before wall, per round: {spread(ratios)} (target: at most 0.5)")
             result["wall_ratio"] = round(statistics.median(ratios), 3)
+            cpu = [x["cpu_s"] / y["cpu_s"] for x, y in zip(rows["after"], rows["before"], strict=True)]
+            print(f"after / before CPU seconds (all processes), per round: {spread(cpu)}")
+            result["cpu_ratio"] = round(statistics.median(cpu), 3)
         if a.big:
             got = one(ROOT, a.big, a.workers, Path(tmp) / "big")
             print(f"report --reps {a.big}: {got['wall_s']:.1f} s wall, peak main {got['main_mb']:.0f} MB, workers "
