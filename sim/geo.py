@@ -44,6 +44,21 @@ def outlines() -> tuple[Country, ...]:
                  for c in raw["countries"])
 
 
+THEATRE = (-12.0, 34.0, 50.0, 71.5)   # the box the outlines are clipped to: lon min, lat min, lon max, lat max
+MARGIN = 3.0                          # degrees of map around the places shown
+
+
+def box_of(points: list[LonLat], margin: float = MARGIN) -> tuple[float, float, float, float]:
+    """The box of the points inside the theatre, with a margin (the theatre's box when none is)."""
+    x0, y0, x1, y1 = THEATRE
+    inside = [p for p in points if x0 <= p[0] <= x1 and y0 <= p[1] <= y1]
+    if not inside:
+        return THEATRE
+    lo_x, hi_x = min(p[0] for p in inside) - margin, max(p[0] for p in inside) + margin
+    lo_y, hi_y = min(p[1] for p in inside) - margin, max(p[1] for p in inside) + margin
+    return (max(lo_x, x0), max(lo_y, y0), min(hi_x, x1), min(hi_y, y1))
+
+
 @dataclass
 class TheatreMap:
     """An SVG map of a box of the theatre, with layers added in drawing order."""
@@ -95,9 +110,8 @@ class TheatreMap:
         w, h = self.width, self.height
         x0, y0, x1, y1 = self.box
         shapes = []
-        for c in (outlines() if base else ()):
-            d = "".join(self._path(r) + "Z" for r in c.rings
-                        if any(x0 - 5 <= x <= x1 + 5 and y0 - 5 <= y <= y1 + 5 for x, y in r))
+        for c, rings in (self.country_rings() if base else ()):
+            d = "".join(self._path(r) + "Z" for r in rings)
             if d:
                 fill = self.highlight.get(c.name, "#e8e4d8")
                 shapes.append(f'<path class="country" d="{d}" fill="{fill}" stroke="#8a8474" stroke-width="0.6">'
@@ -108,6 +122,16 @@ class TheatreMap:
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
                 f'role="img" aria-label="{escape(title)}">{style}{ground}'
                 + "".join(shapes) + "".join(self._layers) + "</svg>")
+
+    def country_rings(self) -> list[tuple[Country, tuple[tuple[LonLat, ...], ...]]]:
+        """Each country's outline rings that reach into the box (with 5 degrees to spare), in the data's order."""
+        x0, y0, x1, y1 = self.box
+        out = []
+        for c in outlines():
+            rings = tuple(r for r in c.rings if any(x0 - 5 <= x <= x1 + 5 and y0 - 5 <= y <= y1 + 5 for x, y in r))
+            if rings:
+                out.append((c, rings))
+        return out
 
     def clip(self, inside: LonLat, outside: LonLat) -> LonLat:
         """Where the straight line from ``inside`` (in the box) to ``outside`` leaves the box."""
@@ -125,4 +149,4 @@ class TheatreMap:
         return x0 <= p[0] <= x1 and y0 <= p[1] <= y1
 
 
-__all__ = ["EARTH_RADIUS_KM", "Country", "TheatreMap", "great_circle_km", "outlines"]
+__all__ = ["EARTH_RADIUS_KM", "MARGIN", "THEATRE", "Country", "TheatreMap", "box_of", "great_circle_km", "outlines"]

@@ -187,7 +187,7 @@ def test_html_is_self_contained_and_parses(miss):
 def test_charts_exist_and_are_drawn(miss):
     out, data, _s = miss
     names = {c["name"] for c in data["charts"]}
-    assert names == {"readiness", "escalation", "distributions", "probabilities", "comparison"}
+    assert names == {"readiness", "escalation", "distributions", "probabilities", "comparison", "map"}  # map: issue 13
     for n in names:
         svg = (out / "charts" / f"{n}.svg").read_bytes()
         png = (out / "charts" / f"{n}.png").read_bytes()
@@ -205,7 +205,7 @@ def test_source_date_epoch_gives_byte_identical_reports(tmp_path):
         assert res.exit_code == 0, res.output
         outs.append(o)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
-    assert len(files) == 13  # with improvement_plan.csv and .xlsx (issue 13)
+    assert len(files) == 15  # with improvement_plan.csv and .xlsx, and the theatre map's two files (issue 13)
     for f in files:
         assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
     assert json.loads((outs[0] / "data.json").read_text())["report"]["generated"] == "2022-04-15T05:20:00+00:00"

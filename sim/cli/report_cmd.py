@@ -40,7 +40,8 @@ def report(
                               "as `crisis-sim batch` lists them)"),
     session: Path | None = typer.Option(None, "--session", help="workshop session log"),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w",
-                                help="worker processes for the --sensitivity runs (results do not depend on it)"),
+                                help="worker processes for the replications and the --sensitivity runs (results "
+                                     "do not depend on it)"),
     force: bool = typer.Option(False, "--force", help="replace the report already in --out (the folder is "
                                "cleared first; refused for a folder holding anything but a report)"),
     exercise: str | None = typer.Option(None, "--exercise", help="cover: exercise name (default: the scenario's "
@@ -113,7 +114,7 @@ def report(
             if set_:
                 fail("--set applies to a scenario file, not to a stored batch")
             assert batch is not None  # the stored-analysis branch above takes db without --batch
-            sb = load_stored_batch(db, batch, point)
+            sb = load_stored_batch(db, batch, point, workers)
             s, seed = sb.scenario, sb.seed
             kw = dict(path=sb.path, sets=sb.sets, reps=sb.replications.reps, seed=seed, replications=sb.replications,
                       summary=sb.summary, sweep=sb.sweep,
@@ -157,7 +158,8 @@ def report(
             with progress_bar(show, "replications") as progress:
                 w = make_report(ReportRequest(s, out=target, formats=fmts, compare_with=other,
                                               compare_seed=compare_seed, sensitivity=sens,
-                                              sensitivity_objective=sensitivity, analyses=extra, cover=cover, **kw),
+                                              sensitivity_objective=sensitivity, analyses=extra, cover=cover,
+                                              workers=workers, **kw),
                                 ProgressOnly(progress))
         except BaseException:
             _unclaim(target, replaces)

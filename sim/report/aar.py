@@ -589,10 +589,10 @@ def analyse_objectives(s: Scenario, narrated_run: Result, reps: Replications, su
         code, label = rating(b["p"])
         res = narrated_run.objectives[oid]
         why_now = C.explain(s, oid, narrated_run, ctx)
-        bc = C.batch_causes(s, oid, reps.results, ctx)
+        bc = reps.causes(oid, ctx)   # from the runs' compact cause notes; the examples run again with traces
         causes = []
         for c in bc["causes"]:
-            ex = C.explain(s, oid, reps.results[c["example_rep"]], ctx)
+            ex = C.explain(s, oid, reps.traced(c["example_rep"]), ctx)
             causes.append(Cause(c["cause"], c["kind"], c["count"], rounded(c["share"], 3), c["example_rep"],
                                 ex.to_dict() if ex else None))
         out.append(Objective(

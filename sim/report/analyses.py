@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .charts import Chart
-from .gsa_charts import discovery_chart, gsa_chart
+from .gsa_charts import discovery_chart, files, gsa_chart
 
 METHOD_NAMES = {"sobol": "Sobol indices (variance-based global sensitivity)",
                 "morris": "Morris elementary effects (global screening)",
@@ -44,12 +44,12 @@ def section(d: dict[str, Any], n: int) -> tuple[dict[str, Any], Chart]:
         out["rows"] = [{"label": r["label"], "name": r["name"], "S1": r["S1"], "ST": r["ST"],
                         "S1_interval": _lo_hi(r["S1"], r["S1_conf"]), "ST_interval": _lo_hi(r["ST"], r["ST_conf"])}
                        for r in d["parameters"]]
-        svg, png = gsa_chart(d, "svg"), gsa_chart(d, "png")
+        svg, png = files(gsa_chart, d)
     elif kind == "morris":
         out["title"] = f"Global sensitivity of {_outcome(d)}: Morris screening"
         out["rows"] = [{"label": r["label"], "name": r["name"], "mu_star": r["mu_star"], "sigma": r["sigma"],
                         "mu_star_interval": _lo_hi(r["mu_star"], r["mu_star_conf"])} for r in d["parameters"]]
-        svg, png = gsa_chart(d, "svg"), gsa_chart(d, "png")
+        svg, png = files(gsa_chart, d)
     else:
         if "objective" in d:
             what = f"{d['objective']} is missed"
@@ -65,7 +65,7 @@ def section(d: dict[str, Any], n: int) -> tuple[dict[str, Any], Chart]:
         out["base_rate"] = d["base_rate"]
         out["cases"], out["of_interest"] = d["cases"], d["of_interest"]
         out["steps"] = len(d["boxes"]) - 1
-        svg, png = discovery_chart(d, "svg"), discovery_chart(d, "png")
+        svg, png = files(discovery_chart, d)
     return out, Chart(name, out["title"], svg, png)
 
 

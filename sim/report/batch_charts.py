@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .charts import STYLE, figure_bytes, tornado  # first: it picks matplotlib's Agg backend
+from .charts import STYLE, figure_bytes, rendered, tornado  # first: it picks matplotlib's Agg backend
 
 FORMATS = ("svg", "png")
+BOTH = "svg+png"   # both files of one figure, laid out once (the report's charts): data is the SVG, png the PNG
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINES = ("-", "--", "-.", ":")
@@ -45,6 +46,13 @@ class Drawn:
     data: bytes
     fmt: str
     series: list[dict] = field(default_factory=list)
+    png: bytes | None = None     # with fmt BOTH: the PNG of the same figure (data is its SVG)
+
+
+def _bytes(fig, fmt: str) -> tuple[bytes, bytes | None]:
+    if fmt == BOTH:
+        return rendered(fig)
+    return figure_bytes(fig, fmt), None
 
 
 def value_label(v) -> str:
@@ -162,9 +170,9 @@ def objectives_chart(summary: dict, fmt: str = "svg") -> Drawn:
         ax.set_xlabel("P(success)  (bars: 95% Wilson interval)")
         ax.set_title(_heading(summary, "P(success) per objective"), loc="left")
         ax.grid(axis="y", visible=False)
-        data = figure_bytes(fig, fmt)
+        data, png = _bytes(fig, fmt)
         plt.close(fig)
-    return Drawn(data, fmt, series)
+    return Drawn(data, fmt, series, png)
 
 
 def sweep_chart(summary: dict, fmt: str = "svg") -> Drawn:
@@ -197,9 +205,9 @@ def sweep_chart(summary: dict, fmt: str = "svg") -> Drawn:
                 ax.annotate(line, (0.02, -0.16 - 0.06 * -(-len(shown) // (2 if len(shown) > 3 else 1))
                                    - 0.06 - 0.05 * k), xycoords="axes fraction", va="top", ha="left",
                             fontsize=7, annotation_clip=False)
-        data = figure_bytes(fig, fmt)
+        data, png = _bytes(fig, fmt)
         plt.close(fig)
-    return Drawn(data, fmt, series)
+    return Drawn(data, fmt, series, png)
 
 
 def grid_chart(summary: dict, fmt: str = "svg") -> Drawn:
@@ -249,9 +257,9 @@ def grid_chart(summary: dict, fmt: str = "svg") -> Drawn:
                      f"\nx: {xpath}; error bars: 95% Wilson intervals", fontsize=9, x=0.02, ha="left")
         fig.tight_layout(rect=(0, 0.15 * len(note) / (2.3 * rows + 0.9 + 0.15 * len(note)), 1, 1))
         _draw_note(fig, note)
-        data = figure_bytes(fig, fmt)
+        data, png = _bytes(fig, fmt)
         plt.close(fig)
-    return Drawn(data, fmt, series)
+    return Drawn(data, fmt, series, png)
 
 
 def flat_objectives(series: list[dict]) -> list[str]:
@@ -294,8 +302,9 @@ def _draw_note(fig, note: list[str]) -> None:
 
 
 def batch_chart(summary: dict, fmt: str = "svg") -> Drawn:
-    """The chart of a batch summary: bars without ``--vary``, lines with one, panels with more."""
-    if fmt not in FORMATS:
+    """The chart of a batch summary: bars without ``--vary``, lines with one, panels with more
+    (``fmt`` "svg", "png", or :data:`BOTH`)."""
+    if fmt not in (*FORMATS, BOTH):
         raise ValueError(f"chart format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     n = len(summary.get("vary") or [])
     return objectives_chart(summary, fmt) if n == 0 else sweep_chart(summary, fmt) if n == 1 else \

@@ -53,13 +53,36 @@ class Chart:
     png: bytes
 
 
-def figure_bytes(fig, fmt: str) -> bytes:
-    """``fig`` as ``"svg"`` or ``"png"`` bytes with no dates or software tags; drawn inside
-    ``plt.rc_context(STYLE)`` (fixed SVG hash salt) the bytes are the same on every run."""
+PAD_INCHES = 0.1   # the margin around a chart's content (matplotlib's savefig.pad_inches)
+
+
+def tight_bbox(fig: Any) -> Any:
+    """The box (inches) holding everything ``fig`` draws, legends and notes outside the axes included,
+    padded: from one layout pass that renders nothing. Saving with this box, each format is rendered
+    once (``bbox_inches="tight"`` lays the figure out again, and renders it again, in every savefig)."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine(None)  # laid out now (tight_layout leaves a placeholder that lays out again per save)
+    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(PAD_INCHES)
+
+
+def _saved(fig: Any, fmt: str, bbox: Any) -> bytes:
     buf = io.BytesIO()
     meta = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
-    fig.savefig(buf, format=fmt, metadata=meta, bbox_inches="tight")
+    fig.savefig(buf, format=fmt, metadata=meta, bbox_inches=bbox)
     return buf.getvalue()
+
+
+def figure_bytes(fig: Any, fmt: str) -> bytes:
+    """``fig`` as ``"svg"`` or ``"png"`` bytes with no dates or software tags, cropped to its content;
+    drawn inside ``plt.rc_context(STYLE)`` (fixed SVG hash salt) the bytes are the same on every run."""
+    return _saved(fig, fmt, tight_bbox(fig))
+
+
+def rendered(fig: Any) -> tuple[bytes, bytes]:
+    """``fig`` as (SVG, PNG) bytes (as :func:`figure_bytes` gives them): laid out once, each format
+    rendered once."""
+    bbox = tight_bbox(fig)
+    return _saved(fig, "svg", bbox), _saved(fig, "png", bbox)
 
 
 def _short(text: str, n: int) -> str:
@@ -67,7 +90,7 @@ def _short(text: str, n: int) -> str:
 
 
 def _save(fig, name: str, title: str) -> Chart:
-    svg, png = figure_bytes(fig, "svg"), figure_bytes(fig, "png")
+    svg, png = rendered(fig)
     plt.close(fig)
     return Chart(name, title, svg, png)
 

@@ -90,6 +90,7 @@ class ReportRequest:
     sweep: dict[str, Any] | None = None
     analyses: list[dict[str, Any]] | None = None   # Sobol, Morris or discovery results: a section each
     cover: dict[str, Any] | None = None       # the cover block's fields given on the command line
+    workers: int = 1                          # processes for the replications (the data do not depend on it)
 
 
 class ReportObserver(Protocol):
@@ -122,10 +123,10 @@ class ProgressOnly(QuietReport):
 
 
 def _compare_block(s: Scenario, summary: dict[str, Any], this_reps: Replications, other: Scenario, seed: int,
-                   metrics: list[str], obs: ReportObserver) -> tuple[dict[str, Any], dict[str, Any]]:
+                   metrics: list[str], obs: ReportObserver, workers: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the reference on ``seed`` and compare; paired tests when it shares the batch's seeds."""
     obs.stage("reference")
-    other_reps = replicate(other, this_reps.reps, seed, progress=obs.progress,
+    other_reps = replicate(other, this_reps.reps, seed, progress=obs.progress, workers=workers,
                            indices=this_reps.replication_indices())  # the same replications, so they can pair
     other_summary = summarise(other_reps, metrics)
     shared = {oid: o.title for oid, o in s.objectives.items() if oid in other.objectives}
@@ -148,9 +149,9 @@ def _table_batches(s: Scenario, req: ReportRequest, metrics: list[str],
     summ = req.workshop or {}
     obs.stage("batch")
     table = replicate(s, req.reps, req.seed, Scripted(summ.get("choices") or {}, DefaultPolicy()),
-                      progress=obs.progress, extra_injects=summ.get("extra_injects") or ())
+                      progress=obs.progress, extra_injects=summ.get("extra_injects") or (), workers=req.workers)
     obs.stage("counterfactual")
-    defaults = replicate(s, req.reps, req.seed, progress=obs.progress)
+    defaults = replicate(s, req.reps, req.seed, progress=obs.progress, workers=req.workers)
     table_summary, default_summary = summarise(table, metrics), summarise(defaults, metrics)
     keys = [m for m in aar.key_metrics(s) if m in table_summary["metrics"]]
     comp = compare(table_summary, default_summary, {oid: o.title for oid, o in s.objectives.items()}, keys,
@@ -181,6 +182,15 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         narrated_run = req.workshop["result"]
     narrated_run = narrated_run if narrated_run is not None else run(s, seed)
     metrics = sorted(narrated_run.metrics)
+    label = "workshop path" if req.workshop is not None else "narrated run"
+    run_charts: list[CH.Chart] = []
+
+    def draw_run_charts() -> None:   # the narrated run's charts do not wait for the batch
+        from .map import theatre_map
+        theatre = theatre_map(s, title=f"Theatre map: the forces' routes, {s.title}")
+        run_charts.extend([CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label)]
+                          + ([theatre] if theatre is not None else []))   # a scenario without places has no map
+
     counterfactual = None
     if req.replications is not None:
         reps_ = req.replications
@@ -188,13 +198,17 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         reps_, counterfactual = _table_batches(s, req, metrics, obs)
     else:
         obs.stage("batch")
-        reps_ = replicate(s, req.reps, seed, progress=obs.progress)
+        reps_ = replicate(s, req.reps, seed, progress=obs.progress, workers=req.workers,
+                          alongside=draw_run_charts if req.workers > 1 else None)   # drawn while the workers run
+    if not run_charts:
+        draw_run_charts()
     summary = req.summary if req.summary is not None else summarise(reps_, metrics)
     reference, how = baseline_of(req.path, list(req.sets))
     other_seed = seed if req.compare_seed is None else req.compare_seed
     comp = other_summary = None
     if req.compare_with is not None:
-        comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs)
+        comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs,
+                                             req.workers)
     x = aar.Inputs(s, narrated_run, reps_, summary, seed,
                    aar.Source(req.source_kind, aar.project_path(req.path), list(req.sets)), when, reference=reference,
                    differences=differences(s, reference, list(req.sets)), reference_how=how,
@@ -207,12 +221,11 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         report = aar.build_report(x)
     report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
-    label = "workshop path" if req.workshop is not None else "narrated run"
     objectives = report.objective_dicts()
-    drawn = [CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label),
+    drawn = [*run_charts[:2],
              CH.distributions(s, values, narrated_run.metrics if req.workshop is not None else None, label,
                               narrated=narrated_run.metrics if req.workshop is None else None),
-             CH.probabilities(objectives, report.report.rating_thresholds)]
+             CH.probabilities(objectives, report.report.rating_thresholds), *run_charts[2:]]
     if report.comparison is not None:
         comparison = dataclasses.asdict(report.comparison)
         drawn.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},
@@ -233,10 +246,12 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
 
 def _sweep_chart(sweep: dict[str, Any]) -> CH.Chart:
     """The batch's sweep chart, for the sweep overview."""
-    from .batch_charts import batch_chart
+    from .batch_charts import BOTH, batch_chart
 
     title = f"P(success) across the sweep of {', '.join(v['path'] for v in sweep['vary'])}"
-    return CH.Chart("sweep", title, batch_chart(sweep, "svg").data, batch_chart(sweep, "png").data)
+    drawn = batch_chart(sweep, BOTH)   # one figure, both files
+    assert drawn.png is not None
+    return CH.Chart("sweep", title, drawn.data, drawn.png)
 
 
 def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str, ...]) -> Written:

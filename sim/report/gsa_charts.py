@@ -14,14 +14,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .charts import STYLE, figure_bytes  # first: it picks matplotlib's Agg backend
+from .charts import STYLE, figure_bytes, rendered  # first: it picks matplotlib's Agg backend
 
 FORMATS = ("svg", "png")
+BOTH = "svg+png"   # (internal) both files of one figure, laid out once: what the report asks for
 _STYLE = cast(Any, STYLE)
 
 
 def _check(fmt: str) -> None:
-    if fmt not in FORMATS:
+    if fmt not in (*FORMATS, BOTH):
         raise ValueError(f"chart format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
@@ -35,9 +36,10 @@ def _outcome(d: dict[str, Any]) -> str:
     return f"P({d['objective']})" if "objective" in d else f"mean {d['metric']}"
 
 
-def _done(fig: Any, fmt: str) -> bytes:
+def _done(fig: Any, fmt: str) -> Any:
+    """The figure's bytes in ``fmt``, or with :data:`BOTH` its (SVG, PNG) from one layout."""
     fig.tight_layout()
-    data = figure_bytes(fig, fmt)
+    data = rendered(fig) if fmt == BOTH else figure_bytes(fig, fmt)
     plt.close(fig)
     return data
 
@@ -101,6 +103,12 @@ def _two_main(d: dict[str, Any]) -> list[int]:
     order = [names.index(r["parameter"]) for r in d["box"]["restrictions"] if r["kind"] == "continuous"]
     order += [i for i in numeric if i not in order]
     return order[:2]
+
+
+def files(chart: Any, d: dict[str, Any]) -> tuple[bytes, bytes]:
+    """(SVG, PNG) of ``chart`` (:func:`gsa_chart` or :func:`discovery_chart`) of ``d``: one figure, laid out once."""
+    svg, png = chart(d, BOTH)
+    return svg, png
 
 
 def discovery_chart(d: dict[str, Any], fmt: str = "svg") -> bytes:

@@ -12,12 +12,11 @@ import sqlite3
 from pathlib import Path
 from typing import NamedTuple
 
-from ..engine.run import run
 from ..scenario.errors import ScenarioError
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
 from .generate import ReportError
-from .montecarlo import Replications, summarise_rows
+from .montecarlo import Replications, replicate, summarise_rows
 
 
 class StoredBatch(NamedTuple):
@@ -25,22 +24,21 @@ class StoredBatch(NamedTuple):
     path: str
     sets: list[str]              # the batch's --set and the point's own overrides
     seed: int
-    replications: Replications   # re-run with traces
+    replications: Replications   # re-run, their causes read from the traces
     summary: dict                # of the point reported on
     where: str                   # "point 2 of 5 (...)", or "" for a batch without --vary
     sweep: dict | None           # every point's objective odds, as `crisis-sim batch --json` gives them
 
 
-def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
+def load_stored_batch(db: Path, batch_id: int, point: int = 1, workers: int = 1) -> StoredBatch:
     """Sweep point ``point`` (1 = the first, as ``crisis-sim batch`` lists them) of a stored batch.
 
     The scenario is loaded with the batch's ``--set`` and the point's own overrides, and the
     replications are re-run with the decisions the batch used (weighted random when it explored
-    them), so that they reproduce the stored metrics. A batch with ``--vary`` also gives the odds
+    them), on ``workers`` processes, so that they reproduce the stored metrics. A batch with ``--vary`` also gives the odds
     of every point (``sweep``), for the report's overview of the sweep.
     """
     try:
-        from ..batch.seeds import replication_seed
         from ..batch.store import Store, StoreError, explain
         from ..engine.decisions import WeightedRandom
     except Exception:
@@ -84,13 +82,11 @@ def load_stored_batch(db: Path, batch_id: int, point: int = 1) -> StoredBatch:
                                                                              else ""))
     seed = int(meta["seed"])
     explore = bool(params.get("explore_decisions"))
-    reps = Replications(s, seed)
-    for row in rows:
-        res = run(s, replication_seed(seed, row["index"]), WeightedRandom() if explore else None, keep_trace=True)
-        if dict(res.metrics.items()) != row["metrics"]:
+    reps = replicate(s, len(rows), seed, WeightedRandom() if explore else None, indices=[int(r["index"]) for r in rows],
+                     workers=workers)
+    for got, row in zip(reps.results, rows, strict=True):
+        if got.metrics != row["metrics"]:
             raise ReportError(f"{db}: replication {row['index']} does not reproduce (engine version changed?)")
-        reps.results.append(res)
-        reps.indices.append(int(row["index"]))
     titles = {oid: o.title for oid, o in s.objectives.items()}
     summary = summarise_rows(rows, titles)
     where = (f"point {point} of {len(points)} ({', '.join(pt['overrides'])})" if len(points) > 1 else "")

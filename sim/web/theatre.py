@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.trace import ForceRecord
-from ..geo import LonLat, TheatreMap, outlines
+from ..geo import LonLat, TheatreMap, box_of, outlines
 from ..scenario.model import Scenario
 from ..scenario.places import place_of
 from ..workshop.session import EPS, Session
 
-THEATRE = (-12.0, 34.0, 50.0, 71.5)
-MARGIN = 3.0          # degrees around the places shown
 WIDTH = 900
 SIDE_COLOUR = {"blue": "#0072B2", "red": "#D55E00", "green": "#009E73", "white": "#555555"}
 
@@ -44,17 +42,6 @@ def placed_forces(s: Scenario) -> list[Placed]:
             a, b = place_of(s, f.origin_place), place_of(s, f.destination_place)
             out.append(Placed(fid, f.name, f.side, a.lonlat, b.lonlat, a.name, b.name))
     return out
-
-
-def box_of(points: list[LonLat]) -> tuple[float, float, float, float]:
-    """The points inside the theatre, with a margin (the theatre's box when none is)."""
-    x0, y0, x1, y1 = THEATRE
-    inside = [p for p in points if x0 <= p[0] <= x1 and y0 <= p[1] <= y1]
-    if not inside:
-        return THEATRE
-    lo_x, hi_x = min(p[0] for p in inside) - MARGIN, max(p[0] for p in inside) + MARGIN
-    lo_y, hi_y = min(p[1] for p in inside) - MARGIN, max(p[1] for p in inside) + MARGIN
-    return (max(lo_x, x0), max(lo_y, y0), min(hi_x, x1), min(hi_y, y1))
 
 
 class RoomMap:

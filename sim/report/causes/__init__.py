@@ -25,6 +25,8 @@ here dispatch to them.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ...engine.trace import Result
@@ -32,13 +34,13 @@ from ...scenario.model import Scenario
 from ..wording import num
 from .escalation import _deconfliction_why, _escalation_why
 from .events import _checkpoint_why, _event_why
-from .forces import COMPONENTS, ForceChain, _force_why, force_chain
+from .forces import COMPONENTS, ForceChain, LateForce, _force_why, force_chain, late_miss
 from .kinds import CauseKind, action, wording
 from .triggers import TRIGGER_KINDS, trigger_of
 from .why import Step, Why
 
-__all__ = ["COMPONENTS", "TRIGGER_KINDS", "CauseKind", "ForceChain", "Step", "Why", "action", "batch_causes",
-           "explain", "force_chain", "trigger_of", "wording"]
+__all__ = ["COMPONENTS", "TRIGGER_KINDS", "CauseKind", "CauseNote", "ForceChain", "Found", "LateForce", "Step", "Why",
+           "action", "batch_causes", "batch_causes_of", "explain", "force_chain", "note", "trigger_of", "wording"]
 
 
 def explain(s: Scenario, oid: str, r: Result, ctx: dict[str, Any] | None = None) -> Why | None:
@@ -68,21 +70,65 @@ def explain(s: Scenario, oid: str, r: Result, ctx: dict[str, Any] | None = None)
     return Why(CauseKind.OUTSIDE_TARGET, f"{m} = {num(v, 2)} against the target {o.target.describe()}", [], m)
 
 
-def batch_causes(s: Scenario, oid: str, results: list[Result], ctx: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The causes of the misses over a batch: {"failed", "causes": [{cause, kind, count, share, example_rep}]}
-    (``cause`` the category as worded, ``kind`` its CauseKind)."""
+@dataclass(frozen=True)
+class Found:
+    """A cause found in one run without the batch's context: its kind and subject (the category counted)."""
+
+    kind: CauseKind
+    subject: str = ""
+
+    def key_kind(self, s: Scenario, ctx: dict[str, Any]) -> tuple[str, CauseKind]:
+        return wording(self.kind, self.subject), self.kind
+
+
+CauseNote = Found | LateForce
+"""What a batch keeps of one missed run for the causes count: the cause when it is known from the run
+alone, or the numbers that pick it once the batch's medians are known (a late force)."""
+
+
+def note(s: Scenario, oid: str, r: Result) -> CauseNote | None:
+    """The compact cause of objective ``oid``'s miss in run ``r`` (None when met), read from its trace
+    (in a batch's worker, so the trace need not be kept): :func:`cause_of` of it with the batch's context
+    is the category :func:`explain` gives with that context."""
+    if r.objectives[oid].met:
+        return None
+    late = late_miss(s, s.objectives[oid], r)
+    if late is not None:
+        return late
+    w = explain(s, oid, r, {})  # only a late force reads the context
+    assert w is not None
+    return Found(w.kind, w.subject)
+
+
+def cause_of(s: Scenario, n: CauseNote, ctx: dict[str, Any]) -> tuple[str, CauseKind]:
+    """(category as worded, kind) of a noted miss, with the batch's context."""
+    if isinstance(n, LateForce):
+        kind = n.kind(s, ctx)
+        return wording(kind), kind
+    return n.key_kind(s, ctx)
+
+
+def batch_causes_of(s: Scenario, notes: Iterable[tuple[int, CauseNote]], ctx: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """The causes of the misses over a batch from the runs' notes (``(position, note)`` of each missed
+    run, in position order): {"failed", "causes": [{cause, kind, count, share, example_rep}]}."""
+    ctx = ctx or {}
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     kinds: dict[str, CauseKind] = {}
     failed = 0
-    for i, r in enumerate(results):
-        w = explain(s, oid, r, ctx)
-        if w is None:
-            continue
+    for i, n in notes:
+        key, kind = cause_of(s, n, ctx)
         failed += 1
-        counts[w.key] += 1
-        first.setdefault(w.key, i)
-        kinds[w.key] = w.kind
-    causes = [{"cause": k, "kind": kinds[k], "count": n, "share": n / failed, "example_rep": first[k]}
-              for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        counts[key] += 1
+        first.setdefault(key, i)
+        kinds[key] = kind
+    causes = [{"cause": k, "kind": kinds[k], "count": c, "share": c / failed, "example_rep": first[k]}
+              for k, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     return {"failed": failed, "causes": causes}
+
+
+def batch_causes(s: Scenario, oid: str, results: list[Result], ctx: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The causes of the misses over a batch of full runs (:func:`batch_causes_of` of their notes)."""
+    found: Mapping[int, CauseNote | None] = {i: note(s, oid, r) for i, r in enumerate(results)}
+    return batch_causes_of(s, ((i, n) for i, n in found.items() if n is not None), ctx)

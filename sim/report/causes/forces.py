@@ -112,6 +112,60 @@ def _force_steps(s: Scenario, fc: ForceChain, upto: str) -> list[Step]:
     return sorted(steps, key=lambda x: x.t_h)
 
 
+@dataclass(frozen=True)
+class LateForce:
+    """A force that came too late, in numbers: which step of its chain is to blame depends on the
+    batch's medians (the yardstick for a late alert or activation), known only once the whole batch
+    has run. A batch's workers keep this compact summary of each late run instead of its trace, and
+    :meth:`kind` picks the cause when the medians are known, as :func:`_force_why` does for one run."""
+
+    fid: str
+    parts: tuple[str, ...]                     # the steps that make up the time (COMPONENTS)
+    comp: tuple[tuple[str, float], ...]        # each step's length in this run (hours)
+    limit: float | None
+    held: bool                                 # held at readiness before deploying (and never released)
+
+    def yardsticks(self, s: Scenario, ctx: dict[str, Any]) -> dict[str, float]:
+        """Each step's usual length: the reference scenario's mean notice and transit, the batch's median
+        alert and activation hours (this run's own when the medians are not given)."""
+        comp, med = dict(self.comp), ctx.get("medians", {})
+        spec = s.forces[self.fid]
+        base = ctx.get("reference")
+        bspec = base.forces.get(self.fid, spec) if base is not None else spec
+        return {"notice": bspec.notice_to_move_h.mean(), "transit": bspec.transit_h.mean(), "delay": 0.0,
+                "wait": 0.0, "activation": med.get(f"force.{self.fid}.activated_h", comp.get("activation", 0.0)),
+                "alert": med.get(f"force.{self.fid}.alerted_h", comp.get("alert", 0.0))}
+
+    def kind(self, s: Scenario, ctx: dict[str, Any]) -> K:
+        """The cause: a step that alone breaks the limit, else the step furthest above its usual length."""
+        comp, ref, parts = dict(self.comp), self.yardsticks(s, ctx), self.parts
+        alone = [k for k in comp if self.limit is not None and comp[k] > self.limit]
+        culprit = alone[0] if alone else max(comp, key=lambda k: (comp[k] - ref.get(k, 0.0), -parts.index(k)))
+        if culprit == "wait":
+            return K.HELD if self.held else K.WAIT_DEPLOY_ORDER
+        return {"notice": K.LONG_NOTICE, "activation": K.LATE_ACTIVATION, "delay": K.DELAY_EFFECTS,
+                "transit": K.LONG_TRANSIT}.get(culprit, K.LATE_ALERT)
+
+
+def late_force(fc: ForceChain, stat: str, limit: float | None) -> LateForce:
+    """The compact summary of a late force time ``stat`` (a key of COMPONENTS) against ``limit``."""
+    parts = COMPONENTS.get(stat, ())
+    held = any(h.held and h.t_h <= fc.times.get("deploying", 1e9) for h in fc.holds)
+    return LateForce(fc.fid, parts, tuple((k, fc.components.get(k, 0.0)) for k in parts), limit, held)
+
+
+def late_miss(s: Scenario, o: Objective, r: Result) -> LateForce | None:
+    """The :class:`LateForce` of objective ``o`` (a force-timing objective) in run ``r`` when it was
+    missed late, None otherwise (never reached or early: their causes need no batch context)."""
+    parts = o.metric.split(".")
+    if parts[0] != "force" or len(parts) != 3 or parts[1] not in s.forces:
+        return None
+    miss = _miss(o, r.metrics.get(o.metric))
+    if miss in ("never", "early"):
+        return None
+    return late_force(force_chain(s, r, parts[1]), parts[2], o.target.lte if miss == "late" else o.target.gte)
+
+
 def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: dict[str, Any]) -> Why:
     spec = s.forces[fid]
     fc = force_chain(s, r, fid)
@@ -152,35 +206,31 @@ def _force_why(s: Scenario, o: Objective, r: Result, fid: str, stat: str, ctx: d
         return Why(kind, f"{spec.name}: {key.replace('notice', 'notice to move')} of only "
                    f"{num(comp.get(key))} h brought it to {num(value)} h, before the {limit:g} h window", steps)
     # late: a step that alone breaks the limit decides; otherwise the step furthest above its usual length
-    base = ctx.get("reference")
-    bspec = base.forces.get(fid, spec) if base is not None else spec
-    ref = {"notice": bspec.notice_to_move_h.mean(), "transit": bspec.transit_h.mean(), "delay": 0.0, "wait": 0.0,
-           "activation": med.get(f"force.{fid}.activated_h", comp.get("activation", 0.0)),
-           "alert": med.get(f"force.{fid}.alerted_h", comp.get("alert", 0.0))}
-    alone = [k for k in comp if limit is not None and comp[k] > limit]
-    culprit = alone[0] if alone else max(comp, key=lambda k: (comp[k] - ref.get(k, 0.0), -parts.index(k)))
+    late = late_force(fc, stat, limit)
+    ref = late.yardsticks(s, ctx)
+    kind = late.kind(s, ctx)
     held = [h for h in fc.holds if h.held and h.t_h <= fc.times.get("deploying", 1e9)]
     over = f"{num(value)} h against a limit of {limit:g} h"
-    if culprit == "notice":
+    if kind is K.LONG_NOTICE:
         return Why(K.LONG_NOTICE, f"notice to move {num(comp['notice'])} h for {spec.name} "
                    f"(scenario: {dist_text(spec.notice_to_move_h)} h) took it to {over}", steps)
-    if culprit == "activation":
+    if kind is K.LATE_ACTIVATION:
         trig = _trigger_name(fc.trigger)
         medtxt = f" (batch median {h_label(ref['activation'])})" if f"force.{fid}.activated_h" in med else ""
         return Why(K.LATE_ACTIVATION, f"{spec.name} activated late at {h_label(comp['activation'])}{medtxt}, "
                    f"set off by {trig}; {over}", steps, decisions=_decisions(fc.trigger))
-    if culprit == "wait" and held:
+    if kind is K.HELD:
         h = held[0]
         return Why(K.HELD, f"{spec.name} held at readiness by {h.actor} at {h_label(h.t_h)}, waiting "
                    f"{num(comp['wait'])} h before deploying; {over}", steps, decisions=_decisions(h))
-    if culprit == "wait":
+    if kind is K.WAIT_DEPLOY_ORDER:
         return Why(K.WAIT_DEPLOY_ORDER, f"{spec.name} waited {num(comp['wait'])} h at readiness for "
                    f"{cond_text(s, spec.deploy_when)}; {over}", steps)
-    if culprit == "delay":
+    if kind is K.DELAY_EFFECTS:
         names = ", ".join(sorted({d.actor for d in fc.delays}))
         return Why(K.DELAY_EFFECTS, f"delays of {num(comp['delay'])} h imposed on {spec.name} by {names}; {over}",
                    steps, decisions=[d for x in fc.delays if (d := _decision_of(x))])
-    if culprit == "transit":
+    if kind is K.LONG_TRANSIT:
         given = "staging, lift, movement and reception of its echelons" if has_echelons(spec) \
             else f"scenario: {dist_text(spec.transit_h)} h"
         return Why(K.LONG_TRANSIT, f"transit of {num(comp['transit'])} h for {spec.name} ({given}); {over}", steps)
