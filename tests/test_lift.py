@@ -244,3 +244,16 @@ def test_an_echelon_ready_on_a_condition_and_never_before_the_one_before_it(writ
     # advance party ready H+6, lifted H+8-18, in place H+24; main body ready at its release H+9, staged
     # by H+11, lifted from H+18 for 90 h: lands H+113, in place H+114
     assert m["force.a.echelon.adv.in_place_h"] == 24 and m["force.a.echelon.main.in_place_h"] == 114
+
+
+def test_tempo_scales_the_echelons_notice_and_staging_by_its_factors(write):
+    from sim.scenario.tempo import tempo_factor
+
+    s = load_scenario(write("lift.yaml", ECHELONS), ["tempo={posture: exercise}"])
+    n, st = tempo_factor(s, "notice_to_move"), tempo_factor(s, "staging")
+    assert n > 1 and st > 1
+    dep = [x for x in run(s, seed=5).trace if isinstance(x, EchelonRecord) and x.event == "departed"]
+    # activated H+4; the advance party is ready 10 h x n later and stages 2 h x st, then lifts its 100 troops in
+    # 10 h (lift and the 5 h flight are not the tempo's)
+    assert dep[0].t_h == pytest.approx(4 + 10 * n + 2 * st, abs=1e-5)
+    assert (dep[0].lift_h, dep[0].transit_h) == (10, 5)

@@ -80,9 +80,9 @@ def force_process(w: World, fs: ForceState) -> Process:
 # --- forces that move by echelons ------------------------------------------------------------
 
 def staging_hours(w: World, hours: float) -> float:
-    """The staging time an echelon takes at its origin: the drawn hours (the one place where a
-    scenario-wide tempo would scale them)."""
-    return hours
+    """The staging time an echelon takes at its origin: the drawn hours times the scenario's tempo
+    factor for staging (:mod:`sim.scenario.tempo`)."""
+    return hours * tempo_factor(w.s, "staging")
 
 
 def _timed_echelon(w: World, es: EchelonState, hours: float) -> Process:
@@ -102,7 +102,7 @@ def _by_echelons(w: World, fs: ForceState) -> Process:
         if p.notice_path is not None:
             e = spec.echelons.get(p.id)
             dist = e.notice_to_move_h if e is not None and e.notice_to_move_h is not None else spec.notice_to_move_h
-            notice = dist.sample(w.draws(p.notice_path))
+            notice = dist.sample(w.draws(p.notice_path)) * tempo_factor(w.s, "notice_to_move")
         mv, base = p.movement, p.movement_path
         if mv is None:
             transit, staging, reception = spec.transit_h.sample(w.draws(f"forces.{fid}.transit_h")), 0.0, 0.0

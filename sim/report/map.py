@@ -84,15 +84,13 @@ def force_routes(s: Scenario) -> list[Layer]:
 
 
 def axes(s: Scenario) -> list[Layer]:
-    """The adversary's axes of advance that name their places (start, waypoints, objective place), if the
-    scenario's axes have those fields."""
+    """The adversary's axes of advance that name their places (start, waypoints, objective place)."""
     adv = s.adversary
     if adv is None:
         return []
     tracks = []
     for aid, a in adv.axes.items():
-        ids = [getattr(a, "start", None), *(getattr(a, "waypoints", None) or []), getattr(a, "objective_place", None)]
-        ids = [i for i in ids if isinstance(i, str) and i]
+        ids = [i for i in (a.start, *a.waypoints, a.objective_place) if i]
         if len(ids) >= 2:
             tracks.append(Track(f"axis-{aid}", a.name, tuple(_spot(s, i) for i in ids)))
     if not tracks:
