@@ -436,7 +436,41 @@ def test_a_map_layer_is_one_function_added_to_the_list(served, monkeypatch):
     monkeypatch.setattr(theatre, "LAYERS", [*theatre.LAYERS, places_layer])
     state = _client(server).get("/api/state/room").json()
     layers = [k["layer"] for k in state["map"]["key"]]
-    n_forces = layers.count("forces")
-    assert n_forces >= 2 and layers == ["forces"] * n_forces + ["places"] * n_forces
-    assert state["map"]["overlay"].count("<title>") >= 3 * n_forces           # the new marks are drawn too
+    n_forces, n_axes = layers.count("forces"), layers.count("axes")
+    assert n_forces >= 2 and layers == ["axes"] * n_axes + ["forces"] * n_forces + ["places"] * n_forces
+    assert state["map"]["overlay"].count("<title>") >= 3 * n_forces + 2 * n_axes  # the new marks are drawn too
     assert [k["n"] for k in state["map"]["key"]] == list(range(1, len(layers) + 1))
+
+
+def test_the_map_draws_each_axis_where_its_head_stands_and_the_incidents_at_their_area(tmp_path):
+    from sim.engine.trace import IncidentRecord
+    from sim.web.theatre import RoomMap
+    from sim.workshop import Session
+    from sim.workshop.commands import execute
+
+    # every encounter graded above routine, so that incidents happen within a few turns
+    s = load_scenario(BASELINE, ["deconfliction.p_incident=1"])
+    sess = Session.start(s, seed=3, log_path=tmp_path / "ws.jsonl", scenario_path=str(BASELINE))
+    room = RoomMap(s)
+    routed = [aid for aid, a in s.adversary.axes.items() if a.route]
+    assert len(room.axes) == len(routed) >= 5
+    for _ in range(8):
+        execute(sess, "next")
+        if sess.pending:
+            execute(sess, f"decide {sess.pending['decision']} {sess.pending['default']}")
+    svg, key = room.overlay(sess)
+    axes = [k for k in key if k["layer"] == "axes"]
+    assert [k["axis"] for k in axes] == routed
+    state = sess.view().state["axes"]
+    for k in axes:
+        if k["committed"]:
+            assert f"{state[k['axis']]['km_along']:,.0f} km in" in k["label"] or " at " in k["label"]
+        else:
+            assert k["label"].endswith("not committed")
+    placed = [r for r in sess.view().trace if isinstance(r, IncidentRecord) and r.place]
+    assert placed, "the turns met no incident"
+    shown = [k for k in key if k["layer"] == "incidents"]
+    assert sum(k["count"] for k in shown) == len(placed)
+    assert {k["place"] for k in shown} == {r.place for r in placed}
+    assert all(f"<title>{k['label']}" in svg or k["label"].split(":")[0] in svg for k in shown)
+    sess.close()

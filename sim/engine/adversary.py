@@ -47,7 +47,6 @@ _EPS = 1e-6  # troops: a ramp within this of its cap (or the total of the massed
 INF = math.inf
 
 
-
 @per_object()
 def committed_marks(s: Scenario) -> list[float]:
     """The values of ``committed_troops`` at which a condition of the scenario can change (once per scenario)."""
@@ -365,7 +364,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                                        share=share, rate_before_kmh=round(rate, 6), rate_kmh=round(new, 6),
                                        defenders=[fid for fid, _ in held]))
             rate = new
-        w.axis_moved(aid, pos, now, rate, leg)
+        w.axis_moved(aid, pos, now, rate, leg, _span(ends, leg))
         floor_ratio = 0.0
         # what comes next: the end of the leg, or commitment crossing the next band of the table
         t_leg = (ends[leg] - pos) / rate if rate > 0 else INF
@@ -396,7 +395,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                 w.record(WaypointRecord(actor=adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
                                         place=route[leg], place_name=places[leg].name, km_along=round(pos, 6),
                                         objective=last))
-            w.axis_moved(aid, pos, w.env.now, 0.0 if last else rate, leg)
+            w.axis_moved(aid, pos, w.env.now, 0.0 if last else rate, leg, _span(ends, leg))
             continue
         if not ev.triggered and dt == t_band:
             floor_ratio, cause = band, "commitment"
@@ -410,3 +409,11 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                             event="arrived", troops=round(troops_now(), 6), committed_troops=w.committed_troops,
                             objective=axis.objective or (places[-1].name if places else "")))
     w.mark(f"axis.{aid}.arrived", record=False)
+
+
+def _span(ends: list[float], leg: int) -> tuple[float, float]:
+    """The km along the axis where ``leg`` starts and ends (the last leg's end once the objective is reached)."""
+    if not ends:
+        return (0.0, 0.0)
+    k = min(leg, len(ends) - 1)
+    return (ends[k - 1] if k > 0 else 0.0, ends[k])

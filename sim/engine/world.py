@@ -73,6 +73,10 @@ class AxisPosition:
     t_h: float
     rate_kmh: float
     leg: int
+    leg_from_km: float = 0.0   # the km (along the axis) where the current leg starts and ends
+    leg_to_km: float = 0.0
+
+
 ECHELON_STAGES = ("waiting", "ready", "staging", "moving", "arrived", "in_place")
 
 
@@ -516,9 +520,11 @@ class World:
         """A ramped axis is committed now (its ramp counts its troops)."""
         self.axis_start[aid] = self.env.now
 
-    def axis_moved(self, aid: str, km: float, t_h: float, rate_kmh: float, leg: int) -> None:
-        """A routed axis stood ``km`` along at hour ``t_h`` on ``leg``, moving at ``rate_kmh``."""
-        self.axis_position[aid] = AxisPosition(km, t_h, rate_kmh, leg)
+    def axis_moved(self, aid: str, km: float, t_h: float, rate_kmh: float, leg: int,
+                   span: tuple[float, float] = (0.0, 0.0)) -> None:
+        """A routed axis stood ``km`` along at hour ``t_h`` on ``leg`` (which runs over ``span`` km of the
+        axis), moving at ``rate_kmh``."""
+        self.axis_position[aid] = AxisPosition(km, t_h, rate_kmh, leg, *span)
 
     def axis_arrived(self, aid: str) -> None:
         self.axis_arrival[aid] = self.env.now
@@ -709,11 +715,14 @@ class World:
             a = adversary.axes[aid]
             route = a.route
             km = p.km + p.rate_kmh * (now - p.t_h)
+            span = p.leg_to_km - p.leg_from_km
             last = route[min(p.leg, len(route) - 1)] if route else ""
             nxt = route[p.leg + 1] if route and p.leg + 1 < len(route) else ""
             out[aid] = {"km_along": round(km, 3), "rate_kmh": round(p.rate_kmh, 6), "last_place": last,
                         "last_place_name": self.s.places[last].name if last else "", "next_place": nxt,
                         "next_place_name": self.s.places[nxt].name if nxt else "",
+                        "leg": p.leg, "leg_share": round(min(max((km - p.leg_from_km) / span, 0.0), 1.0), 6)
+                        if span > 0 else 1.0,
                         "arrived": aid in self.axis_arrival,
                         "troops": round(self.ramps.on_axis(aid, now), 3) if self.ramps and aid in self.ramps.ramps
                         else a.troops if aid in self.axis_start else 0.0}

@@ -99,9 +99,23 @@ def axes(s: Scenario) -> list[Layer]:
                   _role_colour(s, adv.side), "axis", tuple(tracks))]
 
 
+def encounter_areas(s: Scenario) -> list[Layer]:
+    """Where the scenario's encounters (and the incidents they grade into) happen: each domain's area
+    (``deconfliction.areas``), one point per area naming its domains."""
+    d = s.deconfliction
+    if d is None or not d.areas:
+        return []
+    by_place: dict[str, list[str]] = {}
+    for dom, pid in d.areas.items():
+        by_place.setdefault(pid, []).append(dom)
+    spots = tuple(Spot(f"{place_of(s, pid).name} ({', '.join(doms)} encounters)", place_of(s, pid).lonlat)
+                  for pid, doms in by_place.items())
+    return [Layer("Encounter and incident areas", OKABE_ITO["reddish_purple"], "points", points=spots)]
+
+
 def layers_of(s: Scenario) -> list[Layer]:
-    """The layers the report's map shows for ``s``: axes under the forces' routes."""
-    return axes(s) + force_routes(s)
+    """The layers the report's map shows for ``s``: axes under the forces' routes, the encounter areas."""
+    return axes(s) + force_routes(s) + encounter_areas(s)
 
 
 @dataclass

@@ -1,12 +1,16 @@
-"""The room board's map: forces at their places, moving ones along their route.
+"""The room board's map: forces at their places, moving ones along their route; the adversary's
+axes with how far they have come; the incidents where they happened.
 
 A force that names its places (``origin_place``, ``destination_place``; see
 :mod:`sim.scenario.places`) is drawn at its origin until it deploys, along the straight line
 to its destination while in transit (the share of its drawn transit time gone by, read from
 the trace's force records), and at its destination once in place. The box is the places' own,
 with a margin, within the theatre; a place beyond it (Fort Bragg, for a flight to Poland) is
-drawn where its route enters the map, labelled with where it comes from. The base map (country
-outlines) is drawn once per session; the overlay is redrawn as things move.
+drawn where its route enters the map, labelled with where it comes from. An axis that runs between
+places is drawn along them, with a marker where its head stands now (the share of its current leg
+covered, from the run's state). Incidents are drawn at their domain's area (the place on the
+incident record), one marker per area with how many. The base map (country outlines) is drawn once
+per session; the overlay is redrawn as things move.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.trace import ForceRecord
+from ..engine.trace import ForceRecord, IncidentRecord
 from ..geo import LonLat, TheatreMap, box_of, outlines
 from ..scenario.model import Scenario
 from ..scenario.places import place_of
@@ -44,18 +48,44 @@ def placed_forces(s: Scenario) -> list[Placed]:
     return out
 
 
+@dataclass(frozen=True)
+class PlacedAxis:
+    axis: str
+    name: str
+    side: str
+    places: tuple[str, ...]       # place ids, start to objective
+    names: tuple[str, ...]
+    points: tuple[LonLat, ...]
+
+
+def placed_axes(s: Scenario) -> list[PlacedAxis]:
+    adv = s.adversary
+    if adv is None:
+        return []
+    out = []
+    for aid, a in adv.axes.items():
+        if a.route:
+            ps = [place_of(s, pid) for pid in a.route]
+            out.append(PlacedAxis(aid, a.name, adv.side, tuple(a.route), tuple(p.name for p in ps),
+                                  tuple(p.lonlat for p in ps)))
+    return out
+
+
 class RoomMap:
     """The map of one session's scenario: its box and base drawn once."""
 
     def __init__(self, s: Scenario):
         self.s = s
         self.forces = placed_forces(s)
-        self.box = box_of([p for f in self.forces for p in (f.origin, f.destination)])
+        self.axes = placed_axes(s)
+        self.areas = {pid: place_of(s, pid) for pid in (s.deconfliction.areas.values() if s.deconfliction else ())}
+        self.box = box_of([p for f in self.forces for p in (f.origin, f.destination)]
+                          + [p for a in self.axes for p in a.points] + [a.lonlat for a in self.areas.values()])
         self._base: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.forces
+        return not (self.forces or self.axes or self.areas)
 
     def base(self) -> str:
         if self._base is None:
@@ -131,10 +161,57 @@ def forces_layer(d: Drawing) -> None:
                  shape="diamond" if state == "deploying" else "circle", title=label)
 
 
-# the overlay's layers, bottom first: an adversary's axes with their advance and the incidents where they
-# happened go here as two more functions of a Drawing (reading their typed records) when the model has
-# places for them
-LAYERS: list[Callable[[Drawing], None]] = [forces_layer]
+def axes_layer(d: Drawing) -> None:
+    """Each axis along its places (thin, dashed until committed), its head where it stands now."""
+    room, m = d.room, d.m
+    state = d.session.view().state.get("axes", {})
+    for a in room.axes:
+        colour = d.colour(a.side)
+        now = state.get(a.axis)
+        pts = [p if m.contains(p) else room._end(m, p, a.points[1] if k == 0 else a.points[k - 1])
+               for k, p in enumerate(a.points)]
+        m.route(pts, colour=colour, width=3, dashed=now is None, title=" to ".join(a.names))
+        if now is None:
+            label = f"{a.name}: not committed"
+            where = pts[0]
+        else:
+            leg = min(int(now["leg"]), len(pts) - 1)
+            share = float(now["leg_share"])
+            a0, a1 = pts[leg], pts[min(leg + 1, len(pts) - 1)]
+            where = (a0[0] + share * (a1[0] - a0[0]), a0[1] + share * (a1[1] - a0[1]))
+            if now["arrived"]:
+                label = f"{a.name}: at {a.names[-1]}"
+            else:
+                label = f"{a.name}: {now['km_along']:,.0f} km in, towards {now['next_place_name'] or a.names[-1]}"
+        n = d.add("axes", label, colour, axis=a.axis, name=a.name, committed=now is not None)
+        m.marker(where, str(n), colour=colour, r=12, shape="diamond", title=label)
 
 
-__all__ = ["LAYERS", "Drawing", "RoomMap", "box_of", "forces_layer", "placed_forces"]
+def incidents_layer(d: Drawing) -> None:
+    """Incidents so far, one marker per area (the domain's place), sized by how many."""
+    room, m = d.room, d.m
+    by_place: dict[str, list[IncidentRecord]] = {}
+    for r in d.session.view().trace:
+        if isinstance(r, IncidentRecord) and r.place and r.place in room.areas:
+            by_place.setdefault(r.place, []).append(r)
+    for pid, recs in by_place.items():
+        area = room.areas[pid]
+        kinds: dict[str, int] = {}
+        for r in recs:
+            kinds[r.name or "incident"] = kinds.get(r.name or "incident", 0) + 1
+        label = f"{len(recs)} incident{'s' if len(recs) != 1 else ''} in {area.name}: " + ", ".join(
+            f"{k} x{v}" if v > 1 else k for k, v in kinds.items())
+        x0, y0, x1, y1 = m.box
+        where = area.lonlat if m.contains(area.lonlat) else m.clip(((x0 + x1) / 2, (y0 + y1) / 2), area.lonlat)
+        n = d.add("incidents", label, INCIDENT_COLOUR, place=pid, count=len(recs))
+        m.marker(where, str(n), colour=INCIDENT_COLOUR, r=12 + min(len(recs), 6) * 2, shape="circle", title=label)
+
+
+INCIDENT_COLOUR = "#CC79A7"   # Okabe-Ito reddish purple: apart from the sides' colours
+
+# the overlay's layers, bottom first
+LAYERS: list[Callable[[Drawing], None]] = [axes_layer, forces_layer, incidents_layer]
+
+
+__all__ = ["LAYERS", "Drawing", "RoomMap", "axes_layer", "box_of", "forces_layer", "incidents_layer", "placed_axes",
+           "placed_forces"]
