@@ -24,7 +24,6 @@ from simpy.events import PENDING, Event
 
 from ..scenario.conditions import (
     FORCE_STATES,
-    STAGE_OF,
     Condition,
     DecisionCond,
     EventCond,
@@ -36,6 +35,7 @@ from ..scenario.conditions import (
 from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
 from .memo import per_object
+from .plan import compiled
 from .trace import (
     DelayEffectRecord,
     EncounterFactorEffectRecord,
@@ -279,25 +279,23 @@ class World:
         self.keep_trace = keep_trace
         self.trace: list[Record] = []
         self._seq = 0
-        self._tz = ZoneInfo(scenario.clock.display_tz)
+        self.plan = plan = compiled(scenario)  # what follows from the scenario alone, worked out once
+        self._tz = plan.tz
         self._start = scenario.clock.start
         self.happened_at: dict[str, float] = {}
         self.decided: dict[str, str] = {}
         self.decision_log: list[dict[str, Any]] = []
-        self.forces = {fid: ForceState(fid, f, STAGE_OF[f.initial_state]) for fid, f in scenario.forces.items()}
-        for fs in self.forces.values():
-            for st in FORCE_STATES[1: fs.stage + 1]:
-                fs.times[st] = 0.0
+        self.forces = forces = {fid: ForceState(fid, f, plan.initial_stage[fid]) for fid, f in scenario.forces.items()}
+        for fs in forces.values():
+            if fs.stage:
+                fs.times = dict.fromkeys(FORCE_STATES[1: fs.stage + 1], 0.0)
         # the forces that count towards each (side, domain) presence, in scenario order
-        self._presence_forces: dict[tuple[str, str], list[ForceState]] = {}
-        for fs in self.forces.values():
-            if fs.spec.encounters:
-                self._presence_forces.setdefault((fs.spec.side, fs.spec.kind), []).append(fs)
+        self._presence_forces: dict[tuple[str, str], list[ForceState]] = {
+            k: [forces[fid] for fid in fids] for k, fids in plan.presence_forces.items()}
         self.committed_troops = 0.0
         self._encounters: Encounters | None = None  # the encounter clock (and counts), when there is one
         self.encounter_factor = 1.0
-        self.measures = ({m: spec.active for m, spec in scenario.deconfliction.measures.items()}
-                         if scenario.deconfliction else {})
+        self.measures = dict(plan.measures)
         self.measure_p: float | None = None  # p_incident x active measure factors (measure_product), until one switches
         self.axis_start: dict[str, float] = {}
         self.axis_arrival: dict[str, float] = {}
