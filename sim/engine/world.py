@@ -107,6 +107,12 @@ class _Streams:
         self._words: Words = root.generate_state(4 * len(STREAMS), np.uint64)
         self._made: dict[str, np.random.Generator] = {}
 
+    def words(self, name: str) -> tuple[int, int, int, int]:
+        """The four seed words of stream ``name`` (as Python ints)."""
+        k = 4 * STREAMS.index(name)
+        w0, w1, w2, w3 = self._words[k:k + 4].tolist()
+        return w0, w1, w2, w3
+
     def bit_generator(self, name: str) -> np.random.PCG64:
         k = 4 * STREAMS.index(name)
         # numpy documents ISeedSequence as PCG64's seed extension point; its stubs list SeedSequence only
@@ -152,6 +158,11 @@ def _channels_of_one(cond: Condition) -> frozenset[str]:
 _SPAN = 1 << 128  # PCG64's period: advances wrap around it
 _PATH_STRIDE = 1 << 64  # each parameter path owns 2**64 consecutive draws of the params stream
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53: how numpy's Generator.random turns PCG64 words into [0, 1)
+# PCG64 as numpy defines it (numpy/random/src/pcg64: a 128-bit LCG with this multiplier, the XSL-RR
+# output of the state after each step); ParamStream evaluates it in Python ints, see there
+_PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+_M128 = _SPAN - 1
+_M64 = (1 << 64) - 1
 
 
 @lru_cache(maxsize=65536)
@@ -161,52 +172,91 @@ def path_offset(path: str) -> int:
     return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big") * _PATH_STRIDE
 
 
+def _lcg_jump(n: int) -> tuple[int, int]:
+    """(A, C) with ``n`` steps of PCG64's LCG taking state ``x`` to ``(A * x + C * inc) mod 2**128``
+    (``inc`` the stream's increment); by squaring, as ``PCG64.advance`` does."""
+    a, c, step_a, step_c = 1, 0, _PCG_MULT, 1
+    while n:
+        if n & 1:
+            a, c = (a * step_a) & _M128, (c * step_a + step_c) & _M128
+        step_c = (step_c * (step_a + 1)) & _M128
+        step_a = (step_a * step_a) & _M128
+        n >>= 1
+    return a, c
+
+
+@lru_cache(maxsize=65536)
+def path_jump(path: str) -> tuple[int, int]:
+    """The jump from the params stream's seeded state to the state of ``path``'s first draw (its
+    word at ``path_offset(path)``): the same for every run, so worked out once per path."""
+    return _lcg_jump(path_offset(path) + 1)
+
+
+def _xsl_rr(x: int) -> int:
+    """PCG64's output word for LCG state ``x``."""
+    v = ((x >> 64) ^ x) & _M64
+    r = x >> 122
+    return ((v >> r) | (v << (64 - r))) & _M64
+
+
 class ParamStream:
     """The run's parameter stream: one PCG64 (seeded from the run's SeedSequence), in which every
-    parameter path owns its own stretch, reached by jumping ahead (``PCG64.advance``).
+    parameter path owns its own stretch, reached by jumping ahead (what ``PCG64.advance`` does).
 
     So a parameter's draws depend on its path and the seed alone: adding, removing or reordering a
     force, inject or decision leaves every other parameter's draws as they were (common random
     numbers between variants). The n-th draw of a path is ``Generator.random()``'s formula applied
-    to the stream's word at ``path_offset(path) + n``.
+    to the stream's word at ``path_offset(path) + n``: the word ``PCG64.random_raw()`` gives after
+    ``PCG64.advance(path_offset(path) + n)``. This class computes that word in Python ints, from the
+    seeded state and the path's jump (:func:`path_jump`, once per path): a few multiplications
+    instead of a numpy call to advance and one to draw (``tests/test_engine_draws.py`` checks the
+    words against numpy's PCG64).
     """
 
-    __slots__ = ("_bits", "_paths", "_pos", "_streams")
+    __slots__ = ("_paths", "_seeded", "_streams")
 
     def __init__(self, streams: _Streams) -> None:
         self._streams = streams
-        self._bits: np.random.PCG64 | None = None  # made at the first draw
-        self._pos = 0
+        self._seeded: tuple[int, int] | None = None  # (state, inc) as PCG64 seeds them, at the first draw
         self._paths: dict[str, PathDraws] = {}
 
     def at(self, path: str) -> PathDraws:
         d = self._paths.get(path)
         if d is None:
-            d = self._paths[path] = PathDraws(self, path_offset(path))
+            d = self._paths[path] = PathDraws(self, path)
         return d
 
-    def word(self, index: int) -> int:
-        bits = self._bits
-        if bits is None:
-            bits = self._bits = self._streams.bit_generator("params")
-        if index != self._pos:
-            bits.advance((index - self._pos) % _SPAN)
-        self._pos = (index + 1) % _SPAN
-        return int(bits.random_raw())
+    def seeded(self) -> tuple[int, int]:
+        """The LCG state and increment of the params stream's PCG64 as seeded (``pcg64_set_seed``:
+        seed and sequence from the stream's four words, high word first)."""
+        got = self._seeded
+        if got is None:
+            w0, w1, w2, w3 = self._streams.words("params")
+            inc = (((w2 << 64 | w3) << 1) | 1) & _M128
+            x = (inc + (w0 << 64 | w1)) & _M128  # srandom: one step from 0 (giving inc), plus the seed,
+            got = self._seeded = ((x * _PCG_MULT + inc) & _M128, inc)  # and one step more
+        return got
 
 
 class PathDraws:
     """One parameter path's uniform draws (a :class:`~sim.scenario.draws.Draws`)."""
 
-    __slots__ = ("_n", "_offset", "_stream")
+    __slots__ = ("_path", "_stream", "_x")
 
-    def __init__(self, stream: ParamStream, offset: int) -> None:
-        self._stream, self._offset, self._n = stream, offset, 0
+    def __init__(self, stream: ParamStream, path: str) -> None:
+        self._stream, self._path = stream, path
+        self._x: int | None = None  # the LCG state of the last draw
 
     def random(self) -> float:
-        n = self._n
-        self._n = n + 1
-        return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
+        x = self._x
+        state, inc = self._stream.seeded()
+        if x is None:
+            a, c = path_jump(self._path)
+            x = (a * state + c * inc) & _M128
+        else:
+            x = (x * _PCG_MULT + inc) & _M128
+        self._x = x
+        return (_xsl_rr(x) >> 11) * _TO_UNIT
 
 
 class Uniforms:
