@@ -129,4 +129,4 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: D
     metrics, outcomes = measure(w)
     return Result(scenario=scenario.name, scenario_hash=scenario.content_hash, seed=_seed_repr(seed),
                   horizon_h=horizon, metrics=metrics, objectives=outcomes, decisions=list(w.decision_log),
-                  trace=w.trace, state=w.snapshot(), pending=w.pending)
+                  trace=w.trace, snapshot=w.snapshot, pending=w.pending)
