@@ -67,6 +67,7 @@ class Plan:
 
     def __init__(self, s: Scenario) -> None:
         self.scenario = s
+        self.content_hash = s.content_hash  # a pydantic private attribute: slow to read, so read once
         conds = [c for _, c in conditions(s)]
         # the hours at which a time comparison in a condition can change value, and the tension
         # levels whose downward crossing by decay can (each once, in order)
