@@ -1,6 +1,7 @@
 """Benchmark of the Monte Carlo batch on the baseline scenario (a script, not a test).
 
     python benchmarks/bench.py [--rounds 5] [--quick]
+    python benchmarks/bench.py --against ../other-worktree   # the engine alone, this checkout / that one
 
 Every figure is the median of ``--rounds`` (at least 5) paired rounds, printed with its
 spread (min-max) and the machine's load average beside it: the engine and a bare SimPy
@@ -201,6 +202,46 @@ def engine_rounds(rounds: int, n: int) -> dict[str, Any]:
     return {"figures": [f_run, f_h0, f_ev, f_sp, f_ratio], "events_per_rep": per_rep}
 
 
+def engine_child(n: int) -> None:
+    """In a fresh process: CPU microseconds per baseline run, full and stopped at H+0 (the best of 3 passes
+    of ``n`` replications each), and the SimPy events per replication, as JSON."""
+    from sim import load_scenario, run
+    from sim.batch.seeds import replication_seed
+
+    s = load_scenario(BASELINE)
+    seeds = [replication_seed(0, i) for i in range(n)]
+    events = sum(count_events(lambda: [run(s, q, keep_trace=False) for q in seeds]).values()) / n
+    out: dict[str, float] = {"events_per_rep": events}
+    for key, until in (("us_per_run", None), ("setup_us", 0.0)):
+        passes = []
+        for _ in range(3):
+            t = time.process_time()
+            for q in seeds:
+                run(s, q, keep_trace=False, until_h=until)
+            passes.append((time.process_time() - t) / n * 1e6)
+        out[key] = min(passes)
+    print(json.dumps(out))
+
+
+def against(other: Path, rounds: int, n: int) -> None:
+    """This checkout's engine against ``other``'s: fresh processes, alternately, each with its own code."""
+    here, there = ROOT, other.resolve()
+    say(f"engine: {here} against {there}, {rounds} rounds of {n} baseline replications, load {load():.2f}")
+    got: dict[Path, list[dict[str, float]]] = {here: [], there: []}
+    for _ in range(rounds):
+        for root in (there, here):
+            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--engine-child", str(n)],
+                                 check=True, capture_output=True, text=True, cwd=root,
+                                 env={**os.environ, "PYTHONPATH": str(root)})
+            got[root].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for key in ("us_per_run", "setup_us", "events_per_rep"):
+        f = Figure(f"{key} ratio", "x", 3)
+        for a_, b_ in zip(got[here], got[there], strict=True):
+            f.add(a_[key] / b_[key])
+        say(f"  {key:<15} here {statistics.median(r[key] for r in got[here]):8.1f}, there "
+            f"{statistics.median(r[key] for r in got[there]):8.1f};" + f.line())
+
+
 def hotspots(reps: int, top: int = 8) -> str:
     from sim import load_scenario, run
 
@@ -254,7 +295,7 @@ def cluster_host() -> None:
     and the scheduler's pid, and keep it up until stdin closes."""
     import distributed
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cl:
         print(json.dumps({"address": cl.scheduler_address, "pid": os.getpid()}), flush=True)
         sys.stdin.read()
@@ -301,9 +342,19 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="paired rounds per figure (at least 5)")
     ap.add_argument("--quick", action="store_true", help="smaller runs (figures noisier; the 10k batch becomes 3k)")
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask comparison")
+    ap.add_argument("--against", metavar="DIR", type=Path,
+                    help="only the engine: this checkout against another (a worktree of an earlier commit), in fresh "
+                         "processes alternately, and the per-round ratios")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--engine-child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--cluster-host", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.engine_child:
+        engine_child(a.engine_child)
+        return
+    if a.against:
+        against(a.against, max(5, a.rounds), 60 if a.quick else 150)
+        return
     if a.child:
         child(int(a.child[0]), int(a.child[1]), int(a.child[2]), "" if a.child[3] == "-" else a.child[3])
         return

@@ -18,7 +18,8 @@ from ..scenario.conditions import StateView
 from ..scenario.model import DecisionPoint
 from ..scenario.tempo import tempo_factor
 from .effects import apply_effects
-from .timing import wait_timing
+from .plan import Due
+from .timing import wait_timing, when_due
 from .trace import DecisionRecord, PendingRecord, Source, SourceKind
 from .world import Process, World
 
@@ -91,8 +92,19 @@ def as_source(decisions: Decisions) -> DecisionSource:
 
 
 def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource) -> Process:
-    """Process body; random decision sources draw from the run's ``decisions`` stream."""
+    """Process body: open decision point ``did`` when it is due."""
     yield from wait_timing(w, point, w.draws(f"decisions.{did}.at_h"), scale=tempo_factor(w.s, "decision_delay"))
+    open_decision(w, did, point, source)
+
+
+def start_decision(w: World, did: str, point: DecisionPoint, source: DecisionSource, due: Due) -> None:
+    """The callback form of :func:`decision_process` (what the run's timetable starts)."""
+    when_due(w, point, due, lambda: open_decision(w, did, point, source))
+
+
+def open_decision(w: World, did: str, point: DecisionPoint, source: DecisionSource) -> None:
+    """Decision point ``did`` is due: ask ``source`` and take its choice (or pause the run there).
+    Random decision sources draw from the run's ``decisions`` stream."""
     # the lazy stream stands in for the Generator: it hands on every attribute of the real one
     choice = source.choose(did, point, w, cast(np.random.Generator, _LazyRng(w)))
     if choice is None:

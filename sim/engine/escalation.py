@@ -18,15 +18,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from ..scenario.model import Scenario
+from .plan import compiled
 from .trace import DECAY, RungRecord, Source, TensionRecord, decayed
 from .world import Process, World, first_of
 
 
+def _levels(s: Scenario) -> list[float]:
+    """The tension levels whose downward crossing matters: rung thresholds and the levels conditions
+    compare tension with (a list the run only reads)."""
+    return sorted({r.threshold for r in s.escalation.rungs} | set(compiled(s).tension_marks))
+
+
 class Tension:
-    def __init__(self, world: World, condition_levels: Iterable[float] = ()) -> None:
+    def __init__(self, world: World) -> None:
         self.w = world
         # every level whose downward crossing matters: rung thresholds and condition comparisons
-        self.levels = sorted({r.threshold for r in world.s.escalation.rungs} | set(condition_levels))
+        self.levels = world.plan.part(_levels)
         self._crossed: float | None = None  # the last level decay took tension below, since the last jump
         esc = world.s.escalation
         self.rungs = esc.rungs

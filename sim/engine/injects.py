@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from ..scenario.model import Inject
 from .effects import apply_effects
-from .timing import wait_timing
+from .plan import Due
+from .timing import wait_timing, when_due
 from .trace import InjectRecord, Source, SourceKind
 from .world import Process, World
 
@@ -20,8 +21,18 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
     w.notify("event")
 
 
-def inject_process(w: World, iid: str, inj: Inject) -> Process:
-    yield from wait_timing(w, inj, w.draws(f"injects.{iid}.at_h"))
+def _due(w: World, iid: str, inj: Inject) -> None:
     if iid in w.happened_at:  # delivered already (a facilitator brought it forward): once is enough
         return
     fire_inject(w, iid, inj)
+
+
+def inject_process(w: World, iid: str, inj: Inject) -> Process:
+    """Process body: fire ``iid`` when it is due (unless delivered already)."""
+    yield from wait_timing(w, inj, w.draws(f"injects.{iid}.at_h"))
+    _due(w, iid, inj)
+
+
+def start_inject(w: World, iid: str, inj: Inject, due: Due) -> None:
+    """The callback form of :func:`inject_process` (what the run's timetable starts)."""
+    when_due(w, inj, due, lambda: _due(w, iid, inj))

@@ -7,7 +7,8 @@ what. A metric whose event did not happen within the run is ``None`` (and an obj
 it is not met).
 
 Every run of a scenario measures the same names, so the readers are worked out once per
-scenario object (:class:`_Plan`); a run only looks the values up.
+scenario object (:class:`_Plan`, a part of the scenario's compiled plan); a run only looks the
+values up.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from ..scenario.conditions import FORCE_STATES
 from ..scenario.metrics import Family, MetricSpec, metric_registry
 from ..scenario.model import Scenario
 from .lift_metrics import echelon_plan, measure_echelons
-from .memo import per_object
 from .trace import Outcome, r6
 from .world import World
 
@@ -100,14 +100,12 @@ class _Plan:
         self.targets = {oid: o.target.describe() for oid, o in s.objectives.items()}
 
 
-_plan = per_object()(_Plan)  # the plan of a scenario: computed once per scenario object, not per run
-
 _STAGE = {st: i for i, st in enumerate(FORCE_STATES)}
 
 
 def measure(w: World) -> tuple[dict[str, float | None], dict[str, Outcome]]:
     s = w.s
-    plan = _plan(s)
+    plan = w.plan.part(_Plan)  # computed at a scenario's first run, not per run
     m: dict[str, float | None] = dict.fromkeys(plan.names)  # the registry's order; None until measured
     for name, read in plan.run:
         m[name] = read(w)

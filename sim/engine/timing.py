@@ -1,10 +1,21 @@
-"""Waiting for the moment something is due: an hour, a calendar time or a condition."""
+"""Waiting for the moment something is due: an hour, a calendar time or a condition.
+
+Two forms of the same waits: process bodies (``wait_timing``, for processes that go on after
+the wait) and callbacks (``at_hour``, ``when_holds``, ``when_due``, for items that do one thing
+when due: injects, decision points, checkpoints). A callback is scheduled on exactly the SimPy
+events the process would have yielded, created at the same moments, so the order of same-time
+events is the same either way; it only spares the process (its start, its end and the
+generator's resumptions).
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from simpy.events import Event
+
 from ..scenario.draws import Draws
 from ..scenario.model import Timing
+from .plan import Due
 from .world import Process, World, channels_of
 
 
@@ -38,3 +49,40 @@ def wait_timing(w: World, item: Timing, rng: Draws, also: Callable[[], bool] | N
     else:
         test = lambda: (cond is not None and cond.test(w)) or also()  # noqa: E731
     yield from w.wait_for(test, channels_of(cond) | also_on)
+
+
+def at_hour(w: World, t: float, then: Callable[[], None]) -> None:
+    """Call ``then()`` at hour ``t`` (now if ``t`` is not later): the callback form of
+    ``if t > now: yield env.timeout(t - now)``."""
+    env = w.env
+    now = env.now
+    if t > now:
+        env.timeout(t - now).callbacks.append(lambda _: then())
+    else:
+        then()
+
+
+def when_holds(w: World, test: Callable[[], bool], channels: frozenset[str], then: Callable[[], None]) -> None:
+    """Call ``then()`` once ``test()`` holds (now if it does already): the callback form of
+    :meth:`World.wait_for` (the test is tried again each time the awaited event is processed)."""
+    def check(_: Event | None = None) -> None:
+        if test():
+            then()
+        else:
+            w.until(test, channels).callbacks.append(check)
+
+    check()
+
+
+def when_due(w: World, item: Timing, due: Due, then: Callable[[], None]) -> None:
+    """Call ``then()`` when ``item`` is due: the callback form of ``wait_timing(w, item, w.draws(due.path))``
+    (``due``: the item's :class:`~sim.engine.plan.Due`, with its hour when the scenario fixes it)."""
+    t = due.hour
+    if t is None:
+        t = due_hour(w, item, w.draws(due.path), due.scale)
+    if t is not None:
+        at_hour(w, t, then)
+        return
+    cond = item.when
+    assert cond is not None  # validation gives a timed item exactly one of at_h, at_time, when
+    when_holds(w, lambda: cond.test(w), channels_of(cond), then)

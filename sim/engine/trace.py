@@ -15,7 +15,9 @@ gives its JSON Schema (``crisis-sim schema --trace``), generated from these data
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from math import floor
 from typing import Any, Literal
 
@@ -653,6 +655,10 @@ class Outcome:
 
 @dataclass
 class Result:
+    """One run's outcome. ``state`` (the world's state at the end: forces, tension, measures, events)
+    is taken from ``snapshot`` when first read, so runs whose state nobody reads (a batch's) never
+    take it; the result is equal to, and pickles as, one holding the state itself."""
+
     scenario: str
     scenario_hash: str
     seed: Any
@@ -661,8 +667,28 @@ class Result:
     objectives: dict[str, Outcome]
     decisions: list[dict[str, Any]]
     trace: list[Record]
-    state: dict[str, Any]
+    snapshot: Callable[[], dict[str, Any]] = field(repr=False, compare=False)
     pending: dict[str, Any] | None = None
+    _state: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        st = self._state
+        if st is None:
+            st = self._state = self.snapshot()
+            self.snapshot = partial(dict, st)  # lets go of the world it was taken from
+        return st
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in (
+            "scenario", "scenario_hash", "seed", "horizon_h", "metrics", "objectives", "decisions", "trace",
+            "state", "pending"))
+
+    def __getstate__(self) -> dict[str, Any]:
+        st = self.state
+        return {**self.__dict__, "snapshot": partial(dict, st)}
 
     def to_dict(self, trace: bool = True) -> dict[str, Any]:
         d = {

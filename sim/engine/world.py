@@ -24,7 +24,6 @@ from simpy.events import PENDING, Event
 
 from ..scenario.conditions import (
     FORCE_STATES,
-    STAGE_OF,
     Condition,
     DecisionCond,
     EventCond,
@@ -37,6 +36,7 @@ from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
 from ..scenario.movement import EchelonPlan, force_echelons
 from .memo import per_object
+from .plan import compiled
 from .trace import (
     CommitmentEffectRecord,
     DelayEffectRecord,
@@ -331,33 +331,31 @@ class World:
         self.keep_trace = keep_trace
         self.trace: list[Record] = []
         self._seq = 0
-        self._tz = ZoneInfo(scenario.clock.display_tz)
+        self.plan = plan = compiled(scenario)  # what follows from the scenario alone, worked out once
+        self._tz = plan.tz
         self._start = scenario.clock.start
         self.happened_at: dict[str, float] = {}
         self.decided: dict[str, str] = {}
         self.decision_log: list[dict[str, Any]] = []
-        self.forces = {fid: ForceState(fid, f, STAGE_OF[f.initial_state]) for fid, f in scenario.forces.items()}
-        for fs in self.forces.values():
-            for st in FORCE_STATES[1: fs.stage + 1]:
-                fs.times[st] = 0.0
+        self.forces = forces = {fid: ForceState(fid, f, plan.initial_stage[fid]) for fid, f in scenario.forces.items()}
+        for fs in forces.values():
+            if fs.stage:
+                fs.times = dict.fromkeys(FORCE_STATES[1: fs.stage + 1], 0.0)
             fs.echelons = {p.id: EchelonState(p) for p in force_echelons(fs.id, fs.spec)}
             if fs.stage == IN_PLACE:
                 fs.strength_in_place = fs.spec.strength
                 for es in fs.echelons.values():
                     es.stage, es.times["in_place"] = "in_place", 0.0
-        self.by_echelons = any(fs.echelons for fs in self.forces.values())  # the trace shows strengths and places
+        self.by_echelons = any(fs.echelons for fs in forces.values())  # the trace shows strengths and places
         self.lift_pools: dict[str, Any] = {}  # the lift pools in use (sim.engine.lift), made on first request
         # the forces that count towards each (side, domain) presence, in scenario order
-        self._presence_forces: dict[tuple[str, str], list[ForceState]] = {}
-        for fs in self.forces.values():
-            if fs.spec.encounters:
-                self._presence_forces.setdefault((fs.spec.side, fs.spec.kind), []).append(fs)
+        self._presence_forces: dict[tuple[str, str], list[ForceState]] = {
+            k: [forces[fid] for fid in fids] for k, fids in plan.presence_forces.items()}
         self._committed = 0.0  # troops of axes committed at once
         self.ramps: Ramps | None = None  # the commitment ramps, when an axis ramps or runs between places
         self._encounters: Encounters | None = None  # the encounter clock (and counts), when there is one
         self.encounter_factor = 1.0
-        self.measures = ({m: spec.active_at_start for m, spec in scenario.deconfliction.measures.items()}
-                         if scenario.deconfliction else {})
+        self.measures = dict(plan.measures)
         self.measure_opened = {m: 0.0 for m, on in self.measures.items() if on}  # hour each first opened
         self.measure_failed: set[str] = set()  # failed measures stay off
 
