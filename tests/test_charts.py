@@ -161,9 +161,12 @@ def test_distributions_are_histograms_with_the_target_band_and_the_marked_values
             assert (CH.OKABE_ITO["blue"], narrated[o.metric]) in vlines, oid
     assert (CH.OKABE_ITO["vermillion"], 111.0) in {(ln.get_color(), ln.get_xdata()[0])
                                                   for ln in panels[in_place].lines}
-    # jets, ships, and the peak rung: since the baseline's encounters were calibrated (issue 10 item 7) no
-    # incident lifts these 30 runs above rung 1
-    assert sum(1 for v in values.values() if len({x for x in v if x is not None}) == 1) == 3
+    # jets and ships at the checkpoint are the same in every run (the article's figures); since the baseline's
+    # encounters were calibrated (issue 10 item 7) the peak rung and the incident share may be too, in 30
+    # runs: every constant one went through the text-panel branch above
+    constant = {m for m, v in values.items() if len({x for x in v if x is not None}) == 1}
+    jets, ships = base.objectives["air_posture"].metric, base.objectives["maritime_posture"].metric
+    assert {jets, ships} <= constant and len(constant) < len(values)
     assert fig.axes[0].get_ylabel() == "runs"
     assert "hours after H-hour" in fig.axes[0].get_xlabel()  # the registry's title and unit
 

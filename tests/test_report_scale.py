@@ -23,6 +23,7 @@ from sim.report.causes import CauseKind
 from sim.report.generate import ReportRequest, make_report
 from sim.report.map import Layer, Spot, layers_of, plan, theatre_map
 from sim.report.montecarlo import Job, Part, replicate, run_part, summarise
+from sim.scenario.places import place_of
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "nato-response-2022.yaml"
@@ -152,7 +153,11 @@ def test_the_map_projects_its_places_inside_the_frame_and_draws_a_route_per_forc
     s = load_scenario(BASE)
     p = plan(s)
     with_places = [fid for fid, f in s.forces.items() if f.origin_place and f.destination_place]
-    assert with_places and sorted(t.id for _, t, _ in p.lines) == sorted(f"route-{f}" for f in with_places)
+    routed = [aid for aid, a in s.adversary.axes.items() if a.route]
+    assert with_places and sorted(t.id for _, t, _ in p.lines) == sorted(
+        [f"route-{f}" for f in with_places] + [f"axis-{a}" for a in routed])
+    assert routed and [sp.name for ly in p.layers for sp in ly.points] == [
+        f"{place_of(s, pid).name} ({dom} encounters)" for dom, pid in s.deconfliction.areas.items()]
     assert p.places
     for x, y in [*p.places.values(), *(q for _, _, xy in p.lines for q in xy)]:
         assert -1e-6 <= x <= p.width + 1e-6 and -1e-6 <= y <= p.height + 1e-6

@@ -86,7 +86,7 @@ class Plan:
         self.presence_forces: dict[tuple[str, str], tuple[str, ...]] = {k: tuple(v) for k, v in presence.items()}
         self.measures: dict[str, bool] = ({m: spec.active_at_start for m, spec in s.deconfliction.measures.items()}
                                           if s.deconfliction else {})
-        # the items of the timetable (sim.engine.timetable), in the order they start
+        # the items of the timetable (run.py starts them as callbacks), in the order they start
         self.injects: tuple[tuple[str, Inject, Due], ...] = tuple(
             (iid, inj, due_of(s, inj, f"injects.{iid}.at_h")) for iid, inj in s.injects.items() if not inj.library)
         self.decisions: tuple[tuple[str, DecisionPoint, Due], ...] = tuple(

@@ -245,6 +245,8 @@ class AxisRecord(Record):
     def text(self) -> str:
         if self.event == "arrived":
             return f"{self.name}: reaches {self.objective or 'its objective'}"
+        if not self.troops:  # a ramp: its troops follow, as its commitment records say
+            return f"{self.name}: committed, its troops to follow (total {self.committed_troops:,.0f})"
         return f"{self.name}: {self.troops:,.0f} troops committed (total {self.committed_troops:,.0f})"
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from ...engine.trace import DelayEffectRecord, ForceRecord, HoldEffectRecord, Record, Result, StartRecord
 from ...narrative import h_label
 from ...scenario.conditions import FORCE_STATES
-from ...scenario.model import Objective, Scenario
-from ...scenario.movement import has_echelons
+from ...scenario.model import Force, Objective, Scenario
+from ...scenario.movement import force_echelons, has_echelons, movement_distance
 from ..wording import cond_text, dist_text, num
 from .kinds import CauseKind as K
 from .triggers import _trigger_name, trigger_of
@@ -132,7 +132,8 @@ class LateForce:
         spec = s.forces[self.fid]
         base = ctx.get("reference")
         bspec = base.forces.get(self.fid, spec) if base is not None else spec
-        return {"notice": bspec.notice_to_move_h.mean(), "transit": bspec.transit_h.mean(), "delay": 0.0,
+        return {"notice": bspec.notice_to_move_h.mean(), "transit": usual_transit(base or s, self.fid, bspec),
+                "delay": 0.0,
                 "wait": 0.0, "activation": med.get(f"force.{self.fid}.activated_h", comp.get("activation", 0.0)),
                 "alert": med.get(f"force.{self.fid}.alerted_h", comp.get("alert", 0.0))}
 
@@ -145,6 +146,23 @@ class LateForce:
             return K.HELD if self.held else K.WAIT_DEPLOY_ORDER
         return {"notice": K.LONG_NOTICE, "activation": K.LATE_ACTIVATION, "delay": K.DELAY_EFFECTS,
                 "transit": K.LONG_TRANSIT}.get(culprit, K.LATE_ALERT)
+
+
+def usual_transit(s: Scenario, fid: str, spec: Force) -> float:
+    """A force's usual time from deploying to in place: its transit time's mean; for a force that moves
+    by echelons, its first echelon's staging, travel and reception means (lift waits and queues left out:
+    they are what a long transit is blamed on)."""
+    plans = force_echelons(fid, spec)
+    if not plans or plans[0].movement is None:
+        return spec.transit_h.mean()
+    mv = plans[0].movement
+    if mv.time_h is not None:
+        travel = mv.time_h.mean()
+    else:
+        km = movement_distance(s, plans[0])
+        speed = mv.speed_kmh.mean() if mv.speed_kmh is not None else 0.0
+        travel = km / speed if km is not None and speed > 0 else 0.0
+    return mv.staging_h.mean() + travel + mv.reception_h.mean()
 
 
 def late_force(fc: ForceChain, stat: str, limit: float | None) -> LateForce:
