@@ -13,7 +13,15 @@ from sim.cli.app import app
 from sim.cli.workshop_cmd import parse_turn
 from sim.narrative import h_label
 from sim.workshop import Session
-from sim.workshop.msel import CSV_FIELDS, build_msel, msel_from_result, msel_run, render_md, turn_of
+from sim.workshop.msel import (
+    CSV_FIELDS,
+    build_msel,
+    exercise_minutes,
+    msel_from_result,
+    msel_run,
+    render_md,
+    turn_of,
+)
 
 SEED = 7
 START = datetime(2026, 12, 1, 9, 0)
@@ -206,3 +214,20 @@ def test_ahead_lists_the_msel_rows_after_the_clock(baseline):
     assert h_label(round(later[0].sim_h, 2)) in got[0] and f"turn {later[0].turn}" in got[0]
     reply = execute(sess, "ahead x")
     assert reply.items[0].kind == "error" and "ahead takes a number" in reply.items[0].data
+
+
+def test_movements_on_the_path_are_the_runs_echelon_and_waypoint_records(played):
+    from sim.engine.trace import EchelonRecord, WaypointRecord
+
+    result, m = played
+    moves = [r for r in result.trace if (isinstance(r, EchelonRecord) and r.event in ("departed", "in_place"))
+             or isinstance(r, WaypointRecord)]
+    assert moves and [mv.sim_h for mv in m.movements] == [float(r.t_h) for r in moves]
+    first_in = next(r for r in moves if isinstance(r, EchelonRecord) and r.event == "in_place")
+    row = m.movements[moves.index(first_in)]
+    assert row.event == "in place" and row.place == first_in.destination_name
+    assert row.strength.endswith(f"{first_in.strength_in_place:,.0f} {first_in.unit} in place")
+    assert (row.turn, row.exercise_min) == (turn_of(row.sim_h, 6.0), exercise_minutes(row.sim_h, 6.0, 30))
+    md = render_md(m)
+    section = md[md.index("## Movements on this path"):md.index("## Contingency injects")]
+    assert section.count("\n| H+") == len(moves) and first_in.destination_name in section

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..engine.decisions import DefaultPolicy
 from ..engine.run import run
-from ..engine.trace import DecisionRecord, InjectRecord, Result
+from ..engine.trace import DecisionRecord, EchelonRecord, InjectRecord, Result, WaypointRecord
 from ..narrative import h_label
 from ..safetext import csv_cell, markdown
 from ..scenario import conditions as C
@@ -59,6 +59,21 @@ class MselRow:
 
 
 @dataclass(frozen=True)
+class MovementRow:
+    """A movement on the MSEL's path, for the facilitator's timeline: an echelon departing or in place,
+    an axis reaching a place (read from the run's typed records)."""
+
+    sim_h: float
+    sim_time: str
+    turn: int
+    exercise_min: float
+    who: str              # the force (and echelon) or the axis, by name
+    event: str            # departs, in place, reaches
+    place: str            # the place's name ("" when the scenario names none)
+    strength: str         # the echelon's strength, and the force's in place after it ("" for an axis)
+
+
+@dataclass(frozen=True)
 class Msel:
     scenario: str
     title: str
@@ -72,6 +87,7 @@ class Msel:
     contingency: tuple[MselRow, ...]
     unreached: tuple[tuple[str, str, str], ...] = ()     # (type, id, trigger) of items the run never reached
     overrides: tuple[str, ...] = field(default_factory=tuple)
+    movements: tuple[MovementRow, ...] = ()               # echelons departing and in place, axes at places
 
     @property
     def endex_min(self) -> float:
@@ -170,7 +186,33 @@ def msel_from_result(scenario: Scenario, result: Result, *, turn_h: float = 6.0,
                       + [("decision", did, trigger_text(s, p)) for did, p in s.decisions.items()
                          if did not in seen_decisions])
     return Msel(s.name, s.title, s.content_hash, result.seed, float(turn_h), minutes_per_turn, start,
-                float(result.horizon_h), tuple(rows), contingency, unreached, tuple(overrides))
+                float(result.horizon_h), tuple(rows), contingency, unreached, tuple(overrides),
+                movements_of(result, turn_h, minutes_per_turn))
+
+
+def movements_of(result: Result, turn_h: float, minutes_per_turn: float) -> tuple[MovementRow, ...]:
+    """The run's movements: each echelon's departure and arrival in place, each place an axis reaches."""
+    out: list[MovementRow] = []
+    for rec in result.trace:
+        t, time = float(rec.t_h), rec.time
+
+        def row(who: str, event: str, place: str, strength: str, t: float = t, time: str = time) -> MovementRow:
+            return MovementRow(t, time, turn_of(t, turn_h), exercise_minutes(t, turn_h, minutes_per_turn),
+                               who, event, place, strength)
+
+        if isinstance(rec, EchelonRecord) and rec.event in ("departed", "in_place"):
+            who = rec.force_name if rec.name == rec.force_name else f"{rec.force_name}, {rec.name}"
+            strength = f"{rec.strength:,.0f} {rec.unit}"
+            if rec.event == "departed":
+                by = f" by {rec.mode}" if rec.mode else ""
+                out.append(row(who, f"departs{by}", rec.origin_name or rec.origin or "", strength))
+            else:
+                total = (f"; {rec.strength_in_place:,.0f} {rec.unit} in place"
+                         if rec.strength_in_place is not None else "")
+                out.append(row(who, "in place", rec.destination_name or rec.destination or "", strength + total))
+        elif isinstance(rec, WaypointRecord):
+            out.append(row(rec.name, "reaches its objective" if rec.objective else "reaches", rec.place_name, ""))
+    return tuple(out)
 
 
 def build_msel(scenario: Scenario, seed=0, *, turn_h: float = 6.0, minutes_per_turn: float = 30,
@@ -244,6 +286,16 @@ def render_md(m: Msel) -> str:
     if m.unreached:
         lines += ["", "Not reached in this run (with another seed or other decisions they may be): "
                   + "; ".join(f"{_cell(t)} `{i}` ({_cell(trig)})" for t, i, trig in m.unreached) + "."]
+    if m.movements:
+        lines += ["", "## Movements on this path", "",
+                  ("Forces by echelon (departing, in place) and the adversary's axes at their places, in this run: "
+                   "for the facilitator's map and situation updates, not injects."), "",
+                  "| Sim time | Scenario time | Turn | Exercise time | Who | Event | Place | Strength |",
+                  "|---|---|---:|---|---|---|---|---|"]
+        for mv in m.movements:
+            cells = [h_label(mv.sim_h), _calendar_cell(mv.sim_time), mv.turn, _exercise_text(m, mv.exercise_min, fmt),
+                     mv.who, mv.event, mv.place, mv.strength]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines += ["", "## Contingency injects", ""]
     if m.contingency:
         lines += [("Library injects, fired by the facilitator when needed (`inject ID` in a workshop); "
