@@ -157,16 +157,16 @@ class Encounters:
                                     incidents=self.incidents, tension_delta=amount))
         w.add_tension(amount, actor, Source(SourceKind.INCIDENT, dom), d.facts)
 
-    def shares(self, dom: str, without: str | None = None) -> list[float]:
+    def shares(self, dom: str, without: str | None = None, measures: bool = True) -> list[float]:
         """The graver classes' shares now in ``dom`` (index 0, routine, left at 0), with the active
-        measures (all but ``without``) and the tension spiral applied."""
+        measures (all but ``without``; none if not ``measures``) and the tension spiral applied."""
         ladder, w, d = self.ladder, self.w, self.d
         assert ladder is not None
         out = list(self.grades[dom])
         out[0] = 0.0
         classes = ladder.classes
         for mid, on in w.measures.items():
-            if on and mid != without:
+            if on and mid != without and measures:
                 m = d.measures[mid]
                 for k in range(1, len(out)):
                     out[k] *= measure_factor(m, classes[k].id, classes[k].measure_factor)
@@ -185,9 +185,18 @@ class Encounters:
         shares = self.shares(dom)
         x = u.random()
         k = pick_class(shares, x)
-        for mid, on in w.measures.items():  # used: without it the same draw would have been graver
-            if on and pick_class(self.shares(dom, without=mid), x) > k:
-                self.uses[mid] += 1
+        # used: without it the same draw would have been graver. A measure only lowers shares (its
+        # factors are at most 1), so a draw at or above the graver classes' total with no measure at all
+        # (and no rescaling) is routine whichever measure is left out: no measure was used
+        if any(w.measures.values()) and k + 1 < len(shares):
+            bare = self.shares(dom, measures=False)
+            total = 0.0
+            for b in reversed(bare):  # summed as pick_class sums (gravest first): float sums are monotone
+                total += b
+            if k or total >= 0.999 or x < total:  # (near 1 the shares may have been rescaled: check all)
+                for mid, on in w.measures.items():
+                    if on and pick_class(self.shares(dom, without=mid), x) > k:
+                        self.uses[mid] += 1
         c = ladder.classes[k]
         self.by_domain[dom] += 1
         self.by_class[dom, c.id] += 1
