@@ -139,7 +139,7 @@ def test_team_submission_is_confirmed_by_the_facilitator_and_logged_with_who_sen
     assert {"wall", "sim_h"} <= set(decide)
 
 
-def test_injects_for_another_team_stay_off_a_team_page_and_expected_actions_off_the_room(served):
+def test_injects_for_another_team_stay_off_a_team_page_and_expected_actions_off_the_room_board(served):
     live, server = served
     fac, csrf = _facilitator(server), server.secrets.csrf
     _post(fac, "/api/facilitator/command", {"line": 'inject "Hotline silent" --recipient SACEUR --title T1'}, csrf)
@@ -147,7 +147,8 @@ def test_injects_for_another_team_stay_off_a_team_page_and_expected_actions_off_
     blue = _team(server, "blue").get("/api/state/team/blue").json()
     red = _team(server, "red").get("/api/state/team/red").json()
     assert any(i["title"] == "T1" for i in blue["injects"])           # SACEUR is played by blue
-    assert not any(i["title"] == "T1" for i in red["injects"] + room["injects"])
+    assert not any(i["title"] == "T1" for i in red["injects"])        # not another team's page
+    assert any(i["title"] == "T1" for i in room["injects"])           # the room is the common picture
     text = json.dumps(room)
     assert "expected_action" not in text and "default" not in text and "ahead" not in text
     fac_state = fac.get("/api/state/facilitator").json()
@@ -203,12 +204,13 @@ def test_room_facilitator_and_two_teams_in_a_browser(served, tmp_path):
             t0 = time.monotonic()
             fac.press("#command", "Enter")
             blue.wait_for_selector("article.card >> text=Drone alert", timeout=1000)
+            room.wait_for_selector("article.card >> text=Drone alert", timeout=1000)
             assert time.monotonic() - t0 < 1.0
             fac.fill("#command", 'inject "Statement to the press" --title "Press line" --recipient "Press and public"')
             fac.press("#command", "Enter")
             room.wait_for_selector("article.card >> text=Press line", timeout=1000)
             red.wait_for_selector("article.card >> text=Press line", timeout=1000)
-            assert red.locator("text=Drone alert").count() == 0 and room.locator("text=Drone alert").count() == 0
+            assert red.locator("text=Drone alert").count() == 0
             assert room.locator("text=Expected action").count() == 0
             # the teams' decision reaches the console and, once confirmed, the board
             for _ in range(30):

@@ -182,7 +182,7 @@ def axes_layer(d: Drawing) -> None:
             if now["arrived"]:
                 label = f"{a.name}: at {a.names[-1]}"
             else:
-                label = f"{a.name}: {now['km_along']:,.0f} km in, towards {now['next_place_name'] or a.names[-1]}"
+                label = f"{a.name}: {now['km_along']:,.0f} km in"
         n = d.add("axes", label, colour, axis=a.axis, name=a.name, committed=now is not None)
         m.marker(where, str(n), colour=colour, r=12, shape="diamond", title=label)
 

@@ -111,8 +111,16 @@ class LiveSession:
 
     # --- what each audience sees ------------------------------------------------------
     def room(self) -> dict[str, Any]:
+        """What the projector shows: the situation and every inject's player text (the room is the
+        common picture; a team's page holds only the public injects and its own)."""
         with self._cond:
-            return self._public(self.session)
+            s = self.session
+            data = self._public(s)
+            delivered = self._delivered(s)
+            data["injects"] = [self._inject(s, i) for i in delivered][-6:]
+            data["timeline"] = sorted([{"h": round(i["h"], 3), "title": i["title"], "kind": "inject"} for i in delivered]
+                                      + [t for t in data["timeline"] if t["kind"] != "inject"], key=lambda t: t["h"])
+            return data
 
     def facilitator(self) -> dict[str, Any]:
         with self._cond:
