@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .model import Scenario
 
 PLACE_ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+DataT = TypeVar("DataT", bound=BaseModel)
 PlaceKind = Literal["base", "airfield", "port", "rail_head", "city", "border_crossing", "sea_area"]
 Mode = Literal["air", "sea", "rail", "road"]
 
@@ -121,13 +122,18 @@ def load_data_file(text: str, label: str, model: type[BaseModel]) -> BaseModel:
         raise ScenarioError(_located(exc, lines, label)) from None
 
 
+def package_data(name: str, model: type[DataT]) -> DataT:
+    """The package data file ``sim/data/NAME``, validated as ``model``."""
+    text = resources.files("sim.data").joinpath(name).read_text(encoding="utf-8")
+    out = load_data_file(text, f"sim/data/{name}", model)
+    assert isinstance(out, model)
+    return out
+
+
 @lru_cache(maxsize=1)
 def route_factors() -> RouteFactors:
     """The default route factor per mode (``sim/data/route_factors.yaml``)."""
-    text = resources.files("sim.data").joinpath("route_factors.yaml").read_text(encoding="utf-8")
-    rf = load_data_file(text, "sim/data/route_factors.yaml", RouteFactors)
-    assert isinstance(rf, RouteFactors)
-    return rf
+    return package_data("route_factors.yaml", RouteFactors)
 
 
 # --- gazetteer import (called by the loader before the scenario is validated) ----------------

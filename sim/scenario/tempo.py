@@ -14,13 +14,12 @@ itself is unchanged, so a tempo variant is a same-draws comparison).
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..memo import per_object
-from .places import PLACE_ID, load_data_file
+from .places import PLACE_ID, package_data
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -80,10 +79,7 @@ class DefaultPostures(_M):
 @lru_cache(maxsize=1)
 def default_postures() -> DefaultPostures:
     """The shipped postures (``sim/data/tempo.yaml``)."""
-    text = resources.files("sim.data").joinpath("tempo.yaml").read_text(encoding="utf-8")
-    t = load_data_file(text, "sim/data/tempo.yaml", DefaultPostures)
-    assert isinstance(t, DefaultPostures)
-    return t
+    return package_data("tempo.yaml", DefaultPostures)
 
 
 class Posture(_M):
