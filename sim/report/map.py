@@ -90,9 +90,8 @@ def axes(s: Scenario) -> list[Layer]:
         return []
     tracks = []
     for aid, a in adv.axes.items():
-        ids = [i for i in (a.start, *a.waypoints, a.objective_place) if i]
-        if len(ids) >= 2:
-            tracks.append(Track(f"axis-{aid}", a.name, tuple(_spot(s, i) for i in ids)))
+        if a.route:
+            tracks.append(Track(f"axis-{aid}", a.name, tuple(_spot(s, i) for i in a.route)))
     if not tracks:
         return []
     return [Layer(f"{s.sides[adv.side].name if adv.side in s.sides else adv.side} axes of advance",

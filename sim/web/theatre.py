@@ -53,8 +53,7 @@ class PlacedAxis:
     axis: str
     name: str
     side: str
-    places: tuple[str, ...]       # place ids, start to objective
-    names: tuple[str, ...]
+    names: tuple[str, ...]        # the places' names, start to objective
     points: tuple[LonLat, ...]
 
 
@@ -66,8 +65,7 @@ def placed_axes(s: Scenario) -> list[PlacedAxis]:
     for aid, a in adv.axes.items():
         if a.route:
             ps = [place_of(s, pid) for pid in a.route]
-            out.append(PlacedAxis(aid, a.name, adv.side, tuple(a.route), tuple(p.name for p in ps),
-                                  tuple(p.lonlat for p in ps)))
+            out.append(PlacedAxis(aid, a.name, adv.side, tuple(p.name for p in ps), tuple(p.lonlat for p in ps)))
     return out
 
 

@@ -114,13 +114,7 @@ class LiveSession:
         """What the projector shows: the situation and every inject's player text (the room is the
         common picture; a team's page holds only the public injects and its own)."""
         with self._cond:
-            s = self.session
-            data = self._public(s)
-            delivered = self._delivered(s)
-            data["injects"] = [self._inject(s, i) for i in delivered][-6:]
-            data["timeline"] = sorted([{"h": round(i["h"], 3), "title": i["title"], "kind": "inject"} for i in delivered]
-                                      + [t for t in data["timeline"] if t["kind"] != "inject"], key=lambda t: t["h"])
-            return data
+            return self._public(self.session, every_inject=True)
 
     def facilitator(self) -> dict[str, Any]:
         with self._cond:
@@ -184,10 +178,11 @@ class LiveSession:
                 "options": [{"id": o["id"], "label": o["label"], "description": o["description"]}
                             for o in p["options"]]}
 
-    def _public(self, s: Session) -> dict[str, Any]:
+    def _public(self, s: Session, every_inject: bool = False) -> dict[str, Any]:
+        """What everyone may see; the injects and timeline hold the public injects only, or every inject
+        (``every_inject``: the room's common picture)."""
         b = build_board(s)
-        delivered = self._delivered(s)
-        public = [self._inject(s, i) for i in delivered if s.recipient_team(i["recipient"]) is None]
+        shown = [i for i in self._delivered(s) if every_inject or s.recipient_team(i["recipient"]) is None]
         return {
             "version": self.version,
             "closed": self.closed or s.closed,
@@ -201,12 +196,10 @@ class LiveSession:
             "forces": [{k: f[k] for k in ("name", "side", "kind", "strength", "unit", "state")} for f in b["forces"]],
             "events": [{"h": h_label(e["h"]), "kind": e["kind"], "text": e["text"]} for e in b["events"]
                        if e["kind"] not in ("inject", "tension")],     # tension: the gauge's labelled jumps
-            "public_injects": public[-6:],
-            "injects": public[-6:],
+            "injects": [self._inject(s, i) for i in shown[-6:]],
             "pending": self._pending(s, b["pending"]) if b["pending"] else None,
-            # the public injects and the decisions taken (the board shows them to the room), in time order
-            "timeline": sorted([{"h": round(i["h"], 3), "title": i["title"], "kind": "inject"} for i in delivered
-                                if s.recipient_team(i["recipient"]) is None]
+            # the injects shown and the decisions taken, in time order
+            "timeline": sorted([{"h": round(i["h"], 3), "title": i["title"], "kind": "inject"} for i in shown]
                                + [{"h": round(float(e["decision_h"]), 3), "kind": "decision",
                                    "title": f"{s.scenario.decisions[e['decision']].title}: "
                                             f"{s.scenario.decisions[e['decision']].options[e['option']].label}"}

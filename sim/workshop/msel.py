@@ -194,24 +194,23 @@ def movements_of(result: Result, turn_h: float, minutes_per_turn: float) -> tupl
     """The run's movements: each echelon's departure and arrival in place, each place an axis reaches."""
     out: list[MovementRow] = []
     for rec in result.trace:
-        t, time = float(rec.t_h), rec.time
-
-        def row(who: str, event: str, place: str, strength: str, t: float = t, time: str = time) -> MovementRow:
-            return MovementRow(t, time, turn_of(t, turn_h), exercise_minutes(t, turn_h, minutes_per_turn),
-                               who, event, place, strength)
-
+        what: tuple[str, str, str, str] | None = None   # who, event, place, strength
         if isinstance(rec, EchelonRecord) and rec.event in ("departed", "in_place"):
             who = rec.force_name if rec.name == rec.force_name else f"{rec.force_name}, {rec.name}"
             strength = f"{rec.strength:,.0f} {rec.unit}"
             if rec.event == "departed":
                 by = f" by {rec.mode}" if rec.mode else ""
-                out.append(row(who, f"departs{by}", rec.origin_name or rec.origin or "", strength))
+                what = (who, f"departs{by}", rec.origin_name or rec.origin or "", strength)
             else:
                 total = (f"; {rec.strength_in_place:,.0f} {rec.unit} in place"
                          if rec.strength_in_place is not None else "")
-                out.append(row(who, "in place", rec.destination_name or rec.destination or "", strength + total))
+                what = (who, "in place", rec.destination_name or rec.destination or "", strength + total)
         elif isinstance(rec, WaypointRecord):
-            out.append(row(rec.name, "reaches its objective" if rec.objective else "reaches", rec.place_name, ""))
+            what = (rec.name, "reaches its objective" if rec.objective else "reaches", rec.place_name, "")
+        if what is not None:
+            t = float(rec.t_h)
+            out.append(MovementRow(t, rec.time, turn_of(t, turn_h), exercise_minutes(t, turn_h, minutes_per_turn),
+                                   *what))
     return tuple(out)
 
 
