@@ -193,3 +193,31 @@ def test_chunks_run_about_a_second_and_shrink_at_the_end():
     assert sizes[0] == int(TASK_S / cost) and sizes == sorted(sizes, reverse=True)
     assert sum(sizes) == 10_000 and sizes[-1] <= math.ceil(0.05 / cost) + 1 and len(sizes) < 40
     assert Chunker(2, fixed=7).size(10_000) == 7 and Chunker(2, keep_traces=True).size(10_000) <= 100
+
+
+def _format_1(c, values, met, dec):
+    """A row as format 1 wrote it (values first, NaN for None, then the masks), built by hand from its spec."""
+    import struct
+
+    def mask(js, nb):
+        return sum(1 << j for j in js).to_bytes(nb, "little")
+    nb = (len(values) + 7) // 8
+    return b"".join((b"\x01", struct.pack(f"<{len(values)}d", *[math.nan if v is None else v for v in values]),
+                     mask([j for j, v in enumerate(values) if v is None], nb),
+                     mask([j for j, v in enumerate(values) if type(v) is int], nb),
+                     mask([j for j, ok in enumerate(met) if ok], 2), struct.pack(f"<{len(dec)}H", *dec)))
+
+
+def test_a_none_value_takes_no_value_bytes_and_format_1_rows_still_read():
+    c = codec(["x", "y", "z"])
+    met = [True] + [False] * (len(OIDS) - 1)
+    full = c.encode([1.5, 2, 3.0], met, [("d1", "b")])
+    holes = c.encode([None, 2, None], met, [("d1", "b")])
+    assert len(full) - len(holes) == 16  # two None values: two float64 fewer
+    assert c.decode(holes) == ({"x": None, "y": 2, "z": None}, dict(zip(OIDS, met, strict=True)), {"d1": "b"})
+    f = c.floats(holes)
+    assert math.isnan(f[0]) and f[1] == 2.0 and math.isnan(f[2])
+    old = _format_1(c, [None, 2, 3.0], met, [1])  # a database written before format 2
+    assert c.decode(old) == ({"x": None, "y": 2, "z": 3.0}, dict(zip(OIDS, met, strict=True)), {"d1": "b"})
+    f = c.floats(old)
+    assert math.isnan(f[0]) and list(f[1:]) == [2.0, 3.0]

@@ -122,7 +122,7 @@ def test_full_disk_under_db_is_one_line_naming_resume_and_the_batch_resumes(stor
     _, expected = stored
     db = tmp_path / "full.db"
     r = cli("batch", BASELINE, "--reps", 24, "--seed", 7, "-w", 1, "--db", db, "--json",
-            preexec=file_size_limit(120_000))
+            preexec=file_size_limit(200_000))  # the schema fits (8 KB pages, WAL), 24 reps do not
     assert r.returncode == 1, r.stderr
     line = one_line(r.stderr)
     assert f"{db}: cannot write:" in line and "--resume" in line and r.stdout == ""
