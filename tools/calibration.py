@@ -151,7 +151,7 @@ def _h(x: float, horizon: float) -> str:
 
 
 def table(rows: Sequence[Row], horizon: float, n: int) -> str:
-    lines = [f"| record (fact) | the record | model median | model 10-90% | runs on the day (by its end) | within? |",
+    lines = ["| record (fact) | the record | model median | model 10-90% | runs on the day (by its end) | within? |",
              "|---|---|---|---|---|---|"]
     for w in rows:
         lo, hi, at = w.window
