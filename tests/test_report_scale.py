@@ -208,3 +208,18 @@ def test_a_part_run_without_traces_gives_the_numbers_and_notes_of_full_traces(pa
     assert part.notes == full.notes
     if path == SLIP:
         assert full.notes   # misses were noted, so the notes above compared something
+
+
+def test_aside_computes_in_a_forked_child_and_falls_back_here():
+    import threading
+
+    from sim.report.generate import aside
+    here = os.getpid()
+    got = aside(lambda: (os.getpid(), threading.current_thread().name))()
+    assert got[0] != here   # drawn in another process, its result pickled back
+    assert aside(os.getpid, fork=False)() == here
+
+    def boom() -> int:
+        raise ValueError("no chart")
+    with pytest.raises(ValueError, match="no chart"):   # a child's failure is raised here, computed again
+        aside(boom)()
