@@ -211,13 +211,26 @@ def test_a_part_run_without_traces_gives_the_numbers_and_notes_of_full_traces(pa
 
 
 def test_aside_computes_in_a_forked_child_and_falls_back_here():
+    import subprocess
+    import sys
     import threading
 
     from sim.report.generate import aside
+    code = ("import os; from sim.report.generate import aside; "
+            "print(aside(os.getpid)() != os.getpid(), aside(os.getpid, fork=False)() == os.getpid())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.split()
+    assert out == ["True", "True"]   # a fresh process (one thread): drawn in a child, its result pickled back
     here = os.getpid()
-    got = aside(lambda: (os.getpid(), threading.current_thread().name))()
-    assert got[0] != here   # drawn in another process, its result pickled back
     assert aside(os.getpid, fork=False)() == here
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:   # another thread runs: fork is unsafe, so it is computed here
+        assert aside(os.getpid)() == here
+    finally:
+        stop.set()
+        other.join()
 
     def boom() -> int:
         raise ValueError("no chart")
