@@ -24,6 +24,7 @@ sorted p-values: ``p_(i) * (m - i + 1)``, made monotone, capped at 1).
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,8 +48,10 @@ class Outcome:
     n: int
 
 
+@functools.lru_cache(maxsize=1024)
 def t_quantile(p: float, df: float) -> float:
-    """Quantile of Student's t with ``df`` degrees of freedom."""
+    """Quantile of Student's t with ``df`` degrees of freedom (cached: a batch's summary asks it for
+    every metric, mostly with the same ``df``)."""
     if df < 1:
         raise ValueError("df must be at least 1")
     return float(st.t.ppf(p, df))

@@ -122,3 +122,23 @@ def test_point_stats_objectives_and_options():
     assert s["by_option"]["d"]["x"]["n"] == 4 and s["by_option"]["d"]["y"]["n"] == 6
     assert s["by_option"]["d"]["x"]["objectives"]["o1"]["successes"] == 3
     assert s["by_option"]["d"]["y"]["objectives"]["o1"]["p"] == 0.0
+
+
+def test_point_stats_fed_in_arrays_equal_row_by_row():
+    """A chunk's replications added at once (cut across the summarised blocks, the sketch compacting
+    beyond k, columns and objectives in another order) give the summary of the same rows one by one."""
+    rng = np.random.default_rng(3)
+    n, names, oids = 900, ["a", "b", "c"], ["o1", "o2"]
+    x = rng.normal(size=(n, 3))
+    x[rng.random(n) < 0.3, 1] = np.nan
+    met = rng.random((n, 2)) < 0.4
+    dec = [{"d": "x" if i % 3 else "y"} for i in range(n)]
+    one = PointStats({"o1": "one", "o2": "two"}, by_option=True, block=64, sketch_k=128)
+    for i in range(n):
+        one.add_values(names, x[i].tolist(), met[i].tolist(), oids, dec[i])
+    many = PointStats({"o1": "one", "o2": "two"}, by_option=True, block=64, sketch_k=128)
+    cuts = [0, 1, 50, 64, 200, 333, 700, n]
+    for lo, hi in zip(cuts, cuts[1:]):
+        many.add_array(["c", "a", "b"], x[lo:hi][:, [2, 0, 1]], met[lo:hi][:, ::-1], ["o2", "o1"], dec[lo:hi])
+    assert many.summary() == one.summary()
+    assert one.summary()["metrics"]["b"]["never"] == int(np.isnan(x[:, 1]).sum()) > 0

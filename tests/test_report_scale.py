@@ -22,7 +22,7 @@ from sim.report import causes as C
 from sim.report.causes import CauseKind
 from sim.report.generate import ReportRequest, make_report
 from sim.report.map import Layer, Spot, layers_of, plan, theatre_map
-from sim.report.montecarlo import Job, Part, replicate, run_part, summarise
+from sim.report.montecarlo import Job, Part, replicate, run_part, summarise, summarise_runs
 from sim.scenario.places import place_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,3 +192,47 @@ def test_the_map_is_in_the_html_and_the_markdown(tmp_path, epoch):
     assert re.search(r'<figure class="map"><img alt="Theatre map[^"]*" src="data:image/svg\+xml;base64,', html)
     assert (w.out / "charts" / "map.png").stat().st_size > 10_000
     assert any(c["name"] == "map" for c in w.data["charts"])
+
+
+@pytest.mark.parametrize("path", [BASE, SLIP])
+def test_a_part_run_without_traces_gives_the_numbers_and_notes_of_full_traces(path):
+    """The workers trace only the runs that missed an objective (the baseline misses few, the slip most):
+    the part's values, kinds, objectives met and cause notes are those read from every full trace."""
+    s = load_scenario(path)
+    job = Job(s, 4)
+    part = run_part(job, Part(0, range(40)))
+    full = summarise_runs(job, [job.run(i) for i in range(40)])
+    assert part.names == full.names and part.oids == full.oids
+    assert (part.values.tobytes(), part.kinds.tobytes(), part.met.tobytes()) == \
+        (full.values.tobytes(), full.kinds.tobytes(), full.met.tobytes())
+    assert part.notes == full.notes
+    if path == SLIP:
+        assert full.notes   # misses were noted, so the notes above compared something
+
+
+def test_aside_computes_in_a_forked_child_and_falls_back_here():
+    import subprocess
+    import sys
+    import threading
+
+    from sim.report.generate import aside
+    code = ("import os; from sim.report.generate import aside; "
+            "print(aside(os.getpid)() != os.getpid(), aside(os.getpid, fork=False)() == os.getpid())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.split()
+    assert out == ["True", "True"]   # a fresh process (one thread): drawn in a child, its result pickled back
+    here = os.getpid()
+    assert aside(os.getpid, fork=False)() == here
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:   # another thread runs: fork is unsafe, so it is computed here
+        assert aside(os.getpid)() == here
+    finally:
+        stop.set()
+        other.join()
+
+    def boom() -> int:
+        raise ValueError("no chart")
+    with pytest.raises(ValueError, match="no chart"):   # a child's failure is raised here, computed again
+        aside(boom)()

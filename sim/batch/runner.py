@@ -326,10 +326,11 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
                     fed_one()
             else:
                 codec, st = result.codec, stats[pi]
-                names, oids = result.layout.metrics, result.layout.objectives
+                datas = [rep.data for rep in result.reps]
+                floats, met = codec.block(datas)   # the chunk's statistics at once, not row by row
+                st.add_array(result.layout.metrics, floats, met, result.layout.objectives,
+                             [codec.decisions(d) for d in datas] if explore_decisions else None)
                 for rep in result.reps:
-                    st.add_values(names, codec.floats(rep.data), codec.met(rep.data), oids,
-                                  codec.decisions(rep.data) if explore_decisions else {})
                     if rows_wanted:
                         obs.row({**result.row(rep), "values": values[pi]})
                     fed_one()

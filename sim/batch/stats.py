@@ -181,7 +181,8 @@ class PointStats:
         self.n = 0
         self.successes = [0] * len(self.oids)
         self.by_option: dict[str, dict[str, list[Any]]] | None = {} if by_option else None
-        self._rows: list[list[float]] = []
+        self._rows: list[Any] = []     # rows (each a sequence of floats) or blocks of rows (2-D arrays)
+        self._pending = 0              # how many rows they hold: a block of self.block is summarised at once
         self._names: tuple[str, ...] = ()
 
     def add(self, row: dict[str, Any]) -> None:
@@ -202,7 +203,8 @@ class PointStats:
                 values = [values[pos[k]] if k in pos else math.nan for k in self.metrics.names]
             else:
                 self._names = tuple(names)
-        self._rows.append(values)
+        self._rows.append(np.asarray(values, dtype=float).reshape(1, -1))
+        self._pending += 1
         self.n += 1
         if tuple(oids) != tuple(self.oids):
             got = dict(zip(oids, met, strict=False))
@@ -216,13 +218,54 @@ class PointStats:
                 cell[0] += 1
                 for j in hits:
                     cell[1][j] += 1
-        if len(self._rows) >= self.block:
+        if self._pending >= self.block:
             self._flush()
+
+    def add_array(self, names: Sequence[str], values: np.ndarray, met: np.ndarray, oids: Sequence[str],
+                  decisions: Sequence[dict[str, str]] | None = None) -> None:
+        """Many replications at once, in order: ``values`` (replications x ``names``, NaN for None), ``met``
+        (replications x ``oids``, bool), ``decisions`` (each replication's, or None: none recorded). The
+        statistics are those of :meth:`add_values` row by row (the same blocks are summarised)."""
+        values = np.asarray(values, dtype=float)
+        if not len(values):
+            return
+        if self.metrics is None:
+            self.metrics = MetricStats(list(names), self.sketch_k)
+        if tuple(names) != tuple(self.metrics.names):
+            pos = {k: j for j, k in enumerate(names)}
+            values = np.column_stack([values[:, pos[k]] if k in pos else np.full(len(values), math.nan)
+                                      for k in self.metrics.names])
+        met = np.asarray(met, dtype=bool)
+        if tuple(oids) != tuple(self.oids):
+            where = {o: j for j, o in enumerate(oids)}
+            met = np.column_stack([met[:, where[o]] if o in where else np.zeros(len(met), dtype=bool)
+                                   for o in self.oids])
+        for j, c in enumerate(met.sum(axis=0).tolist()):
+            self.successes[j] += c
+        if self.by_option is not None and decisions is not None:
+            hit_rows = met.tolist()
+            for hits_row, chosen in zip(hit_rows, decisions, strict=True):
+                for did, opt in chosen.items():
+                    cell = self.by_option.setdefault(did, {}).setdefault(opt, [0, [0] * len(self.oids)])
+                    cell[0] += 1
+                    for j, ok in enumerate(hits_row):
+                        if ok:
+                            cell[1][j] += 1
+        self.n += len(values)
+        at = 0
+        while at < len(values):   # cut at the same block boundaries as row by row
+            take = min(self.block - self._pending, len(values) - at)
+            self._rows.append(values[at:at + take])
+            self._pending += take
+            at += take
+            if self._pending >= self.block:
+                self._flush()
 
     def _flush(self) -> None:
         if self._rows and self.metrics is not None:
-            self.metrics.add_block(np.array(self._rows, dtype=float))
+            self.metrics.add_block(self._rows[0] if len(self._rows) == 1 else np.concatenate(self._rows))
         self._rows = []
+        self._pending = 0
 
     def summary(self) -> dict[str, Any]:
         self._flush()

@@ -255,6 +255,15 @@ class RowCodec:
             got = self._met[m] = [bool(m >> j & 1) for j in range(len(self.layout.objectives))]
         return list(got)
 
+    def block(self, rows: Sequence[bytes]) -> tuple[Any, Any]:
+        """Many packed replications at once, for statistics: (metric values, replications x metrics float64,
+        NaN for None; objectives met, replications x objectives bool)."""
+        import numpy as np
+        end = 1 + 8 * self.n
+        values = np.frombuffer(b"".join([d[1:end] for d in rows]), dtype="<f8").reshape(len(rows), self.n)
+        met = np.array([self.met(d) for d in rows], dtype=bool).reshape(len(rows), len(self.layout.objectives))
+        return values, met
+
     def decisions(self, data: bytes) -> dict[str, str]:
         _, at = self._offsets(data)
         choices = self.layout.choices

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ..atomic import atomic_write
 from ..engine.run import run
@@ -29,6 +31,7 @@ from .montecarlo import Replications, replicate, summarise
 from .parameters import baseline_of, differences, fact_lookup, parameters
 
 FORMATS = ("html", "md", "pdf")
+T = TypeVar("T")
 
 
 class ReportError(ValueError):
@@ -167,6 +170,40 @@ def report_from_scenario(s: Scenario, path: str | Path, *, progress: Callable[[i
     return make_report(ReportRequest(s, path, **options), ProgressOnly(progress))
 
 
+def aside(make: Callable[[], T], fork: bool = True) -> Callable[[], T]:
+    """``make()`` computed in a forked child process while this one goes on (a chart drawn on the other core:
+    matplotlib holds the GIL, so a thread would not run beside this process's own work); the function returned
+    gives its result (pickled back). Without ``fork``, where fork is unsafe (other threads running) or not
+    there, or when the child fails, ``make()`` runs here, when the result is asked for: the same result."""
+    if not fork or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return make
+    ctx = multiprocessing.get_context("fork")
+    here, there = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            there.send(make())
+        except BaseException:   # the parent computes it again and raises it there
+            there.send(None)
+        there.close()
+
+    proc = ctx.Process(target=child, name="report-aside", daemon=True)
+    proc.start()
+    there.close()
+
+    def result() -> T:
+        try:
+            got = here.recv()
+        except (EOFError, OSError):
+            got = None
+        finally:
+            here.close()
+            proc.join()
+        return got if got is not None else make()
+
+    return result
+
+
 def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> Written:
     """Build the report of ``req`` and write its files."""
     obs: ReportObserver = observer if observer is not None else QuietReport()
@@ -202,6 +239,12 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
                           alongside=draw_run_charts if req.workers > 1 else None)   # drawn while the workers run
     if not run_charts:
         draw_run_charts()
+    values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
+    # the outcome histograms need only the batch: drawn on the second core while this process builds the AAR
+    distributions = aside(lambda: CH.distributions(s, values, narrated_run.metrics if req.workshop is not None
+                                                   else None, label,
+                                                   narrated=narrated_run.metrics if req.workshop is None else None),
+                          req.workers > 1)
     summary = req.summary if req.summary is not None else summarise(reps_, metrics)
     reference, how = baseline_of(req.path, list(req.sets))
     other_seed = seed if req.compare_seed is None else req.compare_seed
@@ -220,11 +263,8 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     else:
         report = aar.build_report(x)
     report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
-    values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
     objectives = report.objective_dicts()
-    drawn = [*run_charts[:2],
-             CH.distributions(s, values, narrated_run.metrics if req.workshop is not None else None, label,
-                              narrated=narrated_run.metrics if req.workshop is None else None),
+    drawn = [*run_charts[:2], distributions(),
              CH.probabilities(objectives, report.report.rating_thresholds), *run_charts[2:]]
     if report.comparison is not None:
         comparison = dataclasses.asdict(report.comparison)

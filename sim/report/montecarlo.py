@@ -3,9 +3,10 @@ pool, kept as compact per-run summaries, summarised by ``sim.batch`` exactly as 
 summarises them.
 
 Replication ``i`` draws from ``replication_seed(seed, i)`` as in a batch, so the report's data do not
-depend on the number of workers. Each worker runs its chunk with traces, reads what the report needs
-from every trace there (the cause of each objective missed: :func:`sim.report.causes.note`) and sends
-back only numbers: the metric values, the objectives met and those notes. The main process keeps them
+depend on the number of workers. Each worker runs its chunk without traces (recording is about 40% of
+a run), runs again with its trace each replication that missed an objective (the same run: it is
+deterministic), reads what the report needs from that trace there (the cause of each objective missed:
+:func:`sim.report.causes.note`) and sends back only numbers: the metric values, the objectives met and those notes. The main process keeps them
 in arrays (about 1.4 KB per replication), never the traces. The few runs the report shows in full
 (an example of each cause) are run again, alone, when asked for (:meth:`Replications.traced`): the run
 is deterministic, so that is the same trace.
@@ -103,10 +104,29 @@ def summarise_runs(job: Job, results: Sequence[Result], lo: int = 0) -> PartResu
     return PartResult(lo, names, oids, values, kinds, met, notes)
 
 
+def _run_for_report(job: Job, index: int, trace_first: bool = False) -> Result:
+    """Replication ``index`` as the report needs it: without its trace (recording costs about 40% of a
+    run), and run again with it only when an objective was missed, for the cause note. The run is
+    deterministic, so the second run is the first one with its trace (the same metrics and outcomes).
+    ``trace_first``: with its trace at once (where most runs miss, one run is cheaper than two)."""
+    if trace_first:
+        return job.run(index)
+    r = job.run(index, keep_trace=False)
+    if all(o.met for o in r.objectives.values()):
+        return r
+    return job.run(index)
+
+
 def run_part(job: Job, part: Part) -> PartResult:
     """Run the replications of ``part`` (in a worker) and keep their numbers and cause notes."""
     t0 = time.process_time()
-    out = summarise_runs(job, [job.run(i) for i in part.indices], part.lo)
+    results: list[Result] = []
+    missed = 0
+    for i in part.indices:   # once more than half the part's runs so far missed, trace at once
+        r = _run_for_report(job, i, trace_first=2 * missed > len(results) >= 4)
+        missed += not all(o.met for o in r.objectives.values())
+        results.append(r)
+    out = summarise_runs(job, results, part.lo)
     out.cpu_s = time.process_time() - t0
     return out
 
