@@ -237,13 +237,17 @@ class RowCodec:
         return stored.take(self._gather(int.from_bytes(data[m:m + self.mask_bytes], "little"), k))
 
     def _gather(self, none_mask: int, k: int) -> Any:
-        """For each metric, where its value is among the stored ones (``k``, the NaN after them, for None)."""
+        """For each metric, where its value is among the stored ones (``k``, the NaN after them, for None;
+        ``none_mask`` -1: every value is stored)."""
         got = self._where.get(none_mask)
         if got is None:  # few distinct patterns recur: each is worked out once
             import numpy as np
-            got = np.full(self.n, k, dtype=np.intp)
-            present = [j for j in range(self.n) if not none_mask >> j & 1]
-            got[present] = np.arange(len(present))
+            if none_mask < 0:  # every value stored (format 1 stored NaN for None)
+                got = np.arange(self.n, dtype=np.intp)
+            else:
+                got = np.full(self.n, k, dtype=np.intp)
+                present = [j for j in range(self.n) if not none_mask >> j & 1]
+                got[present] = np.arange(len(present))
             self._where[none_mask] = got
         return got
 
@@ -259,8 +263,17 @@ class RowCodec:
         """Many packed replications at once, for statistics: (metric values, replications x metrics float64,
         NaN for None; objectives met, replications x objectives bool)."""
         import numpy as np
-        end = 1 + 8 * self.n
-        values = np.frombuffer(b"".join([d[1:end] for d in rows]), dtype="<f8").reshape(len(rows), self.n)
+        parts: list[bytes] = []
+        where: list[Any] = []
+        at = 0
+        for d in rows:  # each row's stored values and a NaN after them, and where each metric is among them
+            m, _, v, k = self._parts(d)
+            parts += (d[v:v + 8 * k], _NAN)
+            where.append(self._gather(int.from_bytes(d[m:m + self.mask_bytes], "little") if k < self.n else -1, k)
+                         + at)
+            at += k + 1
+        values = np.frombuffer(b"".join(parts), dtype="<f8").take(
+            np.concatenate(where) if where else np.zeros(0, dtype=np.intp)).reshape(len(rows), self.n)
         met = np.array([self.met(d) for d in rows], dtype=bool).reshape(len(rows), len(self.layout.objectives))
         return values, met
 
