@@ -64,10 +64,10 @@ def axis_process(w: World, aid: str, axis: Axis) -> Process:
     adversary = w.s.adversary
     assert adversary is not None  # an axis belongs to the adversary
     path = f"adversary.axes.{aid}"
-    speed = axis.speed_kmh.sample(w.draws(f"{path}.speed_kmh"))
-    opposition = min(max(axis.opposition.sample(w.draws(f"{path}.opposition")), 0.0), 1.0)
+    speed = w.sample(axis.speed_kmh, f"{path}.speed_kmh")
+    opposition = min(max(w.sample(axis.opposition, f"{path}.opposition"), 0.0), 1.0)
     ordered = f"axis.{aid}.ordered"
-    yield from wait_timing(w, axis, w.draws(f"{path}.at_h"), also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
+    yield from wait_timing(w, axis, f"{path}.at_h", also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     troops = axis.troops
     if w.ramps is not None:  # beside ramps, a step never takes the total past the massed force
         troops = min(troops, max(adversary.massed_troops - w.committed_troops, 0.0))
@@ -274,26 +274,26 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     assert adversary is not None and w.ramps is not None  # the run makes the ramps for a ramped axis
     ramps = w.ramps
     path = f"adversary.axes.{aid}"
-    speed = axis.speed_kmh.sample(w.draws(f"{path}.speed_kmh"))
-    opposition = min(max(axis.opposition.sample(w.draws(f"{path}.opposition")), 0.0), 1.0)
+    speed = w.sample(axis.speed_kmh, f"{path}.speed_kmh")
+    opposition = min(max(w.sample(axis.opposition, f"{path}.opposition"), 0.0), 1.0)
     route = axis.route
     legs = list(leg_km(s)[aid]) if route else []
     if axis.distance_km is not None:
         d = axis.distance_km
-        total = float(d) if isinstance(d, float | int) else max(d.sample(w.draws(f"{path}.distance_km")), 0.0)
+        total = float(d) if isinstance(d, float | int) else max(w.sample(d, f"{path}.distance_km"), 0.0)
         raw = math.fsum(legs)
         legs = [total * x / raw for x in legs] if legs and raw > 0 else [total]
     elif axis.distance_factor is not None:
-        f = max(axis.distance_factor.sample(w.draws(f"{path}.distance_factor")), 0.0)
+        f = max(w.sample(axis.distance_factor, f"{path}.distance_factor"), 0.0)
         legs = [x * f for x in legs]
     c = axis.commitment
     base = steps = None
     if c is not None:
-        base = max(c.troops_per_day.sample(w.draws(f"{path}.commitment.troops_per_day")), 0.0) / 24
-        steps = [(k, st.after_h, max(st.troops_per_day.sample(w.draws(f"{path}.commitment.steps.{k}.troops_per_day")),
+        base = max(w.sample(c.troops_per_day, f"{path}.commitment.troops_per_day"), 0.0) / 24
+        steps = [(k, st.after_h, max(w.sample(st.troops_per_day, f"{path}.commitment.steps.{k}.troops_per_day"),
                                      0.0) / 24) for k, st in enumerate(c.steps)]
     ordered = f"axis.{aid}.ordered"
-    yield from wait_timing(w, axis, w.draws(f"{path}.at_h"), also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
+    yield from wait_timing(w, axis, f"{path}.at_h", also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     now = w.env.now
     if c is not None:
         assert base is not None and steps is not None

@@ -254,9 +254,9 @@ def measure_times(w: World, mid: str, m: Measure) -> Process:
     cause = Source(SourceKind.MEASURE, mid, m.name)
     base = f"deconfliction.measures.{mid}"
     if m.opens is not None:
-        yield from wait_timing(w, m.opens, w.draws(f"{base}.opens.at_h"))
+        yield from wait_timing(w, m.opens, f"{base}.opens.at_h")
         w.set_measure(mid, True, "deconfliction", cause, m.facts)
     if m.closes is not None:
-        yield from wait_timing(w, m.closes, w.draws(f"{base}.closes.at_h"))
+        yield from wait_timing(w, m.closes, f"{base}.closes.at_h")
         if w.measures[mid]:
             w.set_measure(mid, False, "deconfliction", cause, m.facts)

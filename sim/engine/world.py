@@ -32,6 +32,7 @@ from ..scenario.conditions import (
     MetricCond,
     walk,
 )
+from ..scenario.distributions import Dist, Fixed
 from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
 from ..scenario.movement import EchelonPlan, force_echelons
@@ -386,6 +387,17 @@ class World:
         """The draws of the scenario parameter at ``path`` (as ``--set`` names it, e.g.
         ``forces.vjtf.notice_to_move_h``): the same for a seed whatever else the scenario holds."""
         return self._params.at(path)
+
+    def sample(self, dist: Dist, path: str) -> float:
+        """One draw of the scenario parameter at ``path``, distributed as ``dist``.
+
+        A fixed value is returned without drawing: a path's draws are its own stretch of the params
+        stream (nothing else's draws depend on how many it took), and every draw at a path is of the
+        one distribution the scenario gives there, so the draw a fixed value would consume (and
+        ignore) changes nothing any run gives, and costs a jump of the stream."""
+        if type(dist) is Fixed:
+            return dist.value
+        return dist.sample(self._params.at(path))
 
     # --- the trace --------------------------------------------------------
     def calendar(self, t_h: float) -> str:
