@@ -138,7 +138,8 @@ class Ramps:
 
     # the committed troops ------------------------------------------------------------
     def total(self, t: float) -> float:
-        return math.fsum(r.value(t) for r in self.ramps.values())
+        # Ramp.value inlined: this is read at every change the world announces on the troops channel
+        return math.fsum([min(r.cap, r.c0 + r.rate * (t - r.t0)) if r.rate else r.c0 for r in self.ramps.values()])
 
     def on_axis(self, aid: str, t: float) -> float:
         return self.ramps[aid].value(t)
@@ -317,6 +318,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     bands = [st.min_ratio for st in table.advance_rate]
     places = [s.places[p] for p in route]
     ends = [math.fsum(legs[:i + 1]) for i in range(len(legs))]
+    spans = [_span(ends, k) for k in range(len(legs) + 1)]
     wake: list[Event | None] = [None]
 
     def poke() -> None:
@@ -329,13 +331,14 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     leg, pos, rate = 0, 0.0, 0.0
     seen_def: list[tuple[tuple[str, float], ...]] = [()]
 
-    by_leg = leg_defenders(s)[aid] if route else []
     forces = w.forces
+    # each leg's possible defenders, with their states (in the table's order)
+    by_leg = [tuple((forces[d[0]], d) for d in ds) for ds in leg_defenders(s)[aid]] if route else []
 
     def standing(i: int) -> tuple[tuple[str, float], ...]:
         if not by_leg or not by_leg[i]:
             return ()
-        return tuple(d for d in by_leg[i] if forces[d[0]].stage == IN_PLACE)
+        return tuple([d for fs, d in by_leg[i] if fs.stage == IN_PLACE])
 
     def on_presence() -> None:
         if leg < len(legs) and standing(leg) != seen_def[0]:
@@ -348,7 +351,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
         now = w.env.now
         held = standing(leg)
         seen_def[0] = held
-        dcv = math.fsum(cv for _, cv in held)
+        dcv = math.fsum([cv for _, cv in held])
         troops = troops_now()
         acv = troops * vpt
         ratio = None if dcv == 0 else max(acv / dcv, floor_ratio)
@@ -364,7 +367,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                                        share=share, rate_before_kmh=round(rate, 6), rate_kmh=round(new, 6),
                                        defenders=[fid for fid, _ in held]))
             rate = new
-        w.axis_moved(aid, pos, now, rate, leg, _span(ends, leg))
+        w.axis_moved(aid, pos, now, rate, leg, spans[leg])
         floor_ratio = 0.0
         # what comes next: the end of the leg, or commitment crossing the next band of the table
         t_leg = (ends[leg] - pos) / rate if rate > 0 else INF
@@ -395,7 +398,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                 w.record(WaypointRecord(actor=adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
                                         place=route[leg], place_name=places[leg].name, km_along=round(pos, 6),
                                         objective=last))
-            w.axis_moved(aid, pos, w.env.now, 0.0 if last else rate, leg, _span(ends, leg))
+            w.axis_moved(aid, pos, w.env.now, 0.0 if last else rate, leg, spans[leg])
             continue
         if not ev.triggered and dt == t_band:
             floor_ratio, cause = band, "commitment"
