@@ -238,10 +238,12 @@ class ParamStream:
         bits = self._bits
         if bits is None:
             bits = self._bits = self._streams.bit_generator("params")
-        if index != self._pos:
-            bits.advance((index - self._pos) % _SPAN)
-        self._pos = (index + 1) % _SPAN
-        return int(bits.random_raw())
+        pos = self._pos
+        if index != pos:
+            bits.advance((index - pos) % _SPAN)
+        self._pos = index + 1 if index + 1 < _SPAN else 0
+        word: int = bits.random_raw()  # a Python int when no size is given
+        return word
 
 
 class PathDraws:
@@ -255,7 +257,9 @@ class PathDraws:
     def random(self) -> float:
         n = self._n
         self._n = n + 1
-        return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
+        if n:
+            return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
+        return (self._stream.word(self._offset) >> 11) * _TO_UNIT  # the offset is below the period
 
 
 class Uniforms:
