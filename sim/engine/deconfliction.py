@@ -69,7 +69,7 @@ class Encounters:
     process leaves its timeout), so it passes as a no-op.
     """
 
-    __slots__ = ("_base", "_fire", "a", "b", "by_class", "by_domain", "d", "domains", "encounters", "grades", "incidents",
+    __slots__ = ("_base", "_fire", "_powers", "_spiral_at", "a", "b", "by_class", "by_domain", "d", "domains", "encounters", "grades", "incidents",
                  "ladder", "rates", "timer", "total", "u", "uses", "w")
 
     def __init__(self, w: World, uniforms: Draws) -> None:
@@ -94,6 +94,8 @@ class Encounters:
         self.by_class: dict[tuple[str, str], int] = {}
         self.uses: dict[str, int] = dict.fromkeys(d.measures, 0)
         self._base: dict[tuple[str, str | None, tuple[bool, ...]], tuple[float, ...]] = {}
+        self._spiral_at: float | None = None  # the tension the spiral's powers were last worked out at
+        self._powers: list[float] = []        # (1 + sensitivity x tension / 100) ** k, k = 0, 1, ...
         if self.ladder is not None:
             self.grades = w.plan.part(_grades)
             self._base = w.plan.part(_base_shares)
@@ -171,8 +173,11 @@ class Encounters:
         if base is None:
             base = self._base[key] = self._measured(dom, without, measures)
         if d.tension_sensitivity:
-            g = 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
-            out = [s * g ** k for k, s in enumerate(base)]
+            v = w.tension.value()
+            if v != self._spiral_at:  # an encounter asks several times at one tension: the powers once
+                g = 1.0 + d.tension_sensitivity * v / 100.0
+                self._spiral_at, self._powers = v, [g ** k for k in range(len(base))]
+            out = [s * p for s, p in zip(base, self._powers, strict=True)]
         else:
             out = list(base)
         total = math.fsum(out)
