@@ -274,6 +274,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     adversary = s.adversary
     assert adversary is not None and w.ramps is not None  # the run makes the ramps for a ramped axis
     ramps = w.ramps
+    env = w.env
     path = f"adversary.axes.{aid}"
     speed = w.sample(axis.speed_kmh, f"{path}.speed_kmh")
     opposition = min(max(w.sample(axis.opposition, f"{path}.opposition"), 0.0), 1.0)
@@ -300,7 +301,8 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
         assert base is not None and steps is not None
         ramps.start(aid, c.initial, base, [(now + h, r) for _, h, r in steps])
         w.axis_started(aid)
-        troops_now: Callable[[], float] = lambda: ramps.on_axis(aid, w.env.now)  # noqa: E731
+        ramp = ramps.ramps[aid]
+        troops_now: Callable[[], float] = lambda: ramp.value(env.now)  # noqa: E731
     else:
         troops = min(axis.troops, max(adversary.massed_troops - w.committed_troops, 0.0))
         w.axis_committed(aid, troops)
@@ -348,7 +350,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     cause: AdvanceCause = "set_off"
     floor_ratio = 0.0  # a band crossed by the ramp counts as crossed (no float shortfall)
     while leg < len(legs):
-        now = w.env.now
+        now = env.now
         held = standing(leg)
         seen_def[0] = held
         dcv = math.fsum([cv for _, cv in held])
@@ -373,7 +375,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
         t_leg = (ends[leg] - pos) / rate if rate > 0 else INF
         t_band, band = INF, 0.0
         if c is not None and dcv > 0 and vpt > 0:
-            c0, t0, r = ramps.segment(aid)
+            c0, t0, r = ramp.c0, ramp.t0, ramp.rate  # ramps.segment(aid), read directly
             if r > 0:
                 cur = ratio if ratio is not None else 0.0
                 nxt = next((b for b in bands if b > cur), None)
@@ -381,14 +383,13 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                     need = nxt * dcv / vpt
                     t_band, band = max(t0 + (need - c0) / r - now, 0.0), nxt
         dt = min(t_leg, t_band)
-        ev = wake[0] = Event(w.env)
+        ev = wake[0] = Event(env)
         if dt == INF:
             yield ev
         else:
-            tick = w.env.timeout(dt)
-            yield first_of(w.env, (tick, ev))
+            yield first_of(env, (env.timeout(dt), ev))
         wake[0] = None
-        pos = min(pos + rate * (w.env.now - now), ends[leg])
+        pos = min(pos + rate * (env.now - now), ends[leg])
         if not ev.triggered and dt == t_leg:  # the leg's end: snap to it (no float shortfall)
             pos = ends[leg]
             leg += 1
@@ -398,7 +399,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                 w.record(WaypointRecord(actor=adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
                                         place=route[leg], place_name=places[leg].name, km_along=round(pos, 6),
                                         objective=last))
-            w.axis_moved(aid, pos, w.env.now, 0.0 if last else rate, leg, spans[leg])
+            w.axis_moved(aid, pos, env.now, 0.0 if last else rate, leg, spans[leg])
             continue
         if not ev.triggered and dt == t_band:
             floor_ratio, cause = band, "commitment"
