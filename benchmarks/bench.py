@@ -202,13 +202,13 @@ def engine_rounds(rounds: int, n: int) -> dict[str, Any]:
     return {"figures": [f_run, f_h0, f_ev, f_sp, f_ratio], "events_per_rep": per_rep}
 
 
-def engine_child(n: int) -> None:
-    """In a fresh process: CPU microseconds per baseline run, full and stopped at H+0 (the best of 3 passes
-    of ``n`` replications each), and the SimPy events per replication, as JSON."""
+def engine_child(n: int, baseline: Path = BASELINE) -> None:
+    """In a fresh process: CPU microseconds per run of ``baseline``, full and stopped at H+0 (the best of 3
+    passes of ``n`` replications each), and the SimPy events per replication, as JSON."""
     from sim import load_scenario, run
     from sim.batch.seeds import replication_seed
 
-    s = load_scenario(BASELINE)
+    s = load_scenario(baseline)
     seeds = [replication_seed(0, i) for i in range(n)]
     events = sum(count_events(lambda: [run(s, q, keep_trace=False) for q in seeds]).values()) / n
     out: dict[str, float] = {"events_per_rep": events}
@@ -224,13 +224,15 @@ def engine_child(n: int) -> None:
 
 
 def against(other: Path, rounds: int, n: int) -> None:
-    """This checkout's engine against ``other``'s: fresh processes, alternately, each with its own code."""
+    """This checkout's engine against ``other``'s: fresh processes, alternately, each with its own code and
+    its own baseline scenario (so an earlier commit's figure is the cost of the baseline as it was then)."""
     here, there = ROOT, other.resolve()
     say(f"engine: {here} against {there}, {rounds} rounds of {n} baseline replications, load {load():.2f}")
     got: dict[Path, list[dict[str, float]]] = {here: [], there: []}
     for _ in range(rounds):
         for root in (there, here):
-            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--engine-child", str(n)],
+            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--engine-child", str(n),
+                                  "--baseline", str(root / "scenarios" / BASELINE.name)],
                                  check=True, capture_output=True, text=True, cwd=root,
                                  env={**os.environ, "PYTHONPATH": str(root)})
             got[root].append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -347,10 +349,11 @@ def main() -> None:
                          "processes alternately, and the per-round ratios")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--engine-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--baseline", type=Path, default=BASELINE, help=argparse.SUPPRESS)
     ap.add_argument("--cluster-host", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.engine_child:
-        engine_child(a.engine_child)
+        engine_child(a.engine_child, a.baseline)
         return
     if a.against:
         against(a.against, max(5, a.rounds), 60 if a.quick else 150)
