@@ -114,3 +114,17 @@ def test_a_variants_shares_are_its_own_after_the_baseline_ran():
     assert a != base  # the variant's measure changes what encounters become
     b = metrics(load_scenario(path, sets))
     assert a == b
+
+
+def test_the_engines_rate_share_is_the_tables_at_every_step_and_between(baseline):
+    from sim.engine.adversary import rate_share
+    from sim.scenario.axes import force_ratio_table
+
+    table = force_ratio_table(baseline)
+    mins = [st.min_ratio for st in table.advance_rate]
+    ratios = sorted({0.0, *mins, *(m * (1 + 1e-12) for m in mins), *(m * (1 - 1e-12) for m in mins if m),
+                     *np.linspace(0, 2 * mins[-1] + 1, 97).tolist()})
+    for ratio in ratios:
+        assert rate_share(table, ratio) == table.rate_share(ratio, 1.0), ratio
+    for st in table.advance_rate:  # each step's share from the ratio where it starts
+        assert rate_share(table, st.min_ratio) == st.share

@@ -21,6 +21,7 @@ ramp), or at a new leg, and the arrival is re-planned from the distance left; ea
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from ..scenario.axes import force_ratio_table, leg_defenders, leg_km, value_per_
 from ..scenario.conditions import metric_marks
 from ..scenario.model import Axis, Scenario
 from ..scenario.references import conditions
+from ..scenario.tables import ForceRatioTable
 from .memo import per_object
 from .timing import wait_timing
 from .trace import (
@@ -51,6 +53,24 @@ INF = math.inf
 def committed_marks(s: Scenario) -> list[float]:
     """The values of ``committed_troops`` at which a condition of the scenario can change (once per scenario)."""
     return sorted({v for _, c in conditions(s) for v in metric_marks(c, "committed_troops")})
+
+
+@per_object()
+def _rate_steps(table: ForceRatioTable) -> tuple[list[float], list[float]]:
+    """The force-ratio table's advance-rate steps as two lists: the ratios where each starts, its share."""
+    return [st.min_ratio for st in table.advance_rate], [st.share for st in table.advance_rate]
+
+
+def rate_share(table: ForceRatioTable, ratio: float) -> float:
+    """``table.rate_share(ratio, 1.0)`` (``ratio``: the attacker's combat value over a defender's that
+    is not 0) with the table's steps read once per table: it is asked at every change of an axis's rate."""
+    mins, shares = _rate_steps(table)
+    return shares[bisect.bisect_right(mins, ratio) - 1]
+
+
+def _values_per_troop(s: Scenario) -> dict[str, float]:
+    """Each axis's combat value per committed soldier (a plan part)."""
+    return {aid: value_per_troop(s, a) for aid, a in s.adversary.axes.items()} if s.adversary else {}
 
 
 def needs_ramps(s: Scenario) -> bool:
@@ -315,7 +335,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     w.mark(f"axis.{aid}.committed", record=False)
     w.notify("troops")
     unopposed = speed * (1.0 - opposition)
-    vpt = value_per_troop(s, axis)
+    vpt = w.plan.part(_values_per_troop)[aid]
     table = force_ratio_table(s)
     bands = [st.min_ratio for st in table.advance_rate]
     places = [s.places[p] for p in route]
@@ -357,7 +377,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
         troops = troops_now()
         acv = troops * vpt
         ratio = None if dcv == 0 else max(acv / dcv, floor_ratio)
-        share = 1.0 if ratio is None else table.rate_share(ratio, 1.0)
+        share = 1.0 if ratio is None else rate_share(table, ratio)
         new = unopposed * share
         if new != rate or cause in ("set_off", "leg"):
             if w.keep_trace:
