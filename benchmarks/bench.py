@@ -21,6 +21,11 @@ us_per_event_simpy   the same for bare SimPy running the same event mix (as many
 per_event_ratio      us_per_event_engine / us_per_event_simpy (median of the per-round ratios)
 setup_us             CPU microseconds of a run stopped at H+0 (set-up, starting every process, H-hour,
                      metrics: the part of a run that does not grow with simulated time)
+gc_us_per_run        of us_per_run, the CPU the garbage collector takes (``gc.callbacks``; this
+                     process's settings: Python's defaults)
+us_per_run_worker_gc us_per_run and setup_us with the collector set as a batch worker sets it
+setup_us_worker_gc   (``sim.batch.replicate.tune_worker_gc``: gc.freeze and a higher threshold): what a
+                     replication costs in a batch
 efficiency_2w        replications per wall second with 2 workers / (2 x with 1 worker), results store on
 main_us_per_rep      CPU microseconds of the main process (``time.process_time``) per replication over
                      a 10,000-replication batch with 2 workers, results store on (all of it: scenario
@@ -199,16 +204,67 @@ def engine_rounds(rounds: int, n: int) -> dict[str, Any]:
         f_ratio.add(full / per_rep / simpy_us)
     for f in (f_run, f_h0, f_ev, f_sp, f_ratio):
         say(f.line())
-    return {"figures": [f_run, f_h0, f_ev, f_sp, f_ratio], "events_per_rep": per_rep}
+    gc_figures = engine_gc_rounds(rounds, s, seeds)
+    return {"figures": [f_run, f_h0, f_ev, f_sp, f_ratio], "events_per_rep": per_rep, "gc": gc_figures}
 
 
-def engine_child(n: int) -> None:
-    """In a fresh process: CPU microseconds per baseline run, full and stopped at H+0 (the best of 3 passes
-    of ``n`` replications each), and the SimPy events per replication, as JSON."""
+def engine_gc_rounds(rounds: int, s: Any, seeds: list[Any]) -> dict[str, Figure]:
+    """The garbage collector's part of a run: its CPU per run under this process's settings (timed by
+    ``gc.callbacks``), and the run's CPU with the settings a batch worker uses
+    (``sim.batch.replicate.tune_worker_gc``: collect, freeze, a higher threshold), restored after."""
+    import gc
+
+    from sim import run
+    from sim.batch.replicate import WORKER_GC_THRESHOLD
+
+    f_gc, f_wrun, f_wh0 = (Figure("gc_us_per_run", "us"), Figure("us_per_run_worker_gc", "us"),
+                           Figure("setup_us_worker_gc", "us"))
+    spent = [0.0, 0.0]
+
+    def timed(phase: str, _: dict[str, Any]) -> None:
+        if phase == "start":
+            spent[1] = time.process_time()
+        else:
+            spent[0] += time.process_time() - spent[1]
+
+    n = len(seeds)
+    threshold = gc.get_threshold()
+    for _ in range(rounds):
+        spent[0] = 0.0
+        gc.callbacks.append(timed)
+        try:
+            for q in seeds:
+                run(s, q, keep_trace=False)
+        finally:
+            gc.callbacks.remove(timed)
+        f_gc.add(spent[0] / n * 1e6)
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*WORKER_GC_THRESHOLD)
+        try:
+            t = time.process_time()
+            for q in seeds:
+                run(s, q, keep_trace=False)
+            f_wrun.add((time.process_time() - t) / n * 1e6)
+            t = time.process_time()
+            for q in seeds:
+                run(s, q, keep_trace=False, until_h=0.0)
+            f_wh0.add((time.process_time() - t) / n * 1e6)
+        finally:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+    for f in (f_gc, f_wrun, f_wh0):
+        say(f.line())
+    return {"gc_us_per_run": f_gc, "us_per_run_worker_gc": f_wrun, "setup_us_worker_gc": f_wh0}
+
+
+def engine_child(n: int, baseline: Path = BASELINE) -> None:
+    """In a fresh process: CPU microseconds per run of ``baseline``, full and stopped at H+0 (the best of 3
+    passes of ``n`` replications each), and the SimPy events per replication, as JSON."""
     from sim import load_scenario, run
     from sim.batch.seeds import replication_seed
 
-    s = load_scenario(BASELINE)
+    s = load_scenario(baseline)
     seeds = [replication_seed(0, i) for i in range(n)]
     events = sum(count_events(lambda: [run(s, q, keep_trace=False) for q in seeds]).values()) / n
     out: dict[str, float] = {"events_per_rep": events}
@@ -224,13 +280,15 @@ def engine_child(n: int) -> None:
 
 
 def against(other: Path, rounds: int, n: int) -> None:
-    """This checkout's engine against ``other``'s: fresh processes, alternately, each with its own code."""
+    """This checkout's engine against ``other``'s: fresh processes, alternately, each with its own code and
+    its own baseline scenario (so an earlier commit's figure is the cost of the baseline as it was then)."""
     here, there = ROOT, other.resolve()
     say(f"engine: {here} against {there}, {rounds} rounds of {n} baseline replications, load {load():.2f}")
     got: dict[Path, list[dict[str, float]]] = {here: [], there: []}
     for _ in range(rounds):
         for root in (there, here):
-            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--engine-child", str(n)],
+            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--engine-child", str(n),
+                                  "--baseline", str(root / "scenarios" / BASELINE.name)],
                                  check=True, capture_output=True, text=True, cwd=root,
                                  env={**os.environ, "PYTHONPATH": str(root)})
             got[root].append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -347,10 +405,11 @@ def main() -> None:
                          "processes alternately, and the per-round ratios")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--engine-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--baseline", type=Path, default=BASELINE, help=argparse.SUPPRESS)
     ap.add_argument("--cluster-host", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.engine_child:
-        engine_child(a.engine_child)
+        engine_child(a.engine_child, a.baseline)
         return
     if a.against:
         against(a.against, max(5, a.rounds), 60 if a.quick else 150)
@@ -499,6 +558,7 @@ def main() -> None:
         "us_per_event_simpy": round(f_sp.median, 3),
         "per_event_ratio": round(f_ratio.median, 2),
         "setup_us": round(f_h0.median),
+        **{k: round(f.median) for k, f in eng["gc"].items()},
         "main_us_per_rep": round(f_main.median, 1),
         "efficiency_2w": round(f_eff.median, 3),
         "db_bytes_per_rep": round(f_db.median),

@@ -21,6 +21,7 @@ ramp), or at a new leg, and the arrival is re-planned from the distance left; ea
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from ..scenario.axes import force_ratio_table, leg_defenders, leg_km, value_per_
 from ..scenario.conditions import metric_marks
 from ..scenario.model import Axis, Scenario
 from ..scenario.references import conditions
+from ..scenario.tables import ForceRatioTable
 from .memo import per_object
 from .timing import wait_timing
 from .trace import (
@@ -53,6 +55,24 @@ def committed_marks(s: Scenario) -> list[float]:
     return sorted({v for _, c in conditions(s) for v in metric_marks(c, "committed_troops")})
 
 
+@per_object()
+def _rate_steps(table: ForceRatioTable) -> tuple[list[float], list[float]]:
+    """The force-ratio table's advance-rate steps as two lists: the ratios where each starts, its share."""
+    return [st.min_ratio for st in table.advance_rate], [st.share for st in table.advance_rate]
+
+
+def rate_share(table: ForceRatioTable, ratio: float) -> float:
+    """``table.rate_share(ratio, 1.0)`` (``ratio``: the attacker's combat value over a defender's that
+    is not 0) with the table's steps read once per table: it is asked at every change of an axis's rate."""
+    mins, shares = _rate_steps(table)
+    return shares[bisect.bisect_right(mins, ratio) - 1]
+
+
+def _values_per_troop(s: Scenario) -> dict[str, float]:
+    """Each axis's combat value per committed soldier (a plan part)."""
+    return {aid: value_per_troop(s, a) for aid, a in s.adversary.axes.items()} if s.adversary else {}
+
+
 def needs_ramps(s: Scenario) -> bool:
     return s.adversary is not None and any(a.ramped for a in s.adversary.axes.values())
 
@@ -64,10 +84,10 @@ def axis_process(w: World, aid: str, axis: Axis) -> Process:
     adversary = w.s.adversary
     assert adversary is not None  # an axis belongs to the adversary
     path = f"adversary.axes.{aid}"
-    speed = axis.speed_kmh.sample(w.draws(f"{path}.speed_kmh"))
-    opposition = min(max(axis.opposition.sample(w.draws(f"{path}.opposition")), 0.0), 1.0)
+    speed = w.sample(axis.speed_kmh, f"{path}.speed_kmh")
+    opposition = min(max(w.sample(axis.opposition, f"{path}.opposition"), 0.0), 1.0)
     ordered = f"axis.{aid}.ordered"
-    yield from wait_timing(w, axis, w.draws(f"{path}.at_h"), also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
+    yield from wait_timing(w, axis, f"{path}.at_h", also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     troops = axis.troops
     if w.ramps is not None:  # beside ramps, a step never takes the total past the massed force
         troops = min(troops, max(adversary.massed_troops - w.committed_troops, 0.0))
@@ -138,7 +158,8 @@ class Ramps:
 
     # the committed troops ------------------------------------------------------------
     def total(self, t: float) -> float:
-        return math.fsum(r.value(t) for r in self.ramps.values())
+        # Ramp.value inlined: this is read at every change the world announces on the troops channel
+        return math.fsum([min(r.cap, r.c0 + r.rate * (t - r.t0)) if r.rate else r.c0 for r in self.ramps.values()])
 
     def on_axis(self, aid: str, t: float) -> float:
         return self.ramps[aid].value(t)
@@ -273,33 +294,35 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     adversary = s.adversary
     assert adversary is not None and w.ramps is not None  # the run makes the ramps for a ramped axis
     ramps = w.ramps
+    env = w.env
     path = f"adversary.axes.{aid}"
-    speed = axis.speed_kmh.sample(w.draws(f"{path}.speed_kmh"))
-    opposition = min(max(axis.opposition.sample(w.draws(f"{path}.opposition")), 0.0), 1.0)
+    speed = w.sample(axis.speed_kmh, f"{path}.speed_kmh")
+    opposition = min(max(w.sample(axis.opposition, f"{path}.opposition"), 0.0), 1.0)
     route = axis.route
     legs = list(leg_km(s)[aid]) if route else []
     if axis.distance_km is not None:
         d = axis.distance_km
-        total = float(d) if isinstance(d, float | int) else max(d.sample(w.draws(f"{path}.distance_km")), 0.0)
+        total = float(d) if isinstance(d, float | int) else max(w.sample(d, f"{path}.distance_km"), 0.0)
         raw = math.fsum(legs)
         legs = [total * x / raw for x in legs] if legs and raw > 0 else [total]
     elif axis.distance_factor is not None:
-        f = max(axis.distance_factor.sample(w.draws(f"{path}.distance_factor")), 0.0)
+        f = max(w.sample(axis.distance_factor, f"{path}.distance_factor"), 0.0)
         legs = [x * f for x in legs]
     c = axis.commitment
     base = steps = None
     if c is not None:
-        base = max(c.troops_per_day.sample(w.draws(f"{path}.commitment.troops_per_day")), 0.0) / 24
-        steps = [(k, st.after_h, max(st.troops_per_day.sample(w.draws(f"{path}.commitment.steps.{k}.troops_per_day")),
+        base = max(w.sample(c.troops_per_day, f"{path}.commitment.troops_per_day"), 0.0) / 24
+        steps = [(k, st.after_h, max(w.sample(st.troops_per_day, f"{path}.commitment.steps.{k}.troops_per_day"),
                                      0.0) / 24) for k, st in enumerate(c.steps)]
     ordered = f"axis.{aid}.ordered"
-    yield from wait_timing(w, axis, w.draws(f"{path}.at_h"), also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
+    yield from wait_timing(w, axis, f"{path}.at_h", also=lambda: w.happened(ordered), also_on=frozenset({"event"}))
     now = w.env.now
     if c is not None:
         assert base is not None and steps is not None
         ramps.start(aid, c.initial, base, [(now + h, r) for _, h, r in steps])
         w.axis_started(aid)
-        troops_now: Callable[[], float] = lambda: ramps.on_axis(aid, w.env.now)  # noqa: E731
+        ramp = ramps.ramps[aid]
+        troops_now: Callable[[], float] = lambda: ramp.value(env.now)  # noqa: E731
     else:
         troops = min(axis.troops, max(adversary.massed_troops - w.committed_troops, 0.0))
         w.axis_committed(aid, troops)
@@ -312,11 +335,12 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     w.mark(f"axis.{aid}.committed", record=False)
     w.notify("troops")
     unopposed = speed * (1.0 - opposition)
-    vpt = value_per_troop(s, axis)
+    vpt = w.plan.part(_values_per_troop)[aid]
     table = force_ratio_table(s)
     bands = [st.min_ratio for st in table.advance_rate]
     places = [s.places[p] for p in route]
     ends = [math.fsum(legs[:i + 1]) for i in range(len(legs))]
+    spans = [_span(ends, k) for k in range(len(legs) + 1)]
     wake: list[Event | None] = [None]
 
     def poke() -> None:
@@ -329,13 +353,14 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     leg, pos, rate = 0, 0.0, 0.0
     seen_def: list[tuple[tuple[str, float], ...]] = [()]
 
-    by_leg = leg_defenders(s)[aid] if route else []
     forces = w.forces
+    # each leg's possible defenders, with their states (in the table's order)
+    by_leg = [tuple((forces[d[0]], d) for d in ds) for ds in leg_defenders(s)[aid]] if route else []
 
     def standing(i: int) -> tuple[tuple[str, float], ...]:
         if not by_leg or not by_leg[i]:
             return ()
-        return tuple(d for d in by_leg[i] if forces[d[0]].stage == IN_PLACE)
+        return tuple([d for fs, d in by_leg[i] if fs.stage == IN_PLACE])
 
     def on_presence() -> None:
         if leg < len(legs) and standing(leg) != seen_def[0]:
@@ -345,14 +370,14 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     cause: AdvanceCause = "set_off"
     floor_ratio = 0.0  # a band crossed by the ramp counts as crossed (no float shortfall)
     while leg < len(legs):
-        now = w.env.now
+        now = env.now
         held = standing(leg)
         seen_def[0] = held
-        dcv = math.fsum(cv for _, cv in held)
+        dcv = math.fsum([cv for _, cv in held])
         troops = troops_now()
         acv = troops * vpt
         ratio = None if dcv == 0 else max(acv / dcv, floor_ratio)
-        share = 1.0 if ratio is None else table.rate_share(ratio, 1.0)
+        share = 1.0 if ratio is None else rate_share(table, ratio)
         new = unopposed * share
         if new != rate or cause in ("set_off", "leg"):
             if w.keep_trace:
@@ -364,13 +389,13 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                                        share=share, rate_before_kmh=round(rate, 6), rate_kmh=round(new, 6),
                                        defenders=[fid for fid, _ in held]))
             rate = new
-        w.axis_moved(aid, pos, now, rate, leg, _span(ends, leg))
+        w.axis_moved(aid, pos, now, rate, leg, spans[leg])
         floor_ratio = 0.0
         # what comes next: the end of the leg, or commitment crossing the next band of the table
         t_leg = (ends[leg] - pos) / rate if rate > 0 else INF
         t_band, band = INF, 0.0
         if c is not None and dcv > 0 and vpt > 0:
-            c0, t0, r = ramps.segment(aid)
+            c0, t0, r = ramp.c0, ramp.t0, ramp.rate  # ramps.segment(aid), read directly
             if r > 0:
                 cur = ratio if ratio is not None else 0.0
                 nxt = next((b for b in bands if b > cur), None)
@@ -378,14 +403,13 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                     need = nxt * dcv / vpt
                     t_band, band = max(t0 + (need - c0) / r - now, 0.0), nxt
         dt = min(t_leg, t_band)
-        ev = wake[0] = Event(w.env)
+        ev = wake[0] = Event(env)
         if dt == INF:
             yield ev
         else:
-            tick = w.env.timeout(dt)
-            yield first_of(w.env, (tick, ev))
+            yield first_of(env, (env.timeout(dt), ev))
         wake[0] = None
-        pos = min(pos + rate * (w.env.now - now), ends[leg])
+        pos = min(pos + rate * (env.now - now), ends[leg])
         if not ev.triggered and dt == t_leg:  # the leg's end: snap to it (no float shortfall)
             pos = ends[leg]
             leg += 1
@@ -395,7 +419,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
                 w.record(WaypointRecord(actor=adversary.side, facts=list(axis.facts), axis=aid, name=axis.name,
                                         place=route[leg], place_name=places[leg].name, km_along=round(pos, 6),
                                         objective=last))
-            w.axis_moved(aid, pos, w.env.now, 0.0 if last else rate, leg, _span(ends, leg))
+            w.axis_moved(aid, pos, env.now, 0.0 if last else rate, leg, spans[leg])
             continue
         if not ev.triggered and dt == t_band:
             floor_ratio, cause = band, "commitment"

@@ -93,7 +93,7 @@ def as_source(decisions: Decisions) -> DecisionSource:
 
 def decision_process(w: World, did: str, point: DecisionPoint, source: DecisionSource) -> Process:
     """Process body: open decision point ``did`` when it is due."""
-    yield from wait_timing(w, point, w.draws(f"decisions.{did}.at_h"), scale=tempo_factor(w.s, "decision_delay"))
+    yield from wait_timing(w, point, f"decisions.{did}.at_h", scale=tempo_factor(w.s, "decision_delay"))
     open_decision(w, did, point, source)
 
 

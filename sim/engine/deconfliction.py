@@ -36,7 +36,7 @@ import math
 from simpy.events import Event, Timeout
 
 from ..scenario.draws import Draws
-from ..scenario.model import Deconfliction, Measure
+from ..scenario.model import Deconfliction, Measure, Scenario
 from ..scenario.tables import SeverityLadder
 from .timing import wait_timing
 from .trace import EncounterRecord, IncidentRecord, Source, SourceKind
@@ -69,7 +69,7 @@ class Encounters:
     process leaves its timeout), so it passes as a no-op.
     """
 
-    __slots__ = ("_fire", "a", "b", "by_class", "by_domain", "d", "domains", "encounters", "grades", "incidents",
+    __slots__ = ("_base", "_fire", "_powers", "_spiral_at", "a", "b", "by_class", "by_domain", "d", "domains", "encounters", "grades", "incidents",
                  "ladder", "rates", "timer", "total", "u", "uses", "w")
 
     def __init__(self, w: World, uniforms: Draws) -> None:
@@ -93,8 +93,12 @@ class Encounters:
         self.by_domain: dict[str, int] = dict.fromkeys(self.domains, 0)
         self.by_class: dict[tuple[str, str], int] = {}
         self.uses: dict[str, int] = dict.fromkeys(d.measures, 0)
+        self._base: dict[tuple[str, str | None, tuple[bool, ...]], tuple[float, ...]] = {}
+        self._spiral_at: float | None = None  # the tension the spiral's powers were last worked out at
+        self._powers: list[float] = []        # (1 + sensitivity x tension / 100) ** k, k = 0, 1, ...
         if self.ladder is not None:
-            self.grades = {dom: graded_shares(self.ladder, dom, d.p_incident) for dom in self.domains}
+            self.grades = w.plan.part(_grades)
+            self._base = w.plan.part(_base_shares)
             self.by_class = {(dom, c.id): 0 for dom in self.domains for c in self.ladder.classes}
         w.on_presence_change(self.redraw)
         w.attach_encounters(self)
@@ -160,6 +164,29 @@ class Encounters:
     def shares(self, dom: str, without: str | None = None, measures: bool = True) -> list[float]:
         """The graver classes' shares now in ``dom`` (index 0, routine, left at 0), with the active
         measures (all but ``without``; none if not ``measures``) and the tension spiral applied."""
+        w, d = self.w, self.d
+        # the shares before the spiral depend on the scenario and the measures that apply alone:
+        # worked out once per scenario for each (domain, measure left out, measures on)
+        on = tuple(w.measures.values()) if measures else ()
+        key = (dom, without, on)
+        base = self._base.get(key)
+        if base is None:
+            base = self._base[key] = self._measured(dom, without, measures)
+        if d.tension_sensitivity:
+            v = w.tension.value()
+            if v != self._spiral_at:  # an encounter asks several times at one tension: the powers once
+                g = 1.0 + d.tension_sensitivity * v / 100.0
+                self._spiral_at, self._powers = v, [g ** k for k in range(len(base))]
+            out = [s * p for s, p in zip(base, self._powers, strict=True)]
+        else:
+            out = list(base)
+        total = math.fsum(out)
+        if total > 1.0:
+            out = [s / total for s in out]
+        return out
+
+    def _measured(self, dom: str, without: str | None, measures: bool) -> tuple[float, ...]:
+        """The graver classes' shares in ``dom`` with the active measures (but ``without``) applied."""
         ladder, w, d = self.ladder, self.w, self.d
         assert ladder is not None
         out = list(self.grades[dom])
@@ -170,13 +197,7 @@ class Encounters:
                 m = d.measures[mid]
                 for k in range(1, len(out)):
                     out[k] *= measure_factor(m, classes[k].id, classes[k].measure_factor)
-        if d.tension_sensitivity:
-            g = 1.0 + d.tension_sensitivity * w.tension.value() / 100.0
-            out = [s * g ** k for k, s in enumerate(out)]
-        total = math.fsum(out)
-        if total > 1.0:
-            out = [s / total for s in out]
-        return out
+        return tuple(out)
 
     def _graded(self, dom: str) -> None:
         w, u = self.w, self.u
@@ -217,6 +238,19 @@ class Encounters:
             w.add_tension(c.tension, actor, Source(SourceKind.INCIDENT, dom, c.name), [*self.d.facts, *c.facts])
 
 
+def _grades(s: Scenario) -> dict[str, list[float]]:
+    """Each domain's ladder shares (a plan part: the scenario's alone)."""
+    d = s.deconfliction
+    assert d is not None and d.severity is not None  # asked for by the encounter clock on a ladder only
+    return {dom: graded_shares(d.severity, dom, d.p_incident) for dom in sorted(d.encounter_rate)}
+
+
+def _base_shares(s: Scenario) -> dict[tuple[str, str | None, tuple[bool, ...]], tuple[float, ...]]:
+    """A plan part: the memo of :meth:`Encounters._measured` for this scenario (filled as runs ask;
+    each entry a function of the scenario and its key alone, so runs share it)."""
+    return {}
+
+
 def graded_shares(ladder: SeverityLadder, dom: str, p_incident: float | None) -> list[float]:
     """The ladder's shares in ``dom``, least severe first; with ``p_incident`` the graver classes
     rescaled to make that share together (in their proportions), routine the rest."""
@@ -254,9 +288,9 @@ def measure_times(w: World, mid: str, m: Measure) -> Process:
     cause = Source(SourceKind.MEASURE, mid, m.name)
     base = f"deconfliction.measures.{mid}"
     if m.opens is not None:
-        yield from wait_timing(w, m.opens, w.draws(f"{base}.opens.at_h"))
+        yield from wait_timing(w, m.opens, f"{base}.opens.at_h")
         w.set_measure(mid, True, "deconfliction", cause, m.facts)
     if m.closes is not None:
-        yield from wait_timing(w, m.closes, w.draws(f"{base}.closes.at_h"))
+        yield from wait_timing(w, m.closes, f"{base}.closes.at_h")
         if w.measures[mid]:
             w.set_measure(mid, False, "deconfliction", cause, m.facts)

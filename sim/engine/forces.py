@@ -51,8 +51,8 @@ def force_process(w: World, fs: ForceState) -> Process:
         yield from _by_echelons(w, fs)
         return
     spec = fs.spec
-    notice = spec.notice_to_move_h.sample(w.draws(f"forces.{fs.id}.notice_to_move_h")) * tempo_factor(w.s, "notice_to_move")
-    transit = spec.transit_h.sample(w.draws(f"forces.{fs.id}.transit_h"))
+    notice = w.sample(spec.notice_to_move_h, f"forces.{fs.id}.notice_to_move_h") * tempo_factor(w.s, "notice_to_move")
+    transit = w.sample(spec.transit_h, f"forces.{fs.id}.transit_h")
     activate = _ordered(w, fs, spec.activate_when, "activate")
     if fs.stage < ALERTED:
         alert = _ordered(w, fs, spec.alert_when, "alert")
@@ -102,21 +102,21 @@ def _by_echelons(w: World, fs: ForceState) -> Process:
         if p.notice_path is not None:
             e = spec.echelons.get(p.id)
             dist = e.notice_to_move_h if e is not None and e.notice_to_move_h is not None else spec.notice_to_move_h
-            notice = dist.sample(w.draws(p.notice_path)) * tempo_factor(w.s, "notice_to_move")
+            notice = w.sample(dist, p.notice_path) * tempo_factor(w.s, "notice_to_move")
         mv, base = p.movement, p.movement_path
         if mv is None:
-            transit, staging, reception = spec.transit_h.sample(w.draws(f"forces.{fid}.transit_h")), 0.0, 0.0
+            transit, staging, reception = w.sample(spec.transit_h, f"forces.{fid}.transit_h"), 0.0, 0.0
         else:
             if mv.time_h is not None:
-                transit = mv.time_h.sample(w.draws(f"{base}.time_h"))
+                transit = w.sample(mv.time_h, f"{base}.time_h")
             else:
                 assert mv.speed_kmh is not None  # the model demands one of them
-                speed = mv.speed_kmh.sample(w.draws(f"{base}.speed_kmh"))
+                speed = w.sample(mv.speed_kmh, f"{base}.speed_kmh")
                 km = movement_distance(w.s, p)
                 assert km is not None  # check_movement demands a distance for a speed
                 transit = km / speed if speed > 0 else float("inf")
-            staging = mv.staging_h.sample(w.draws(f"{base}.staging_h"))
-            reception = mv.reception_h.sample(w.draws(f"{base}.reception_h"))
+            staging = w.sample(mv.staging_h, f"{base}.staging_h")
+            reception = w.sample(mv.reception_h, f"{base}.reception_h")
         drawn.append((es, notice, transit, staging, reception))
     activate = _ordered(w, fs, spec.activate_when, "activate")
     if fs.stage < ALERTED:

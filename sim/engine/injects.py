@@ -29,7 +29,7 @@ def _due(w: World, iid: str, inj: Inject) -> None:
 
 def inject_process(w: World, iid: str, inj: Inject) -> Process:
     """Process body: fire ``iid`` when it is due (unless delivered already)."""
-    yield from wait_timing(w, inj, w.draws(f"injects.{iid}.at_h"))
+    yield from wait_timing(w, inj, f"injects.{iid}.at_h")
     _due(w, iid, inj)
 
 

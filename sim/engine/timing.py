@@ -13,27 +13,27 @@ from collections.abc import Callable
 
 from simpy.events import Event
 
-from ..scenario.draws import Draws
 from ..scenario.model import Timing
 from .plan import Due
 from .world import Process, World, channels_of
 
 
-def due_hour(w: World, item: Timing, rng: Draws, scale: float = 1.0) -> float | None:
+def due_hour(w: World, item: Timing, path: str, scale: float = 1.0) -> float | None:
     """The hour a timed item is due (never before H-hour), or None if it waits on a condition
-    (``scale``: multiplies an ``at_h`` drawn, e.g. the tempo's decision delay)."""
+    (``path``: where its ``at_h`` is drawn; ``scale``: multiplies an ``at_h`` drawn, e.g. the tempo's
+    decision delay)."""
     if item.at_h is not None:
-        return max(item.at_h.sample(rng) * scale, 0.0)
+        return max(w.sample(item.at_h, path) * scale, 0.0)
     if item.at_time is not None:
         return max(w.s.clock.hours(item.at_time), 0.0)
     return None
 
 
-def wait_timing(w: World, item: Timing, rng: Draws, also: Callable[[], bool] | None = None,
+def wait_timing(w: World, item: Timing, path: str, also: Callable[[], bool] | None = None,
                 also_on: frozenset[str] = frozenset(), scale: float = 1.0) -> Process:
     """Process body: return when ``item`` is due, or earlier if ``also()`` holds
     (``also_on``: the change channels that can make it hold; ``scale``: as for :func:`due_hour`)."""
-    t = due_hour(w, item, rng, scale)
+    t = due_hour(w, item, path, scale)
     if t is not None:
         if also is None:
             if t > w.env.now:
@@ -75,11 +75,11 @@ def when_holds(w: World, test: Callable[[], bool], channels: frozenset[str], the
 
 
 def when_due(w: World, item: Timing, due: Due, then: Callable[[], None]) -> None:
-    """Call ``then()`` when ``item`` is due: the callback form of ``wait_timing(w, item, w.draws(due.path))``
+    """Call ``then()`` when ``item`` is due: the callback form of ``wait_timing(w, item, due.path)``
     (``due``: the item's :class:`~sim.engine.plan.Due`, with its hour when the scenario fixes it)."""
     t = due.hour
     if t is None:
-        t = due_hour(w, item, w.draws(due.path), due.scale)
+        t = due_hour(w, item, due.path, due.scale)
     if t is not None:
         at_hour(w, t, then)
         return

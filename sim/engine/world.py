@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,6 +32,7 @@ from ..scenario.conditions import (
     MetricCond,
     walk,
 )
+from ..scenario.distributions import Dist, Fixed
 from ..scenario.effects import Order
 from ..scenario.model import Force, Scenario
 from ..scenario.movement import EchelonPlan, force_echelons
@@ -65,9 +66,9 @@ Process = Generator[Event, Any, None]  # the body of a SimPy process
 Words = npt.NDArray[np.unsignedinteger[Any]]  # seed words from SeedSequence.generate_state
 
 
-@dataclass(frozen=True, slots=True)
-class AxisPosition:
-    """Where an axis between places stood when its rate last changed."""
+class AxisPosition(NamedTuple):
+    """Where an axis between places stood when its rate last changed (a named tuple: made at every
+    change of an axis's rate, and cheaper to make than a frozen dataclass)."""
 
     km: float
     t_h: float
@@ -237,10 +238,12 @@ class ParamStream:
         bits = self._bits
         if bits is None:
             bits = self._bits = self._streams.bit_generator("params")
-        if index != self._pos:
-            bits.advance((index - self._pos) % _SPAN)
-        self._pos = (index + 1) % _SPAN
-        return int(bits.random_raw())
+        pos = self._pos
+        if index != pos:
+            bits.advance((index - pos) % _SPAN)
+        self._pos = index + 1 if index + 1 < _SPAN else 0
+        word: int = bits.random_raw()  # a Python int when no size is given
+        return word
 
 
 class PathDraws:
@@ -254,7 +257,9 @@ class PathDraws:
     def random(self) -> float:
         n = self._n
         self._n = n + 1
-        return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
+        if n:
+            return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
+        return (self._stream.word(self._offset) >> 11) * _TO_UNIT  # the offset is below the period
 
 
 class Uniforms:
@@ -386,6 +391,17 @@ class World:
         """The draws of the scenario parameter at ``path`` (as ``--set`` names it, e.g.
         ``forces.vjtf.notice_to_move_h``): the same for a seed whatever else the scenario holds."""
         return self._params.at(path)
+
+    def sample(self, dist: Dist, path: str) -> float:
+        """One draw of the scenario parameter at ``path``, distributed as ``dist``.
+
+        A fixed value is returned without drawing: a path's draws are its own stretch of the params
+        stream (nothing else's draws depend on how many it took), and every draw at a path is of the
+        one distribution the scenario gives there, so the draw a fixed value would consume (and
+        ignore) changes nothing any run gives, and costs a jump of the stream."""
+        if type(dist) is Fixed:
+            return dist.value
+        return dist.sample(self._params.at(path))
 
     # --- the trace --------------------------------------------------------
     def calendar(self, t_h: float) -> str:
