@@ -1,9 +1,32 @@
+import contextlib
+import subprocess
+import traceback
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
+
+
+def cli_in_process(*args, input: str | None = None, cwd: Path | str | None = None,
+                   **_ignored) -> subprocess.CompletedProcess:
+    """``crisis-sim ARGS`` run in this process through typer's CliRunner, returned as a
+    ``subprocess.run(..., capture_output=True, text=True)`` result would be: ``returncode``, ``stdout``,
+    ``stderr``. An exception the command let escape is put on ``stderr`` as the traceback a real process
+    would print, so tests asserting "no traceback" still can fail. For tests that are not about the
+    process itself (exit codes of a real process, signals, stdin being a terminal stay subprocess tests)."""
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    argv = [str(a) for a in args]
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        r = CliRunner().invoke(app, argv, input=input, prog_name="crisis-sim")
+    stderr = r.stderr
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*r.exc_info))
+    return subprocess.CompletedProcess(["crisis-sim", *argv], r.exit_code, r.stdout, stderr)
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import cli_in_process
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -18,7 +18,7 @@ BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return cli_in_process(*args, cwd=cwd)
 
 
 def rows_of(csv_text: str) -> list[dict[str, str]]:
