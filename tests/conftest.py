@@ -1,5 +1,4 @@
 import contextlib
-import os
 import subprocess
 import traceback
 from pathlib import Path
@@ -12,31 +11,20 @@ BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """The suite runs on every core (pytest-xdist, in the test extra: ``-n auto --dist loadgroup``) unless the
-    command line says otherwise (``-n 0``, ``-n 4``, ``-p no:xdist``); without pytest-xdist it runs in one
-    process as before. Tests that must not run beside one another share an ``xdist_group`` mark."""
+    """The suite runs on every core through pytest-xdist (in the test extra) as ``-n auto --dist loadfile``:
+    each test file in one worker, so a module-scoped fixture (a batch, a report) is made once. The command line
+    overrides it (``-n 0`` for one process, ``-n 4``, ``--dist load``, ``-p no:xdist``); without pytest-xdist
+    the suite runs in one process as before. An option in addopts would make pytest refuse to start where
+    pytest-xdist is missing."""
     if not config.pluginmanager.hasplugin("xdist") or config.option.numprocesses is not None:
         return
-    if hasattr(config, "workerinput") or os.environ.get("PYTEST_XDIST_WORKER"):   # a worker runs its share
+    if hasattr(config, "workerinput"):      # a worker, which parses the command line again: it runs its share
         return
     if config.getoption("usepdb", False) or config.getoption("collectonly", False):
         return
     config.option.numprocesses = "auto"
     if config.option.dist == "no":
-        config.option.dist = "loadgroup"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist's loadgroup, the tests of a module that use one of its module-scoped fixtures (a
-    batch, a report, a workbook) run in one worker, so the fixture is made once rather than once per worker.
-    A test with an xdist_group mark of its own keeps it."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None or item.get_closest_marker("xdist_group") is not None:
-            continue
-        if any(defs and defs[-1].scope == "module" for defs in info.name2fixturedefs.values()):
-            item.add_marker(pytest.mark.xdist_group(f"module:{item.nodeid.split('::', 1)[0]}"))
+        config.option.dist = "loadfile"
 
 
 def cli_in_process(*args, input: str | None = None, cwd: Path | str | None = None,

@@ -1,7 +1,6 @@
 """End-to-end: the core commands as a user types them."""
 import json
 
-import pytest
 from conftest import BASELINE, MINIMAL, ROOT
 from typer.testing import CliRunner
 
@@ -58,7 +57,6 @@ def test_bad_input_exit_2_one_line_per_problem(tmp_path):
     assert len(errs) == 2 and all(str(bad) in e for e in errs)
 
 
-@pytest.mark.xdist_group("scenarios-folder")   # reads every file in scenarios/
 def test_validate_schema_list_metrics():
     r = invoke("validate", *sorted((ROOT / "scenarios").glob("*.yaml")))
     assert r.exit_code == 0 and r.output.count(": ok") == len(list((ROOT / "scenarios").glob("*.yaml")))

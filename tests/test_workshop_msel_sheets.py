@@ -78,9 +78,11 @@ def test_formula_text_stays_text_in_the_workbook(tmp_path):
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"  # a string, not a formula
 
 
-@pytest.mark.xdist_group("scenarios-folder")   # writes a file into scenarios/ for a while
 def test_unchanged_workbook_imports_to_the_same_msel(workbook, tmp_path):
-    out = ROOT / "scenarios" / f".test-import-{tmp_path.name}.yaml"
+    # beside seeds/ as scenarios/ is (the same register), not in scenarios/: tests in other workers list it
+    (tmp_path / "seeds").symlink_to(ROOT / "seeds")
+    (tmp_path / "scenarios").mkdir()
+    out = tmp_path / "scenarios" / f".test-import-{tmp_path.name}.yaml"
     try:
         r = cli("msel", str(BASELINE), "--seed", "7", "--import", str(workbook), "--out", str(out))
         assert r.returncode == 0, r.stderr
