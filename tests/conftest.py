@@ -1,9 +1,50 @@
+import contextlib
+import subprocess
+import traceback
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The suite runs on every core through pytest-xdist (in the test extra) as ``-n auto --dist loadfile``:
+    each test file in one worker, so a module-scoped fixture (a batch, a report) is made once. The command line
+    overrides it (``-n 0`` for one process, ``-n 4``, ``--dist load``, ``-p no:xdist``); without pytest-xdist
+    the suite runs in one process as before. An option in addopts would make pytest refuse to start where
+    pytest-xdist is missing."""
+    if not config.pluginmanager.hasplugin("xdist") or config.option.numprocesses is not None:
+        return
+    if hasattr(config, "workerinput"):      # a worker, which parses the command line again: it runs its share
+        return
+    if config.getoption("usepdb", False) or config.getoption("collectonly", False):
+        return
+    config.option.numprocesses = "auto"
+    if config.option.dist == "no":
+        config.option.dist = "loadfile"
+
+
+def cli_in_process(*args, input: str | None = None, cwd: Path | str | None = None,
+                   **_ignored) -> subprocess.CompletedProcess:
+    """``crisis-sim ARGS`` run in this process through typer's CliRunner, returned as a
+    ``subprocess.run(..., capture_output=True, text=True)`` result would be: ``returncode``, ``stdout``,
+    ``stderr``. An exception the command let escape is put on ``stderr`` as the traceback a real process
+    would print, so tests asserting "no traceback" still can fail. For tests that are not about the
+    process itself (exit codes of a real process, signals, stdin being a terminal stay subprocess tests)."""
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    argv = [str(a) for a in args]
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        r = CliRunner().invoke(app, argv, input=input, prog_name="crisis-sim")
+    stderr = r.stderr
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*r.exc_info))
+    return subprocess.CompletedProcess(["crisis-sim", *argv], r.exit_code, r.stdout, stderr)
 
 
 @pytest.fixture(scope="session")

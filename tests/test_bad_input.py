@@ -237,6 +237,7 @@ def test_markdown_msel_neutralises_html_from_the_scenario(tmp_path):
     assert "&amp;amp;" in md
 
 
+@pytest.mark.slow
 def test_markdown_aar_neutralises_html_from_the_scenario(tmp_path):
     out = tmp_path / "rep"
     r = invoke("report", S, "--reps", 3, "--workers", 1, "--out", out, "--set",

@@ -141,6 +141,7 @@ def test_sensitivity_cli(write):
     assert r.exit_code == 2 and "expected path=low:high" in r.stderr
 
 
+@pytest.mark.slow
 def test_sensitivity_skips_parameters_with_no_causal_path_and_they_would_not_move_it():
     args = ("sensitivity", BASELINE, "--objective", "vjtf_in_place", "--reps", 4, "--seed", 1, "-w", 1, "--json")
     pruned = json.loads(invoke(*args).stdout)["parameters"]

@@ -171,6 +171,7 @@ def test_distributions_are_histograms_with_the_target_band_and_the_marked_values
     assert "hours after H-hour" in fig.axes[0].get_xlabel()  # the registry's title and unit
 
 
+@pytest.mark.slow
 def test_charts_are_byte_identical_across_calls(base):
     r = run(base, 5)
     rs = [run(base, q, keep_trace=False) for q in np.random.SeedSequence(2).spawn(12)]

@@ -424,6 +424,7 @@ def test_a_skipped_torn_last_line_is_a_warning_on_stderr(tmp_path):
 
 # --- items 31 and 32: report folders and output paths ---------------------------------------------------------
 
+@pytest.mark.slow
 def test_reports_never_overwrite_a_folder_silently(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1650000000")

@@ -195,6 +195,7 @@ def test_charts_exist_and_are_drawn(miss):
         assert png.startswith(b"\x89PNG") and len(png) > 10_000
 
 
+@pytest.mark.slow
 def test_source_date_epoch_gives_byte_identical_reports(tmp_path):
     runner = CliRunner()
     outs = []

@@ -8,16 +8,24 @@ from sim.cli.app import app
 weasyprint = pytest.importorskip("weasyprint")
 
 
-def test_pdf_is_written_beside_html(tmp_path):
-    r = CliRunner().invoke(app, ["report", str(BASELINE), "--reps", "10", "--format", "html,pdf",
-                                 "--out", str(tmp_path)])
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """One report in HTML and PDF (WeasyPrint's layout is the slow part), marked EXERCISE ONLY; made once."""
+    out = tmp_path_factory.mktemp("pdf")
+    r = CliRunner().invoke(app, ["report", str(BASELINE), "--reps", "10", "--format", "html,pdf", "--out",
+                                 str(out), "--classification", "EXERCISE ONLY"])
     assert r.exit_code == 0, r.output
+    return out
+
+
+def test_pdf_is_written_beside_html(made):
+    tmp_path = made
     pdf = (tmp_path / "aar.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 50_000
     assert (tmp_path / "aar.html").exists()
 
 
-def test_the_first_two_pages_are_the_executive_summary(tmp_path):
+def test_the_first_two_pages_are_the_executive_summary(made):
     """Page 1 opens the summary, page 3 the exercise overview (the summary fills at most two pages), and
     the classification marking is in every page's header and footer."""
     import shutil
@@ -25,9 +33,7 @@ def test_the_first_two_pages_are_the_executive_summary(tmp_path):
 
     if shutil.which("pdftotext") is None:
         pytest.skip("needs pdftotext (poppler-utils) to read the pages back")
-    r = CliRunner().invoke(app, ["report", str(BASELINE), "--reps", "10", "--format", "pdf", "--out",
-                                 str(tmp_path), "--classification", "EXERCISE ONLY"])
-    assert r.exit_code == 0, r.output
+    tmp_path = made
 
     def page(n: int) -> str:
         return subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(tmp_path / "aar.pdf"), "-"],

@@ -24,6 +24,7 @@ HSEEP = ["Capability", "Issue / area for improvement", "Corrective action", "Cap
          "Responsible organisation", "Point of contact", "Start date", "Completion date"]
 
 
+@pytest.mark.slow
 def test_the_report_folder_holds_the_plan(tmp_path):
     s = load_scenario(BASE, SLOW)
     make_report(ReportRequest(s, BASE, sets=SLOW, reps=6, seed=1, out=tmp_path))

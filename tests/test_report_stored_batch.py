@@ -24,6 +24,7 @@ def sweep_db(tmp_path_factory):
     return d / "r.db", json.loads(r.stdout)
 
 
+@pytest.mark.slow
 def test_report_of_a_sweep_point_is_that_points_batch(sweep_db, tmp_path):
     db, summary = sweep_db
     r = invoke("report", "--db", db, "--batch", 1, "--point", 2, "--format", "md", "--out", tmp_path / "p2")

@@ -20,6 +20,7 @@ SEEDS = range(4)
 
 @pytest.mark.parametrize("path", sorted(glob.glob(str(ROOT / "scenarios" / "*.yaml"))),
                          ids=lambda p: p.rsplit("/", 1)[-1])
+@pytest.mark.slow
 def test_pruned_parameters_leave_the_metric_unchanged(path):
     base = load_scenario(path)
     metrics = {o.metric for o in base.objectives.values()} | {f"force.{f}.in_place_h" for f in base.forces}

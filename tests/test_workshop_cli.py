@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BASELINE
+from conftest import BASELINE, cli_in_process
 
 from sim import load_scenario
 from sim.workshop import Session, session_summary
@@ -21,7 +21,7 @@ CLI = [sys.executable, "-m", "sim"]
 
 
 def _cli(*args, stdin=None, timeout=60, cwd=None):
-    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    return cli_in_process(*args, input=stdin, cwd=cwd)
 
 
 def test_scripted_session_plays_decisions_through(tmp_path):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import cli_in_process
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -18,7 +18,7 @@ BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return cli_in_process(*args, cwd=cwd)
 
 
 def rows_of(csv_text: str) -> list[dict[str, str]]:
@@ -79,7 +79,10 @@ def test_formula_text_stays_text_in_the_workbook(tmp_path):
 
 
 def test_unchanged_workbook_imports_to_the_same_msel(workbook, tmp_path):
-    out = ROOT / "scenarios" / f".test-import-{tmp_path.name}.yaml"
+    # beside seeds/ as scenarios/ is (the same register), not in scenarios/: tests in other workers list it
+    (tmp_path / "seeds").symlink_to(ROOT / "seeds")
+    (tmp_path / "scenarios").mkdir()
+    out = tmp_path / "scenarios" / f".test-import-{tmp_path.name}.yaml"
     try:
         r = cli("msel", str(BASELINE), "--seed", "7", "--import", str(workbook), "--out", str(out))
         assert r.returncode == 0, r.stderr

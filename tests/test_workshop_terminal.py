@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, cli_in_process
 from rich.console import Console
 
 from sim.scenario.load import load_scenario
@@ -82,8 +81,7 @@ def test_long_inject_text_wraps_in_a_rich_terminal():
 def test_end_prints_the_scoreboard_and_closes(tmp_path):
     script = tmp_path / "s.txt"
     script.write_text("next\nnext\nend\n")
-    r = subprocess.run([sys.executable, "-m", "sim", "workshop", str(BASELINE), "--script", str(script),
-                        "--session", str(tmp_path / "w.jsonl")], capture_output=True, text=True, timeout=120)
+    r = cli_in_process("workshop", str(BASELINE), "--script", str(script), "--session", str(tmp_path / "w.jsonl"))
     assert r.returncode == 0, r.stderr
     assert "HOT-WASH at H+" in r.stdout and "objectives met on the table's path" in r.stdout
     assert r.stdout.count("[MET]") + r.stdout.count("[NOT MET]") == len(load_scenario(BASELINE).objectives)
@@ -139,9 +137,8 @@ def test_the_board_shows_the_pace_from_start_and_minutes_per_turn(tmp_path):
     start = (datetime.now(UTC) - timedelta(minutes=95)).replace(microsecond=0)
     script = tmp_path / "s.txt"
     script.write_text("next\nquit\n")
-    r = subprocess.run([sys.executable, "-m", "sim", "workshop", str(BASELINE), "--script", str(script),
-                        "--session", str(tmp_path / "w.jsonl"), "--start", start.isoformat(),
-                        "--minutes-per-turn", "20"], capture_output=True, text=True, timeout=120)
+    r = cli_in_process("workshop", str(BASELINE), "--script", str(script), "--session", str(tmp_path / "w.jsonl"),
+                       "--start", start.isoformat(), "--minutes-per-turn", "20")
     assert r.returncode == 0, r.stderr
     paces = [ln.split("Exercise time ", 1)[1] for ln in r.stdout.splitlines() if "Exercise time " in ln]
     assert len(paces) == 2
