@@ -28,12 +28,20 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
-from scipy import stats as st
 
 WILSON_Z = 1.96
-WILSON_LEVEL = 2 * float(st.norm.cdf(WILSON_Z)) - 1  # 0.9500042...: the level of z = 1.96
+WILSON_LEVEL = math.erfc(-WILSON_Z / math.sqrt(2)) - 1  # 0.9500042...: the level of z = 1.96 (2 Phi(z) - 1, as scipy)
+
+
+@functools.cache
+def _scipy_stats() -> ModuleType:
+    """scipy.stats, imported when a test or interval first needs it (it takes most of a second to
+    import, which every command would otherwise pay at start-up)."""
+    from scipy import stats
+    return stats
 MCNEMAR_EXACT_BELOW = 25
 
 
@@ -54,7 +62,7 @@ def t_quantile(p: float, df: float) -> float:
     every metric, mostly with the same ``df``)."""
     if df < 1:
         raise ValueError("df must be at least 1")
-    return float(st.t.ppf(p, df))
+    return float(_scipy_stats().t.ppf(p, df))
 
 
 def mean_interval(mean: float, sd: float, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
@@ -71,7 +79,7 @@ def wilson_interval(k: int, n: int, level: float = WILSON_LEVEL) -> tuple[float,
         return 0.0, 1.0
     if not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    ci = st.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    ci = _scipy_stats().binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
     return max(0.0, float(ci.low)), min(1.0, float(ci.high))
 
 
@@ -87,7 +95,7 @@ def two_proportion_z(k1: int, n1: int, k2: int, n2: int) -> Outcome:
     if se == 0:
         return Outcome(name, 0.0, 1.0, n1 + n2)
     z = (k1 / n1 - k2 / n2) / se
-    return Outcome(name, z, float(2 * st.norm.sf(abs(z))), n1 + n2)
+    return Outcome(name, z, float(2 * _scipy_stats().norm.sf(abs(z))), n1 + n2)
 
 
 def welch_t(m1: float, s1: float, n1: int, m2: float, s2: float, n2: int) -> tuple[float, float, float]:
@@ -98,7 +106,7 @@ def welch_t(m1: float, s1: float, n1: int, m2: float, s2: float, n2: int) -> tup
     if v1 + v2 == 0:
         return (0.0, float("inf"), 1.0) if m1 == m2 else (math.copysign(math.inf, m1 - m2), float("inf"), 0.0)
     df = (v1 + v2) ** 2 / ((v1 * v1 / (n1 - 1) if v1 else 0.0) + (v2 * v2 / (n2 - 1) if v2 else 0.0))
-    r = st.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
+    r = _scipy_stats().ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
     return float(r.statistic), df, float(r.pvalue)
 
 
@@ -131,9 +139,9 @@ def mcnemar(a: Sequence[bool], b: Sequence[bool], exact_below: int = MCNEMAR_EXA
     if d == 0:
         return Outcome("McNemar exact", 0.0, 1.0, len(a))
     if d < exact_below:
-        return Outcome("McNemar exact", float(n10), float(st.binomtest(n10, d, 0.5).pvalue), len(a))
+        return Outcome("McNemar exact", float(n10), float(_scipy_stats().binomtest(n10, d, 0.5).pvalue), len(a))
     x2 = (abs(n10 - n01) - 1) ** 2 / d
-    return Outcome("McNemar chi-square", float(x2), float(st.chi2.sf(x2, 1)), len(a))
+    return Outcome("McNemar chi-square", float(x2), float(_scipy_stats().chi2.sf(x2, 1)), len(a))
 
 
 def _pairs(a: Sequence[float | None], b: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -157,7 +165,7 @@ def paired_t(a: Sequence[float | None], b: Sequence[float | None]) -> Outcome:
         return Outcome("paired t", 0.0, 1.0, n)
     if np.all(d == d[0]):
         return Outcome("paired t", math.copysign(math.inf, float(d[0])), 0.0, n)
-    r = st.ttest_rel(x, y)
+    r = _scipy_stats().ttest_rel(x, y)
     return Outcome("paired t", float(r.statistic), float(r.pvalue), n)
 
 
@@ -167,7 +175,7 @@ def wilcoxon(a: Sequence[float | None], b: Sequence[float | None]) -> Outcome:
     x, y = _pairs(a, b)
     if not (x - y).any():
         return Outcome("Wilcoxon signed-rank", 0.0, 1.0, len(x))
-    r = st.wilcoxon(x, y)
+    r = _scipy_stats().wilcoxon(x, y)
     return Outcome("Wilcoxon signed-rank", float(r.statistic), float(r.pvalue), len(x))
 
 
