@@ -242,9 +242,7 @@ class Replications:
     def summary_stats(self, titles: dict[str, str]) -> PointStats:
         """The batch package's statistics, fed in position order (as ``crisis-sim batch`` feeds them)."""
         ps = PointStats(titles)
-        names, oids = list(self.names), list(self.oids)
-        for p in range(self.reps):
-            ps.add_values(names, self._values[p].tolist(), self._met[p].tolist(), oids, {})
+        ps.add_array(list(self.names), self._values[:self.reps], self._met[:self.reps], list(self.oids))
         return ps
 
 
