@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..batch.executors import Backend, LocalPool, Serial
+from ..batch.replicate import tune_worker_gc
 from ..batch.runner import Chunker
 from ..batch.seeds import replication_seed
 from ..batch.stats import PointStats
@@ -119,6 +120,7 @@ def _run_for_report(job: Job, index: int, trace_first: bool = False) -> Result:
 
 def run_part(job: Job, part: Part) -> PartResult:
     """Run the replications of ``part`` (in a worker) and keep their numbers and cause notes."""
+    tune_worker_gc()  # as a batch worker: the report's forked workers hold matplotlib's heap too
     t0 = time.process_time()
     results: list[Result] = []
     missed = 0
