@@ -158,16 +158,10 @@ class Ramps:
 
     # the committed troops ------------------------------------------------------------
     def total(self, t: float) -> float:
-        # Ramp.value inlined: this is read at every change the world announces on the troops channel
-        return math.fsum([min(r.cap, r.c0 + r.rate * (t - r.t0)) if r.rate else r.c0 for r in self.ramps.values()])
+        return math.fsum([r.value(t) for r in self.ramps.values()])
 
     def on_axis(self, aid: str, t: float) -> float:
         return self.ramps[aid].value(t)
-
-    def segment(self, aid: str) -> tuple[float, float, float]:
-        """(c0, t0, rate) of the axis's ramp now."""
-        r = self.ramps[aid]
-        return r.c0, r.t0, r.rate
 
     # changes -------------------------------------------------------------------------
     def start(self, aid: str, initial: float, base_per_h: float, steps: list[tuple[float, float]]) -> None:
@@ -395,7 +389,7 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
         t_leg = (ends[leg] - pos) / rate if rate > 0 else INF
         t_band, band = INF, 0.0
         if c is not None and dcv > 0 and vpt > 0:
-            c0, t0, r = ramp.c0, ramp.t0, ramp.rate  # ramps.segment(aid), read directly
+            c0, t0, r = ramp.c0, ramp.t0, ramp.rate  # the axis's ramp now
             if r > 0:
                 cur = ratio if ratio is not None else 0.0
                 nxt = next((b for b in bands if b > cur), None)

@@ -257,9 +257,7 @@ class PathDraws:
     def random(self) -> float:
         n = self._n
         self._n = n + 1
-        if n:
-            return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
-        return (self._stream.word(self._offset) >> 11) * _TO_UNIT  # the offset is below the period
+        return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
 
 
 class Uniforms:
