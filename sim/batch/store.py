@@ -207,30 +207,32 @@ class RowCodec:
                          _mask((j for j, ok in enumerate(met) if ok), self.met_bytes),
                          packed, struct.pack(f"<{len(dec)}H", *dec)))
 
-    def _parts(self, data: bytes) -> tuple[int, int, int, int]:
-        """Where the None mask, the other masks and the met bits start, and the values start and
-        how many there are: (masks, met, values, count). Format 1 had the values first, all of them."""
+    def _parts(self, data: bytes) -> tuple[int, int, int, int, int]:
+        """Where the masks (the None mask first) and the met bits start, where the values start and how
+        many there are, and where the decisions start: (masks, met, values, count, decisions). Format 1
+        had the values first, all of them, and the decisions after the met bits."""
         fmt = data[0] & 0x7F if data else None
-        o = self.mask_bytes
-        masks = (3 if data[0] & _HAS_BOOLS else 2) * o if data else 0
-        if fmt == _FORMAT_1:
-            b = 1 + 8 * self.n
-            return b, b + masks, 1, self.n
-        if fmt != _FORMAT:
+        if fmt not in (_FORMAT, _FORMAT_1):
             raise StoreError(f"a stored replication has format {fmt}, not {_FORMAT}")
+        o = self.mask_bytes
+        masks = (3 if data[0] & _HAS_BOOLS else 2) * o
+        if fmt == _FORMAT_1:
+            m = 1 + 8 * self.n
+            return m, m + masks, 1, self.n, m + masks + self.met_bytes
         at = 1 + masks
         k = self.n - int.from_bytes(data[1:1 + o], "little").bit_count()
-        return 1, at, at + self.met_bytes, k
+        v = at + self.met_bytes
+        return 1, at, v, k, v + 8 * k
 
     def _offsets(self, data: bytes) -> tuple[int, int]:
         """(where the met bits start, where the decisions start)."""
-        _, at, v, k = self._parts(data)
-        return at, (at + self.met_bytes if v == 1 else v + 8 * k)
+        _, at, _, _, dec = self._parts(data)
+        return at, dec
 
     def floats(self, data: bytes) -> Any:
         """The metric values as a float64 array (NaN for None), for statistics."""
         import numpy as np
-        m, _, v, k = self._parts(data)
+        m, _, v, k, _ = self._parts(data)
         if k == self.n:
             return np.frombuffer(data, dtype="<f8", count=k, offset=v)
         stored = np.frombuffer(data[v:v + 8 * k] + _NAN, dtype="<f8")  # the NaN last, where a None points
@@ -267,7 +269,7 @@ class RowCodec:
         where: list[Any] = []
         at = 0
         for d in rows:  # each row's stored values and a NaN after them, and where each metric is among them
-            m, _, v, k = self._parts(d)
+            m, _, v, k, _ = self._parts(d)
             parts += (d[v:v + 8 * k], _NAN)
             where.append(self._gather(int.from_bytes(d[m:m + self.mask_bytes], "little") if k < self.n else -1, k)
                          + at)
@@ -283,7 +285,7 @@ class RowCodec:
         return dict(choices[k] for (k,) in self._dec.iter_unpack(data[at:]))
 
     def metrics(self, data: bytes) -> dict[str, Any]:
-        m, _, v, k = self._parts(data)
+        m, _, v, k, _ = self._parts(data)
         o = self.mask_bytes
         none = int.from_bytes(data[m:m + o], "little")
         stored = iter(struct.unpack_from(f"<{k}d", data, v))
