@@ -113,9 +113,11 @@ def _run_for_report(job: Job, index: int, trace_first: bool = False) -> Result:
     if trace_first:
         return job.run(index)
     r = job.run(index, keep_trace=False)
-    if all(o.met for o in r.objectives.values()):
-        return r
-    return job.run(index)
+    return job.run(index) if _missed(r) else r
+
+
+def _missed(r: Result) -> bool:
+    return not all(o.met for o in r.objectives.values())
 
 
 def run_part(job: Job, part: Part) -> PartResult:
@@ -126,7 +128,7 @@ def run_part(job: Job, part: Part) -> PartResult:
     missed = 0
     for i in part.indices:   # once more than half the part's runs so far missed, trace at once
         r = _run_for_report(job, i, trace_first=2 * missed > len(results) >= 4)
-        missed += not all(o.met for o in r.objectives.values())
+        missed += _missed(r)
         results.append(r)
     out = summarise_runs(job, results, part.lo)
     out.cpu_s = time.process_time() - t0
