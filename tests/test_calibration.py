@@ -59,9 +59,9 @@ def test_a_record_window_is_its_fact_day_in_hours_after_h_hour(baseline):
     facts = load_register(str(ROOT / "seeds" / "facts.yaml")).by_id()
     start = baseline.clock.start
     assert start == dt.datetime(2022, 2, 24, 3, tzinfo=dt.UTC)
-    lo, hi, at = cal.fact_window(facts["ru-chornobyl-captured-24feb"], start)
+    lo, hi, at = cal.fact_window(facts["ru-chornobyl-captured-24feb"], baseline.clock)
     assert (lo, hi, at) == (-3.0, 21.0, None)
-    lo, hi, at = cal.fact_window(facts["ru-ivankiv-25feb"], start)
+    lo, hi, at = cal.fact_window(facts["ru-ivankiv-25feb"], baseline.clock)
     assert (lo, hi) == (21.0, 45.0)
     assert at == pytest.approx(24 + 5 / 60)  # 05:05 Kyiv time (UTC+2) on 25 Feb = 03:05 UTC = H+24.08
 

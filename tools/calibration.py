@@ -20,9 +20,10 @@ from typing import Literal
 import numpy as np
 
 from sim.engine.run import run
+from sim.engine.trace import EchelonRecord, WaypointRecord
 from sim.scenario.facts import Fact, load_register
 from sim.scenario.load import load_scenario
-from sim.scenario.model import Scenario
+from sim.scenario.model import Clock, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "nato-response-2022.yaml"
@@ -81,14 +82,12 @@ NOT_MODELLED: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def fact_window(fact: Fact, start: dt.datetime) -> tuple[float, float, float | None]:
-    """The fact's UTC day as hours after ``start`` (low, high) and its hour if it gives a time."""
+def fact_window(fact: Fact, clock: Clock) -> tuple[float, float, float | None]:
+    """The fact's UTC day as hours after H-hour on ``clock`` (low, high), and its hour if it gives a time."""
     if fact.date is None:
         raise ValueError(f"fact {fact.id} has no date")
-    day = dt.datetime.combine(fact.date, dt.time(0), tzinfo=dt.UTC)
-    lo = (day - start).total_seconds() / 3600
-    at = None if fact.time is None else (fact.time - start).total_seconds() / 3600
-    return lo, lo + 24.0, at
+    lo = clock.hours(dt.datetime.combine(fact.date, dt.time(0), tzinfo=dt.UTC))
+    return lo, lo + 24.0, None if fact.time is None else clock.hours(fact.time)
 
 
 def hours(s: Scenario, seeds: Iterable[int]) -> dict[tuple[str, ...], list[float]]:
@@ -98,17 +97,15 @@ def hours(s: Scenario, seeds: Iterable[int]) -> dict[tuple[str, ...], list[float
     for seed in seeds:
         got: dict[tuple[str, ...], float] = {}
         for rec in run(s, seed).trace:
-            kind = rec.kind
-            if kind == "waypoint":
-                got.setdefault(("waypoint", rec.axis, rec.place), rec.t_h)  # type: ignore[attr-defined]
-            elif kind == "echelon":
-                key = ("echelon", rec.force, rec.echelon)  # type: ignore[attr-defined]
-                got.setdefault((*key, rec.event), rec.t_h)  # type: ignore[attr-defined]
-                if rec.event == "departed":  # type: ignore[attr-defined]
-                    transit = rec.transit_h or 0.0  # type: ignore[attr-defined]
-                    got.setdefault((*key, "first_landing"), rec.t_h + transit)
-                    if rec.arrival_h is not None:  # type: ignore[attr-defined]
-                        got.setdefault((*key, "last_landing"), rec.arrival_h)  # type: ignore[attr-defined]
+            if isinstance(rec, WaypointRecord):
+                got.setdefault(("waypoint", rec.axis, rec.place), rec.t_h)
+            elif isinstance(rec, EchelonRecord):
+                key = ("echelon", rec.force, rec.echelon)
+                got.setdefault((*key, rec.event), rec.t_h)
+                if rec.event == "departed":
+                    got.setdefault((*key, "first_landing"), rec.t_h + (rec.transit_h or 0.0))
+                    if rec.arrival_h is not None:
+                        got.setdefault((*key, "last_landing"), rec.arrival_h)
         for k in subjects:
             out[k].append(got.get(k, math.inf))
     return out
@@ -129,12 +126,11 @@ class Row:
 
 def evaluate(s: Scenario, seeds: Sequence[int]) -> list[Row]:
     reg = load_register(str(REGISTER)).by_id()
-    start = s.clock.start
     got = hours(s, seeds)
     rows = []
     for r in RECORDS:
         v = np.array(got[r.subject])
-        lo, hi, at = fact_window(reg[r.fact], start)
+        lo, hi, at = fact_window(reg[r.fact], s.clock)
         with np.errstate(invalid="ignore"):  # runs that never reach it count as inf
             p10, med, p90 = (float(x) if not np.isnan(x) else math.inf for x in np.percentile(v, [10, 50, 90]))
         on = float(np.mean((v >= lo) & (v < hi)))
