@@ -215,7 +215,7 @@ def engine_gc_rounds(rounds: int, s: Any, seeds: list[Any]) -> dict[str, Figure]
     import gc
 
     from sim import run
-    from sim.batch.replicate import WORKER_GC_THRESHOLD
+    from sim.batch.replicate import worker_gc
 
     f_gc, f_wrun, f_wh0 = (Figure("gc_us_per_run", "us"), Figure("us_per_run_worker_gc", "us"),
                            Figure("setup_us_worker_gc", "us"))
@@ -238,9 +238,7 @@ def engine_gc_rounds(rounds: int, s: Any, seeds: list[Any]) -> dict[str, Figure]
         finally:
             gc.callbacks.remove(timed)
         f_gc.add(spent[0] / n * 1e6)
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*WORKER_GC_THRESHOLD)
+        worker_gc()
         try:
             t = time.process_time()
             for q in seeds:

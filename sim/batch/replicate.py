@@ -109,6 +109,12 @@ def tune_worker_gc() -> None:
     if _gc_tuned or multiprocessing.parent_process() is None:
         return
     _gc_tuned = True
+    worker_gc()
+
+
+def worker_gc() -> None:
+    """A batch worker's collector settings, here and now: what is alive frozen out of collection, and
+    :data:`WORKER_GC_THRESHOLD` (``benchmarks/bench.py`` times runs under them, then undoes them)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLD)
