@@ -47,6 +47,21 @@ def cli_in_process(*args, input: str | None = None, cwd: Path | str | None = Non
     return subprocess.CompletedProcess(["crisis-sim", *argv], r.exit_code, r.stdout, stderr)
 
 
+def numpy_path_draws(root, path: str, n: int) -> list[float]:
+    """The reference for the params stream: numpy's PCG64 seeded with that stream's words of ``root``
+    (a SeedSequence), advanced to the path's offset, then Generator.random() draw by draw."""
+    import numpy as np
+
+    from sim.engine.world import STREAMS, _Words, path_offset
+
+    k = 4 * STREAMS.index("params")
+    words = root.generate_state(4 * len(STREAMS), np.uint64)[k:k + 4]
+    bits = np.random.PCG64(_Words(words))  # type: ignore[arg-type]
+    bits.advance(path_offset(path))
+    gen = np.random.Generator(bits)
+    return [float(gen.random()) for _ in range(n)]
+
+
 @pytest.fixture(scope="session")
 def baseline():
     from sim import load_scenario

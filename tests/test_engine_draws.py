@@ -1,22 +1,12 @@
 """The params stream's draws are numpy's PCG64 Generator draws at each path's offset."""
 import numpy as np
 import pytest
+from conftest import numpy_path_draws
 
 from sim.batch.seeds import replication_seed
-from sim.engine.world import STREAMS, World, _Words, path_offset
+from sim.engine.world import World
 
 PATHS = ["forces.vjtf.notice_to_move_h", "injects.summit.at_h", "adversary.axes.kyiv.speed_kmh", "x", "é.ü"]
-
-
-def _numpy_draws(root: np.random.SeedSequence, path: str, n: int) -> list[float]:
-    """The reference: numpy's PCG64 seeded with the params stream's words, advanced to the path's
-    offset, then Generator.random() draw by draw."""
-    k = 4 * STREAMS.index("params")
-    words = root.generate_state(4 * len(STREAMS), np.uint64)[k:k + 4]
-    bits = np.random.PCG64(_Words(words))  # type: ignore[arg-type]
-    bits.advance(path_offset(path))
-    gen = np.random.Generator(bits)
-    return [float(gen.random()) for _ in range(n)]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2**63 + 5, replication_seed(7, 3), replication_seed(0, 10_000)])
@@ -25,5 +15,5 @@ def test_path_draws_are_numpys_pcg64_words(baseline, seed):
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     for path in PATHS:
         d = w.draws(path)
-        assert [d.random() for _ in range(4)] == _numpy_draws(root, path, 4), path
+        assert [d.random() for _ in range(4)] == numpy_path_draws(root, path, 4), path
         assert w.draws(path) is d  # one stretch per path and run: a second ask goes on where it stopped

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import numpy_path_draws
 
 from sim import load_scenario
 from sim.engine.deconfliction import Encounters, measure_factor
 from sim.engine.escalation import Tension
 from sim.engine.run import run
-from sim.engine.world import STREAMS, Uniforms, World, _Words, path_offset
+from sim.engine.world import Uniforms, World
 from sim.scenario.distributions import Fixed, Triangular
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,11 +22,7 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 def _first_draw(seed: int, path: str) -> float:
     """numpy's first Generator.random() at the path's offset of the params stream (the reference)."""
-    k = 4 * STREAMS.index("params")
-    words = np.random.SeedSequence(seed).generate_state(4 * len(STREAMS), np.uint64)[k:k + 4]
-    bits = np.random.PCG64(_Words(words))  # type: ignore[arg-type]
-    bits.advance(path_offset(path))
-    return float(np.random.Generator(bits).random())
+    return numpy_path_draws(np.random.SeedSequence(seed), path, 1)[0]
 
 
 @pytest.mark.parametrize("seed", [0, 11, 2**40 + 3])
