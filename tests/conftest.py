@@ -62,6 +62,23 @@ def numpy_path_draws(root, path: str, n: int) -> list[float]:
     return [float(gen.random()) for _ in range(n)]
 
 
+def scripted_session(tmp: Path, script: str, start: str, *, seed: int = 3, minutes_per_turn: int = 20):
+    """``crisis-sim workshop BASELINE --script`` in ``tmp`` (session log ``tmp/ws.jsonl``, STARTEX ``start``),
+    then the session reopened from its log for more entries: (log, Session)."""
+    from typer.testing import CliRunner
+
+    from sim import load_scenario
+    from sim.cli.app import app
+    from sim.workshop.session import Session
+
+    log, path = tmp / "ws.jsonl", tmp / "script.txt"
+    path.write_text(script)
+    r = CliRunner().invoke(app, ["workshop", str(BASELINE), "--seed", str(seed), "--session", str(log),
+                                 "--script", str(path), "--start", start, "--minutes-per-turn", str(minutes_per_turn)])
+    assert r.exit_code == 0, r.output
+    return log, Session.from_log(log, lambda p, o: load_scenario(p, o), append=True)
+
+
 @pytest.fixture(scope="session")
 def baseline():
     from sim import load_scenario

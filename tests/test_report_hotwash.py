@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from conftest import scripted_session
 from typer.testing import CliRunner
 
-from sim import load_scenario
 from sim.cli.app import app
 from sim.report.workshop import hotwash
 from sim.workshop.commands import execute
-from sim.workshop.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "scenarios" / "nato-response-2022.yaml"
 STARTEX = "2026-03-02T09:00:00+00:00"
 SCRIPT = "next\nnext 3\nnote --team nato \"air <i>picture</i> thin\"\nquit\n"
 
@@ -25,17 +21,12 @@ SCRIPT = "next\nnext 3\nnote --team nato \"air <i>picture</i> thin\"\nquit\n"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hotwash")
-    log, script, out = tmp / "ws.jsonl", tmp / "script.txt", tmp / "aar"
-    script.write_text(SCRIPT)
-    runner = CliRunner()
-    r = runner.invoke(app, ["workshop", str(BASE), "--seed", "3", "--session", str(log), "--script", str(script),
-                            "--start", STARTEX, "--minutes-per-turn", "20"])
-    assert r.exit_code == 0, r.output
-    sess = Session.from_log(log, lambda p, o: load_scenario(p, o), append=True)
+    out = tmp / "aar"
+    log, sess = scripted_session(tmp, SCRIPT, STARTEX)
     sess.respond("blue", "invasion", "Council convened <b>at once</b>")
     reply = execute(sess, "end")                 # the hot-wash, written to the log; closes the session
     assert reply.quit
-    r = runner.invoke(app, ["report", "--session", str(log), "--reps", "8", "--out", str(out)])
+    r = CliRunner().invoke(app, ["report", "--session", str(log), "--reps", "8", "--out", str(out)])
     assert r.exit_code == 0, r.output
     entries = [json.loads(x) for x in log.read_text().splitlines()]
     data = json.loads((out / "data.json").read_text())

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import scripted_session
 from typer.testing import CliRunner
 
 from sim import load_scenario
@@ -38,19 +39,13 @@ RESPONSE = "Scrambled <b>QRA</b> | pair"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("table")
-    log, script, out = tmp / "ws.jsonl", tmp / "script.txt", tmp / "aar"
-    script.write_text(SCRIPT)
-    runner = CliRunner()
-    r = runner.invoke(app, ["workshop", str(BASE), "--seed", "3", "--session", str(log), "--script", str(script),
-                            "--start", STARTEX, "--minutes-per-turn", "20"])
-    assert r.exit_code == 0, r.output
-    from sim.workshop.session import Session
-    sess = Session.from_log(log, lambda p, o: load_scenario(p, o), append=True)
+    out = tmp / "aar"
+    log, sess = scripted_session(tmp, SCRIPT, STARTEX)
     delivered = [rec.inject for rec in sess.view().trace if rec.kind == "inject"]
     assert "invasion" in delivered
     sess.respond("blue", "invasion", RESPONSE)
     sess.close()
-    r = runner.invoke(app, ["report", "--session", str(log), "--reps", str(REPS), "--out", str(out)])
+    r = CliRunner().invoke(app, ["report", "--session", str(log), "--reps", str(REPS), "--out", str(out)])
     assert r.exit_code == 0, r.output
     data = json.loads((out / "data.json").read_text())
     return log, data, (out / "aar.md").read_text(), (out / "aar.html").read_text()
