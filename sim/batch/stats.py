@@ -117,6 +117,8 @@ class QuantileSketch:
 class MetricStats:
     """Count, never-happened count, mean, sd and percentiles of named metrics, fed block by block."""
 
+    HOLD = 8   # blocks held at most before every sketch takes its values
+
     def __init__(self, names: Sequence[str], sketch_k: int = SKETCH_K):
         self.names = list(names)
         m = len(self.names)
@@ -125,6 +127,14 @@ class MetricStats:
         self.mean = np.zeros(m)
         self.m2 = np.zeros(m)
         self.sketches = [QuantileSketch(sketch_k) for _ in self.names]
+        self.k = sketch_k
+        # blocks some sketches have not taken yet: a sketch takes its values only when they would fill its
+        # first level (where it compacts) or when HOLD blocks are held, in one call for many blocks (the
+        # same values in the same order as block by block, and an extend below k only appends: the
+        # same sketch, for a fraction of the per-call cost)
+        self._held: list[np.ndarray] = []
+        self._taken = np.zeros(m, dtype=np.int64)    # per metric: how many of the held blocks it has taken
+        self._due = np.zeros(m, dtype=np.int64)      # per metric: its first level's size plus its held values
 
     def add_block(self, x: np.ndarray) -> None:
         """``x``: replications x metrics, NaN where a metric was None."""
@@ -143,10 +153,35 @@ class MetricStats:
             self.mean = self.mean + delta * frac
             self.m2 = self.m2 + m2b + delta * delta * na * frac
         self.count = n
-        for j in np.flatnonzero(nb):
-            self.sketches[j].extend(x[ok[:, j], j])
+        self._held.append(x)
+        self._due += nb
+        due = np.flatnonzero(self._due >= self.k)   # the block that fills a first level is the last it takes
+        if len(self._held) >= self.HOLD:
+            self._feed_all()
+        elif len(due):
+            rows = np.concatenate(self._held) if len(self._held) > 1 else x
+            for j in due:
+                self._feed(int(j), rows)
+
+    def _feed(self, j: int, rows: np.ndarray) -> None:
+        """Metric ``j``'s held values into its sketch, in one call (``rows``: the held blocks stacked)."""
+        start = int(self._taken[j])
+        col = rows[sum(len(b) for b in self._held[:start]):, j]
+        sk = self.sketches[j]
+        sk.extend(col[~np.isnan(col)])
+        self._taken[j] = len(self._held)
+        self._due[j] = len(sk.levels[0])
+
+    def _feed_all(self) -> None:
+        if self._held:
+            rows = np.concatenate(self._held)
+            for j in np.flatnonzero(self._taken < len(self._held)):
+                self._feed(int(j), rows)
+        self._held = []
+        self._taken[:] = 0
 
     def summary(self) -> dict[str, dict[str, Any]]:
+        self._feed_all()
         out = {}
         for j, name in enumerate(self.names):
             n = int(self.count[j])
