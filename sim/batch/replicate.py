@@ -5,10 +5,11 @@ in-process, in a local process pool or on a Dask worker. It returns a compact
 :class:`ChunkResult`: the layout once (metric names, objective ids, the scenario's
 (decision, option) pairs), then per replication the bytes the results store keeps
 (:class:`~sim.batch.store.RowCodec`: metric values packed as float64, objectives met as
-bits, decisions as indices). So the process that gathers results does little per
-replication: it inserts those bytes as they are and reads the statistics' values
-straight out of them (a numpy view), with no JSON and small pickles, which keeps
-parallel efficiency high. Rows hold numbers, flags and option ids only, never engine
+bits, decisions as indices), and the chunk's statistics' inputs as two arrays (metric
+values and objectives met, unpacked from those bytes here). So the process that gathers
+results does little per replication: it inserts the bytes as they are and feeds the
+arrays to the statistics, with no JSON and no unpacking, which keeps parallel
+efficiency high. Rows hold numbers, flags and option ids only, never engine
 objects. The chunk also says how much CPU it took, so the runner can size later chunks.
 """
 from __future__ import annotations
@@ -66,6 +67,11 @@ class ChunkResult:
     layout: Layout
     reps: list[Rep]
     cpu_s: float = 0.0           # the worker's CPU seconds for the chunk (runs and packing)
+    # the chunk's statistics' inputs, made in the worker (RowCodec.block of the reps' data: metric values,
+    # replications x metrics float64 with NaN for None; objectives met, replications x objectives bool),
+    # so that the process gathering results does not unpack every row again (None: unpack them)
+    values: Any = field(default=None, repr=False, compare=False)
+    met: Any = field(default=None, repr=False, compare=False)
     _codec: RowCodec | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -73,6 +79,12 @@ class ChunkResult:
         if self._codec is None:
             self._codec = RowCodec(self.layout)
         return self._codec
+
+    def block(self) -> tuple[Any, Any]:
+        """The chunk's (metric values, objectives met) arrays, as :meth:`RowCodec.block` gives them."""
+        if self.values is None or self.met is None:
+            return self.codec.block([rep.data for rep in self.reps])
+        return self.values, self.met
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_codec": None}  # a codec is rebuilt where it is used, never pickled
@@ -143,4 +155,5 @@ def run_chunk(scenario: Scenario, chunk: Chunk) -> ChunkResult:
         choices.update(dict.fromkeys(r[3].items()))
     codec = RowCodec(Layout(names, oids, tuple(choices)))
     reps = [Rep(i, codec.encode(values, met, dec.items()), tr) for i, values, met, dec, tr in raw]
-    return ChunkResult(chunk.point, codec.layout, reps, time.process_time() - t0)
+    values, met = codec.block([rep.data for rep in reps])
+    return ChunkResult(chunk.point, codec.layout, reps, time.process_time() - t0, values=values, met=met)

@@ -326,10 +326,9 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
                     fed_one()
             else:
                 codec, st = result.codec, stats[pi]
-                datas = [rep.data for rep in result.reps]
-                floats, met = codec.block(datas)   # the chunk's statistics at once, not row by row
+                floats, met = result.block()   # the chunk's statistics at once, not row by row
                 st.add_array(result.layout.metrics, floats, met, result.layout.objectives,
-                             [codec.decisions(d) for d in datas] if explore_decisions else None)
+                             [codec.decisions(rep.data) for rep in result.reps] if explore_decisions else None)
                 for rep in result.reps:
                     if rows_wanted:
                         obs.row({**result.row(rep), "values": values[pi]})
