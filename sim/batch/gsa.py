@@ -192,13 +192,13 @@ def run_points(_base: Scenario, task: PointsTask) -> list[list[float]]:
     out = []
     for sc in task.scenarios:
         res = run_chunk(sc, Chunk(0, range(task.reps), task.seed))
-        codec, names, oids = res.codec, res.layout.metrics, res.layout.objectives
+        values, met = res.block()
+        names, oids = res.layout.metrics, res.layout.objectives
         if task.objective is not None:
-            k = oids.index(task.objective)
-            out.append([1.0 if codec.met(rep.data)[k] else 0.0 for rep in res.reps])
+            out.append([1.0 if ok else 0.0 for ok in met[:, oids.index(task.objective)].tolist()])
         else:
             j = names.index(task.metric) if task.metric in names else -1
-            out.append([float(codec.floats(rep.data)[j]) if j >= 0 else math.nan for rep in res.reps])
+            out.append(values[:, j].tolist() if j >= 0 else [math.nan] * len(res.reps))
     return out
 
 
