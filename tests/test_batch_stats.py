@@ -167,3 +167,15 @@ def test_metric_stats_sketches_equal_block_by_block_feeding(k, nan_share):
             None if p95 is None else round(p95, 6))
         assert out[f"m{j}"]["n"] == sk.n
     assert any(not sk.exact for sk in ref) or nan_share > 0.99   # the sketches do compact
+
+
+def test_stable_sorted_is_numpys_stable_sort_bit_for_bit():
+    from sim.batch.stats import stable_sorted
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 300, 2049):
+        x = rng.choice([0.0, -0.0, 1.0, -1.0, 2.5], size=n) if n < 300 else rng.normal(size=n).round(1)
+        x[rng.random(n) < 0.3] = -0.0
+        x[rng.random(n) < 0.3] = 0.0
+        got, want = stable_sorted(x), np.sort(x, kind="stable")
+        assert got.tobytes() == want.tobytes()   # the signs of the zeros too
+        assert np.signbit(want[want == 0]).any() == np.signbit(x[x == 0]).any()

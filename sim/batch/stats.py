@@ -55,6 +55,17 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[lo] + (h - lo) * (sorted_values[hi] - sorted_values[lo])
 
 
+def stable_sorted(x: np.ndarray) -> np.ndarray:
+    """``np.sort(x, kind="stable")`` of NaN-free floats, through numpy's faster unstable sort (about 5x for
+    the sketch's levels): equal floats have equal bits, except 0.0 and -0.0, which compare equal; a stable
+    sort leaves those in their original order, so that order is put back in the block of zeros."""
+    out = np.sort(x)
+    zeros = x == 0
+    if zeros.any():
+        out[out == 0] = x[zeros]
+    return out
+
+
 class QuantileSketch:
     """Exact percentiles up to ``k`` values, a deterministic compactor beyond (see module doc)."""
 
@@ -80,7 +91,7 @@ class QuantileSketch:
         while h < len(self.levels):
             lv = self.levels[h]
             if len(lv) >= self.k:
-                lv = np.sort(lv, kind="stable")
+                lv = stable_sorted(lv)
                 odd = len(lv) % 2
                 self.levels[h] = lv[len(lv) - odd:]            # the largest stays when the count is odd
                 promoted = lv[self._offset: len(lv) - odd: 2]
