@@ -69,7 +69,7 @@ class Encounters:
     process leaves its timeout), so it passes as a no-op.
     """
 
-    __slots__ = ("_base", "_fire", "_powers", "_spiral_at", "a", "b", "by_class", "by_domain", "d", "domains", "encounters", "grades", "incidents",
+    __slots__ = ("_base", "_powers", "_spiral_at", "a", "b", "by_class", "by_domain", "d", "domains", "encounters", "grades", "incidents",
                  "ladder", "rates", "timer", "total", "u", "uses", "w")
 
     def __init__(self, w: World, uniforms: Draws) -> None:
@@ -86,7 +86,6 @@ class Encounters:
         # a fraction of a method call on the world, on the commonest event of a run
         self.encounters = 0
         self.incidents = 0
-        self._fire = self.fire  # one bound method, so that it can be found and removed again
         self.ladder: SeverityLadder | None = d.severity
         # a ladder: each domain's shares, each measure's factor per class, counts per domain, class, measure
         self.grades: dict[str, list[float]] = {}
@@ -110,7 +109,7 @@ class Encounters:
         """Presence (or the encounter factor) changed: the rate is new, so is the wait."""
         w, d = self.w, self.d
         if self.timer is not None:
-            self.timer.callbacks.remove(self._fire)
+            self.timer.callbacks.remove(self.fire)  # bound methods of one object compare equal
             self.timer = None
         a, b, f = self.a, self.b, w.encounter_factor
         self.rates = [d.encounter_rate[dom] * w.presence(a, dom) * w.presence(b, dom) * f for dom in self.domains]
@@ -120,7 +119,7 @@ class Encounters:
 
     def _schedule(self) -> None:
         self.timer = self.w.env.timeout(-math.log1p(-self.u.random()) / self.total)
-        self.timer.callbacks.append(self._fire)
+        self.timer.callbacks.append(self.fire)
 
     def fire(self, _event: Event) -> None:
         self.timer = None

@@ -130,6 +130,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: D
     if w.pending is None and keep_trace:
         w.record(EndRecord(actor="control", tension=round(tension.value(), 4), rung=tension.rung))
     metrics, outcomes = measure(w)
+    w.release()
     return Result(scenario=scenario.name, scenario_hash=w.plan.content_hash, seed=_seed_repr(seed),
                   horizon_h=horizon, metrics=metrics, objectives=outcomes, decisions=list(w.decision_log),
                   trace=w.trace, snapshot=w.snapshot, pending=w.pending)

@@ -10,6 +10,7 @@ generator's resumptions).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from simpy.events import Event
 
@@ -65,13 +66,16 @@ def at_hour(w: World, t: float, then: Callable[[], None]) -> None:
 def when_holds(w: World, test: Callable[[], bool], channels: frozenset[str], then: Callable[[], None]) -> None:
     """Call ``then()`` once ``test()`` holds (now if it does already): the callback form of
     :meth:`World.wait_for` (the test is tried again each time the awaited event is processed)."""
-    def check(_: Event | None = None) -> None:
-        if test():
-            then()
-        else:
-            w.until(test, channels).callbacks.append(check)
+    if test():
+        then()
+    else:
+        w.until(test, channels).callbacks.append(partial(_held, w, test, channels, then))
 
-    check()
+
+def _held(w: World, test: Callable[[], bool], channels: frozenset[str], then: Callable[[], None], _: Event) -> None:
+    """The awaited event of :func:`when_holds` is processed: try the test again (a module function, not
+    a closure that names itself, which would be a reference cycle outliving the run)."""
+    when_holds(w, test, channels, then)
 
 
 def when_due(w: World, item: Timing, due: Due, then: Callable[[], None]) -> None:

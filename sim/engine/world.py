@@ -9,18 +9,19 @@ read, and the :class:`~sim.scenario.effects.EffectTarget` that effects change.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 import simpy
 from numpy.random.bit_generator import ISeedSequence
-from simpy.events import PENDING, Event
+from simpy.events import PENDING, Event, ProcessGenerator
 
 from ..scenario.conditions import (
     FORCE_STATES,
@@ -156,10 +157,14 @@ class _Streams:
         self._words: Words = root.generate_state(4 * len(STREAMS), np.uint64)
         self._made: dict[str, np.random.Generator] = {}
 
-    def bit_generator(self, name: str) -> np.random.PCG64:
+    def words(self, name: str) -> Words:
+        """The four seed words of stream ``name``."""
         k = 4 * STREAMS.index(name)
+        return self._words[k:k + 4]
+
+    def bit_generator(self, name: str) -> np.random.PCG64:
         # numpy documents ISeedSequence as PCG64's seed extension point; its stubs list SeedSequence only
-        return np.random.PCG64(_Words(self._words[k:k + 4]))  # type: ignore[arg-type]
+        return np.random.PCG64(_Words(self.words(name)))  # type: ignore[arg-type]
 
     def generator(self, name: str) -> np.random.Generator:
         gen = self._made.get(name)
@@ -210,54 +215,102 @@ def path_offset(path: str) -> int:
     return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big") * _PATH_STRIDE
 
 
+_MASK128, _MASK64 = _SPAN - 1, (1 << 64) - 1
+_PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645  # PCG64's 128-bit LCG multiplier (numpy's pcg64.h)
+
+
+@lru_cache(maxsize=65536)
+def _pcg_jump(steps: int) -> tuple[int, int]:
+    """``(mult, plus)`` such that PCG64's state ``steps`` steps after ``state`` is
+    ``mult * state + plus * inc`` (mod 2**128), ``inc`` its increment: the jump-ahead of an LCG
+    (Brown, "Random number generation with arbitrary strides", 1994, as ``PCG64.advance`` does it),
+    split so that it depends on the number of steps alone. The same few hundred indices recur in
+    every run (a path's first draws), so each is worked out once per process."""
+    acc_mult, acc_plus, cur_mult, cur_plus = 1, 0, _PCG_MULT, 1
+    while steps:
+        if steps & 1:
+            acc_mult = (acc_mult * cur_mult) & _MASK128
+            acc_plus = (acc_plus * cur_mult + cur_plus) & _MASK128
+        cur_plus = ((cur_mult + 1) * cur_plus) & _MASK128
+        cur_mult = (cur_mult * cur_mult) & _MASK128
+        steps >>= 1
+    return acc_mult, acc_plus
+
+
+def _pcg_seeded(words: Words) -> tuple[int, int]:
+    """PCG64's (state, increment) when seeded with four seed words, as numpy seeds it
+    (``pcg64_set_seed``: the first two words the initial state, the last two the stream)."""
+    init = (int(words[0]) << 64) | int(words[1])
+    inc = ((((int(words[2]) << 64) | int(words[3])) << 1) | 1) & _MASK128
+    # from state 0: a step (to ``inc``), the initial state added, a step
+    return (((inc + init) & _MASK128) * _PCG_MULT + inc) & _MASK128, inc
+
+
+class _ParamWords:
+    """The params stream's words (see :class:`ParamStream`), seeded at the first one asked for."""
+
+    __slots__ = ("_inc", "_state", "_streams")
+
+    def __init__(self, streams: _Streams) -> None:
+        self._streams = streams
+        self._state = -1  # the seeded state and increment, worked out at the first word
+        self._inc = 0
+
+    def word(self, index: int) -> int:
+        """The stream's 64-bit word at ``index`` (0 <= index < 2**128): the output of the state
+        ``index + 1`` steps after seeding (``random_raw`` steps, then outputs)."""
+        if self._state < 0:
+            self._state, self._inc = _pcg_seeded(self._streams.words("params"))
+        mult, plus = _pcg_jump((index + 1) & _MASK128)
+        s = (mult * self._state + plus * self._inc) & _MASK128
+        hi = s >> 64
+        x = hi ^ (s & _MASK64)
+        rot = hi >> 58
+        return ((x >> rot) | (x << (64 - rot))) & _MASK64
+
+
 class ParamStream:
     """The run's parameter stream: one PCG64 (seeded from the run's SeedSequence), in which every
-    parameter path owns its own stretch, reached by jumping ahead (``PCG64.advance``).
+    parameter path owns its own stretch, reached by jumping ahead (what ``PCG64.advance`` does).
 
     So a parameter's draws depend on its path and the seed alone: adding, removing or reordering a
     force, inject or decision leaves every other parameter's draws as they were (common random
     numbers between variants). The n-th draw of a path is ``Generator.random()``'s formula applied
-    to the stream's word at ``path_offset(path) + n``.
+    to the stream's word at ``path_offset(path) + n``: numpy's ``PCG64`` advanced there and asked
+    for ``random_raw()`` (``tests/test_engine_draws.py`` checks it against numpy). That word is worked
+    out in Python integers, from the seeded state and the jump of that many steps (which depends on
+    the index alone, so it is cached across runs), with PCG64's output function (XSL-RR): a jump of
+    the numpy generator costs several times more.
     """
 
-    __slots__ = ("_bits", "_paths", "_pos", "_streams")
+    __slots__ = ("_paths", "_words")
 
     def __init__(self, streams: _Streams) -> None:
-        self._streams = streams
-        self._bits: np.random.PCG64 | None = None  # made at the first draw
-        self._pos = 0
+        self._words = _ParamWords(streams)  # the paths' draws share it (and do not point back here)
         self._paths: dict[str, PathDraws] = {}
 
     def at(self, path: str) -> PathDraws:
         d = self._paths.get(path)
         if d is None:
-            d = self._paths[path] = PathDraws(self, path_offset(path))
+            d = self._paths[path] = PathDraws(self._words, path_offset(path))
         return d
 
     def word(self, index: int) -> int:
-        bits = self._bits
-        if bits is None:
-            bits = self._bits = self._streams.bit_generator("params")
-        pos = self._pos
-        if index != pos:
-            bits.advance((index - pos) % _SPAN)
-        self._pos = index + 1 if index + 1 < _SPAN else 0
-        word: int = bits.random_raw()  # a Python int when no size is given
-        return word
+        return self._words.word(index)
 
 
 class PathDraws:
     """One parameter path's uniform draws (a :class:`~sim.scenario.draws.Draws`)."""
 
-    __slots__ = ("_n", "_offset", "_stream")
+    __slots__ = ("_n", "_offset", "_words")
 
-    def __init__(self, stream: ParamStream, offset: int) -> None:
-        self._stream, self._offset, self._n = stream, offset, 0
+    def __init__(self, words: _ParamWords, offset: int) -> None:
+        self._words, self._offset, self._n = words, offset, 0
 
     def random(self) -> float:
         n = self._n
         self._n = n + 1
-        return (self._stream.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
+        return (self._words.word((self._offset + n) & _MASK128) >> 11) * _TO_UNIT
 
 
 class Uniforms:
@@ -285,6 +338,22 @@ class Uniforms:
             self._buf, i = self._gen.random(self.BLOCK).tolist(), 0
         self._i = i + 1
         return self._buf[i]
+
+
+class _Env(simpy.Environment):
+    """The run's SimPy environment: SimPy's own, which also keeps the processes started in it, so
+    that :meth:`World.release` can let go of them once the run is over. (Being a subclass, it is not
+    bound to SimPy's event classes when made: ``BoundClass.bind_early`` binds those of the
+    instance's own class only, and those bound methods would be a reference cycle of their own.)"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.processes: list[simpy.Process] = []
+
+    def process(self, generator: ProcessGenerator) -> simpy.Process:
+        p = simpy.Process(self, generator)
+        self.processes.append(p)
+        return p
 
 
 def first_of(env: simpy.Environment, events: Sequence[Event]) -> Event:
@@ -329,7 +398,7 @@ def _r6(v: float | None) -> float | None:
 class World:
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, keep_trace: bool = True) -> None:
         self.s = self.scenario = scenario
-        self.env = simpy.Environment()
+        self.env = _Env()
         self.root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.keep_trace = keep_trace
         self.trace: list[Record] = []
@@ -378,6 +447,36 @@ class World:
         self.stop = self.env.event()
         self.pending: dict[str, Any] | None = None
         self.checkpoints: dict[str, dict[str, Any]] = {}
+
+    def release(self) -> None:
+        """The run is over: break the reference cycles its processes, events and parts made, so that
+        the world and everything it holds is freed by reference counting once the result lets go of
+        it, rather than left to the cyclic garbage collector (some 540 objects a run, whose collection
+        cost a default-settings process about a sixth of a run's CPU). The state (what the result's
+        snapshot reads) is left as it is; no process or event of the run can be resumed after this."""
+        env = self.env
+        for p in env.processes:
+            if p._value is PENDING:  # waiting on its target (whose callbacks hold it) when the run stopped
+                target = p._target
+                if target is not None and target.callbacks:
+                    target.callbacks.clear()
+                p._generator.close()  # its frame (which holds the world) goes; the engine has no finally
+        env.processes.clear()
+        for *_, ev in env._queue:  # events still scheduled: their callbacks hold processes and closures
+            if ev.callbacks:
+                ev.callbacks.clear()
+        env._queue.clear()
+        for waiting in self._waiting.values():
+            waiting.clear()
+        self.presence_watchers.clear()
+        if self.ramps is not None:
+            self.ramps.listeners.clear()
+        # the parts keep reading the world (the snapshot asks the tension its value now, say), but no
+        # longer keep it alive: only the result (through its snapshot) does
+        me = cast("World", weakref.proxy(self))
+        for part in (getattr(self, "tension", None), self._encounters, self.ramps, *self.lift_pools.values()):
+            if part is not None:
+                part.w = me
 
     # --- randomness -------------------------------------------------------
     def rng(self, name: str) -> np.random.Generator:
