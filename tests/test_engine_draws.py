@@ -21,8 +21,8 @@ def test_path_draws_are_numpys_pcg64_words(baseline, seed):
 
 @pytest.mark.parametrize("seed", [0, 5, 2**64 + 9])
 def test_stream_words_are_numpys_advance_then_random_raw_at_any_index(seed):
-    """The params stream's word at an index, worked out in Python integers, is numpy's PCG64 advanced
-    that far and asked for one raw word: near 0, at a path's stride, and across the end of the period."""
+    """The params stream's word at an index is numpy's PCG64 advanced that far and asked for one raw
+    word: near 0, at a path's stride, and across the end of the period."""
     from sim.engine.world import ParamStream, _Streams, _Words
 
     streams = _Streams(np.random.SeedSequence(seed))

@@ -215,72 +215,37 @@ def path_offset(path: str) -> int:
     return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big") * _PATH_STRIDE
 
 
-_MASK128, _MASK64 = _SPAN - 1, (1 << 64) - 1
-_PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645  # PCG64's 128-bit LCG multiplier (numpy's pcg64.h)
-
-
-@lru_cache(maxsize=65536)
-def _pcg_jump(steps: int) -> tuple[int, int]:
-    """``(mult, plus)`` such that PCG64's state ``steps`` steps after ``state`` is
-    ``mult * state + plus * inc`` (mod 2**128), ``inc`` its increment: the jump-ahead of an LCG
-    (Brown, "Random number generation with arbitrary strides", 1994, as ``PCG64.advance`` does it),
-    split so that it depends on the number of steps alone. The same few hundred indices recur in
-    every run (a path's first draws), so each is worked out once per process."""
-    acc_mult, acc_plus, cur_mult, cur_plus = 1, 0, _PCG_MULT, 1
-    while steps:
-        if steps & 1:
-            acc_mult = (acc_mult * cur_mult) & _MASK128
-            acc_plus = (acc_plus * cur_mult + cur_plus) & _MASK128
-        cur_plus = ((cur_mult + 1) * cur_plus) & _MASK128
-        cur_mult = (cur_mult * cur_mult) & _MASK128
-        steps >>= 1
-    return acc_mult, acc_plus
-
-
-def _pcg_seeded(words: Words) -> tuple[int, int]:
-    """PCG64's (state, increment) when seeded with four seed words, as numpy seeds it
-    (``pcg64_set_seed``: the first two words the initial state, the last two the stream)."""
-    init = (int(words[0]) << 64) | int(words[1])
-    inc = ((((int(words[2]) << 64) | int(words[3])) << 1) | 1) & _MASK128
-    # from state 0: a step (to ``inc``), the initial state added, a step
-    return (((inc + init) & _MASK128) * _PCG_MULT + inc) & _MASK128, inc
-
-
 class _ParamWords:
-    """The params stream's words (see :class:`ParamStream`), seeded at the first one asked for."""
+    """The params stream's words (see :class:`ParamStream`): numpy's PCG64, made at the first word asked for."""
 
-    __slots__ = ("_inc", "_state", "_streams")
+    __slots__ = ("_bits", "_pos", "_streams")
 
     def __init__(self, streams: _Streams) -> None:
         self._streams = streams
-        self._state = -1  # the seeded state and increment, worked out at the first word
-        self._inc = 0
+        self._bits: np.random.PCG64 | None = None
+        self._pos = 0
 
     def word(self, index: int) -> int:
-        """The stream's 64-bit word at ``index`` (0 <= index < 2**128): the output of the state
-        ``index + 1`` steps after seeding (``random_raw`` steps, then outputs)."""
-        if self._state < 0:
-            self._state, self._inc = _pcg_seeded(self._streams.words("params"))
-        mult, plus = _pcg_jump((index + 1) & _MASK128)
-        s = (mult * self._state + plus * self._inc) & _MASK128
-        hi = s >> 64
-        x = hi ^ (s & _MASK64)
-        rot = hi >> 58
-        return ((x >> rot) | (x << (64 - rot))) & _MASK64
+        """The stream's 64-bit word at ``index`` (0 <= index < 2**128): PCG64 advanced there, one raw word."""
+        bits = self._bits
+        if bits is None:
+            bits = self._bits = self._streams.bit_generator("params")
+        pos = self._pos
+        if index != pos:
+            bits.advance((index - pos) % _SPAN)
+        self._pos = index + 1 if index + 1 < _SPAN else 0
+        word: int = bits.random_raw()  # a Python int when no size is given
+        return word
 
 
 class ParamStream:
     """The run's parameter stream: one PCG64 (seeded from the run's SeedSequence), in which every
-    parameter path owns its own stretch, reached by jumping ahead (what ``PCG64.advance`` does).
+    parameter path owns its own stretch, reached by jumping ahead (``PCG64.advance``).
 
     So a parameter's draws depend on its path and the seed alone: adding, removing or reordering a
     force, inject or decision leaves every other parameter's draws as they were (common random
     numbers between variants). The n-th draw of a path is ``Generator.random()``'s formula applied
-    to the stream's word at ``path_offset(path) + n``: numpy's ``PCG64`` advanced there and asked
-    for ``random_raw()`` (``tests/test_engine_draws.py`` checks it against numpy). That word is worked
-    out in Python integers, from the seeded state and the jump of that many steps (which depends on
-    the index alone, so it is cached across runs), with PCG64's output function (XSL-RR): a jump of
-    the numpy generator costs several times more.
+    to the stream's word at ``path_offset(path) + n``.
     """
 
     __slots__ = ("_paths", "_words")
@@ -310,7 +275,7 @@ class PathDraws:
     def random(self) -> float:
         n = self._n
         self._n = n + 1
-        return (self._words.word((self._offset + n) & _MASK128) >> 11) * _TO_UNIT
+        return (self._words.word((self._offset + n) % _SPAN) >> 11) * _TO_UNIT
 
 
 class Uniforms:
