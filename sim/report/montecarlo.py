@@ -76,8 +76,12 @@ class PartResult:
         return range(len(self.values))
 
 
-def _kind(v: Any) -> int:
-    return NONE if v is None else BOOL if type(v) is bool else INT if type(v) is int else FLOAT
+class _Kinds(dict[type, int]):
+    def __missing__(self, key: type) -> int:   # any other number type (numpy's, say) is kept as a float
+        return FLOAT
+
+
+_KINDS = _Kinds({type(None): NONE, bool: BOOL, int: INT, float: FLOAT})
 
 
 def summarise_runs(job: Job, results: Sequence[Result], lo: int = 0) -> PartResult:
@@ -85,16 +89,17 @@ def summarise_runs(job: Job, results: Sequence[Result], lo: int = 0) -> PartResu
     s = job.scenario
     names: tuple[str, ...] = tuple(results[0].metrics) if results else ()
     oids: tuple[str, ...] = tuple(results[0].objectives) if results else ()
-    values = np.empty((len(results), len(names)), dtype=float)
-    kinds = np.zeros((len(results), len(names)), dtype=np.int8)
+    rows: list[list[Any]] = []
+    kind_rows: list[list[int]] = []
     met = np.zeros((len(results), len(oids)), dtype=bool)
     notes: list[tuple[int, str, C.CauseNote]] = []
+    kind_of = _KINDS.__getitem__
     for k, r in enumerate(results):
         if tuple(r.metrics) != names or tuple(r.objectives) != oids:
             raise RuntimeError("metric names changed between replications of one scenario")
         vals = list(r.metrics.values())
-        values[k] = [np.nan if v is None else float(v) for v in vals]
-        kinds[k] = [_kind(v) for v in vals]
+        rows.append([np.nan if v is None else v for v in vals])
+        kind_rows.append(list(map(kind_of, map(type, vals))))
         for j, oid in enumerate(oids):
             if r.objectives[oid].met:
                 met[k, j] = True
@@ -102,6 +107,8 @@ def summarise_runs(job: Job, results: Sequence[Result], lo: int = 0) -> PartResu
                 n = C.note(s, oid, r)
                 if n is not None:
                     notes.append((lo + k, oid, n))
+    values = np.array(rows, dtype=float).reshape(len(results), len(names))
+    kinds = np.array(kind_rows, dtype=np.int8).reshape(len(results), len(names))
     return PartResult(lo, names, oids, values, kinds, met, notes)
 
 
