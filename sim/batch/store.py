@@ -169,6 +169,9 @@ def _bits(m: int) -> Iterator[int]:
         m ^= low
 
 
+_NONE_TYPE = type(None)
+
+
 class RowCodec:
     """Packs one replication's metrics, objectives met and decisions into bytes, and back (module doc)."""
 
@@ -187,9 +190,10 @@ class RowCodec:
         ``decisions`` the (decision, option) pairs taken, in order (each a pair of the layout)."""
         if len(values) != self.n or len(met) != len(self.layout.objectives):
             raise ValueError("values or objectives do not match the layout")
-        nones = [j for j, v in enumerate(values) if v is None]
-        ints = [j for j, v in enumerate(values) if type(v) is int]
-        bools = [j for j, v in enumerate(values) if type(v) is bool]
+        types = list(map(type, values))
+        nones = [j for j, k in enumerate(types) if k is _NONE_TYPE] if _NONE_TYPE in types else []
+        ints = [j for j, k in enumerate(types) if k is int] if int in types else []
+        bools = [j for j, k in enumerate(types) if k is bool] if bool in types else []
         present = [v for v in values if v is not None] if nones else values
         try:
             packed = struct.pack(f"<{len(present)}d", *present)
