@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ..atomic import atomic_write
 from ..engine.run import run
@@ -179,38 +179,62 @@ def report_from_scenario(s: Scenario, path: str | Path, *, progress: Callable[[i
     return make_report(ReportRequest(s, path, **options), ProgressOnly(progress))
 
 
-def aside(make: Callable[[], T], fork: bool = True) -> Callable[[], T]:
-    """``make()`` computed in a forked child process while this one goes on (a chart drawn on the other core:
-    matplotlib holds the GIL, so a thread would not run beside this process's own work); the function returned
-    gives its result (pickled back). Without ``fork``, where fork is unsafe (other threads running) or not
-    there, or when the child fails, ``make()`` runs here, when the result is asked for: the same result."""
-    if not fork or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return make
-    ctx = multiprocessing.get_context("fork")
-    here, there = ctx.Pipe(duplex=False)
+class Aside(Generic[T]):
+    """What :func:`aside` returns: called, the result; :meth:`discard`, the child ended unread (a report that
+    fails before it needs the result leaves no child behind, blocked on writing it)."""
 
-    def child() -> None:
-        try:
-            there.send(make())
-        except BaseException:   # the parent computes it again and raises it there
-            there.send(None)
+    def __init__(self, make: Callable[[], T], fork: bool) -> None:
+        self.make = make
+        self.proc: Any = None
+        if not fork or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        ctx = multiprocessing.get_context("fork")
+        here, there = ctx.Pipe(duplex=False)
+
+        def child() -> None:
+            here.close()   # so that the parent's end is the only reader: gone with it, the send fails
+            try:
+                there.send(make())
+            except BaseException:   # the parent computes it again and raises it there
+                try:
+                    there.send(None)
+                except OSError:
+                    pass
+            there.close()
+
+        self.here = here
+        self.proc = ctx.Process(target=child, name="report-aside", daemon=True)
+        self.proc.start()
         there.close()
 
-    proc = ctx.Process(target=child, name="report-aside", daemon=True)
-    proc.start()
-    there.close()
-
-    def result() -> T:
+    def __call__(self) -> T:
+        if self.proc is None:
+            return self.make()
         try:
-            got = here.recv()
+            got = self.here.recv()
         except (EOFError, OSError):
             got = None
         finally:
-            here.close()
-            proc.join()
-        return got if got is not None else make()
+            self.here.close()
+            self.proc.join()
+            self.proc = None
+        return got if got is not None else self.make()
 
-    return result
+    def discard(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.here.close()
+            self.proc.join()
+            self.proc = None
+
+
+def aside(make: Callable[[], T], fork: bool = True) -> Aside[T]:
+    """``make()`` computed in a forked child process while this one goes on (a chart drawn on the other core:
+    matplotlib holds the GIL, so a thread would not run beside this process's own work); calling what is
+    returned gives its result (pickled back), once. Without ``fork``, where fork is unsafe (other threads
+    running) or not there, or when the child fails, ``make()`` runs here, when the result is asked for: the
+    same result."""
+    return Aside(make, fork)
 
 
 def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> Written:
@@ -265,52 +289,57 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
                                                    else None, label,
                                                    narrated=narrated_run.metrics if req.workshop is None else None),
                           req.workers > 1)
-    summary = req.summary if req.summary is not None else summarise(reps_, metrics)
-    reference, how = baseline_of(req.path, list(req.sets))
-    other_seed = seed if req.compare_seed is None else req.compare_seed
-    comp = other_summary = None
-    if req.compare_with is not None:
-        comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs,
-                                             req.workers)
-    x = aar.Inputs(s, narrated_run, reps_, summary, seed,
-                   aar.Source(req.source_kind, aar.project_path(req.path), list(req.sets)), when, reference=reference,
-                   differences=differences(s, reference, list(req.sets)), reference_how=how,
-                   parameters=parameters(s), comparison=comp, other_summary=other_summary, other_seed=other_seed,
-                   sensitivity=req.sensitivity, facts=fact_lookup(s), sweep=req.sweep)
-    if req.workshop is not None:
-        from . import workshop as W
-        report: aar.AAR = W.build_report(x, req.workshop, counterfactual)
-    else:
-        report = aar.build_report(x)
-    report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
-    objectives = report.objective_dicts()
-    # everything that does not need the histograms is done before waiting for them (drawn on the other core):
-    # the other charts, the improvement plan's files, the templates compiled; the files and their order as ever
-    after: list[CH.Chart] = []
-    probabilities = CH.probabilities(objectives, report.report.rating_thresholds)
-    if report.comparison is not None:
-        comparison = dataclasses.asdict(report.comparison)
-        after.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},
-                                   comparison["other_objectives"]))
-    if req.sensitivity:
-        base_p = next((o.batch.p for o in report.objectives if o.id == req.sensitivity_objective), None)
-        after.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p, scenario=s))
-    if req.sweep is not None:
-        after.append(_sweep_chart(req.sweep))
-    if req.analyses:  # Sobol, Morris, discovery: sections of their own (sim.report.analyses)
-        from .analyses import sections
+    try:
+        summary = req.summary if req.summary is not None else summarise(reps_, metrics)
+        reference, how = baseline_of(req.path, list(req.sets))
+        other_seed = seed if req.compare_seed is None else req.compare_seed
+        comp = other_summary = None
+        if req.compare_with is not None:
+            comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs,
+                                                 req.workers)
+        x = aar.Inputs(s, narrated_run, reps_, summary, seed,
+                       aar.Source(req.source_kind, aar.project_path(req.path), list(req.sets)), when, reference=reference,
+                       differences=differences(s, reference, list(req.sets)), reference_how=how,
+                       parameters=parameters(s), comparison=comp, other_summary=other_summary, other_seed=other_seed,
+                       sensitivity=req.sensitivity, facts=fact_lookup(s), sweep=req.sweep)
+        if req.workshop is not None:
+            from . import workshop as W
+            report: aar.AAR = W.build_report(x, req.workshop, counterfactual)
+        else:
+            report = aar.build_report(x)
+        report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
+        objectives = report.objective_dicts()
+        # everything that does not need the histograms is done before waiting for them (drawn on the other core):
+        # the other charts, the improvement plan's files, the templates compiled; the files and their order as ever
+        after: list[CH.Chart] = []
+        probabilities = CH.probabilities(objectives, report.report.rating_thresholds)
+        if report.comparison is not None:
+            comparison = dataclasses.asdict(report.comparison)
+            after.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},
+                                       comparison["other_objectives"]))
+        if req.sensitivity:
+            base_p = next((o.batch.p for o in report.objectives if o.id == req.sensitivity_objective), None)
+            after.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p, scenario=s))
+        if req.sweep is not None:
+            after.append(_sweep_chart(req.sweep))
+        if req.analyses:  # Sobol, Morris, discovery: sections of their own (sim.report.analyses)
+            from .analyses import sections
 
-        report.analyses, more = sections(req.analyses)
-        report.sections = report.numbered()
-        after += more
-    plan = plan_files(report)
-    render.prepare(req.formats)
-    drawn = [*run_charts[:2], distributions(), probabilities, *run_charts[2:], *after]
+            report.analyses, more = sections(req.analyses)
+            report.sections = report.numbered()
+            after += more
+        plan = plan_files(report)
+        render.prepare(req.formats)
+        drawn = [*run_charts[:2], distributions(), probabilities, *run_charts[2:], *after]
+    except BaseException:   # the histograms are not wanted: no child left writing them
+        distributions.discard()
+        raise
     return write(req.out or default_out_dir(s, when), report, drawn, req.formats, plan)
 
 
 def _sweep_chart(sweep: dict[str, Any]) -> CH.Chart:
     """The batch's sweep chart, for the sweep overview."""
+    from . import charts as CH
     from .batch_charts import BOTH, batch_chart
 
     title = f"P(success) across the sweep of {', '.join(v['path'] for v in sweep['vary'])}"
