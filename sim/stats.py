@@ -57,11 +57,6 @@ def _scipy_special() -> ModuleType:
     return special
 
 
-def prepare() -> None:
-    """Import what the intervals need now (a report does it beside its batch's workers, not after them)."""
-    _scipy_special()
-
-
 MCNEMAR_EXACT_BELOW = 25
 
 

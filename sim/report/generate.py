@@ -262,15 +262,6 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
         run_charts.extend([CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label)]
                           + ([theatre] if theatre is not None else []))   # a scenario without places has no map
 
-    def beside_batch() -> None:
-        draw_run_charts()
-        # and what the rest needs imported or compiled, so that it is not done after the batch
-        from .. import stats
-        from .plan_sheet import prepare
-        stats.prepare()
-        prepare()
-        render.prepare(req.formats)
-
     counterfactual = None
     if req.replications is not None:
         reps_ = req.replications
@@ -279,7 +270,7 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     else:
         obs.stage("batch")
         reps_ = replicate(s, req.reps, seed, progress=obs.progress, workers=req.workers,
-                          alongside=beside_batch if req.workers > 1 else None)   # while the workers run
+                          alongside=draw_run_charts if req.workers > 1 else None)   # drawn while the workers run
     if not run_charts:
         draw_run_charts()
     from . import charts as CH

@@ -50,14 +50,6 @@ def _date(v: str) -> date | None:
         return None
 
 
-def prepare() -> None:
-    """Import openpyxl now, if it is there (a report does it beside its batch's workers)."""
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        pass
-
-
 def plan_xlsx(plan: Sequence[PlanItem], title: str = "") -> bytes | None:
     """The plan as an .xlsx workbook (deterministic bytes), or None without openpyxl."""
     try:
