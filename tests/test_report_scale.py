@@ -236,3 +236,34 @@ def test_aside_computes_in_a_forked_child_and_falls_back_here():
         raise ValueError("no chart")
     with pytest.raises(ValueError, match="no chart"):   # a child's failure is raised here, computed again
         aside(boom)()
+
+
+def _gone(pid: int, within_s: float = 10.0) -> bool:
+    """Whether process ``pid`` has ended (a zombie left to init counts as ended) within ``within_s``."""
+    import time
+    end = time.monotonic() + within_s
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                if any(line.startswith("State:") and "Z" in line.split()[1] for line in fh):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_an_aside_child_whose_result_is_not_wanted_does_not_linger():
+    # a result bigger than a pipe holds, so the child blocks writing it until someone reads: discarded, or its
+    # parent gone without reading, the child ends instead of waiting for ever (a report that failed after the
+    # batch once left one behind per failure)
+    import subprocess
+    import sys
+    big = "lambda: b'x' * 4_000_000"
+    for ending in ("a.discard()", "os._exit(0)"):
+        code = (f"import os, sys, time; from sim.report.generate import aside; a = aside({big}); "
+                f"time.sleep(0.3); print(a.proc.pid, flush=True); {ending}")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+        assert _gone(int(out.stdout.split()[0])), ending

@@ -116,3 +116,35 @@ def test_welch_from_summary_statistics():
     t, df, p = stats.welch_t(10.0, 2.0, 30, 12.0, 2.0, 30)
     assert t == pytest.approx(-2 / math.sqrt(8 / 30)) and df == pytest.approx(58.0) and p < 0.001
     assert stats.welch_t(1.0, 0.0, 5, 1.0, 0.0, 5) == (0.0, math.inf, 1.0)
+
+
+def test_intervals_are_bit_identical_to_scipy_stats_on_a_grid():
+    """The summary computes its intervals from scipy.special (stdtrit, ndtri) so as not to import scipy.stats;
+    they must be what scipy.stats gives, to the last bit (so printed intervals cannot change)."""
+    from scipy import stats as sst
+    stats.t_quantile.cache_clear()
+    dfs = [1, 2, 3, 4, 5, 7, 9, 10, 19, 29, 30, 49, 99, 100, 199, 999, 1999, 19999, 1.5, 2.75]
+    ps = [0.0, 1e-9, 0.001, 0.025, 0.05, 0.1, 0.3, 0.5, 0.6, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 1 - 1e-9, 1.0]
+    for df in dfs:
+        for p in ps:
+            got, want = stats.t_quantile(p, df), float(sst.t.ppf(p, df))
+            assert got == want and math.copysign(1, got) == math.copysign(1, want), (p, df, got, want)
+    for level in (0.9, 0.95, 0.99):
+        assert stats.mean_interval(3.25, 1.5, 17, level) == (
+            3.25 - float(sst.t.ppf(0.5 + level / 2, 16)) * 1.5 / math.sqrt(17),
+            3.25 + float(sst.t.ppf(0.5 + level / 2, 16)) * 1.5 / math.sqrt(17))
+    for level in (stats.WILSON_LEVEL, 0.8, 0.9, 0.99):
+        for n in (*range(1, 41), 60, 99, 200, 263, 1000, 1999, 2000, 20000):
+            for k in sorted({*range(0, n + 1, max(1, n // 60)), 0, 1, n - 1, n}):
+                ci = sst.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+                want = (max(0.0, float(ci.low)), min(1.0, float(ci.high)))
+                assert stats.wilson_interval(k, n, level) == want, (k, n, level)
+
+
+def test_the_summary_intervals_do_not_import_scipy_stats():
+    import subprocess
+    import sys
+    code = ("import sys; from sim import stats; stats.t_quantile(0.975, 9); stats.wilson_interval(3, 10); "
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -10,6 +10,7 @@ atomically. Progress goes to one :class:`ReportObserver`. The generation time ho
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -18,17 +19,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ..atomic import atomic_write
 from ..engine.run import run
 from ..engine.trace import Result
 from ..scenario.model import Scenario
 from . import aar, render
-from . import charts as CH
 from .compare import compare, shares_seeds
 from .montecarlo import Replications, replicate, summarise
 from .parameters import baseline_of, differences, fact_lookup, parameters
+
+if TYPE_CHECKING:
+    from . import charts as CH
+
+# The charts (sim.report.charts: matplotlib, most of a second to import) are imported where they are first
+# drawn: in the thread beside the batch's workers, not before the batch while the other core waits. A report
+# still needs matplotlib, and says so at once, as when this module imported it:
+if importlib.util.find_spec("matplotlib") is None:
+    raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
 
 FORMATS = ("html", "md", "pdf")
 T = TypeVar("T")
@@ -170,38 +179,62 @@ def report_from_scenario(s: Scenario, path: str | Path, *, progress: Callable[[i
     return make_report(ReportRequest(s, path, **options), ProgressOnly(progress))
 
 
-def aside(make: Callable[[], T], fork: bool = True) -> Callable[[], T]:
-    """``make()`` computed in a forked child process while this one goes on (a chart drawn on the other core:
-    matplotlib holds the GIL, so a thread would not run beside this process's own work); the function returned
-    gives its result (pickled back). Without ``fork``, where fork is unsafe (other threads running) or not
-    there, or when the child fails, ``make()`` runs here, when the result is asked for: the same result."""
-    if not fork or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return make
-    ctx = multiprocessing.get_context("fork")
-    here, there = ctx.Pipe(duplex=False)
+class Aside(Generic[T]):
+    """What :func:`aside` returns: called, the result; :meth:`discard`, the child ended unread (a report that
+    fails before it needs the result leaves no child behind, blocked on writing it)."""
 
-    def child() -> None:
-        try:
-            there.send(make())
-        except BaseException:   # the parent computes it again and raises it there
-            there.send(None)
+    def __init__(self, make: Callable[[], T], fork: bool) -> None:
+        self.make = make
+        self.proc: Any = None
+        if not fork or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        ctx = multiprocessing.get_context("fork")
+        here, there = ctx.Pipe(duplex=False)
+
+        def child() -> None:
+            here.close()   # so that the parent's end is the only reader: gone with it, the send fails
+            try:
+                there.send(make())
+            except BaseException:   # the parent computes it again and raises it there
+                try:
+                    there.send(None)
+                except OSError:
+                    pass
+            there.close()
+
+        self.here = here
+        self.proc = ctx.Process(target=child, name="report-aside", daemon=True)
+        self.proc.start()
         there.close()
 
-    proc = ctx.Process(target=child, name="report-aside", daemon=True)
-    proc.start()
-    there.close()
-
-    def result() -> T:
+    def __call__(self) -> T:
+        if self.proc is None:
+            return self.make()
         try:
-            got = here.recv()
+            got = self.here.recv()
         except (EOFError, OSError):
             got = None
         finally:
-            here.close()
-            proc.join()
-        return got if got is not None else make()
+            self.here.close()
+            self.proc.join()
+            self.proc = None
+        return got if got is not None else self.make()
 
-    return result
+    def discard(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.here.close()
+            self.proc.join()
+            self.proc = None
+
+
+def aside(make: Callable[[], T], fork: bool = True) -> Aside[T]:
+    """``make()`` computed in a forked child process while this one goes on (a chart drawn on the other core:
+    matplotlib holds the GIL, so a thread would not run beside this process's own work); calling what is
+    returned gives its result (pickled back), once. Without ``fork``, where fork is unsafe (other threads
+    running) or not there, or when the child fails, ``make()`` runs here, when the result is asked for: the
+    same result."""
+    return Aside(make, fork)
 
 
 def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> Written:
@@ -223,6 +256,7 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     run_charts: list[CH.Chart] = []
 
     def draw_run_charts() -> None:   # the narrated run's charts do not wait for the batch
+        from . import charts as CH
         from .map import theatre_map
         theatre = theatre_map(s, title=f"Theatre map: the forces' routes, {s.title}")
         run_charts.extend([CH.readiness_gantt(s, narrated_run, label), CH.escalation(s, narrated_run, label)]
@@ -239,53 +273,64 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
                           alongside=draw_run_charts if req.workers > 1 else None)   # drawn while the workers run
     if not run_charts:
         draw_run_charts()
+    from . import charts as CH
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
     # the outcome histograms need only the batch: drawn on the second core while this process builds the AAR
     distributions = aside(lambda: CH.distributions(s, values, narrated_run.metrics if req.workshop is not None
                                                    else None, label,
                                                    narrated=narrated_run.metrics if req.workshop is None else None),
                           req.workers > 1)
-    summary = req.summary if req.summary is not None else summarise(reps_, metrics)
-    reference, how = baseline_of(req.path, list(req.sets))
-    other_seed = seed if req.compare_seed is None else req.compare_seed
-    comp = other_summary = None
-    if req.compare_with is not None:
-        comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs,
-                                             req.workers)
-    x = aar.Inputs(s, narrated_run, reps_, summary, seed,
-                   aar.Source(req.source_kind, aar.project_path(req.path), list(req.sets)), when, reference=reference,
-                   differences=differences(s, reference, list(req.sets)), reference_how=how,
-                   parameters=parameters(s), comparison=comp, other_summary=other_summary, other_seed=other_seed,
-                   sensitivity=req.sensitivity, facts=fact_lookup(s), sweep=req.sweep)
-    if req.workshop is not None:
-        from . import workshop as W
-        report: aar.AAR = W.build_report(x, req.workshop, counterfactual)
-    else:
-        report = aar.build_report(x)
-    report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
-    objectives = report.objective_dicts()
-    drawn = [*run_charts[:2], distributions(),
-             CH.probabilities(objectives, report.report.rating_thresholds), *run_charts[2:]]
-    if report.comparison is not None:
-        comparison = dataclasses.asdict(report.comparison)
-        drawn.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},
-                                   comparison["other_objectives"]))
-    if req.sensitivity:
-        base_p = next((o.batch.p for o in report.objectives if o.id == req.sensitivity_objective), None)
-        drawn.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p, scenario=s))
-    if req.sweep is not None:
-        drawn.append(_sweep_chart(req.sweep))
-    if req.analyses:  # Sobol, Morris, discovery: sections of their own (sim.report.analyses)
-        from .analyses import sections
+    try:
+        summary = req.summary if req.summary is not None else summarise(reps_, metrics)
+        reference, how = baseline_of(req.path, list(req.sets))
+        other_seed = seed if req.compare_seed is None else req.compare_seed
+        comp = other_summary = None
+        if req.compare_with is not None:
+            comp, other_summary = _compare_block(s, summary, reps_, req.compare_with, other_seed, aar.key_metrics(s), obs,
+                                                 req.workers)
+        x = aar.Inputs(s, narrated_run, reps_, summary, seed,
+                       aar.Source(req.source_kind, aar.project_path(req.path), list(req.sets)), when, reference=reference,
+                       differences=differences(s, reference, list(req.sets)), reference_how=how,
+                       parameters=parameters(s), comparison=comp, other_summary=other_summary, other_seed=other_seed,
+                       sensitivity=req.sensitivity, facts=fact_lookup(s), sweep=req.sweep)
+        if req.workshop is not None:
+            from . import workshop as W
+            report: aar.AAR = W.build_report(x, req.workshop, counterfactual)
+        else:
+            report = aar.build_report(x)
+        report.cover = aar.cover(s, req.cover, req.workshop["teams"] if req.workshop is not None else None)
+        objectives = report.objective_dicts()
+        # everything that does not need the histograms is done before waiting for them (drawn on the other core):
+        # the other charts, the improvement plan's files, the templates compiled; the files and their order as ever
+        after: list[CH.Chart] = []
+        probabilities = CH.probabilities(objectives, report.report.rating_thresholds)
+        if report.comparison is not None:
+            comparison = dataclasses.asdict(report.comparison)
+            after.append(CH.comparison(comparison, {o["id"]: o["batch"] for o in objectives},
+                                       comparison["other_objectives"]))
+        if req.sensitivity:
+            base_p = next((o.batch.p for o in report.objectives if o.id == req.sensitivity_objective), None)
+            after.append(CH.tornado(req.sensitivity, req.sensitivity_objective or "", base_p, scenario=s))
+        if req.sweep is not None:
+            after.append(_sweep_chart(req.sweep))
+        if req.analyses:  # Sobol, Morris, discovery: sections of their own (sim.report.analyses)
+            from .analyses import sections
 
-        report.analyses, more = sections(req.analyses)
-        report.sections = report.numbered()
-        drawn += more
-    return write(req.out or default_out_dir(s, when), report, drawn, req.formats)
+            report.analyses, more = sections(req.analyses)
+            report.sections = report.numbered()
+            after += more
+        plan = plan_files(report)
+        render.prepare(req.formats)
+        drawn = [*run_charts[:2], distributions(), probabilities, *run_charts[2:], *after]
+    except BaseException:   # the histograms are not wanted: no child left writing them
+        distributions.discard()
+        raise
+    return write(req.out or default_out_dir(s, when), report, drawn, req.formats, plan)
 
 
 def _sweep_chart(sweep: dict[str, Any]) -> CH.Chart:
     """The batch's sweep chart, for the sweep overview."""
+    from . import charts as CH
     from .batch_charts import BOTH, batch_chart
 
     title = f"P(success) across the sweep of {', '.join(v['path'] for v in sweep['vary'])}"
@@ -294,8 +339,21 @@ def _sweep_chart(sweep: dict[str, Any]) -> CH.Chart:
     return CH.Chart("sweep", title, drawn.data, drawn.png)
 
 
-def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str, ...]) -> Written:
-    """Write the report files; PDF last (and only if WeasyPrint imports: else PdfUnavailable before writing)."""
+def plan_files(report: aar.AAR) -> list[tuple[str, bytes | str]]:
+    """The improvement plan for tracking after the exercise: (file name, content), the CSV always, the
+    workbook when openpyxl is there."""
+    from .plan_sheet import plan_csv, plan_xlsx
+    files: list[tuple[str, bytes | str]] = [("improvement_plan.csv", plan_csv(report.plan))]
+    book = plan_xlsx(report.plan, report.cover.classification if report.cover is not None else "")
+    if book is not None:
+        files.append(("improvement_plan.xlsx", book))
+    return files
+
+
+def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str, ...],
+          plan: list[tuple[str, bytes | str]] | None = None) -> Written:
+    """Write the report files; PDF last (and only if WeasyPrint imports: else PdfUnavailable before writing).
+    ``plan``: the improvement plan's files as :func:`plan_files` makes them (made here if not given)."""
     report.charts = [aar.ChartRef(c.name, c.title, f"charts/{c.name}.svg", f"charts/{c.name}.png") for c in drawn]
     data = report.to_dict()
     page = render.html(data, drawn) if ("html" in formats or "pdf" in formats) else None
@@ -310,12 +368,8 @@ def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str,
         w.files.append(atomic_write(out / "aar.html", page))
     if "md" in formats:
         w.files.append(atomic_write(out / "aar.md", render.markdown(data, drawn)))
-    # the improvement plan for tracking after the exercise: CSV always, the workbook when openpyxl is there
-    from .plan_sheet import plan_csv, plan_xlsx
-    w.files.append(atomic_write(out / "improvement_plan.csv", plan_csv(report.plan)))
-    book = plan_xlsx(report.plan, report.cover.classification if report.cover is not None else "")
-    if book is not None:
-        w.files.append(atomic_write(out / "improvement_plan.xlsx", book))
+    for name, content in plan if plan is not None else plan_files(report):
+        w.files.append(atomic_write(out / name, content))
     if pdf_bytes is not None:
         w.files.append(atomic_write(out / "aar.pdf", pdf_bytes))
     return w

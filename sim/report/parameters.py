@@ -20,6 +20,7 @@ from ..scenario.errors import ScenarioError
 from ..scenario.facts import find_register, load_register
 from ..scenario.load import load_scenario
 from ..scenario.model import Scenario
+from ..scenario.yamlsrc import parse_yaml, read_text_file
 from .wording import dist_text
 
 _DIST: TypeAdapter[Dist] = TypeAdapter(Dist)
@@ -72,15 +73,24 @@ def flatten(s: Scenario) -> dict[str, tuple[Any, list[str], list[str]]]:
     return out
 
 
+def _own_fields(path: Path) -> Any:
+    """The plain data of one scenario file as written (its ``extends`` not merged in), or ``{}`` if it cannot
+    be read. Through the located parser, which has parsed the same text when the scenario was loaded (so
+    this is its cached result, not a second parse)."""
+    label = str(path)
+    try:
+        data, _ = parse_yaml(read_text_file(path, label), label)
+    except ScenarioError:
+        return {}
+    return data
+
+
 def fact_lookup(s: Scenario) -> dict[str, dict]:
     """fact id -> {"id", "statement", "source"} from the scenario's register (empty if none)."""
     src = Path(s.source) if s.source else None
     reg_path = None
     if src is not None:
-        try:
-            raw = yaml.safe_load(src.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
-            raw = {}
+        raw = _own_fields(src)
         if isinstance(raw, dict) and isinstance(raw.get("fact_register"), str):
             reg_path = src.parent / raw["fact_register"]
         else:
@@ -110,10 +120,7 @@ def _fact(facts: dict, i: str) -> dict:
 def baseline_of(path: str | Path, sets: list[str]) -> tuple[Scenario | None, str]:
     """(baseline scenario, how it was chosen) for a scenario file and its --set overrides."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        raw = {}
+    raw = _own_fields(p)
     parent = raw.get("extends") if isinstance(raw, dict) else None
     try:
         if isinstance(parent, str):

@@ -7,15 +7,18 @@ Templates live in ``templates/`` (Jinja2). Charts are embedded in the HTML as ba
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from ..safetext import markdown as md_safe
-from .charts import Chart
+
+if TYPE_CHECKING:   # the charts module imports matplotlib; rendering needs only the charts' bytes
+    from .charts import Chart
 
 TEMPLATES = Path(__file__).parent / "templates"
 PDF_HINT = "PDF needs the 'pdf' extra: pip install 'crisis-sim[pdf]'"
@@ -46,7 +49,9 @@ def _css_string(x: object) -> Markup:
                                 for c in str(x)) + '"')
 
 
+@functools.cache
 def _env(autoescape: bool) -> Environment:
+    """The templates' environment (one of each kind per process: it keeps the templates it has compiled)."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
                       autoescape=select_autoescape(["html.j2"]) if autoescape else False, trim_blocks=False,
                       # Markdown viewers render raw HTML: every value shown in Markdown has its tags neutralised
@@ -65,6 +70,14 @@ def _charts(charts: list[Chart], embed: bool) -> list[dict[str, str]]:
 def _numbers(data: dict[str, Any]) -> dict[str, int]:
     """Section id -> its number, from the report's own list of sections."""
     return {s["id"]: s["number"] for s in data["sections"]}
+
+
+def prepare(formats: Sequence[str] = ("html", "md")) -> None:
+    """Compile the templates ``formats`` will render (html for pdf too), ahead of the data they render."""
+    if "html" in formats or "pdf" in formats:
+        _env(True).get_template("aar.html.j2")
+    if "md" in formats:
+        _env(False).get_template("aar.md.j2")
 
 
 def html(data: dict[str, Any], charts: list[Chart]) -> str:

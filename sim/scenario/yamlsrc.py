@@ -1,16 +1,18 @@
 """Safe YAML reading that remembers where every value came from.
 
-The node tree is composed with PyYAML's safe loader and turned into plain Python
-values here, so only the standard YAML tags are accepted (no ``!!python/...``),
+The node tree is composed with libyaml's safe loader (``yaml.CSafeLoader``: C parser and
+composer, PyYAML's resolver) and turned into plain Python values here, so only the standard YAML tags are accepted (no ``!!python/...``),
 nesting depth and total size are bounded (no alias bombs), and every value's
 path is mapped to the ``(file, line)`` it was written on. Merge keys (``<<: *a``,
 ``<<: [*a, *b]``) are resolved here, each merged value keeping the line it was written on;
 a key written twice in one mapping is refused.
 
 Size is bounded three times: the text (:data:`MAX_BYTES`, checked by the caller
-before reading and here), the nodes while composing (:data:`MAX_NODES`, so a big
-file stops early instead of being composed whole), and the values after alias
-expansion. A scalar the standard tags cannot make (``2022-02-30``, ``!!int abc``,
+before reading and here), the nodes and depth over the parser's events before
+composing (:data:`MAX_NODES`, :data:`MAX_DEPTH`, so a big or deep file stops early
+instead of being composed whole or recursed into), and the values after alias
+expansion. Characters YAML does not allow are refused with PyYAML's reader's test
+(located to the character). A scalar the standard tags cannot make (``2022-02-30``, ``!!int abc``,
 an integer of more than 4,300 digits) is one located problem, not an exception.
 """
 from __future__ import annotations
@@ -94,29 +96,60 @@ def excerpt(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _CappedLoader(yaml.SafeLoader):
-    """The safe loader, counting nodes and depth while it composes (before anything is built).
+class _CappedLoader(yaml.CSafeLoader):
+    """libyaml's safe loader (its C parser and composer; PyYAML's resolver and constructor), which composes
+    only after :func:`_check_events` has bounded the document (the C composer recurses, and does not count).
 
     It also reads ``1e-3`` and ``2.5E6`` as numbers, as YAML 1.2 does (YAML 1.1 wants a dot and a signed
     exponent, so ``--set deconfliction.p_incident=1e-3`` was the text ``'1e-3'``).
     """
 
-    def __init__(self, stream: str, label: str):
-        super().__init__(stream)
-        self.label, self.nodes, self.depth = label, 0, 0
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        self.nodes += 1
-        self.depth += 1
-        try:
-            if self.nodes > MAX_NODES or self.depth > MAX_DEPTH + 2:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                what = (f"document too large (more than {MAX_NODES} values)" if self.nodes > MAX_NODES
-                        else f"nested deeper than {MAX_DEPTH} levels")
-                raise ScenarioError([Problem(self.label, mark.line + 1, "", what, mark.column + 1)])
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_OPEN_EVENTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE_EVENTS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _check_events(text: str, label: str) -> None:
+    """Count the first document's nodes and depth over the C parser's events, before anything is composed,
+    and stop at the first node past :data:`MAX_NODES` or deeper than :data:`MAX_DEPTH`: a located problem
+    (where the node starts), not a node tree of a bomb nor a recursion as deep as the nesting. The counts
+    are those composing would reach (every node, keys and aliases included; the root at depth 1), so the
+    limits are where they were with PyYAML's composer. Syntax errors raise as they will while composing.
+
+    libyaml's scanner reads ahead through a run of flow openings (``[[[[``...) and stops at its own limit of
+    1,000 levels with a syntax error before the parser hands out the 43rd opening: then the same count runs
+    over PyYAML's pure-Python parser, which hands the events out one by one, so the problem is the nesting
+    one, located at the first opening too deep, as it always was."""
+    try:
+        _count_events(yaml.CSafeLoader(text), label)
+    except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):
+            _count_events(yaml.SafeLoader(text), label)
+        raise
+
+
+def _count_events(parser: yaml.SafeLoader | yaml.CSafeLoader, label: str) -> None:
+    try:
+        nodes = depth = 0
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, (yaml.DocumentEndEvent, yaml.StreamEndEvent)):
+                return
+            if isinstance(event, _NODE_EVENTS):
+                nodes += 1
+                if nodes > MAX_NODES or depth + 1 > MAX_DEPTH + 2:
+                    what = (f"document too large (more than {MAX_NODES} values)" if nodes > MAX_NODES
+                            else f"nested deeper than {MAX_DEPTH} levels")
+                    start = event.start_mark
+                    line, col = (start.line + 1, start.column + 1) if start is not None else (None, None)
+                    raise ScenarioError([Problem(label, line, "", what, col)])
+                if isinstance(event, _OPEN_EVENTS):
+                    depth += 1
+            elif isinstance(event, _CLOSE_EVENTS):
+                depth -= 1
+    finally:
+        parser.dispose()
 
 
 class _Builder:
@@ -230,9 +263,33 @@ def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
     return copy.deepcopy(data), dict(lines)
 
 
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+
+
 def _line_col(text: str, position: int) -> tuple[int, int]:
     before = text[:position]
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+_NAME = re.compile(r"[*&]([^\s,\[\]{}]+)")
+
+
+def _with_what_libyaml_omits(msg: str, text: str, mark: Any) -> str:
+    """libyaml's message with the text it leaves out and PyYAML's names: the alias or anchor, the character."""
+    if mark is None:
+        return msg
+    lines = text.split("\n")
+    at = lines[mark.line][mark.column:] if mark.line < len(lines) else ""
+    name = _NAME.match(at)
+    if name and msg.startswith("found duplicate anchor;"):
+        return msg.replace("found duplicate anchor;", f"found duplicate anchor {name.group(1)!r};", 1)
+    if name and msg == "found undefined alias":
+        return f"{msg} {name.group(1)!r}"
+    if at and msg.endswith("found character that cannot start any token"):
+        return msg.replace("found character ", f"found character {at[0]!r} ")
+    if len(at) > 1 and msg.endswith("found unknown escape character"):
+        return f"{msg} {at[1]!r}"
+    return msg
 
 
 @lru_cache(maxsize=64)
@@ -240,17 +297,24 @@ def _parse_cached(text: str, label: str) -> tuple[Any, LineMap]:
     if len(text) > MAX_BYTES:
         raise ScenarioError([Problem(label, None, "", f"too large for a scenario ({len(text):,} characters; "
                                                       f"at most {MAX_BYTES:,})")])
+    bad = _NON_PRINTABLE.search(text)   # PyYAML's reader's check (libyaml's is the same set, on bytes)
+    if bad is not None:
+        at_line, at_col = _line_col(text, bad.start())
+        char = bad.group()
+        raise ScenarioError([Problem(label, at_line, "", f"YAML syntax error: character {char!r} "
+                                     f"(#x{ord(char):04x}) is not allowed in YAML text", at_col)])
     loader = None
     try:
-        loader = _CappedLoader(text, label)   # the reader checks every character here
+        _check_events(text, label)
+        loader = _CappedLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        msg = _with_what_libyaml_omits(" ".join(str(x) for x in (exc.context, exc.problem) if x), text, mark)
         raise ScenarioError([Problem(label, line, "", f"YAML syntax error: {msg}", col)]) from None
-    except yaml.reader.ReaderError as exc:
-        line, col = _line_col(text, exc.position)
+    except yaml.reader.ReaderError as exc:   # not reached after the check above; kept as the net
+        line, col = _line_col(text, len(text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "ignore")))
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         raise ScenarioError([Problem(label, line, "", f"YAML syntax error: character {char!r} "
                                      f"(#x{ord(char):04x}) is not allowed in YAML text", col)]) from None
