@@ -238,6 +238,26 @@ def test_aside_computes_in_a_forked_child_and_falls_back_here():
         aside(boom)()
 
 
+def test_a_non_daemon_aside_may_start_an_aside_of_its_own_and_a_chart_png_rendered_beside_is_the_same():
+    """The histograms' child renders their PNG in a child of its own (so it is not a daemon); the bytes are
+    those rendered in one process."""
+    import subprocess
+    import sys
+    code = ("import os\n"
+            "from sim.report.aside import aside\n"
+            "inner = lambda: aside(os.getpid)()\n"
+            "a, b = aside(lambda: (os.getpid(), inner()), daemon=False)()\n"
+            "print(len({a, b, os.getpid()}) == 3)\n"
+            "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+            "from sim.report.charts import STYLE, rendered\n"
+            "with plt.rc_context(STYLE):\n"
+            "    fig, ax = plt.subplots(figsize=(4, 3)); ax.hist([1, 2, 2, 3, 3, 3]); ax.set_title('t')\n"
+            "    print(aside(lambda: rendered(fig, beside=True), daemon=False)() == rendered(fig))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
+
+
 def _gone(pid: int, within_s: float = 10.0) -> bool:
     """Whether process ``pid`` has ended (a zombie left to init counts as ended) within ``within_s``."""
     import time

@@ -78,10 +78,16 @@ def figure_bytes(fig: Any, fmt: str) -> bytes:
     return _saved(fig, fmt, tight_bbox(fig))
 
 
-def rendered(fig: Any) -> tuple[bytes, bytes]:
+def rendered(fig: Any, beside: bool = False) -> tuple[bytes, bytes]:
     """``fig`` as (SVG, PNG) bytes (as :func:`figure_bytes` gives them): laid out once, each format
-    rendered once."""
+    rendered once; with ``beside``, the PNG in a forked child while this process renders the SVG (the
+    same bytes: the child renders the figure as laid out here)."""
     bbox = tight_bbox(fig)
+    if beside:
+        from .aside import aside
+
+        png = aside(lambda: _saved(fig, "png", bbox))
+        return _saved(fig, "svg", bbox), png()
     return _saved(fig, "svg", bbox), _saved(fig, "png", bbox)
 
 
@@ -89,8 +95,8 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[:n - 1] + "\u2026"
 
 
-def _save(fig, name: str, title: str) -> Chart:
-    svg, png = rendered(fig)
+def _save(fig, name: str, title: str, beside: bool = False) -> Chart:
+    svg, png = rendered(fig, beside)
     plt.close(fig)
     return Chart(name, title, svg, png)
 
@@ -366,12 +372,13 @@ def _value_text(v: float, unit: str) -> str:
 def distributions(s: Scenario, values: dict[str, list[float | None]],
                   marked: dict[str, float | None] | None = None, marked_label: str = "", *,
                   narrated: Mapping[str, float | None] | None = None,
-                  narrated_label: str = "narrated run") -> Chart:
+                  narrated_label: str = "narrated run", beside: bool = False) -> Chart:
     """A histogram of each objective's metric over the batch (runs per bin), the target band
     shaded; ``marked`` (metric -> value, e.g. the workshop's own outcome, named ``marked_label``) and
     ``narrated`` (the narrated run's metrics) are drawn as vertical lines. A metric that takes one
     value in every run is a short text panel (the value, how many runs, whether it meets the
-    target) instead of a collapsed histogram. Titles and units come from the metric registry."""
+    target) instead of a collapsed histogram. Titles and units come from the metric registry. ``beside``:
+    the PNG rendered in a forked child while the SVG is (:func:`rendered`)."""
     reg = metric_registry(s)
     band_colour, mark_colour, narr_colour = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"], OKABE_ITO["blue"]
     with plt.rc_context(STYLE):
@@ -451,7 +458,7 @@ def distributions(s: Scenario, values: dict[str, list[float | None]],
         fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.32 / height), ncol=len(labels),
                    fontsize=8)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.62 / height))
-        return _save(fig, "distributions", "Distributions of the objectives' metrics")
+        return _save(fig, "distributions", "Distributions of the objectives' metrics", beside)
 
 
 def _target_text(lo: float | None, hi: float | None, unit: str) -> str:

@@ -12,20 +12,19 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
-import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..atomic import atomic_write
 from ..engine.run import run
 from ..engine.trace import Result
 from ..scenario.model import Scenario
 from . import aar, render
+from .aside import aside
 from .compare import compare, shares_seeds
 from .montecarlo import Replications, replicate, summarise
 from .parameters import baseline_of, differences, fact_lookup, parameters
@@ -40,7 +39,6 @@ if importlib.util.find_spec("matplotlib") is None:
     raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
 
 FORMATS = ("html", "md", "pdf")
-T = TypeVar("T")
 
 
 class ReportError(ValueError):
@@ -179,64 +177,6 @@ def report_from_scenario(s: Scenario, path: str | Path, *, progress: Callable[[i
     return make_report(ReportRequest(s, path, **options), ProgressOnly(progress))
 
 
-class Aside(Generic[T]):
-    """What :func:`aside` returns: called, the result; :meth:`discard`, the child ended unread (a report that
-    fails before it needs the result leaves no child behind, blocked on writing it)."""
-
-    def __init__(self, make: Callable[[], T], fork: bool) -> None:
-        self.make = make
-        self.proc: Any = None
-        if not fork or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-            return
-        ctx = multiprocessing.get_context("fork")
-        here, there = ctx.Pipe(duplex=False)
-
-        def child() -> None:
-            here.close()   # so that the parent's end is the only reader: gone with it, the send fails
-            try:
-                there.send(make())
-            except BaseException:   # the parent computes it again and raises it there
-                try:
-                    there.send(None)
-                except OSError:
-                    pass
-            there.close()
-
-        self.here = here
-        self.proc = ctx.Process(target=child, name="report-aside", daemon=True)
-        self.proc.start()
-        there.close()
-
-    def __call__(self) -> T:
-        if self.proc is None:
-            return self.make()
-        try:
-            got = self.here.recv()
-        except (EOFError, OSError):
-            got = None
-        finally:
-            self.here.close()
-            self.proc.join()
-            self.proc = None
-        return got if got is not None else self.make()
-
-    def discard(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.here.close()
-            self.proc.join()
-            self.proc = None
-
-
-def aside(make: Callable[[], T], fork: bool = True) -> Aside[T]:
-    """``make()`` computed in a forked child process while this one goes on (a chart drawn on the other core:
-    matplotlib holds the GIL, so a thread would not run beside this process's own work); calling what is
-    returned gives its result (pickled back), once. Without ``fork``, where fork is unsafe (other threads
-    running) or not there, or when the child fails, ``make()`` runs here, when the result is asked for: the
-    same result."""
-    return Aside(make, fork)
-
-
 def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> Written:
     """Build the report of ``req`` and write its files."""
     obs: ReportObserver = observer if observer is not None else QuietReport()
@@ -276,10 +216,12 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
     from . import charts as CH
     values = {o.metric: reps_.metric_values(o.metric) for o in s.objectives.values()}
     # the outcome histograms need only the batch: drawn on the second core while this process builds the AAR
+    # (its PNG on a core of its own too, once laid out: so the child is not a daemon, which may have no child)
     distributions = aside(lambda: CH.distributions(s, values, narrated_run.metrics if req.workshop is not None
                                                    else None, label,
-                                                   narrated=narrated_run.metrics if req.workshop is None else None),
-                          req.workers > 1)
+                                                   narrated=narrated_run.metrics if req.workshop is None else None,
+                                                   beside=req.workers > 1),
+                          req.workers > 1, daemon=False)
     try:
         summary = req.summary if req.summary is not None else summarise(reps_, metrics)
         reference, how = baseline_of(req.path, list(req.sets))
