@@ -72,3 +72,32 @@ def test_syntax_errors_are_located_and_name_what_is_wrong(text, where, what):
 def test_composed_by_libyaml():
     import yaml
     assert issubclass(yamlsrc._CappedLoader, yaml.CSafeLoader)
+
+
+def test_without_libyaml_the_same_data_lines_and_caps():
+    """PyYAML built without libyaml has no CSafeLoader: its own loader then gives the same data and line map
+    for the baseline scenario, and the same nesting problem, located at the same column."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import json, sys, yaml\n"
+            "del yaml.CSafeLoader\n"
+            "from sim.scenario import yamlsrc\n"
+            "from sim.scenario.errors import ScenarioError\n"
+            "assert yamlsrc._FAST is yaml.SafeLoader\n"
+            "data, lines = yamlsrc.parse_yaml(open(sys.argv[1]).read(), 'b')\n"
+            "try:\n    yamlsrc.parse_yaml('[' * 5000, 'f.yaml')\n"
+            "except ScenarioError as e:\n    deep = str(e.problems[0])\n"
+            "print(json.dumps([data, sorted([list(map(str, k)), v] for k, v in lines.items()), deep], default=str))\n")
+    baseline = root / "scenarios" / "nato-response-2022.yaml"
+    out = subprocess.run([sys.executable, "-c", code, str(baseline)], capture_output=True, text=True, check=True,
+                         cwd=root, env={**os.environ, "PYTHONPATH": str(root)}).stdout
+    data, lines, deep = json.loads(out)
+    here, here_lines = parse_yaml(baseline.read_text(), "b")
+    assert data == json.loads(json.dumps(here, default=str))
+    assert lines == json.loads(json.dumps(sorted([list(map(str, k)), list(v)] for k, v in here_lines.items())))
+    assert deep == f"f.yaml:1:43: nested deeper than {MAX_DEPTH} levels"

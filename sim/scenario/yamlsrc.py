@@ -1,7 +1,7 @@
 """Safe YAML reading that remembers where every value came from.
 
 The node tree is composed with libyaml's safe loader (``yaml.CSafeLoader``: C parser and
-composer, PyYAML's resolver) and turned into plain Python values here, so only the standard YAML tags are accepted (no ``!!python/...``),
+composer, PyYAML's resolver; PyYAML's own safe loader where PyYAML was built without libyaml) and turned into plain Python values here, so only the standard YAML tags are accepted (no ``!!python/...``),
 nesting depth and total size are bounded (no alias bombs), and every value's
 path is mapped to the ``(file, line)`` it was written on. Merge keys (``<<: *a``,
 ``<<: [*a, *b]``) are resolved here, each merged value keeping the line it was written on;
@@ -96,7 +96,12 @@ def excerpt(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _CappedLoader(yaml.CSafeLoader):
+# libyaml's C loader where PyYAML was built with it (its wheels are); PyYAML's own otherwise: slower, the
+# same data and lines, and the same caps (counted over its parser's events before composing)
+_FAST: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CappedLoader(_FAST):
     """libyaml's safe loader (its C parser and composer; PyYAML's resolver and constructor), which composes
     only after :func:`_check_events` has bounded the document (the C composer recurses, and does not count).
 
@@ -122,7 +127,7 @@ def _check_events(text: str, label: str) -> None:
     over PyYAML's pure-Python parser, which hands the events out one by one, so the problem is the nesting
     one, located at the first opening too deep, as it always was."""
     try:
-        _count_events(yaml.CSafeLoader(text), label)
+        _count_events(_FAST(text), label)
     except yaml.MarkedYAMLError as exc:
         if "maximum nesting depth" in str(exc.problem):
             _count_events(yaml.SafeLoader(text), label)
