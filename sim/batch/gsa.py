@@ -192,13 +192,12 @@ def run_points(_base: Scenario, task: PointsTask) -> list[list[float]]:
     out = []
     for sc in task.scenarios:
         res = run_chunk(sc, Chunk(0, range(task.reps), task.seed))
-        values, met = res.block()
         names, oids = res.layout.metrics, res.layout.objectives
         if task.objective is not None:
-            out.append([1.0 if ok else 0.0 for ok in met[:, oids.index(task.objective)].tolist()])
+            out.append([1.0 if ok else 0.0 for ok in res.met[:, oids.index(task.objective)].tolist()])
         else:
             j = names.index(task.metric) if task.metric in names else -1
-            out.append(values[:, j].tolist() if j >= 0 else [math.nan] * len(res.reps))
+            out.append(res.values[:, j].tolist() if j >= 0 else [math.nan] * len(res.reps))
     return out
 
 

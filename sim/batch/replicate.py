@@ -66,12 +66,12 @@ class ChunkResult:
     point: int
     layout: Layout
     reps: list[Rep]
-    cpu_s: float = 0.0           # the worker's CPU seconds for the chunk (runs and packing)
     # the chunk's statistics' inputs, made in the worker (RowCodec.block of the reps' data: metric values,
     # replications x metrics float64 with NaN for None; objectives met, replications x objectives bool),
-    # so that the process gathering results does not unpack every row again (None: unpack them)
-    values: Any = field(default=None, repr=False, compare=False)
-    met: Any = field(default=None, repr=False, compare=False)
+    # so that the process gathering results does not unpack every row again
+    values: Any = field(repr=False, compare=False)
+    met: Any = field(repr=False, compare=False)
+    cpu_s: float = 0.0           # the worker's CPU seconds for the chunk (runs and packing)
     _codec: RowCodec | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -79,12 +79,6 @@ class ChunkResult:
         if self._codec is None:
             self._codec = RowCodec(self.layout)
         return self._codec
-
-    def block(self) -> tuple[Any, Any]:
-        """The chunk's (metric values, objectives met) arrays, as :meth:`RowCodec.block` gives them."""
-        if self.values is None or self.met is None:
-            return self.codec.block([rep.data for rep in self.reps])
-        return self.values, self.met
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_codec": None}  # a codec is rebuilt where it is used, never pickled
@@ -156,4 +150,4 @@ def run_chunk(scenario: Scenario, chunk: Chunk) -> ChunkResult:
     codec = RowCodec(Layout(names, oids, tuple(choices)))
     reps = [Rep(i, codec.encode(values, met, dec.items()), tr) for i, values, met, dec, tr in raw]
     values, met = codec.block([rep.data for rep in reps])
-    return ChunkResult(chunk.point, codec.layout, reps, time.process_time() - t0, values=values, met=met)
+    return ChunkResult(chunk.point, codec.layout, reps, values, met, time.process_time() - t0)

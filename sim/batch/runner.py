@@ -326,8 +326,7 @@ def execute_batch(request: BatchRequest, observer: BatchObserver | None = None) 
                     fed_one()
             else:
                 codec, st = result.codec, stats[pi]
-                floats, met = result.block()   # the chunk's statistics at once, not row by row
-                st.add_array(result.layout.metrics, floats, met, result.layout.objectives,
+                st.add_array(result.layout.metrics, result.values, result.met, result.layout.objectives,
                              [codec.decisions(rep.data) for rep in result.reps] if explore_decisions else None)
                 for rep in result.reps:
                     if rows_wanted:
