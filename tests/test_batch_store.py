@@ -35,7 +35,7 @@ def test_round_trip_keeps_none_nan_ints_bools_and_order():
         assert got == v or (isinstance(v, float) and math.isnan(v) and math.isnan(got)), k
     assert objectives == dict(zip(OIDS, met, strict=True))
     assert list(decisions.items()) == [("d2", "x"), ("d1", "b")]  # the order taken, not the layout's
-    floats = c.floats(data)  # the statistics' view: NaN for None
+    floats = c.block([data])[0][0]  # the statistics' view: NaN for None
     assert math.isnan(floats[0]) and floats[2] == 1.5 and floats[1] == 0.0
 
 
@@ -215,9 +215,9 @@ def test_a_none_value_takes_no_value_bytes_and_format_1_rows_still_read():
     holes = c.encode([None, 2, None], met, [("d1", "b")])
     assert len(full) - len(holes) == 16  # two None values: two float64 fewer
     assert c.decode(holes) == ({"x": None, "y": 2, "z": None}, dict(zip(OIDS, met, strict=True)), {"d1": "b"})
-    f = c.floats(holes)
+    f = c.block([holes])[0][0]
     assert math.isnan(f[0]) and f[1] == 2.0 and math.isnan(f[2])
     old = _format_1(c, [None, 2, 3.0], met, [1])  # a database written before format 2
     assert c.decode(old) == ({"x": None, "y": 2, "z": 3.0}, dict(zip(OIDS, met, strict=True)), {"d1": "b"})
-    f = c.floats(old)
+    f = c.block([old])[0][0]
     assert math.isnan(f[0]) and list(f[1:]) == [2.0, 3.0]

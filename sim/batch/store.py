@@ -233,15 +233,6 @@ class RowCodec:
         _, at, _, _, dec = self._parts(data)
         return at, dec
 
-    def floats(self, data: bytes) -> Any:
-        """The metric values as a float64 array (NaN for None), for statistics."""
-        import numpy as np
-        m, _, v, k, _ = self._parts(data)
-        if k == self.n:
-            return np.frombuffer(data, dtype="<f8", count=k, offset=v)
-        stored = np.frombuffer(data[v:v + 8 * k] + _NAN, dtype="<f8")  # the NaN last, where a None points
-        return stored.take(self._gather(int.from_bytes(data[m:m + self.mask_bytes], "little"), k))
-
     def _gather(self, none_mask: int, k: int) -> Any:
         """For each metric, where its value is among the stored ones (``k``, the NaN after them, for None;
         ``none_mask`` -1: every value is stored)."""
