@@ -259,11 +259,7 @@ class PointStats:
         for j in hits:
             self.successes[j] += 1
         if self.by_option is not None:
-            for did, opt in decisions.items():
-                cell = self.by_option.setdefault(did, {}).setdefault(opt, [0, [0] * len(self.oids)])
-                cell[0] += 1
-                for j in hits:
-                    cell[1][j] += 1
+            self._tally(decisions, hits)
         if self._pending >= self.block:
             self._flush()
 
@@ -289,14 +285,8 @@ class PointStats:
         for j, c in enumerate(met.sum(axis=0).tolist()):
             self.successes[j] += c
         if self.by_option is not None and decisions is not None:
-            hit_rows = met.tolist()
-            for hits_row, chosen in zip(hit_rows, decisions, strict=True):
-                for did, opt in chosen.items():
-                    cell = self.by_option.setdefault(did, {}).setdefault(opt, [0, [0] * len(self.oids)])
-                    cell[0] += 1
-                    for j, ok in enumerate(hits_row):
-                        if ok:
-                            cell[1][j] += 1
+            for hits_row, chosen in zip(met.tolist(), decisions, strict=True):
+                self._tally(chosen, [j for j, ok in enumerate(hits_row) if ok])
         self.n += len(values)
         at = 0
         while at < len(values):   # cut at the same block boundaries as row by row
@@ -306,6 +296,15 @@ class PointStats:
             at += take
             if self._pending >= self.block:
                 self._flush()
+
+    def _tally(self, chosen: dict[str, str], hits: Sequence[int]) -> None:
+        """One replication in the by-option counts: each option it took, and the objectives (``hits``) it met."""
+        assert self.by_option is not None
+        for did, opt in chosen.items():
+            cell = self.by_option.setdefault(did, {}).setdefault(opt, [0, [0] * len(self.oids)])
+            cell[0] += 1
+            for j in hits:
+                cell[1][j] += 1
 
     def _flush(self) -> None:
         if self._rows and self.metrics is not None:
