@@ -157,14 +157,10 @@ class _Streams:
         self._words: Words = root.generate_state(4 * len(STREAMS), np.uint64)
         self._made: dict[str, np.random.Generator] = {}
 
-    def words(self, name: str) -> Words:
-        """The four seed words of stream ``name``."""
-        k = 4 * STREAMS.index(name)
-        return self._words[k:k + 4]
-
     def bit_generator(self, name: str) -> np.random.PCG64:
+        k = 4 * STREAMS.index(name)
         # numpy documents ISeedSequence as PCG64's seed extension point; its stubs list SeedSequence only
-        return np.random.PCG64(_Words(self.words(name)))  # type: ignore[arg-type]
+        return np.random.PCG64(_Words(self._words[k:k + 4]))  # type: ignore[arg-type]
 
     def generator(self, name: str) -> np.random.Generator:
         gen = self._made.get(name)
@@ -259,9 +255,6 @@ class ParamStream:
         if d is None:
             d = self._paths[path] = PathDraws(self._words, path_offset(path))
         return d
-
-    def word(self, index: int) -> int:
-        return self._words.word(index)
 
 
 class PathDraws:
