@@ -271,6 +271,13 @@ def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
+def _bad_character(label: str, text: str, position: int, char: str) -> ScenarioError:
+    """The problem of a character YAML does not allow, at ``position`` (characters) of ``text``."""
+    line, col = _line_col(text, position)
+    return ScenarioError([Problem(label, line, "", f"YAML syntax error: character {char!r} "
+                                  f"(#x{ord(char):04x}) is not allowed in YAML text", col)])
+
+
 def _line_col(text: str, position: int) -> tuple[int, int]:
     before = text[:position]
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
@@ -304,10 +311,7 @@ def _parse_cached(text: str, label: str) -> tuple[Any, LineMap]:
                                                       f"at most {MAX_BYTES:,})")])
     bad = _NON_PRINTABLE.search(text)   # PyYAML's reader's check (libyaml's is the same set, on bytes)
     if bad is not None:
-        at_line, at_col = _line_col(text, bad.start())
-        char = bad.group()
-        raise ScenarioError([Problem(label, at_line, "", f"YAML syntax error: character {char!r} "
-                                     f"(#x{ord(char):04x}) is not allowed in YAML text", at_col)])
+        raise _bad_character(label, text, bad.start(), bad.group())
     loader = None
     try:
         _check_events(text, label)
@@ -319,10 +323,9 @@ def _parse_cached(text: str, label: str) -> tuple[Any, LineMap]:
         msg = _with_what_libyaml_omits(" ".join(str(x) for x in (exc.context, exc.problem) if x), text, mark)
         raise ScenarioError([Problem(label, line, "", f"YAML syntax error: {msg}", col)]) from None
     except yaml.reader.ReaderError as exc:   # not reached after the check above; kept as the net
-        line, col = _line_col(text, len(text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "ignore")))
-        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        raise ScenarioError([Problem(label, line, "", f"YAML syntax error: character {char!r} "
-                                     f"(#x{ord(char):04x}) is not allowed in YAML text", col)]) from None
+        at = len(text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "ignore"))
+        raise _bad_character(label, text, at, exc.character if isinstance(exc.character, str)
+                             else chr(exc.character)) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(label, None, "", "YAML error: " + " ".join(str(exc).split()))]) from None
     except RecursionError:
