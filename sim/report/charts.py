@@ -33,6 +33,9 @@ STYLE: Any = {  # matplotlib rc parameters (Any: its stubs type the keys as lite
     "grid.linewidth": 0.6, "legend.fontsize": 8, "legend.frameon": False, "figure.dpi": 100,
     "savefig.dpi": 110, "svg.hashsalt": "crisis-sim-report", "svg.fonttype": "path", "hatch.linewidth": 0.7,
     "path.simplify": True,
+    # titles at the top of their axes, as matplotlib would place them on these charts (no tick labels or x label
+    # above an axes): fixed, so that it does not measure every axis's tick labels to check, in every pass
+    "axes.titley": 1.0,
 }
 OKABE_ITO = {  # the Okabe-Ito palette, told apart with every common colour-vision deficiency
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
