@@ -1,6 +1,7 @@
 """End-to-end: the core commands as a user types them."""
 import json
 
+import pytest
 from conftest import BASELINE, MINIMAL, ROOT
 from typer.testing import CliRunner
 
@@ -87,14 +88,15 @@ def test_variant_scenarios_differ_from_the_baseline_as_described():
     assert down["state"]["measures"]["hotline"] is False
 
 
-def test_report_without_the_report_extra_says_which_extra(tmp_path):
+@pytest.mark.parametrize("missing", ["matplotlib", "jinja2"])   # both imported only once the batch runs
+def test_report_without_the_report_extra_says_which_extra(tmp_path, missing):
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['matplotlib'] = None; sys.argv = ['crisis-sim', 'report', sys.argv[1], "
+    code = (f"import sys; sys.modules[{missing!r}] = None; sys.argv = ['crisis-sim', 'report', sys.argv[1], "
             "'--reps', '2', '--out', sys.argv[2]]; from sim.cli.app import main; main()")
     r = subprocess.run([sys.executable, "-c", code, str(BASELINE), str(tmp_path / "r")], capture_output=True,
                        text=True, cwd=ROOT)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "reports need the 'report' extra (matplotlib is not installed)" in r.stderr
+    assert f"reports need the 'report' extra ({missing} is not installed)" in r.stderr
     assert not (tmp_path / "r").exists()

@@ -86,12 +86,12 @@ def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(monkeypatch):
 
 
 def test_ctrl_c_in_a_scripted_workshop_names_the_log_to_resume(monkeypatch, tmp_path):
-    import sim.cli.workshop_cmd as workshop_cmd
+    import sim.workshop.console as console   # the command imports its loop from there when it runs
 
     def interrupted(*a, **kw):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(workshop_cmd, "loop", interrupted)
+    monkeypatch.setattr(console, "loop", interrupted)
     log = tmp_path / "s.jsonl"
     r = invoke("workshop", BASELINE, "--session", log)
     assert r.exit_code == 130

@@ -6,20 +6,26 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ..scenario.load import register_path, resolved_data
 from ..scenario.places import gazetteer_path
-from ..workshop.msel import RENDERERS, Msel, build_msel, render
-from ..workshop.msel_cards import render_cards
-from ..workshop.msel_import import MselImportError, apply_edits, dump_yaml, read_edited
-from ..workshop.msel_sheet import MissingExtra, render_xlsx
 from .common import clean, fail, load, output_problems, seed_problems, write_output
 from .workshop_cmd import parse_turn
 
+if TYPE_CHECKING:   # the workshop package is imported when the command runs: other commands do without it
+    from ..workshop.msel import Msel
+
 MAX_MINUTES_PER_TURN = 1440
-FORMATS = (*RENDERERS, "xlsx", "html")
+
+
+def formats() -> tuple[str, ...]:
+    """The MSEL's formats: the text renderers', the workbook and the inject cards."""
+    from ..workshop.msel import RENDERERS
+
+    return (*RENDERERS, "xlsx", "html")
 
 
 def parse_start(text: str) -> datetime:
@@ -78,13 +84,17 @@ def msel(
     if import_file is not None:
         _import(scenario, import_file, out_file, seed, set_, turn, minutes_per_turn, start)
         return
+    from ..workshop.msel import render
+    from ..workshop.msel_cards import render_cards
+    from ..workshop.msel_sheet import MissingExtra, render_xlsx
+
     problems: list[str] = seed_problems(seed=seed)
     turn_h = _parsed(parse_turn, turn, problems)
     pace = _parsed(parse_minutes, minutes_per_turn, problems)
     start_at = _parsed(parse_start, start, problems) if start is not None else None
     fmt = format_.strip().lower()
-    if fmt not in FORMATS:
-        problems.append(f"--format: unknown format {format_!r}; choose from {', '.join(FORMATS)}")
+    if fmt not in formats():
+        problems.append(f"--format: unknown format {format_!r}; choose from {', '.join(formats())}")
     if fmt == "xlsx" and out_file is None:
         problems.append("--format xlsx: give --out FILE.xlsx (a workbook is not written to the terminal)")
     problems += output_problems("--out", out_file)
@@ -110,6 +120,8 @@ def msel(
 
 def _build(s, seed: int, turn_h: float, pace: float, start_at: datetime | None, sets: list[str],
            start: str | None) -> Msel:
+    from ..workshop.msel import build_msel
+
     try:
         return build_msel(s, seed, turn_h=turn_h, minutes_per_turn=pace, start=start_at, overrides=sets)
     except OverflowError:
@@ -119,6 +131,9 @@ def _build(s, seed: int, turn_h: float, pace: float, start_at: datetime | None, 
 def _import(scenario: Path, edited: Path, out_file: Path | None, seed: int, sets: list[str], turn: str,
             minutes_per_turn: str, start: str | None) -> None:
     """``msel SCENARIO --import EDITED --out NEW.yaml``: the scenario with the MSEL's edits to its injects."""
+    from ..workshop.msel_import import MselImportError, apply_edits, dump_yaml, read_edited
+    from ..workshop.msel_sheet import MissingExtra
+
     problems: list[str] = seed_problems(seed=seed)
     if sets:
         problems.append("--set: not taken with --import (the scenario written is the file's own, edited); "

@@ -5,6 +5,7 @@ import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -12,10 +13,10 @@ from rich.console import Console
 from .. import signals
 from ..scenario.errors import ScenarioError
 from ..scenario.load import find_scenario, load_scenario
-from ..workshop.console import loop
-from ..workshop.log import LogError, LogWriteError, read_log
-from ..workshop.session import Session, default_teams
 from .common import fail, load, out, output_problems, seed_problems
+
+if TYPE_CHECKING:   # the workshop package is imported when the command runs: other commands do without it
+    from ..workshop.session import Session
 
 MIN_TURN_H, MAX_TURN_H = 1 / 60, 2160.0  # a minute (finer turns step the clock billions of times); 90 days
 _UNITS = {"": 1.0, "h": 1.0, "m": 1 / 60, "min": 1 / 60, "d": 24.0}
@@ -68,6 +69,10 @@ def workshop(
     help. Ctrl-D closes the session like quit; end closes it with the hot-wash (the objectives scoreboard).
     A session locks its log until it ends: a second session on the same log is refused (exit 2).
     """
+    from ..workshop.console import loop
+    from ..workshop.log import LogError, LogWriteError, read_log
+    from ..workshop.session import Session, default_teams
+
     problems = seed_problems(seed=seed)
     pace_start, pace = None, 30.0
     from .msel_cmd import parse_minutes, parse_start
@@ -169,6 +174,8 @@ def workshop(
 def _serve(sess: Session, lines: list[str] | None, *, host: str, port: int, pin: str | None, teams_decide: bool,
            echo: bool) -> None:
     """The session served to browsers, the terminal console beside it (when there is a terminal)."""
+    from ..workshop.console import loop
+
     try:
         from ..web.serve import ServeError
         from ..web.serve import start as start_server

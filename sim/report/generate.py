@@ -23,20 +23,23 @@ from ..atomic import atomic_write
 from ..engine.run import run
 from ..engine.trace import Result
 from ..scenario.model import Scenario
-from . import aar, render
 from .aside import aside
-from .compare import compare, shares_seeds
 from .montecarlo import Replications, replicate, summarise
-from .parameters import baseline_of, differences, fact_lookup, parameters
 
 if TYPE_CHECKING:
+    from . import aar
     from . import charts as CH
 
+# What only the pages need (the AAR's model, the comparison, the parameters annex, the templates) is imported
+# once the batch has started: the workers need not wait for it, and the other core has the batch meanwhile.
+
 # The charts (sim.report.charts: matplotlib, most of a second to import) are imported where they are first
-# drawn: in the thread beside the batch's workers, not before the batch while the other core waits. A report
-# still needs matplotlib, and says so at once, as when this module imported it:
-if importlib.util.find_spec("matplotlib") is None:
-    raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
+# drawn: in the thread beside the batch's workers, not before the batch while the other core waits; the
+# templates (Jinja2) once the batch has started. A report still needs both, and says so at once, as when this
+# module imported them:
+for _name in ("matplotlib", "jinja2"):
+    if importlib.util.find_spec(_name) is None:
+        raise ModuleNotFoundError(f"No module named {_name!r}", name=_name)
 
 FORMATS = ("html", "md", "pdf")
 
@@ -135,6 +138,8 @@ class ProgressOnly(QuietReport):
 def _compare_block(s: Scenario, summary: dict[str, Any], this_reps: Replications, other: Scenario, seed: int,
                    metrics: list[str], obs: ReportObserver, workers: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the reference on ``seed`` and compare; paired tests when it shares the batch's seeds."""
+    from .compare import compare, shares_seeds
+
     obs.stage("reference")
     other_reps = replicate(other, this_reps.reps, seed, progress=obs.progress, workers=workers,
                            indices=this_reps.replication_indices())  # the same replications, so they can pair
@@ -154,6 +159,8 @@ def _table_batches(s: Scenario, req: ReportRequest, metrics: list[str],
     throughout. Returns the table's batch and the counterfactual (its replications, summary and the paired
     comparison of the two)."""
     from ..engine.decisions import DefaultPolicy, Scripted
+    from . import aar
+    from .compare import compare
     from .workshop import Counterfactual
 
     summ = req.workshop or {}
@@ -223,6 +230,9 @@ def make_report(req: ReportRequest, observer: ReportObserver | None = None) -> W
                                                    beside=req.workers > 1),
                           req.workers > 1, daemon=False)
     try:
+        from . import aar, render
+        from .parameters import baseline_of, differences, fact_lookup, parameters
+
         summary = req.summary if req.summary is not None else summarise(reps_, metrics)
         reference, how = baseline_of(req.path, list(req.sets))
         other_seed = seed if req.compare_seed is None else req.compare_seed
@@ -296,6 +306,8 @@ def write(out: Path, report: aar.AAR, drawn: list[CH.Chart], formats: tuple[str,
           plan: list[tuple[str, bytes | str]] | None = None) -> Written:
     """Write the report files; PDF last (and only if WeasyPrint imports: else PdfUnavailable before writing).
     ``plan``: the improvement plan's files as :func:`plan_files` makes them (made here if not given)."""
+    from . import aar, render
+
     report.charts = [aar.ChartRef(c.name, c.title, f"charts/{c.name}.svg", f"charts/{c.name}.png") for c in drawn]
     data = report.to_dict()
     page = render.html(data, drawn) if ("html" in formats or "pdf" in formats) else None

@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from ..safetext import markdown as md_safe
 
 if TYPE_CHECKING:   # the charts module imports matplotlib; rendering needs only the charts' bytes
+    from jinja2 import Environment  # imported with the first template (a report's batch is running by then)
+
     from .charts import Chart
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,6 +53,8 @@ def _css_string(x: object) -> Markup:
 @functools.cache
 def _env(autoescape: bool) -> Environment:
     """The templates' environment (one of each kind per process: it keeps the templates it has compiled)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
                       autoescape=select_autoescape(["html.j2"]) if autoescape else False, trim_blocks=False,
                       # Markdown viewers render raw HTML: every value shown in Markdown has its tags neutralised
