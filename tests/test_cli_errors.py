@@ -86,7 +86,7 @@ def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(monkeypatch):
 
 
 def test_ctrl_c_in_a_scripted_workshop_names_the_log_to_resume(monkeypatch, tmp_path):
-    import sim.workshop.console as console   # the command imports its loop from there when it runs
+    import sim.workshop.console as console  # the command imports its loop from there when it runs
 
     def interrupted(*a, **kw):
         raise KeyboardInterrupt
