@@ -17,7 +17,8 @@ from markupsafe import Markup
 from ..safetext import markdown as md_safe
 
 if TYPE_CHECKING:   # the charts module imports matplotlib; rendering needs only the charts' bytes
-    from jinja2 import Environment  # imported with the first template (a report's batch is running by then)
+    from jinja2 import BytecodeCache, Environment  # imported with the first template (the batch runs by then)
+    from jinja2.bccache import Bucket
 
     from .charts import Chart
 
@@ -50,12 +51,40 @@ def _css_string(x: object) -> Markup:
                                 for c in str(x)) + '"')
 
 
+def _bytecode_cache() -> BytecodeCache | None:
+    """Where compiled templates are kept between runs (compiling the two AAR templates takes about 0.4 s of CPU):
+    Jinja2's own file cache, in its directory for this user under the temporary directory (made private to the
+    user, and refused if anyone else owns it, since its files are code). Each entry is checked against its
+    template's source and the Python version. None (compile every time) where that directory cannot be had;
+    a cache that cannot be written is skipped."""
+    from jinja2 import FileSystemBytecodeCache
+
+    class Cache(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:   # a damaged entry (Jinja2 checks the marshalled code, not the checksum before it)
+                bucket.reset()  # is compiled again
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:   # a full or read-only disk: the report does not need the cache
+                pass
+
+    try:
+        return Cache()
+    except (OSError, RuntimeError):   # no safe directory of this user's
+        return None
+
+
 @functools.cache
 def _env(autoescape: bool) -> Environment:
     """The templates' environment (one of each kind per process: it keeps the templates it has compiled)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, keep_trailing_newline=True,
+                      bytecode_cache=_bytecode_cache(),
                       autoescape=select_autoescape(["html.j2"]) if autoescape else False, trim_blocks=False,
                       # Markdown viewers render raw HTML: every value shown in Markdown has its tags neutralised
                       finalize=None if autoescape else (lambda v: md_safe(v) if isinstance(v, str) else v))
