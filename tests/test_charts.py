@@ -20,7 +20,7 @@ def caught(monkeypatch):
     """The figures the chart functions draw, in order, kept open for inspection."""
     figs = []
 
-    def keep(fig, name, title, beside=False):
+    def keep(fig, name, title, beside=False, crop=True):
         figs.append(fig)
         svg, png = CH.figure_bytes(fig, "svg"), CH.figure_bytes(fig, "png")
         return CH.Chart(name, title, svg, png)

@@ -81,11 +81,16 @@ def figure_bytes(fig: Any, fmt: str) -> bytes:
     return _saved(fig, fmt, tight_bbox(fig))
 
 
-def rendered(fig: Any, beside: bool = False) -> tuple[bytes, bytes]:
+def rendered(fig: Any, beside: bool = False, crop: bool = True) -> tuple[bytes, bytes]:
     """``fig`` as (SVG, PNG) bytes (as :func:`figure_bytes` gives them): laid out once, each format
     rendered once; with ``beside``, the PNG in a forked child while this process renders the SVG (the
-    same bytes: the child renders the figure as laid out here)."""
-    bbox = tight_bbox(fig)
+    same bytes: the child renders the figure as laid out here). ``crop=False``: the whole figure, for one
+    that ``tight_layout`` has already fitted to its edges (no layout pass to find its content's box)."""
+    if crop:
+        bbox = tight_bbox(fig)
+    else:
+        bbox = None
+        fig.set_layout_engine(None)   # as tight_bbox leaves it: with an engine, each savefig lays out again
     if beside:
         from .aside import aside
 
@@ -98,8 +103,8 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[:n - 1] + "\u2026"
 
 
-def _save(fig, name: str, title: str, beside: bool = False) -> Chart:
-    svg, png = rendered(fig, beside)
+def _save(fig, name: str, title: str, beside: bool = False, crop: bool = True) -> Chart:
+    svg, png = rendered(fig, beside, crop)
     plt.close(fig)
     return Chart(name, title, svg, png)
 
@@ -461,7 +466,10 @@ def distributions(s: Scenario, values: dict[str, list[float | None]],
         fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.32 / height), ncol=len(labels),
                    fontsize=8)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.62 / height))
-        return _save(fig, "distributions", "Distributions of the objectives' metrics", beside)
+        # everything is inside the figure now, a tight layout's pad from its edges: saved whole, without the
+        # layout pass that would find its content's box (it took off 0.07 in of the width; the histograms are
+        # what a report waits for once its batch is done)
+        return _save(fig, "distributions", "Distributions of the objectives' metrics", beside, crop=False)
 
 
 def _target_text(lo: float | None, hi: float | None, unit: str) -> str:
