@@ -15,11 +15,16 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape as _escape
 from importlib import resources
-from xml.sax.saxutils import escape
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 LonLat = tuple[float, float]
+
+
+def _text(s: str) -> str:
+    """``s`` as SVG text: &, < and > escaped (attributes escape quotes too)."""
+    return _escape(s, quote=False)
 
 
 def great_circle_km(a: LonLat, b: LonLat) -> float:
@@ -85,14 +90,14 @@ class TheatreMap:
     def route(self, points: list[LonLat], *, colour: str = "#1f5fbf", width: float = 3, dashed: bool = False,
               title: str = "") -> None:
         dash = ' stroke-dasharray="8 5"' if dashed else ""
-        tip = f"<title>{escape(title)}</title>" if title else ""
+        tip = f"<title>{_text(title)}</title>" if title else ""
         self._layers.append(f'<path class="route" d="{self._path(points)}" fill="none" stroke="{colour}" '
                             f'stroke-width="{width}" stroke-linecap="round"{dash}>{tip}</path>')
 
     def marker(self, p: LonLat, label: str = "", *, colour: str = "#1f5fbf", r: float = 7, shape: str = "circle",
                title: str = "") -> None:
         x, y = self.xy(p)
-        tip = f"<title>{escape(title or label)}</title>" if (title or label) else ""
+        tip = f"<title>{_text(title or label)}</title>" if (title or label) else ""
         if shape == "diamond":
             body = (f'<path d="M{x:.1f},{y - r:.1f}L{x + r:.1f},{y:.1f}L{x:.1f},{y + r:.1f}L{x - r:.1f},{y:.1f}Z" '
                     f'fill="{colour}" stroke="#fff" stroke-width="1.5">{tip}</path>')
@@ -102,7 +107,7 @@ class TheatreMap:
         self._layers.append(body)
         if label:
             self._layers.append(f'<text class="label" x="{x + r + 3:.1f}" y="{y + self.label_px * 0.35:.1f}">'
-                                f"{escape(label)}</text>")
+                                f"{_text(label)}</text>")
 
     def svg(self, *, title: str = "Map of the theatre", base: bool = True) -> str:
         """The map as one SVG element (self-contained: no fonts or images fetched). ``base=False``: the
@@ -115,12 +120,12 @@ class TheatreMap:
             if d:
                 fill = self.highlight.get(c.name, "#e8e4d8")
                 shapes.append(f'<path class="country" d="{d}" fill="{fill}" stroke="#8a8474" stroke-width="0.6">'
-                              f"<title>{escape(c.name)}</title></path>")
+                              f"<title>{_text(c.name)}</title></path>")
         style = (f"<style>.label{{font:700 {self.label_px}px sans-serif;fill:#111;paint-order:stroke;stroke:#fff;"
                  f"stroke-width:{max(3, self.label_px // 4)}px}}</style>")
         ground = f'<rect width="{w}" height="{h}" fill="#cfe3f0"/>' if base else ""
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-                f'role="img" aria-label="{escape(title)}">{style}{ground}'
+                f'role="img" aria-label="{_escape(title)}">{style}{ground}'
                 + "".join(shapes) + "".join(self._layers) + "</svg>")
 
     def country_rings(self) -> list[tuple[Country, tuple[tuple[LonLat, ...], ...]]]:

@@ -54,3 +54,9 @@ def test_svg_map_projects_markers_and_escapes_labels():
     assert root.tag.endswith("svg") and "<script>" not in svg and "&lt;script&gt;" in svg
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")   # nothing fetched
     assert svg.count('class="country"') >= 20
+
+
+def test_svg_map_title_cannot_break_out_of_its_attribute():
+    title = 'Map: x" onload="alert(1)'   # a scenario's title, in the room board's inline SVG
+    root = ET.fromstring(TheatreMap((12, 42, 42, 60.5), width=400).svg(title=title))
+    assert root.get("aria-label") == title and root.get("onload") is None
