@@ -16,7 +16,7 @@ from .adversary import Ramps, axis_process, committed_marks, needs_ramps
 from .decisions import Decisions, DecisionSource, as_source, start_decision
 from .deconfliction import EncounterBudgetExceeded, Encounters
 from .escalation import Tension
-from .forces import force_process
+from .forces import force_process, needs_process
 from .injects import fire_inject, start_inject
 from .metrics import measure
 from .timing import at_hour
@@ -113,7 +113,8 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: D
 
     env.process(tension.decay_watch())
     for fs in w.forces.values():
-        env.process(force_process(w, fs))
+        if needs_process(fs):
+            env.process(force_process(w, fs))
     if scenario.adversary:
         if needs_ramps(scenario):
             w.attach_ramps(Ramps(w, committed_marks(scenario)))
