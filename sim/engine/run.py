@@ -34,9 +34,11 @@ def _seed_repr(seed: int | np.random.SeedSequence) -> Any:
 
 
 def _take_checkpoint(w: World, cid: str) -> None:
-    snap = w.snapshot()
-    cp = w.s.checkpoints[cid]
+    snap = w.snapshot(brief=not w.keep_trace)  # without a trace, only the metrics read the snapshot
     w.save_checkpoint(cid, snap)
+    if not w.keep_trace:
+        return
+    cp = w.s.checkpoints[cid]
     w.record(CheckpointRecord(actor="control", facts=list(cp.facts), checkpoint=cid, title=cp.title,
                               tension=snap["tension"], rung=snap["rung"], committed_troops=snap["committed_troops"],
                               encounters=snap["encounters"], incidents=snap["incidents"], forces=snap["forces"],
