@@ -9,6 +9,7 @@ read, and the :class:`~sim.scenario.effects.EffectTarget` that effects change.
 from __future__ import annotations
 
 import hashlib
+import operator
 import weakref
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 from numpy.random.bit_generator import ISeedSequence
-from simpy.events import PENDING, Event, ProcessGenerator
+from simpy.events import PENDING, Event, ProcessGenerator, Timeout
 
 from ..scenario.conditions import (
     FORCE_STATES,
@@ -307,6 +308,22 @@ class _Env(simpy.Environment):
     def __init__(self) -> None:
         super().__init__()
         self.processes: list[simpy.Process] = []
+
+    # SimPy's own, made cheaper to reach: the clock is read several hundred times a run, and
+    # SimPy's property is a Python function (this getter is not); ``timeout`` and ``event`` are
+    # plain methods, where SimPy's BoundClass would make a bound method at every call (not being
+    # bound early, see above). Same events, made and scheduled the same way.
+    if TYPE_CHECKING:
+        @property
+        def now(self) -> float: ...
+    else:
+        now = property(operator.attrgetter("_now"), doc="The current simulation time.")
+
+    def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
+        return Timeout(self, delay, value)
+
+    def event(self) -> Event:
+        return Event(self)
 
     def process(self, generator: ProcessGenerator) -> simpy.Process:
         p = simpy.Process(self, generator)
