@@ -118,7 +118,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: D
         if needs_process(fs):
             env.process(force_process(w, fs))
     if scenario.adversary:
-        if needs_ramps(scenario):
+        if w.plan.part(needs_ramps):
             w.attach_ramps(Ramps(w, committed_marks(scenario)))
         for aid, axis in scenario.adversary.axes.items():
             env.process(axis_process(w, aid, axis))
