@@ -158,7 +158,9 @@ class Ramps:
 
     # the committed troops ------------------------------------------------------------
     def total(self, t: float) -> float:
-        return math.fsum([r.value(t) for r in self.ramps.values()])
+        # Ramp.value of each, inlined: asked at every reading of the committed troops
+        return math.fsum([r.c0 if not r.rate else min(r.cap, r.c0 + r.rate * (t - r.t0))
+                          for r in self.ramps.values()])
 
     def on_axis(self, aid: str, t: float) -> float:
         return self.ramps[aid].value(t)
@@ -331,7 +333,8 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
     unopposed = speed * (1.0 - opposition)
     vpt = w.plan.part(_values_per_troop)[aid]
     table = force_ratio_table(s)
-    bands = [st.min_ratio for st in table.advance_rate]
+    bands = _rate_steps(table)[0]  # the ratios where the table's steps start (increasing)
+    n_bands = len(bands)
     places = [s.places[p] for p in route]
     ends = [math.fsum(legs[:i + 1]) for i in range(len(legs))]
     spans = [_span(ends, k) for k in range(len(legs) + 1)]
@@ -392,8 +395,9 @@ def _routed(w: World, aid: str, axis: Axis) -> Process:
             c0, t0, r = ramp.c0, ramp.t0, ramp.rate  # the axis's ramp now
             if r > 0:
                 cur = ratio if ratio is not None else 0.0
-                nxt = next((b for b in bands if b > cur), None)
-                if nxt is not None:
+                i = bisect.bisect_right(bands, cur)  # the first band above the ratio now
+                if i < n_bands:
+                    nxt = bands[i]
                     need = nxt * dcv / vpt
                     t_band, band = max(t0 + (need - c0) / r - now, 0.0), nxt
         dt = min(t_leg, t_band)

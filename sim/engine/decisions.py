@@ -126,6 +126,7 @@ def open_decision(w: World, did: str, point: DecisionPoint, source: DecisionSour
         w.record(DecisionRecord(actor=team, facts=list(point.facts), decision=did, title=point.title,
                                 option=choice.option, label=opt.label, team=team,
                                 rationale=choice.rationale, source=choice.source))
-    cause = Source(SourceKind.DECISION, did, point.title, choice.option, opt.label)
-    apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts, cause)
+    if opt.effects:
+        cause = Source(SourceKind.DECISION, did, point.title, choice.option, opt.label)
+        apply_effects(w, opt.effects, f"decision.{did}", w.effects_rng, point.facts, cause)
     w.notify("decision", "event")

@@ -46,6 +46,14 @@ def _timed(w: World, fs: ForceState, hours: float) -> Process:
         yield w.env.timeout(fs.due - w.env.now)
 
 
+def needs_process(fs: ForceState) -> bool:
+    """Whether ``fs`` has a step left to take: a force in place at H-hour that does not move by
+    echelons has none, so its process would only draw its times (each at its own path, which leaves
+    every other draw as it is) and end; the run starts none for it (two SimPy events and a
+    generator fewer, nothing else changed)."""
+    return fs.stage < IN_PLACE or bool(fs.echelons)
+
+
 def force_process(w: World, fs: ForceState) -> Process:
     if fs.echelons:
         yield from _by_echelons(w, fs)

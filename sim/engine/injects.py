@@ -16,8 +16,9 @@ def fire_inject(w: World, iid: str, inj: Inject) -> None:
         w.record(InjectRecord(actor=inj.sender or "control", facts=list(inj.facts), inject=iid, title=inj.title,
                               message=inj.text, sender=inj.sender, recipient=inj.recipient,
                               expected_action=inj.expected_action, adhoc=adhoc))
-    cause = Source(SourceKind.ADHOC_INJECT if adhoc else SourceKind.INJECT, iid, inj.title)
-    apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts, cause)
+    if inj.effects:  # (most injects have none: their cause is not even made)
+        cause = Source(SourceKind.ADHOC_INJECT if adhoc else SourceKind.INJECT, iid, inj.title)
+        apply_effects(w, inj.effects, iid, w.effects_rng, inj.facts, cause)
     w.notify("event")
 
 

@@ -16,7 +16,7 @@ from .adversary import Ramps, axis_process, committed_marks, needs_ramps
 from .decisions import Decisions, DecisionSource, as_source, start_decision
 from .deconfliction import EncounterBudgetExceeded, Encounters
 from .escalation import Tension
-from .forces import force_process
+from .forces import force_process, needs_process
 from .injects import fire_inject, start_inject
 from .metrics import measure
 from .timing import at_hour
@@ -34,9 +34,11 @@ def _seed_repr(seed: int | np.random.SeedSequence) -> Any:
 
 
 def _take_checkpoint(w: World, cid: str) -> None:
-    snap = w.snapshot()
-    cp = w.s.checkpoints[cid]
+    snap = w.snapshot(brief=not w.keep_trace)  # without a trace, only the metrics read the snapshot
     w.save_checkpoint(cid, snap)
+    if not w.keep_trace:
+        return
+    cp = w.s.checkpoints[cid]
     w.record(CheckpointRecord(actor="control", facts=list(cp.facts), checkpoint=cid, title=cp.title,
                               tension=snap["tension"], rung=snap["rung"], committed_troops=snap["committed_troops"],
                               encounters=snap["encounters"], incidents=snap["incidents"], forces=snap["forces"],
@@ -113,9 +115,10 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0, decisions: D
 
     env.process(tension.decay_watch())
     for fs in w.forces.values():
-        env.process(force_process(w, fs))
+        if needs_process(fs):
+            env.process(force_process(w, fs))
     if scenario.adversary:
-        if needs_ramps(scenario):
+        if w.plan.part(needs_ramps):
             w.attach_ramps(Ramps(w, committed_marks(scenario)))
         for aid, axis in scenario.adversary.axes.items():
             env.process(axis_process(w, aid, axis))

@@ -9,6 +9,7 @@ read, and the :class:`~sim.scenario.effects.EffectTarget` that effects change.
 from __future__ import annotations
 
 import hashlib
+import operator
 import weakref
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 from numpy.random.bit_generator import ISeedSequence
-from simpy.events import PENDING, Event, ProcessGenerator
+from simpy.events import PENDING, Event, ProcessGenerator, Timeout
 
 from ..scenario.conditions import (
     FORCE_STATES,
@@ -307,6 +308,22 @@ class _Env(simpy.Environment):
     def __init__(self) -> None:
         super().__init__()
         self.processes: list[simpy.Process] = []
+
+    # SimPy's own, made cheaper to reach: the clock is read several hundred times a run, and
+    # SimPy's property is a Python function (this getter is not); ``timeout`` and ``event`` are
+    # plain methods, where SimPy's BoundClass would make a bound method at every call (not being
+    # bound early, see above). Same events, made and scheduled the same way.
+    if TYPE_CHECKING:
+        @property
+        def now(self) -> float: ...
+    else:
+        now = property(operator.attrgetter("_now"), doc="The current simulation time.")
+
+    def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
+        return Timeout(self, delay, value)
+
+    def event(self) -> Event:
+        return Event(self)
 
     def process(self, generator: ProcessGenerator) -> simpy.Process:
         p = simpy.Process(self, generator)
@@ -864,29 +881,36 @@ class World:
                       for eid, es in fs.echelons.items()}
                 for fid, fs in self.forces.items() if fs.echelons}
 
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "t_h": round(self.env.now, 6),
-            "time": self.calendar(self.env.now),
-            "tension": round(self.tension.value(), 4),
-            "rung": self.tension.rung,
-            "rung_name": self.s.escalation.rungs[self.tension.rung].name,
-            "encounters": self.encounters,
-            "incidents": self.incidents,
-            "committed_troops": self.committed_troops,
-            "committed_share": (r6(self.committed_troops / self.s.adversary.massed_troops)
-                                if self.s.adversary and self.s.adversary.massed_troops else None),
-            "forces": {fid: fs.state for fid, fs in self.forces.items()},
-            "on_station": self.on_station(),
-            "measures": dict(self.measures),
-            "events": sorted(self.happened_at),
-            **({"axes": self.axis_positions()} if self.axis_position else {}),
-            **({"strength_in_place": {fid: fs.strength_in_place for fid, fs in self.forces.items()},
-                "echelons": {fid: {eid: {"stage": es.stage, "strength": es.plan.strength, "place": es.place,
-                                         "origin": es.plan.origin, "destination": es.plan.destination,
-                                         "departed_h": None if es.departed_h is None else round(es.departed_h, 6),
-                                         "arrival_h": None if es.arrival_h is None else round(es.arrival_h, 6)}
-                                   for eid, es in fs.echelons.items()}
-                             for fid, fs in self.forces.items() if fs.echelons}}
-               if self.by_echelons else {}),
-        }
+    def snapshot(self, brief: bool = False) -> dict[str, Any]:
+        """The state now. ``brief``: only what a checkpoint's metrics read (the run-wide quantities, the
+        forces' states, what is on station, strength in place), which is all a checkpoint of a run
+        without a trace keeps: the rest (positions of axes and echelons, events, measures) is left out."""
+        now = self.env.now
+        committed = self.committed_troops
+        adversary = self.s.adversary
+        snap: dict[str, Any] = {} if brief else {"t_h": round(now, 6), "time": self.calendar(now)}
+        snap["tension"] = round(self.tension.value(), 4)
+        snap["rung"] = rung = self.tension.rung
+        snap["rung_name"] = self.s.escalation.rungs[rung].name
+        snap["encounters"] = self.encounters
+        snap["incidents"] = self.incidents
+        snap["committed_troops"] = committed
+        snap["committed_share"] = (r6(committed / adversary.massed_troops)
+                                   if adversary and adversary.massed_troops else None)
+        snap["forces"] = {fid: fs.state for fid, fs in self.forces.items()}
+        snap["on_station"] = self.on_station()
+        if not brief:
+            snap["measures"] = dict(self.measures)
+            snap["events"] = sorted(self.happened_at)
+            if self.axis_position:
+                snap["axes"] = self.axis_positions()
+        if self.by_echelons:
+            snap["strength_in_place"] = {fid: fs.strength_in_place for fid, fs in self.forces.items()}
+            if not brief:
+                snap["echelons"] = {fid: {eid: {"stage": es.stage, "strength": es.plan.strength, "place": es.place,
+                                                "origin": es.plan.origin, "destination": es.plan.destination,
+                                                "departed_h": None if es.departed_h is None else round(es.departed_h, 6),
+                                                "arrival_h": None if es.arrival_h is None else round(es.arrival_h, 6)}
+                                          for eid, es in fs.echelons.items()}
+                                    for fid, fs in self.forces.items() if fs.echelons}
+        return snap
