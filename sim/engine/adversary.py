@@ -158,9 +158,7 @@ class Ramps:
 
     # the committed troops ------------------------------------------------------------
     def total(self, t: float) -> float:
-        # Ramp.value of each, inlined: asked at every reading of the committed troops
-        return math.fsum([r.c0 if not r.rate else min(r.cap, r.c0 + r.rate * (t - r.t0))
-                          for r in self.ramps.values()])
+        return math.fsum([r.value(t) for r in self.ramps.values()])
 
     def on_axis(self, aid: str, t: float) -> float:
         return self.ramps[aid].value(t)
