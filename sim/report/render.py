@@ -51,12 +51,13 @@ def _css_string(x: object) -> Markup:
                                 for c in str(x)) + '"')
 
 
+@functools.cache
 def _bytecode_cache() -> BytecodeCache | None:
     """Where compiled templates are kept between runs (compiling the two AAR templates takes about 0.4 s of CPU):
     Jinja2's own file cache, in its directory for this user under the temporary directory (made private to the
     user, and refused if anyone else owns it, since its files are code). Each entry is checked against its
     template's source and the Python version. None (compile every time) where that directory cannot be had;
-    a cache that cannot be written is skipped."""
+    a cache that cannot be written is skipped. One per process, for both environments."""
     from jinja2 import FileSystemBytecodeCache
 
     class Cache(FileSystemBytecodeCache):
